@@ -1,1 +1,1 @@
-"""placeholder"""
+"""Use cases of crmbridge and the ports they need; no adapter technology."""

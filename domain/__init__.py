@@ -1,1 +1,1 @@
-"""placeholder"""
+"""The pure core of crmbridge: connections, PKCE, tokens and problems; no I/O."""

@@ -1,0 +1,167 @@
+"""Errors raised by use cases, and by adapters through the ports.
+
+    ApplicationError
+    ├── NotPermitted                 the caller's role may not do this
+    ├── NotFound                     no such resource in the caller's workspace
+    ├── InvalidInput                 a field fails validation (names the field)
+    ├── Conflict                     the connection's state forbids the change
+    ├── NotConnected                 the workspace has no working connection
+    ├── NeedsReauthorization         Salesforce revoked the grant: reconnect
+    ├── AuthorizationStateInvalid    callback state unknown, replayed or expired
+    ├── AuthorizationFailed          the callback completed with a problem
+    └── SalesforceError              raised by Salesforce adapters
+        ├── OAuthError               an OAuth endpoint answered {error, ...}
+        ├── SessionExpired           a REST call answered 401 INVALID_SESSION_ID
+        ├── ApiError                 a REST call answered an error array
+        │   ├── QuotaExhausted       REQUEST_LIMIT_EXCEEDED
+        │   ├── ApiDisabled          API_DISABLED_FOR_ORG
+        │   └── ApiVersionRetired    410 for the configured API version
+        └── SalesforceUnavailable    5xx, timeouts, resets after bounded retries
+"""
+
+from __future__ import annotations
+
+from domain.problems import Problem
+
+
+class ApplicationError(Exception):
+    """Root of the errors use cases raise; `code` is stable and machine-readable."""
+
+    code = "application_error"
+    hint: str | None = None
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if hint is not None:
+            self.hint = hint
+
+
+class NotPermitted(ApplicationError):
+    """Raised when the caller's role does not allow the action."""
+
+    code = "forbidden"
+    hint = "Ask a workspace Owner or Admin."
+
+
+class NotFound(ApplicationError):
+    """Raised when the resource does not exist in the caller's workspace."""
+
+    code = "not_found"
+
+
+class InvalidInput(ApplicationError):
+    """Raised when a field of a command is malformed; nothing was changed."""
+
+    code = "invalid_input"
+
+
+class Conflict(ApplicationError):
+    """Raised when the connection's current state forbids the change."""
+
+    code = "conflict"
+
+
+class NotConnected(ApplicationError):
+    """Raised when an action needs a connection and there is none."""
+
+    code = "not_connected"
+    hint = "Connect Salesforce in Settings > CRM Integration first."
+
+
+class ProblemError(ApplicationError):
+    """Base for errors that carry a user-facing `Problem`."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message, hint=problem.hint)
+        self.problem = problem
+        self.code = problem.code
+
+
+class NeedsReauthorization(ProblemError):
+    """Raised when the stored grant is dead; only a reconnect helps."""
+
+
+class AuthorizationFailed(ProblemError):
+    """Raised when a callback could not complete the connection."""
+
+    def __init__(self, problem: Problem, *, workspace_id: str) -> None:
+        super().__init__(problem)
+        self.workspace_id = workspace_id
+
+
+class AuthorizationStateInvalid(ApplicationError):
+    """Raised when a callback's `state` is unknown, already used or expired."""
+
+    code = "invalid_state"
+    hint = "Start again with Connect to Salesforce; a link works once, for 10 minutes."
+
+
+class SalesforceError(ApplicationError):
+    """Root of what Salesforce adapters raise; already translated from the wire."""
+
+    code = "salesforce_error"
+
+
+class OAuthError(SalesforceError):
+    """Raised when an OAuth endpoint answers `{"error", "error_description"}`."""
+
+    code = "oauth_error"
+
+    def __init__(self, error: str, description: str | None = None) -> None:
+        super().__init__(f"Salesforce OAuth error {error}: {description or ''}".strip())
+        self.error = error
+        self.description = description
+
+
+class SessionExpired(SalesforceError):
+    """Raised when a REST call answers 401: the access token is no longer valid."""
+
+    code = "session_expired"
+
+
+class ApiError(SalesforceError):
+    """Raised when a REST call answers an error array; first entry is kept."""
+
+    code = "salesforce_api_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error_code: str,
+        status: int,
+        fields: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.error_code = error_code
+        self.status = status
+        self.fields = fields
+
+
+class QuotaExhausted(ApiError):
+    """Raised on REQUEST_LIMIT_EXCEEDED: stop, never retry hot."""
+
+    code = "api_quota_exhausted"
+
+
+class ApiDisabled(ApiError):
+    """Raised on API_DISABLED_FOR_ORG: the user or org has no API access."""
+
+    code = "api_disabled"
+
+
+class ApiVersionRetired(ApiError):
+    """Raised on 410: the configured API version is no longer served."""
+
+    code = "api_version_retired"
+
+
+class SalesforceUnavailable(SalesforceError):
+    """Raised when Salesforce kept failing (5xx, timeout, reset) after retries."""
+
+    code = "salesforce_unavailable"
+    hint = "This is usually temporary; try again in a few minutes."

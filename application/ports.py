@@ -1,0 +1,152 @@
+"""The ports the use cases need; adapters implement them, fakes stand in for tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+import msgspec
+
+from domain.authorization import PendingAuthorization
+from domain.connection import Connection, OrgIdentity
+from domain.tokens import TokenSet
+
+
+class Clock(Protocol):
+    """Tells the current time, always timezone-aware UTC."""
+
+    def now(self) -> datetime: ...
+
+
+class ConnectionRepository(Protocol):
+    """Connections by workspace; at most one per workspace.
+
+    Changes become durable only when the unit of work commits.
+    """
+
+    async def get(self, workspace_id: str) -> Connection | None:
+        """The workspace's connection, or None when it never configured one."""
+        ...
+
+    async def get_for_update(self, workspace_id: str) -> Connection | None:
+        """Like `get`, and lock the connection until the unit of work ends.
+
+        Other units of work, in this process or another one sharing the store,
+        wait here: this is what makes a token refresh single-flight.
+        """
+        ...
+
+    async def save(self, connection: Connection) -> None:
+        """Insert or replace the workspace's connection (tokens encrypted)."""
+        ...
+
+
+class AuthorizationRepository(Protocol):
+    """Pending authorizations, keyed by their secret `state`."""
+
+    async def add(self, pending: PendingAuthorization) -> None:
+        """Store a new pending authorization (verifier encrypted)."""
+        ...
+
+    async def take(self, state: str) -> PendingAuthorization | None:
+        """Remove and return the authorization for `state`; None when unknown.
+
+        Atomic: of two concurrent takes of one state, only one gets it.
+        Expired ones are returned too, so the caller can say "expired".
+        """
+        ...
+
+    async def discard_workspace(self, workspace_id: str) -> None:
+        """Forget every pending authorization of the workspace."""
+        ...
+
+    async def purge_expired(self, now: datetime) -> int:
+        """Delete authorizations that expired before `now`; return how many."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the repositories; rolls back unless committed."""
+
+    connections: ConnectionRepository
+    authorizations: AuthorizationRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class OrgInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """The `Organization` row: which org the tokens reach and whether a sandbox."""
+
+    org_id: str
+    is_sandbox: bool
+    organization_type: str | None = None
+
+
+class ApiUsage(msgspec.Struct, frozen=True, kw_only=True):
+    """The org's daily API requests, as `Sforce-Limit-Info` or /limits report them."""
+
+    used: int
+    max: int
+
+
+class SalesforceOAuth(Protocol):
+    """Salesforce's OAuth endpoints on a login host.
+
+    Raises `OAuthError` for `{"error": ...}` answers and `SalesforceUnavailable`
+    when the host keeps failing; retries only what is safe to repeat.
+    """
+
+    def authorization_url(self, pending: PendingAuthorization) -> str:
+        """The URL the browser opens to approve access."""
+        ...
+
+    async def exchange_code(
+        self, pending: PendingAuthorization, code: str
+    ) -> TokenSet:
+        """Trade an authorization code, with the PKCE verifier, for tokens."""
+        ...
+
+    async def refresh(
+        self, *, login_host: str, client_id: str, refresh_token: str
+    ) -> TokenSet:
+        """A new access token; `refresh_token` is set only when the app rotates."""
+        ...
+
+    async def revoke(self, *, login_host: str, token: str) -> None:
+        """Revoke a token (a refresh token revokes the whole grant)."""
+        ...
+
+    async def identity(self, *, login_host: str, tokens: TokenSet) -> OrgIdentity:
+        """Who the tokens belong to; raises `SessionExpired` on 401."""
+        ...
+
+
+class SalesforceApi(Protocol):
+    """Salesforce's REST API on the tokens' `instance_url`.
+
+    Raises `SessionExpired` on 401 (the caller refreshes once and retries once),
+    `ApiError` subclasses for error arrays, `SalesforceUnavailable` after
+    bounded retries of 5xx, timeouts and resets.
+    """
+
+    async def organization(self, tokens: TokenSet) -> OrgInfo:
+        """Query the `Organization` row the tokens reach."""
+        ...
+
+    async def api_usage(self, tokens: TokenSet) -> ApiUsage:
+        """The daily API request usage from `/limits`."""
+        ...

@@ -1,0 +1,222 @@
+"""User-facing problems: what went wrong with a connection and what to do about it.
+
+Each problem has a stable `code`, a `message` for people and a `hint` with the
+next step. `problem_for_oauth_error` and `problem_for_api_error` translate what
+Salesforce says on the wire into one of them.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+REAUTHORIZE_HINT = (
+    "Disconnect Salesforce in Settings > CRM Integration and connect again."
+)
+
+
+class Problem(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    message: str
+    hint: str | None = None
+
+
+def invalid_client_id(callback_url: str) -> Problem:
+    return Problem(
+        code="invalid_client_id",
+        message="Salesforce does not recognise this Client ID (Consumer Key).",
+        hint=(
+            "Copy the Consumer Key of the Connected App again. A new Connected App "
+            "can take a few minutes to propagate: wait and retry. Its callback URL "
+            f"must be exactly {callback_url}"
+        ),
+    )
+
+
+def client_secret_required() -> Problem:
+    return Problem(
+        code="client_secret_required",
+        message="The Connected App requires a client secret, which we never use.",
+        hint=(
+            "In the Connected App's OAuth settings, turn off 'Require Secret for "
+            "Web Server Flow' and keep 'Require Proof Key for Code Exchange' on."
+        ),
+    )
+
+
+def access_denied(description: str | None) -> Problem:
+    return Problem(
+        code="access_denied",
+        message="Access was not granted in Salesforce"
+        + (f": {description}" if description else "."),
+        hint="Click Connect to Salesforce again and choose Allow.",
+    )
+
+
+def authorization_failed(error: str, description: str | None) -> Problem:
+    hints = {
+        "OAUTH_APP_BLOCKED": "A Salesforce admin has blocked this Connected App; "
+        "ask them to unblock it under Connected Apps OAuth Usage.",
+        "OAUTH_EC_APP_NOT_FOUND": "The Connected App was not found in this org; "
+        "check that it is installed and the Client ID is right.",
+        "invalid_scope": "The Connected App must allow the 'api' and "
+        "'refresh_token, offline_access' OAuth scopes.",
+        "inactive_user": "The Salesforce user is inactive; log in as an active user.",
+        "inactive_org": "The Salesforce org is inactive or locked.",
+    }
+    return Problem(
+        code="authorization_failed",
+        message=f"Salesforce refused the authorization ({error})"
+        + (f": {description}" if description else "."),
+        hint=hints.get(error, "Check the Connected App settings and try again."),
+    )
+
+
+def environment_mismatch(expected_sandbox: bool) -> Problem:
+    chosen, actual = ("sandbox", "production") if expected_sandbox else (
+        "production",
+        "sandbox",
+    )
+    return Problem(
+        code="environment_mismatch",
+        message=f"Sandbox Environment is set to {chosen}, but you authorized a "
+        f"{actual} org.",
+        hint=f"Log in with a {chosen} user, or switch the environment to {actual}.",
+    )
+
+
+def api_disabled() -> Problem:
+    return Problem(
+        code="api_disabled",
+        message="This Salesforce user or org has no API access.",
+        hint="Use an edition with API access and a profile with 'API Enabled'.",
+    )
+
+
+def refresh_token_invalid(description: str | None) -> Problem:
+    return Problem(
+        code="refresh_token_invalid",
+        message="Salesforce no longer accepts our access"
+        + (f" ({description})." if description else "."),
+        hint=REAUTHORIZE_HINT,
+    )
+
+
+def no_refresh_token() -> Problem:
+    return Problem(
+        code="refresh_token_missing",
+        message="Salesforce granted no refresh token, so the connection cannot last.",
+        hint="Add the 'refresh_token, offline_access' scope to the Connected App, "
+        "then disconnect and connect again.",
+    )
+
+
+def rate_limited() -> Problem:
+    return Problem(
+        code="api_quota_exhausted",
+        message="The org's daily Salesforce API quota is used up.",
+        hint="Wait until the quota recovers (it is a rolling 24-hour limit).",
+    )
+
+
+def salesforce_unavailable(detail: str) -> Problem:
+    return Problem(
+        code="salesforce_unavailable",
+        message=f"Salesforce could not be reached: {detail}.",
+        hint="This is usually temporary; try again in a few minutes.",
+    )
+
+
+def api_version_retired(version: str) -> Problem:
+    return Problem(
+        code="api_version_retired",
+        message=f"Salesforce API version {version} is retired.",
+        hint="Set CRMBRIDGE_SALESFORCE_API_VERSION to a supported version.",
+    )
+
+
+def is_concurrent_refresh(error: str, description: str | None) -> bool:
+    return error == "invalid_grant" and "already being processed" in (
+        description or ""
+    )
+
+
+def problem_for_refresh_error(error: str, description: str | None) -> Problem | None:
+    """The problem a refresh failure means, or None when it is transient."""
+    if is_concurrent_refresh(error, description):
+        return None
+    if error == "invalid_client":
+        return client_secret_required()
+    if error == "invalid_client_id":
+        return invalid_client_id_for_refresh()
+    if error == "inactive_org":
+        return authorization_failed(error, description)
+    if error in {"invalid_grant", "invalid_request"}:
+        return refresh_token_invalid(description)
+    if error == "rate_limit_exceeded":
+        return None
+    return refresh_token_invalid(description)
+
+
+def invalid_client_id_for_refresh() -> Problem:
+    return Problem(
+        code="invalid_client_id",
+        message="Salesforce no longer recognises the Connected App's Consumer Key.",
+        hint=REAUTHORIZE_HINT,
+    )
+
+
+def problem_for_code_exchange(
+    error: str, description: str | None, callback_url: str
+) -> Problem:
+    """The problem behind a failed authorization-code exchange."""
+    if error == "invalid_client_id":
+        return invalid_client_id(callback_url)
+    if error == "invalid_client":
+        return client_secret_required()
+    if error == "invalid_grant" and "verifier" in (description or ""):
+        return Problem(
+            code="pkce_mismatch",
+            message="Salesforce rejected the PKCE code verifier.",
+            hint="Start the connection again; if it repeats, report it to support.",
+        )
+    if error == "invalid_grant" and "redirect_uri" in (description or ""):
+        return Problem(
+            code="redirect_uri_mismatch",
+            message="The callback URL does not match the Connected App.",
+            hint=f"Set the Connected App's callback URL to exactly {callback_url}",
+        )
+    if error == "invalid_grant":
+        return Problem(
+            code="authorization_code_expired",
+            message="The authorization code expired or was already used.",
+            hint="Click Connect to Salesforce again.",
+        )
+    return authorization_failed(error, description)
+
+
+def problem_for_callback_error(error: str, description: str | None) -> Problem:
+    """The problem behind an `error=` that Salesforce sent to the callback."""
+    if error == "access_denied":
+        return access_denied(description)
+    return authorization_failed(error, description)
+
+
+__all__ = [
+    "REAUTHORIZE_HINT",
+    "Problem",
+    "access_denied",
+    "api_disabled",
+    "api_version_retired",
+    "authorization_failed",
+    "client_secret_required",
+    "environment_mismatch",
+    "invalid_client_id",
+    "is_concurrent_refresh",
+    "no_refresh_token",
+    "problem_for_callback_error",
+    "problem_for_code_exchange",
+    "problem_for_refresh_error",
+    "rate_limited",
+    "refresh_token_invalid",
+    "salesforce_unavailable",
+]
