@@ -1,22 +1,22 @@
 """Errors raised by use cases, and by adapters through the ports.
 
-    ApplicationError
-    ├── NotPermitted                 the caller's role may not do this
-    ├── NotFound                     no such resource in the caller's workspace
-    ├── InvalidInput                 a field fails validation (names the field)
-    ├── Conflict                     the connection's state forbids the change
-    ├── NotConnected                 the workspace has no working connection
-    ├── NeedsReauthorization         Salesforce revoked the grant: reconnect
-    ├── AuthorizationStateInvalid    callback state unknown, replayed or expired
-    ├── AuthorizationFailed          the callback completed with a problem
-    └── SalesforceError              raised by Salesforce adapters
-        ├── OAuthError               an OAuth endpoint answered {error, ...}
-        ├── SessionExpired           a REST call answered 401 INVALID_SESSION_ID
-        ├── ApiError                 a REST call answered an error array
-        │   ├── QuotaExhausted       REQUEST_LIMIT_EXCEEDED
-        │   ├── ApiDisabled          API_DISABLED_FOR_ORG
-        │   └── ApiVersionRetired    410 for the configured API version
-        └── SalesforceUnavailable    5xx, timeouts, resets after bounded retries
+ApplicationError
+├── NotPermitted                 the caller's role may not do this
+├── NotFound                     no such resource in the caller's workspace
+├── InvalidInput                 a field fails validation (names the field)
+├── Conflict                     the connection's state forbids the change
+├── NotConnected                 the workspace has no working connection
+├── NeedsReauthorization         Salesforce revoked the grant: reconnect
+├── AuthorizationStateInvalid    callback state unknown, replayed or expired
+├── AuthorizationFailed          the callback completed with a problem
+└── SalesforceError              raised by Salesforce adapters
+    ├── OAuthError               an OAuth endpoint answered {error, ...}
+    ├── SessionExpired           a REST call answered 401 INVALID_SESSION_ID
+    ├── ApiError                 a REST call answered an error array
+    │   ├── QuotaExhausted       REQUEST_LIMIT_EXCEEDED
+    │   ├── ApiDisabled          API_DISABLED_FOR_ORG
+    │   └── ApiVersionRetired    410 for the configured API version
+    └── SalesforceUnavailable    5xx, timeouts, resets after bounded retries
 """
 
 from __future__ import annotations

@@ -114,9 +114,7 @@ class SalesforceOAuth(Protocol):
         """The URL the browser opens to approve access."""
         ...
 
-    async def exchange_code(
-        self, pending: PendingAuthorization, code: str
-    ) -> TokenSet:
+    async def exchange_code(self, pending: PendingAuthorization, code: str) -> TokenSet:
         """Trade an authorization code, with the PKCE verifier, for tokens."""
         ...
 

@@ -114,9 +114,7 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
 
     def begin_authorization(self, *, until: datetime) -> Connection:
         if self.client_id is None:
-            raise IllegalTransition(
-                "set a Client ID before connecting", field="client_id"
-            )
+            raise InvalidSetting("set a Client ID before connecting", field="client_id")
         if self.status is ConnectionStatus.CONNECTED:
             raise IllegalTransition("already connected; disconnect first")
         return msgspec.structs.replace(

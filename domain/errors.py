@@ -1,8 +1,8 @@
 """Errors the domain raises when a rule would be broken.
 
-    DomainError
-    ├── InvalidSetting        a client id or login host fails validation
-    └── IllegalTransition     a connection is asked for a change its state forbids
+DomainError
+├── InvalidSetting        a client id or login host fails validation
+└── IllegalTransition     a connection is asked for a change its state forbids
 """
 
 from __future__ import annotations

@@ -9,9 +9,7 @@ import secrets
 
 # RFC 7636 allows "~" and "." too; Salesforce has been seen rejecting "~", so we
 # draw from the base64url alphabet, which is a subset of the RFC's.
-VERIFIER_ALPHABET = (
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-)
+VERIFIER_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 MIN_LENGTH = 43
 MAX_LENGTH = 128
 _VERIFIER = re.compile(r"^[A-Za-z0-9\-_]{43,128}$")

@@ -72,9 +72,13 @@ def authorization_failed(error: str, description: str | None) -> Problem:
 
 
 def environment_mismatch(expected_sandbox: bool) -> Problem:
-    chosen, actual = ("sandbox", "production") if expected_sandbox else (
-        "production",
-        "sandbox",
+    chosen, actual = (
+        ("sandbox", "production")
+        if expected_sandbox
+        else (
+            "production",
+            "sandbox",
+        )
     )
     return Problem(
         code="environment_mismatch",
@@ -126,18 +130,16 @@ def salesforce_unavailable(detail: str) -> Problem:
     )
 
 
-def api_version_retired(version: str) -> Problem:
+def api_version_retired(detail: str) -> Problem:
     return Problem(
         code="api_version_retired",
-        message=f"Salesforce API version {version} is retired.",
+        message=f"The configured Salesforce API version is retired ({detail}).",
         hint="Set CRMBRIDGE_SALESFORCE_API_VERSION to a supported version.",
     )
 
 
 def is_concurrent_refresh(error: str, description: str | None) -> bool:
-    return error == "invalid_grant" and "already being processed" in (
-        description or ""
-    )
+    return error == "invalid_grant" and "already being processed" in (description or "")
 
 
 def problem_for_refresh_error(error: str, description: str | None) -> Problem | None:

@@ -1,0 +1,34 @@
+"""Role checks and loading a workspace's connection: shared by the use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from application.errors import Conflict, InvalidInput, NotPermitted
+from application.ports import UnitOfWork
+from domain.connection import Connection
+from domain.errors import IllegalTransition, InvalidSetting
+from domain.workspace import Actor
+
+
+def require_manager(actor: Actor, action: str) -> None:
+    """Only a workspace Owner or Admin may change the integration."""
+    if not actor.role.can_manage_integrations:
+        raise NotPermitted(f"only an Owner or Admin may {action}")
+
+
+async def load_or_new(uow: UnitOfWork, workspace_id: str) -> Connection:
+    found = await uow.connections.get(workspace_id)
+    return found or Connection(workspace_id=workspace_id)
+
+
+@contextmanager
+def domain_rules(hint: str | None = None) -> Iterator[None]:
+    """Translate the domain's refusals into the application's errors."""
+    try:
+        yield
+    except InvalidSetting as exc:
+        raise InvalidInput(exc.message, field=exc.field) from exc
+    except IllegalTransition as exc:
+        raise Conflict(exc.message, field=exc.field, hint=hint) from exc

@@ -1,0 +1,205 @@
+"""Use case: finish the OAuth flow when Salesforce redirects to our callback."""
+
+from __future__ import annotations
+
+import logging
+from typing import NoReturn
+
+import msgspec
+
+from application.errors import (
+    ApiDisabled,
+    AuthorizationFailed,
+    AuthorizationStateInvalid,
+    InvalidInput,
+    OAuthError,
+    SalesforceError,
+)
+from application.ports import (
+    Clock,
+    SalesforceApi,
+    SalesforceOAuth,
+    UnitOfWorkFactory,
+)
+from application.settings import OAuthSettings
+from application.summary import ConnectionSummary
+from domain import problems
+from domain.authorization import PendingAuthorization
+from domain.connection import Connection, ConnectionStatus, OrgIdentity
+from domain.problems import Problem
+from domain.tokens import TokenSet
+
+logger = logging.getLogger(__name__)
+
+MAX_PARAM_LENGTH = 4096
+
+
+class CompleteAuthorization:
+    """Business rules:
+
+    - the `state` must be known, unused and unexpired; it is consumed at once,
+      so a replay changes nothing;
+    - it completes only the workspace and environment that started it;
+    - an `error` from Salesforce, a failed code exchange, a grant without a
+      refresh token, a user without API access, or an org whose kind does not
+      match the Sandbox toggle each end the attempt with a problem (and tokens
+      we got are revoked);
+    - otherwise the tokens are stored encrypted and the connection is Connected.
+    """
+
+    class Command(msgspec.Struct, frozen=True, kw_only=True):
+        state: str | None = None
+        code: str | None = None
+        error: str | None = None
+        error_description: str | None = None
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        oauth: SalesforceOAuth,
+        api: SalesforceApi,
+        clock: Clock,
+        settings: OAuthSettings,
+    ) -> None:
+        self._uow = uow
+        self._oauth = oauth
+        self._api = api
+        self._clock = clock
+        self._settings = settings
+
+    async def execute(self, command: Command) -> ConnectionSummary:
+        _validate(command)
+        pending = await self._take(command.state or "")
+
+        if command.error:
+            problem = problems.problem_for_callback_error(
+                command.error, command.error_description
+            )
+            await self._fail(pending, problem)
+        tokens = await self._exchange(pending, command.code or "")
+        identity = await self._inspect(pending, tokens)
+
+        connection = await self._store(pending, identity, tokens)
+        logger.info(
+            "authorization completed workspace=%s environment=%s org=%s",
+            pending.workspace_id,
+            pending.environment.value,
+            identity.org_id,
+        )
+        return ConnectionSummary.of(connection, self._settings, self._clock.now())
+
+    async def _take(self, state: str) -> PendingAuthorization:
+        async with self._uow() as uow:
+            pending = await uow.authorizations.take(state)
+            await uow.commit()
+        if pending is None:
+            raise AuthorizationStateInvalid("unknown or already used state")
+        if pending.is_expired(self._clock.now()):
+            raise AuthorizationStateInvalid("this authorization has expired")
+        return pending
+
+    async def _exchange(self, pending: PendingAuthorization, code: str) -> TokenSet:
+        try:
+            tokens = await self._oauth.exchange_code(pending, code)
+        except OAuthError as exc:
+            problem = problems.problem_for_code_exchange(
+                exc.error, exc.description, pending.redirect_uri
+            )
+            await self._fail(pending, problem)
+        except SalesforceError as exc:
+            await self._fail(pending, problems.salesforce_unavailable(exc.message))
+        if tokens.refresh_token is None:
+            await self._fail(pending, problems.no_refresh_token(), tokens)
+        return tokens
+
+    async def _inspect(
+        self, pending: PendingAuthorization, tokens: TokenSet
+    ) -> OrgIdentity:
+        try:
+            identity = await self._oauth.identity(
+                login_host=pending.login_host, tokens=tokens
+            )
+            org = await self._api.organization(tokens)
+        except ApiDisabled:
+            await self._fail(pending, problems.api_disabled(), tokens)
+        except SalesforceError as exc:
+            await self._fail(
+                pending, problems.salesforce_unavailable(exc.message), tokens
+            )
+        if org.is_sandbox != pending.environment.is_sandbox:
+            problem = problems.environment_mismatch(pending.environment.is_sandbox)
+            await self._fail(pending, problem, tokens)
+        return msgspec.structs.replace(identity, is_sandbox=org.is_sandbox)
+
+    async def _store(
+        self, pending: PendingAuthorization, identity: OrgIdentity, tokens: TokenSet
+    ) -> Connection:
+        async with self._uow() as uow:
+            current = await uow.connections.get_for_update(pending.workspace_id)
+            if not _still_waiting_for(current, pending):
+                await self._revoke(pending, tokens)
+                raise AuthorizationStateInvalid(
+                    "the connection settings changed while authorizing"
+                )
+            assert current is not None
+            connection = current.complete(
+                identity=identity, tokens=tokens, at=self._clock.now()
+            )
+            await uow.connections.save(connection)
+            await uow.commit()
+        return connection
+
+    async def _fail(
+        self,
+        pending: PendingAuthorization,
+        problem: Problem,
+        tokens: TokenSet | None = None,
+    ) -> NoReturn:
+        if tokens is not None:
+            await self._revoke(pending, tokens)
+        async with self._uow() as uow:
+            current = await uow.connections.get_for_update(pending.workspace_id)
+            if _still_waiting_for(current, pending):
+                assert current is not None
+                await uow.connections.save(current.fail_authorization(problem))
+                await uow.commit()
+        logger.info(
+            "authorization failed workspace=%s problem=%s",
+            pending.workspace_id,
+            problem.code,
+        )
+        raise AuthorizationFailed(problem, workspace_id=pending.workspace_id)
+
+    async def _revoke(self, pending: PendingAuthorization, tokens: TokenSet) -> None:
+        token = tokens.refresh_token or tokens.access_token
+        try:
+            await self._oauth.revoke(login_host=pending.login_host, token=token)
+        except SalesforceError as exc:
+            logger.warning(
+                "could not revoke unused grant workspace=%s: %s",
+                pending.workspace_id,
+                exc.code,
+            )
+
+
+def _still_waiting_for(
+    connection: Connection | None, pending: PendingAuthorization
+) -> bool:
+    """The connection is still in the attempt this state was issued for."""
+    return (
+        connection is not None
+        and connection.status is ConnectionStatus.AUTHORIZING
+        and connection.environment is pending.environment
+        and connection.client_id == pending.client_id
+    )
+
+
+def _validate(command: CompleteAuthorization.Command) -> None:
+    for field in ("state", "code", "error", "error_description"):
+        value = getattr(command, field)
+        if value is not None and len(value) > MAX_PARAM_LENGTH:
+            raise InvalidInput(f"{field} is too long", field=field)
+    if not command.state:
+        raise InvalidInput("the callback has no state parameter", field="state")
+    if not command.code and not command.error:
+        raise InvalidInput("the callback has neither code nor error", field="code")

@@ -1,0 +1,61 @@
+"""Use case: set the Connected App's Client ID and the environment."""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+
+from application.access import domain_rules, load_or_new, require_manager
+from application.ports import Clock, UnitOfWorkFactory
+from application.settings import OAuthSettings
+from application.summary import ConnectionSummary
+from domain.workspace import Actor
+
+logger = logging.getLogger(__name__)
+
+
+class ConfigureSettings:
+    """Business rules:
+
+    - only an Owner or Admin may change settings;
+    - the Client ID must look like a Consumer Key; nothing changes otherwise;
+    - while a grant is held the environment, Client ID and login host are frozen:
+      disconnect first, or use the environment switch.
+    """
+
+    class Command(msgspec.Struct, frozen=True, kw_only=True):
+        actor: Actor
+        client_id: str
+        sandbox: bool
+        login_host: str | None = None
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, settings: OAuthSettings
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._settings = settings
+
+    async def execute(self, command: Command) -> ConnectionSummary:
+        require_manager(command.actor, "change the Salesforce settings")
+
+        async with self._uow() as uow:
+            current = await load_or_new(uow, command.actor.workspace_id)
+            with domain_rules(hint="Disconnect first, or use the environment switch."):
+                updated = current.configure(
+                    client_id=command.client_id,
+                    sandbox=command.sandbox,
+                    login_host=command.login_host,
+                )
+            if updated.authorizing_until is None:
+                await uow.authorizations.discard_workspace(current.workspace_id)
+            await uow.connections.save(updated)
+            await uow.commit()
+
+        logger.info(
+            "settings saved workspace=%s environment=%s",
+            updated.workspace_id,
+            updated.environment.value,
+        )
+        return ConnectionSummary.of(updated, self._settings, self._clock.now())

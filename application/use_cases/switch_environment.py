@@ -1,0 +1,59 @@
+"""Use case: switch production/sandbox — disconnect, toggle, re-authorize."""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+
+from application.access import require_manager
+from application.ports import UnitOfWorkFactory
+from application.use_cases.disconnect import Disconnect
+from application.use_cases.start_authorization import (
+    AuthorizationStarted,
+    StartAuthorization,
+)
+from domain.workspace import Actor
+
+logger = logging.getLogger(__name__)
+
+
+class SwitchEnvironment:
+    """Business rules:
+
+    - only an Owner or Admin may switch;
+    - the current grant is revoked (best effort) and forgotten, the toggle
+      flips, and a new authorization starts for the other environment;
+    - a workspace-specific My Domain login host is kept: it serves both.
+    """
+
+    class Command(msgspec.Struct, frozen=True, kw_only=True):
+        actor: Actor
+        sandbox: bool
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        disconnect: Disconnect,
+        start: StartAuthorization,
+    ) -> None:
+        self._uow = uow
+        self._disconnect = disconnect
+        self._start = start
+
+    async def execute(self, command: Command) -> AuthorizationStarted:
+        require_manager(command.actor, "switch the Salesforce environment")
+        workspace_id = command.actor.workspace_id
+
+        async with self._uow() as uow:
+            disconnected = await self._disconnect.within(uow, workspace_id)
+            switched = disconnected.switch_environment(sandbox=command.sandbox)
+            started = await self._start.begin(uow, switched)
+            await uow.commit()
+
+        logger.info(
+            "environment switched workspace=%s environment=%s",
+            workspace_id,
+            switched.environment.value,
+        )
+        return started

@@ -1,0 +1,148 @@
+"""Use case: Test Connection — prove the stored grant still reaches the org."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import msgspec
+
+from application.errors import (
+    ApiDisabled,
+    ApiVersionRetired,
+    NeedsReauthorization,
+    QuotaExhausted,
+    SalesforceError,
+    SessionExpired,
+)
+from application.ports import (
+    ApiUsage,
+    Clock,
+    SalesforceApi,
+    SalesforceOAuth,
+    UnitOfWorkFactory,
+)
+from application.session import SalesforceSession
+from application.settings import OAuthSettings
+from domain import problems
+from domain.connection import Connection, ConnectionStatus, OrgIdentity
+from domain.problems import Problem
+from domain.tokens import TokenSet
+from domain.workspace import Actor
+
+logger = logging.getLogger(__name__)
+
+
+class Verification(msgspec.Struct, frozen=True, kw_only=True):
+    ok: bool
+    checked_at: datetime
+    org_id: str | None = None
+    username: str | None = None
+    is_sandbox: bool | None = None
+    api_usage: ApiUsage | None = None
+    problem: Problem | None = None
+
+
+class _Checked(msgspec.Struct, frozen=True, kw_only=True):
+    identity: OrgIdentity
+    usage: ApiUsage
+
+
+class VerifyConnection:
+    """Business rules:
+
+    - any member may test; the test calls identity, Organization and limits;
+    - an expired session is refreshed once (single-flight) and retried once;
+    - a refused refresh marks the connection as needing reauthorization;
+    - a failure answers `ok: false` with a problem instead of an error, and
+      transient trouble never changes the connection's status.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        session: SalesforceSession,
+        oauth: SalesforceOAuth,
+        api: SalesforceApi,
+        clock: Clock,
+        settings: OAuthSettings,
+    ) -> None:
+        self._uow = uow
+        self._session = session
+        self._oauth = oauth
+        self._api = api
+        self._clock = clock
+        self._settings = settings
+
+    async def execute(self, actor: Actor) -> Verification:
+        workspace_id = actor.workspace_id
+        now = self._clock.now()
+        async with self._uow() as uow:
+            connection = await uow.connections.get(workspace_id)
+        login_host = self._settings.login_host(
+            connection or Connection(workspace_id=workspace_id)
+        )
+
+        async def check(tokens: TokenSet) -> _Checked:
+            identity = await self._oauth.identity(login_host=login_host, tokens=tokens)
+            org = await self._api.organization(tokens)
+            usage = await self._api.api_usage(tokens)
+            identity = msgspec.structs.replace(identity, is_sandbox=org.is_sandbox)
+            return _Checked(identity=identity, usage=usage)
+
+        try:
+            checked = await self._session.run(workspace_id, check)
+        except NeedsReauthorization as exc:
+            return await self._failed(workspace_id, exc.problem, now)
+        except SalesforceError as exc:
+            return await self._failed(workspace_id, problem_for(exc), now)
+
+        await self._record(workspace_id, checked.identity, now)
+        logger.info("verification ok workspace=%s", workspace_id)
+        return Verification(
+            ok=True,
+            checked_at=now,
+            org_id=checked.identity.org_id,
+            username=checked.identity.username,
+            is_sandbox=checked.identity.is_sandbox,
+            api_usage=checked.usage,
+        )
+
+    async def _record(
+        self, workspace_id: str, identity: OrgIdentity, now: datetime
+    ) -> None:
+        async with self._uow() as uow:
+            connection = await uow.connections.get_for_update(workspace_id)
+            if (
+                connection is not None
+                and connection.status is ConnectionStatus.CONNECTED
+            ):
+                await uow.connections.save(
+                    connection.verified(at=now, identity=identity)
+                )
+                await uow.commit()
+
+    async def _failed(
+        self, workspace_id: str, problem: Problem, now: datetime
+    ) -> Verification:
+        logger.info(
+            "verification failed workspace=%s problem=%s", workspace_id, problem.code
+        )
+        return Verification(ok=False, checked_at=now, problem=problem)
+
+
+def problem_for(exc: SalesforceError) -> Problem:
+    """The user-facing problem behind a Salesforce failure during a check."""
+    if isinstance(exc, QuotaExhausted):
+        return problems.rate_limited()
+    if isinstance(exc, ApiDisabled):
+        return problems.api_disabled()
+    if isinstance(exc, ApiVersionRetired):
+        return problems.api_version_retired(exc.message)
+    if isinstance(exc, SessionExpired):
+        return problems.Problem(
+            code="session_rejected",
+            message="Salesforce rejected the session even after a token refresh.",
+            hint=problems.REAUTHORIZE_HINT,
+        )
+    return problems.salesforce_unavailable(exc.message)
