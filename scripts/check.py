@@ -1,0 +1,43 @@
+"""Run every check the project has: lint, format, types, layers, then all tests.
+
+Extra arguments go to pytest, e.g. `python3 dev.py test -k pkce`; with any
+pytest argument the static checks are skipped for a quick loop.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+STATIC_CHECKS = [
+    ["ruff", "check", "."],
+    ["ruff", "format", "--check", "."],
+    ["mypy"],
+    ["lint-imports"],
+]
+
+
+def run(step: list[str]) -> int:
+    print(f"==> {' '.join(step)}", flush=True)
+    command = [str(BIN / step[0]), *step[1:]]
+    return subprocess.run(command, cwd=ROOT, check=False).returncode  # noqa: S603
+
+
+def main() -> None:
+    pytest_args = sys.argv[1:]
+    failed = []
+    if not pytest_args:
+        failed = [step[0] for step in STATIC_CHECKS if run(step) != 0]
+    if run(["pytest", *pytest_args]) != 0:
+        failed.append("pytest")
+    if failed:
+        sys.exit(f"checks failed: {', '.join(failed)}")
+    print("all checks passed")
+
+
+if __name__ == "__main__":
+    main()
