@@ -1,0 +1,122 @@
+"""Bounded, jittered retries for Salesforce calls, and which failures allow one."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from application.errors import SalesforceUnavailable
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Failures raised before a single byte of the request left this process.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class ServerFailed(Exception):
+    """Raised inside an attempt when Salesforce answers with a 5xx status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+class Unreadable(Exception):
+    """Raised inside an attempt when a body is not the JSON Salesforce sends."""
+
+
+class Replay(enum.Enum):
+    """Which failures make it safe to send the same request again."""
+
+    IDEMPOTENT = "idempotent"
+    """GETs and revoke: repeating them changes nothing."""
+
+    UNPROCESSED = "unprocessed"
+    """Token POSTs: only when Salesforce surely did not act on the request."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetryPolicy:
+    """How many attempts, and the exponential backoff with jitter between them.
+
+    The n-th wait is `first_wait * 2**(n-1)` plus up to `jitter` seconds, capped
+    at `max_wait`. Tests pass zeros, or their own `sleep`, to run fast.
+    """
+
+    attempts: int = 3
+    first_wait: float = 0.5
+    max_wait: float = 8.0
+    jitter: float = 0.5
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+def may_retry(exc: BaseException, replay: Replay) -> bool:
+    """Whether `exc`, ending one attempt, allows another under `replay`."""
+    if isinstance(exc, (ServerFailed, *_NEVER_SENT)):
+        return True
+    if replay is Replay.UNPROCESSED:
+        # Limitation: a read timeout or a reset after sending is ambiguous: the
+        # token endpoint may have rotated the refresh token, and replaying a
+        # rotated token makes Salesforce revoke the whole grant. We give up.
+        return False
+    return isinstance(exc, httpx.RequestError | Unreadable)
+
+
+async def with_retries(
+    policy: RetryPolicy,
+    replay: Replay,
+    what: str,
+    attempt: Callable[[], Awaitable[T]],
+) -> T:
+    """Run `attempt` until it succeeds or may not be retried; translate outages."""
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(policy.attempts),
+        wait=wait_exponential_jitter(
+            multiplier=policy.first_wait, max=policy.max_wait, jitter=policy.jitter
+        ),
+        retry=retry_if_exception(lambda exc: may_retry(exc, replay)),
+        before_sleep=_warn_before_retry(what, policy.attempts),
+        sleep=policy.sleep,
+        reraise=True,
+    )
+    try:
+        return await retrying(attempt)
+    except (httpx.RequestError, ServerFailed, Unreadable) as exc:
+        raise SalesforceUnavailable(f"{what} failed: {describe(exc)}") from exc
+
+
+def describe(exc: BaseException) -> str:
+    """A short, secret-free name for a failure: never a URL, never a body."""
+    if isinstance(exc, ServerFailed | Unreadable):
+        return str(exc)
+    return type(exc).__name__
+
+
+def _warn_before_retry(what: str, attempts: int) -> Callable[[RetryCallState], None]:
+    def warn(state: RetryCallState) -> None:
+        failure = state.outcome.exception() if state.outcome else None
+        logger.warning(
+            "salesforce %s failed (%s); attempt %d of %d in %.2fs",
+            what,
+            describe(failure) if failure else "unknown",
+            state.attempt_number + 1,
+            attempts,
+            state.upcoming_sleep,
+        )
+
+    return warn
