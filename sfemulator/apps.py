@@ -1,0 +1,60 @@
+"""Builds the ASGI app each listener serves, by role."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Litestar, Response
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+
+from sfemulator import control_routes, identity, login_routes, rest_routes
+from sfemulator.asgi import FaultMiddleware
+from sfemulator.rest_auth import RestError, check_version
+from sfemulator.web import AnyRequest, Host, host_of
+from sfemulator.world import LOGIN, LOGIN_ROLES, World
+
+_VERSIONED = re.compile(r"/services/data/(v[^/]+)")
+
+
+def build_app(world: World, role: str) -> FaultMiddleware:
+    """The app for one listener; the production login host also has /_emulator."""
+    if role in LOGIN_ROLES:
+        handlers = [*login_routes.ROUTES, *identity.ROUTES]
+        if role == LOGIN:
+            handlers += control_routes.ROUTES
+        errors: dict[Any, Any] = {}
+    else:
+        handlers = list(rest_routes.ROUTES)
+        errors = {RestError: _rest_error, HTTPException: _rest_http_error}
+    app = Litestar(
+        route_handlers=handlers,
+        state=State({"host": Host(world, role)}),
+        exception_handlers=errors,
+        openapi_config=None,
+        logging_config=None,
+    )
+    return FaultMiddleware(app, world, role)
+
+
+def _rest_error(request: AnyRequest, exc: RestError) -> Response[bytes]:
+    return exc.response()
+
+
+def _rest_http_error(request: AnyRequest, exc: HTTPException) -> Response[bytes]:
+    # Anything Litestar refuses (unknown path, wrong method) still answers
+    # like Salesforce: a JSON array, and 410 first for a retired version.
+    match = _VERSIONED.match(request.url.path)
+    try:
+        if match:
+            check_version(host_of(request).world, match.group(1))
+    except RestError as version_error:
+        return version_error.response()
+    if exc.status_code == 405:
+        message = f"HTTP Method '{request.method}' not allowed."
+        return RestError(405, "METHOD_NOT_ALLOWED", message).response()
+    if exc.status_code == 404:
+        message = "The requested resource does not exist"
+        return RestError(404, "NOT_FOUND", message).response()
+    return RestError(exc.status_code, "UNKNOWN_EXCEPTION", str(exc.detail)).response()

@@ -1,0 +1,122 @@
+"""The /_emulator control API drives the same world as the Python helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from sfemulator import EmulatorServer
+from sfemulator.scenario import authorization_url, new_verifier
+from tests.integration.emulator.flow import exchange
+
+CALLBACK = "http://127.0.0.1:9/callback"
+
+
+def control(
+    client: httpx.Client, emu: EmulatorServer, method: str, path: str, **body: Any
+) -> Any:
+    answer = client.request(method, emu.control_url + path, json=body)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_a_whole_connect_driven_over_http(
+    emulator: EmulatorServer, client: httpx.Client
+) -> None:
+    org = control(client, emulator, "POST", "/orgs", is_sandbox=True, instance=1)
+    user = control(client, emulator, "POST", "/users", org_id=org["id"])
+    app = control(client, emulator, "POST", "/apps", callback_urls=[CALLBACK])
+    verifier = new_verifier()
+    url = authorization_url(
+        emulator.sandbox_login_url,
+        emulator.world.app(app["consumer_key"]),
+        verifier=verifier,
+    )
+
+    decided = control(
+        client,
+        emulator,
+        "POST",
+        "/consent",
+        authorization_url=url,
+        username=user["username"],
+    )
+    code = parse_qs(urlsplit(decided["location"]).query)["code"][0]
+    tokens = exchange(
+        client,
+        emulator.sandbox_login_url,
+        emulator.world.app(app["consumer_key"]),
+        code,
+        verifier,
+    )
+
+    assert org["id"].startswith("00D")
+    assert len(org["id"]) == 18
+    assert user["id"].startswith("005")
+    assert len(user["id"]) == 18
+    assert tokens.status_code == 200
+    assert tokens.json()["instance_url"] == emulator.instance_urls[1]
+    stats = control(client, emulator, "GET", "/stats")
+    assert stats["token_requests"] == {"authorization_code": 1}
+    assert stats["authorize_requests"] == {"sandbox": 1}
+
+
+def test_consent_over_http_reports_login_failures(
+    emulator: EmulatorServer, client: httpx.Client
+) -> None:
+    app = control(client, emulator, "POST", "/apps", callback_urls=[CALLBACK])
+    url = authorization_url(emulator.login_url, emulator.world.app(app["consumer_key"]))
+
+    answer = client.post(
+        emulator.control_url + "/consent",
+        json={"authorization_url": url, "username": "ghost@x.example"},
+    )
+
+    assert answer.status_code == 409
+    assert answer.json()["error"] == "login_failed"
+
+
+def test_flags_faults_and_reset(emulator: EmulatorServer, client: httpx.Client) -> None:
+    org = control(client, emulator, "POST", "/orgs")
+    app = control(client, emulator, "POST", "/apps", callback_urls=[CALLBACK])
+    key = app["consumer_key"]
+
+    control(client, emulator, "PATCH", f"/orgs/{org['id']}", active=False)
+    control(client, emulator, "PUT", f"/orgs/{org['id']}/quota", used=3, maximum=9)
+    moved = control(client, emulator, "POST", f"/orgs/{org['id']}/move")
+    control(client, emulator, "PATCH", f"/apps/{key}", refresh_token_rotation=True)
+    control(client, emulator, "PUT", "/faults/refresh-delay", seconds=0.5)
+    control(client, emulator, "POST", "/faults/http", path_prefix="/x", count=2)
+    world = emulator.world
+
+    assert world.org(org["id"]).active is False
+    assert (moved["daily_api_used"], moved["daily_api_max"]) == (3, 9)
+    assert moved["instance"] == 1
+    assert world.app(key).refresh_token_rotation is True
+    assert world.refresh_delay == 0.5
+    assert world.http_faults[0].remaining == 2
+    control(client, emulator, "POST", "/reset")
+    assert world.orgs == {}
+    assert world.http_faults == []
+
+
+def test_bad_control_calls_say_why(
+    emulator: EmulatorServer, client: httpx.Client
+) -> None:
+    unknown = client.patch(emulator.control_url + "/orgs/00Dnope", json={})
+    bad_field = client.post(emulator.control_url + "/orgs", json={"colour": "red"})
+
+    assert unknown.status_code == 400
+    assert "unknown org" in unknown.json()["error"]
+    assert bad_field.status_code == 400
+    assert "colour" in bad_field.json()["error"]
+
+
+def test_control_lives_only_on_the_production_login_host(
+    emulator: EmulatorServer, client: httpx.Client
+) -> None:
+    answer = client.get(emulator.sandbox_login_url + "/_emulator/stats")
+
+    assert answer.status_code == 404
