@@ -1,0 +1,1 @@
+"""Sync use cases: field mapping, sync jobs, and reading people and companies."""

@@ -1,0 +1,226 @@
+"""The ports the sync use cases need, beyond those of the connect flow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+import msgspec
+
+from application.ports import ApiUsage, UnitOfWork
+from domain.crm import CrmObject, ObjectDescribe
+from domain.mapping import FieldMapping
+from domain.people import Company, Person
+from domain.soql import SyncCursor
+from domain.sync import SyncJob
+from domain.tokens import TokenSet
+
+Record = dict[str, Any]
+
+
+class QueryPage(msgspec.Struct, frozen=True, kw_only=True):
+    """One page of a REST query: records as Salesforce sent them."""
+
+    records: list[Record]
+    total_size: int
+    next_records_url: str | None
+    api_usage: ApiUsage | None = None
+
+
+class BulkPage(msgspec.Struct, frozen=True, kw_only=True):
+    """One page of Bulk API 2.0 results, already typed like REST records."""
+
+    records: list[Record]
+    locator: str | None
+    api_usage: ApiUsage | None = None
+
+
+class SalesforceRecords(Protocol):
+    """Reading records from Salesforce. Errors as in `SalesforceApi`.
+
+    Every call is one API request against the daily quota; callers count them.
+    """
+
+    async def query(
+        self, tokens: TokenSet, soql: str, *, include_deleted: bool
+    ) -> QueryPage:
+        """First page of `/query` (or `/queryAll` with deleted rows)."""
+        ...
+
+    async def query_more(self, tokens: TokenSet, next_records_url: str) -> QueryPage:
+        """The page at `nextRecordsUrl`, followed exactly as given."""
+        ...
+
+    async def describe(self, tokens: TokenSet, obj: CrmObject) -> ObjectDescribe:
+        """The object's fields from `/sobjects/{obj}/describe`."""
+        ...
+
+    async def start_bulk_query(
+        self, tokens: TokenSet, soql: str, *, include_deleted: bool
+    ) -> str:
+        """Create a Bulk API 2.0 query job (`queryAll` with deleted rows); its id."""
+        ...
+
+    async def bulk_query_state(self, tokens: TokenSet, job_id: str) -> str:
+        """The job's state: UploadComplete, InProgress, JobComplete, Failed, Aborted."""
+        ...
+
+    async def bulk_results(
+        self,
+        tokens: TokenSet,
+        job_id: str,
+        *,
+        locator: str | None,
+        max_records: int,
+        field_types: Mapping[str, str],
+    ) -> BulkPage:
+        """A page of CSV results, converted to typed records using `field_types`
+        (describe types by selected field name, relationship fields dotted)."""
+        ...
+
+
+class PeopleQuery(msgspec.Struct, frozen=True, kw_only=True):
+    email: str | None = None
+    updated_since: datetime | None = None
+    source: CrmObject | None = None
+    include_deleted: bool = False
+    after: tuple[datetime, str] | None = None
+    limit: int = 100
+
+
+class CompanyQuery(msgspec.Struct, frozen=True, kw_only=True):
+    updated_since: datetime | None = None
+    include_deleted: bool = False
+    after: tuple[datetime, str] | None = None
+    limit: int = 100
+
+
+class PeopleRepository(Protocol):
+    """People of a workspace. Pages are ordered by `(updated_at, person_id)`."""
+
+    async def find(
+        self, workspace_id: str, *, lead_ids: Iterable[str], contact_ids: Iterable[str]
+    ) -> list[Person]:
+        """People holding any of these Lead or Contact ids."""
+        ...
+
+    async def save_page(
+        self,
+        workspace_id: str,
+        changed: Iterable[Person],
+        removed: Iterable[str],
+        *,
+        seen_by: tuple[CrmObject, str],
+    ) -> None:
+        """Upsert `changed`, delete `removed` (merged away) and mark `changed` as
+        seen for that object by that job (for the sweep after a full sync)."""
+        ...
+
+    async def sweep_unseen(self, workspace_id: str, obj: CrmObject, job_id: str) -> int:
+        """Mark people whose `obj` record the job did not see as deleted there."""
+        ...
+
+    async def get(self, workspace_id: str, person_id: str) -> Person | None: ...
+
+    async def list(self, workspace_id: str, query: PeopleQuery) -> list[Person]: ...
+
+    async def count(self, workspace_id: str, *, include_deleted: bool) -> int: ...
+
+
+class CompanyRepository(Protocol):
+    """Companies (Accounts) of a workspace, ordered by `(updated_at, account_id)`."""
+
+    async def save_page(
+        self, workspace_id: str, companies: Iterable[Company], *, job_id: str
+    ) -> None: ...
+
+    async def sweep_unseen(self, workspace_id: str, job_id: str) -> int: ...
+
+    async def get(self, workspace_id: str, account_id: str) -> Company | None: ...
+
+    async def list(self, workspace_id: str, query: CompanyQuery) -> list[Company]: ...
+
+
+class SyncJobRepository(Protocol):
+    async def add(self, job: SyncJob) -> None: ...
+
+    async def save(self, job: SyncJob) -> None: ...
+
+    async def get(self, workspace_id: str, job_id: str) -> SyncJob | None:
+        """The job if it belongs to the workspace; None otherwise."""
+        ...
+
+    async def active(self, workspace_id: str) -> SyncJob | None:
+        """The workspace's queued or running job, if any."""
+        ...
+
+    async def list(
+        self, workspace_id: str, *, limit: int, before: datetime | None = None
+    ) -> list[SyncJob]:
+        """Newest first."""
+        ...
+
+
+class SyncCursorRepository(Protocol):
+    """The last committed `(SystemModstamp, Id)` per workspace and object."""
+
+    async def get(self, workspace_id: str, obj: CrmObject) -> SyncCursor | None: ...
+
+    async def set(
+        self, workspace_id: str, obj: CrmObject, cursor: SyncCursor | None
+    ) -> None: ...
+
+
+class MappingRepository(Protocol):
+    async def get(self, workspace_id: str) -> FieldMapping | None:
+        """The workspace's mapping; None means the default applies."""
+        ...
+
+    async def save(self, workspace_id: str, mapping: FieldMapping) -> None: ...
+
+
+class DescribeCache(Protocol):
+    async def get(
+        self, workspace_id: str, obj: CrmObject
+    ) -> tuple[ObjectDescribe, datetime] | None: ...
+
+    async def save(
+        self, workspace_id: str, obj: CrmObject, describe: ObjectDescribe, at: datetime
+    ) -> None: ...
+
+    async def clear(self, workspace_id: str) -> None: ...
+
+
+class SyncUnitOfWork(UnitOfWork, Protocol):
+    """The connect flow's unit of work plus the sync repositories."""
+
+    people: PeopleRepository
+    companies: CompanyRepository
+    sync_jobs: SyncJobRepository
+    cursors: SyncCursorRepository
+    mappings: MappingRepository
+    describes: DescribeCache
+
+
+class SyncScheduler(Protocol):
+    """Runs queued sync jobs somewhere: a task in this process, or a queue."""
+
+    def submit(self, workspace_id: str, job_id: str) -> None:
+        """Arrange for the job to run soon; returns at once."""
+        ...
+
+    def cancel(self, workspace_id: str, job_id: str) -> None:
+        """Ask a running job to stop at its next page."""
+        ...
+
+
+class SyncProgress(Protocol):
+    """Told about each committed page (a CLI progress bar listens here)."""
+
+    def page_committed(
+        self, job: SyncJob, obj: CrmObject, total: int | None
+    ) -> None: ...
+
+
+SyncUnitOfWorkFactory = Callable[[], SyncUnitOfWork]

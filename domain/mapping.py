@@ -1,0 +1,394 @@
+"""Field mapping: which Salesforce fields feed our Person and Company fields.
+
+A person can come from a Lead or a Contact, so each person rule names a Lead
+source and a Contact source (dual-field mapping); company rules name one
+Account source. Sources may follow one relationship (`Account.Name`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from domain.crm import CrmObject, DescribedField, ObjectDescribe
+
+Value = str | int | float | bool | None
+
+
+class Trim(msgspec.Struct, frozen=True, tag="trim"):
+    """Strip surrounding white space from text."""
+
+
+class Lowercase(msgspec.Struct, frozen=True, tag="lowercase"):
+    """Lower-case text (emails compare case-insensitively)."""
+
+
+class ValueMap(msgspec.Struct, frozen=True, tag="value_map"):
+    """Replace listed values (picklist labels) with ours; others pass through."""
+
+    values: dict[str, str]
+
+
+class DefaultValue(msgspec.Struct, frozen=True, tag="default"):
+    """Use `value` when the source is empty (null or blank text)."""
+
+    value: str | int | float | bool
+
+
+Transform = Trim | Lowercase | ValueMap | DefaultValue
+
+
+class PersonRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    target: str
+    lead: str | None = None
+    contact: str | None = None
+    type: str | None = None
+    transforms: tuple[Transform, ...] = ()
+
+    def source(self, obj: CrmObject) -> str | None:
+        return self.lead if obj is CrmObject.LEAD else self.contact
+
+
+class CompanyRule(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
+):
+    target: str
+    account: str
+    type: str | None = None
+    transforms: tuple[Transform, ...] = ()
+
+
+class Violation(msgspec.Struct, frozen=True, kw_only=True):
+    """One broken rule: which rule and source field, and why."""
+
+    rule: str
+    field: str | None
+    code: str
+    message: str
+
+
+# Target types and the Salesforce field types that can feed them.
+TARGET_SOURCES: dict[str, frozenset[str]] = {
+    "string": frozenset(
+        {
+            "string",
+            "email",
+            "picklist",
+            "multipicklist",
+            "combobox",
+            "textarea",
+            "phone",
+            "url",
+            "id",
+            "reference",
+            "int",
+            "double",
+            "currency",
+            "percent",
+            "boolean",
+            "date",
+            "datetime",
+        }
+    ),
+    "email": frozenset({"email", "string"}),
+    "integer": frozenset({"int"}),
+    "number": frozenset({"int", "double", "currency", "percent"}),
+    "boolean": frozenset({"boolean"}),
+    "datetime": frozenset({"datetime", "date"}),
+    "id": frozenset({"id", "reference"}),
+}
+
+PERSON_TARGETS = {
+    "email": "email",
+    "first_name": "string",
+    "last_name": "string",
+    "company": "string",
+    "job_title": "string",
+    "phone": "string",
+    "website": "string",
+    "industry": "string",
+    "lead_status": "string",
+    "lead_source": "string",
+    "department": "string",
+    "employees": "integer",
+    "annual_revenue": "number",
+    "owner_id": "id",
+}
+COMPANY_TARGETS = {
+    "name": "string",
+    "website": "string",
+    "industry": "string",
+    "type": "string",
+    "employees": "integer",
+    "annual_revenue": "number",
+    "billing_country": "string",
+    "owner_id": "id",
+}
+_TARGET = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_SOURCE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}(\.[A-Za-z][A-Za-z0-9_]{0,79})?$")
+MAX_RULES = 200
+
+
+class FieldMapping(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
+):
+    people: tuple[PersonRule, ...] = ()
+    companies: tuple[CompanyRule, ...] = ()
+
+    def source_fields(self, obj: CrmObject) -> tuple[str, ...]:
+        """Fields to SELECT from `obj` to apply this mapping, in a stable order."""
+        if obj is CrmObject.ACCOUNT:
+            names = [rule.account for rule in self.companies]
+        else:
+            names = [s for rule in self.people if (s := rule.source(obj))]
+        return tuple(dict.fromkeys(names))
+
+    def person_values(
+        self, record: Mapping[str, Any], obj: CrmObject
+    ) -> dict[str, Value]:
+        values: dict[str, Value] = {}
+        for rule in self.people:
+            source = rule.source(obj)
+            raw = read_path(record, source) if source else None
+            values[rule.target] = convert(
+                raw, rule.type or target_type(rule), rule.transforms
+            )
+        return values
+
+    def company_values(self, record: Mapping[str, Any]) -> dict[str, Value]:
+        return {
+            rule.target: convert(
+                read_path(record, rule.account),
+                rule.type or COMPANY_TARGETS.get(rule.target, "string"),
+                rule.transforms,
+            )
+            for rule in self.companies
+        }
+
+    def affected_objects(self, previous: FieldMapping) -> frozenset[CrmObject]:
+        """Objects whose rules changed, so their records need a resync."""
+        changed = set()
+        if set(self.people) != set(previous.people):
+            changed |= {CrmObject.LEAD, CrmObject.CONTACT}
+        if set(self.companies) != set(previous.companies):
+            changed.add(CrmObject.ACCOUNT)
+        return frozenset(changed)
+
+    def validate(
+        self, describes: Mapping[CrmObject, ObjectDescribe]
+    ) -> list[Violation]:
+        """Every way this mapping breaks against the org's describe; empty if none."""
+        violations = _shape_violations(self)
+        for index, rule in enumerate(self.people):
+            wanted = rule.type or target_type(rule)
+            for obj, source in (
+                (CrmObject.LEAD, rule.lead),
+                (CrmObject.CONTACT, rule.contact),
+            ):
+                if source:
+                    name = f"people[{index}].{obj.value.lower()}"
+                    violations += _source_violations(
+                        name, source, wanted, obj, describes
+                    )
+        for index, company_rule in enumerate(self.companies):
+            wanted = company_rule.type or COMPANY_TARGETS.get(
+                company_rule.target, "string"
+            )
+            violations += _source_violations(
+                f"companies[{index}].account",
+                company_rule.account,
+                wanted,
+                CrmObject.ACCOUNT,
+                describes,
+            )
+        return violations
+
+
+def target_type(rule: PersonRule) -> str:
+    return PERSON_TARGETS.get(rule.target, "string")
+
+
+def read_path(record: Mapping[str, Any], path: str) -> Any:
+    """Read `Field` or `Relationship.Field`; a null relationship reads as None."""
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = _get_ci(value, part)
+    return value
+
+
+def _get_ci(record: Mapping[str, Any], key: str) -> Any:
+    if key in record:
+        return record[key]
+    lowered = key.lower()
+    return next((v for k, v in record.items() if k.lower() == lowered), None)
+
+
+def convert(raw: Any, kind: str, transforms: tuple[Transform, ...]) -> Value:
+    value = _coerce(raw, kind)
+    for transform in transforms:
+        value = _apply(transform, value)
+    return value
+
+
+def _coerce(raw: Any, kind: str) -> Value:
+    if raw is None or isinstance(raw, dict | list):
+        return None
+    if kind in {"string", "email", "id"}:
+        return raw if isinstance(raw, str) else _text(raw)
+    if kind == "integer" and isinstance(raw, int | float) and not isinstance(raw, bool):
+        return int(raw)
+    if kind == "number" and isinstance(raw, int | float) and not isinstance(raw, bool):
+        return float(raw)
+    if kind == "boolean" and isinstance(raw, bool):
+        return raw
+    if kind == "datetime" and isinstance(raw, str):
+        return normalize_datetime(raw)
+    return None
+
+
+def _text(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    return str(raw)
+
+
+def normalize_datetime(raw: str) -> str:
+    """Salesforce's `2024-01-15T10:30:00.000+0000` as ISO 8601 UTC, or as given."""
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        return raw
+    if parsed.tzinfo is None:
+        return parsed.date().isoformat() if len(raw) == 10 else raw
+    return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _apply(transform: Transform, value: Value) -> Value:
+    if isinstance(transform, Trim):
+        return value.strip() if isinstance(value, str) else value
+    if isinstance(transform, Lowercase):
+        return value.lower() if isinstance(value, str) else value
+    if isinstance(transform, ValueMap):
+        return transform.values.get(value, value) if isinstance(value, str) else value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return transform.value
+    return value
+
+
+def _shape_violations(mapping: FieldMapping) -> list[Violation]:
+    violations: list[Violation] = []
+    if len(mapping.people) + len(mapping.companies) > MAX_RULES:
+        violations.append(
+            _violation("mapping", None, "too_many_rules", f"at most {MAX_RULES} rules")
+        )
+    groups: tuple[tuple[str, tuple[PersonRule | CompanyRule, ...]], ...] = (
+        ("people", mapping.people),
+        ("companies", mapping.companies),
+    )
+    for group, rules in groups:
+        seen: set[str] = set()
+        for index, rule in enumerate(rules):
+            name = f"{group}[{index}]"
+            if not _TARGET.match(rule.target):
+                violations.append(
+                    _violation(
+                        name,
+                        None,
+                        "invalid_target",
+                        "target must be snake_case, at most 63 characters",
+                    )
+                )
+            if rule.target in seen:
+                violations.append(
+                    _violation(
+                        name,
+                        None,
+                        "duplicate_target",
+                        f"target {rule.target!r} is mapped twice",
+                    )
+                )
+            seen.add(rule.target)
+            if rule.type is not None and rule.type not in TARGET_SOURCES:
+                violations.append(
+                    _violation(
+                        name,
+                        None,
+                        "invalid_type",
+                        f"type must be one of {sorted(TARGET_SOURCES)}",
+                    )
+                )
+            if isinstance(rule, PersonRule) and not (rule.lead or rule.contact):
+                violations.append(
+                    _violation(
+                        name, None, "empty_rule", "name a lead or a contact source"
+                    )
+                )
+    return violations
+
+
+def _source_violations(
+    name: str,
+    source: str,
+    wanted: str,
+    obj: CrmObject,
+    describes: Mapping[CrmObject, ObjectDescribe],
+) -> list[Violation]:
+    if not _SOURCE.match(source):
+        return [
+            _violation(name, source, "invalid_field", "not a Salesforce field name")
+        ]
+    field = _resolve(source, obj, describes)
+    if field is None:
+        return [
+            _violation(
+                name, source, "unknown_field", f"{obj.value} has no field {source}"
+            )
+        ]
+    if field.is_compound:
+        return [
+            _violation(
+                name,
+                source,
+                "compound_field",
+                f"{source} is a compound field; map its parts (Street, City, ...)",
+            )
+        ]
+    allowed = TARGET_SOURCES.get(wanted, frozenset())
+    if field.type not in allowed:
+        return [
+            _violation(
+                name,
+                source,
+                "incompatible_type",
+                f"{source} is {field.type}, which cannot become {wanted}",
+            )
+        ]
+    return []
+
+
+def _resolve(
+    source: str, obj: CrmObject, describes: Mapping[CrmObject, ObjectDescribe]
+) -> DescribedField | None:
+    describe = describes.get(obj)
+    if describe is None:
+        return None
+    if "." not in source:
+        return describe.field(source)
+    relationship, field_name = source.split(".", 1)
+    reference = describe.relationship(relationship)
+    if reference is None or not reference.reference_to:
+        return None
+    known = {obj.value: obj for obj in CrmObject}
+    target_object = known.get(reference.reference_to[0])
+    target = describes.get(target_object) if target_object else None
+    return target.field(field_name) if target else None
+
+
+def _violation(rule: str, field: str | None, code: str, message: str) -> Violation:
+    return Violation(rule=rule, field=field, code=code, message=message)

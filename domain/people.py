@@ -1,0 +1,216 @@
+"""People and companies from Salesforce, and how a page of records changes them.
+
+A person is a Lead or a Contact. A converted Lead and its Contact are one
+person: it keeps the id it had as a Lead and follows the Contact from then on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from domain.crm import CrmObject
+from domain.mapping import FieldMapping, Value
+from domain.soql import parse_record_datetime
+
+
+class Person(msgspec.Struct, frozen=True, kw_only=True):
+    person_id: str
+    workspace_id: str
+    lead_id: str | None = None
+    contact_id: str | None = None
+    account_id: str | None = None
+    fields: dict[str, Value] = msgspec.field(default_factory=dict)
+    modstamp: datetime
+    lead_deleted: bool = False
+    contact_deleted: bool = False
+    updated_at: datetime | None = None
+
+    @property
+    def source(self) -> CrmObject:
+        """The record that feeds the fields: the Contact once there is one."""
+        return CrmObject.CONTACT if self.contact_id else CrmObject.LEAD
+
+    @property
+    def deleted(self) -> bool:
+        return self.contact_deleted if self.contact_id else self.lead_deleted
+
+
+class Company(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: str
+    workspace_id: str
+    fields: dict[str, Value] = msgspec.field(default_factory=dict)
+    modstamp: datetime
+    deleted: bool = False
+    updated_at: datetime | None = None
+
+
+class PeopleIndex:
+    """The people a page touches, by Lead id and by Contact id, kept current."""
+
+    def __init__(self, people: Iterable[Person] = ()) -> None:
+        self.by_lead: dict[str, Person] = {}
+        self.by_contact: dict[str, Person] = {}
+        self.changed: dict[str, Person] = {}
+        self.removed: set[str] = set()
+        for person in people:
+            self._index(person)
+
+    def put(self, person: Person) -> None:
+        self._index(person)
+        self.changed[person.person_id] = person
+        self.removed.discard(person.person_id)
+
+    def drop(self, person: Person) -> None:
+        for index, key in (
+            (self.by_lead, person.lead_id),
+            (self.by_contact, person.contact_id),
+        ):
+            if key and index.get(key, person).person_id == person.person_id:
+                index.pop(key, None)
+        self.changed.pop(person.person_id, None)
+        self.removed.add(person.person_id)
+
+    def _index(self, person: Person) -> None:
+        if person.lead_id:
+            self.by_lead[person.lead_id] = person
+        if person.contact_id:
+            self.by_contact[person.contact_id] = person
+
+
+def ids_to_load(
+    obj: CrmObject, records: Iterable[Mapping[str, Any]]
+) -> tuple[set[str], set[str]]:
+    """Lead ids and Contact ids whose people a page of `obj` records may touch."""
+    lead_ids: set[str] = set()
+    contact_ids: set[str] = set()
+    for record in records:
+        if obj is CrmObject.LEAD:
+            lead_ids.add(record["Id"])
+            if record.get("ConvertedContactId"):
+                contact_ids.add(record["ConvertedContactId"])
+        else:
+            contact_ids.add(record["Id"])
+    return lead_ids, contact_ids
+
+
+def apply_lead(
+    index: PeopleIndex,
+    record: Mapping[str, Any],
+    mapping: FieldMapping,
+    workspace_id: str,
+) -> None:
+    lead_id = record["Id"]
+    modstamp = parse_record_datetime(record["SystemModstamp"])
+    deleted = bool(record.get("IsDeleted"))
+    contact_id = record.get("ConvertedContactId") if record.get("IsConverted") else None
+    by_lead = index.by_lead.get(lead_id)
+    by_contact = index.by_contact.get(contact_id) if contact_id else None
+
+    if contact_id is None:
+        if by_lead is not None and by_lead.contact_id:
+            index.put(by_lead)  # Converted already: the Contact feeds its fields.
+            return
+        base = by_lead or _new_person(workspace_id, modstamp)
+        index.put(
+            msgspec.structs.replace(
+                base,
+                lead_id=lead_id,
+                fields=mapping.person_values(record, CrmObject.LEAD),
+                modstamp=modstamp,
+                lead_deleted=deleted,
+            )
+        )
+        return
+
+    index.put(
+        _converted(by_lead, by_contact, index, record, mapping, workspace_id, modstamp)
+    )
+
+
+def _converted(
+    by_lead: Person | None,
+    by_contact: Person | None,
+    index: PeopleIndex,
+    record: Mapping[str, Any],
+    mapping: FieldMapping,
+    workspace_id: str,
+    modstamp: datetime,
+) -> Person:
+    """One person for a converted Lead and its Contact; the Lead's id is kept."""
+    lead_id = record["Id"]
+    contact_id = record["ConvertedContactId"]
+    account_id = record.get("ConvertedAccountId")
+    if (
+        by_lead is not None
+        and by_contact is not None
+        and by_lead.person_id != by_contact.person_id
+    ):
+        index.drop(by_contact)
+        return msgspec.structs.replace(
+            by_lead,
+            contact_id=contact_id,
+            account_id=by_contact.account_id or account_id,
+            fields=by_contact.fields,
+            modstamp=by_contact.modstamp,
+            contact_deleted=by_contact.contact_deleted,
+            lead_deleted=bool(record.get("IsDeleted")),
+        )
+    if by_contact is not None:
+        return msgspec.structs.replace(by_contact, lead_id=lead_id)
+    base = by_lead or _new_person(workspace_id, modstamp)
+    # Until the Contact itself arrives, the converted Lead's values stand in.
+    return msgspec.structs.replace(
+        base,
+        lead_id=lead_id,
+        contact_id=contact_id,
+        account_id=account_id,
+        fields=mapping.person_values(record, CrmObject.LEAD)
+        if by_lead is None
+        else base.fields,
+        modstamp=modstamp,
+        lead_deleted=bool(record.get("IsDeleted")),
+    )
+
+
+def apply_contact(
+    index: PeopleIndex,
+    record: Mapping[str, Any],
+    mapping: FieldMapping,
+    workspace_id: str,
+) -> None:
+    contact_id = record["Id"]
+    modstamp = parse_record_datetime(record["SystemModstamp"])
+    base = index.by_contact.get(contact_id) or _new_person(workspace_id, modstamp)
+    index.put(
+        msgspec.structs.replace(
+            base,
+            contact_id=contact_id,
+            account_id=record.get("AccountId"),
+            fields=mapping.person_values(record, CrmObject.CONTACT),
+            modstamp=modstamp,
+            contact_deleted=bool(record.get("IsDeleted")),
+        )
+    )
+
+
+def company_from(
+    record: Mapping[str, Any], mapping: FieldMapping, workspace_id: str
+) -> Company:
+    return Company(
+        account_id=record["Id"],
+        workspace_id=workspace_id,
+        fields=mapping.company_values(record),
+        modstamp=parse_record_datetime(record["SystemModstamp"]),
+        deleted=bool(record.get("IsDeleted")),
+    )
+
+
+def _new_person(workspace_id: str, modstamp: datetime) -> Person:
+    return Person(
+        person_id=str(uuid.uuid4()), workspace_id=workspace_id, modstamp=modstamp
+    )

@@ -1,0 +1,80 @@
+"""SOQL for incremental sync: literals in SOQL's own format and the window query.
+
+Salesforce keeps datetimes at whole seconds and compares them that way, so
+cursors and bounds are truncated to seconds and ties are broken by `Id`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+
+from domain.crm import CrmObject
+
+SYSTEM_FIELDS = ("Id", "SystemModstamp", "IsDeleted")
+LEAD_CONVERSION_FIELDS = ("IsConverted", "ConvertedContactId", "ConvertedAccountId")
+
+
+class SyncCursor(msgspec.Struct, frozen=True, kw_only=True, order=True):
+    """The last record committed: `(SystemModstamp, Id)`, in UTC."""
+
+    modstamp: datetime
+    record_id: str
+
+
+def datetime_literal(value: datetime) -> str:
+    """A SOQL datetime literal (unquoted, UTC, whole seconds)."""
+    if value.tzinfo is None:
+        raise ValueError("SOQL datetimes must be timezone-aware")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def string_literal(value: str) -> str:
+    """A single-quoted SOQL string with `\\` and `'` escaped."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return f"'{escaped}'"
+
+
+def parse_record_datetime(value: str) -> datetime:
+    """Parse `2024-01-15T10:30:00.000+0000` (no colon in the offset) to UTC."""
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
+
+
+def truncate(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def select_fields(obj: CrmObject, mapped: tuple[str, ...]) -> tuple[str, ...]:
+    extra: tuple[str, ...] = LEAD_CONVERSION_FIELDS if obj is CrmObject.LEAD else ()
+    extra += ("AccountId",) if obj is CrmObject.CONTACT else ()
+    wanted = (*SYSTEM_FIELDS, *extra, *mapped)
+    seen: dict[str, str] = {}
+    for name in wanted:
+        seen.setdefault(name.lower(), name)
+    return tuple(seen.values())
+
+
+def window_query(
+    obj: CrmObject,
+    fields: tuple[str, ...],
+    *,
+    after: SyncCursor | None,
+    until: datetime,
+) -> str:
+    """Rows changed after `after` and at or before `until`, in cursor order."""
+    conditions = [f"SystemModstamp <= {datetime_literal(truncate(until))}"]
+    if after is not None:
+        stamp = datetime_literal(truncate(after.modstamp))
+        conditions.insert(
+            0,
+            f"(SystemModstamp > {stamp} OR (SystemModstamp = {stamp} "
+            f"AND Id > {string_literal(after.record_id)}))",
+        )
+    # Field names come from a validated mapping; values are escaped literals.
+    return (
+        f"SELECT {', '.join(fields)} FROM {obj.value} "  # noqa: S608
+        f"WHERE {' AND '.join(conditions)} "
+        "ORDER BY SystemModstamp ASC, Id ASC"
+    )

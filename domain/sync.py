@@ -1,0 +1,180 @@
+"""Sync jobs: what was asked, how far each object got, and how a job ends.
+
+queued ──start──▶ running ──▶ succeeded
+                    │  ├────▶ failed     (an error a retry won't fix)
+                    │  ├────▶ paused     (API quota reserve reached)
+                    │  └────▶ cancelled  (asked to stop)
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import msgspec
+
+from domain.crm import SYNC_ORDER, CrmObject
+from domain.errors import IllegalTransition, InvalidSetting
+from domain.problems import Problem
+from domain.soql import SyncCursor
+
+
+class SyncMode(enum.StrEnum):
+    INCREMENTAL = "incremental"
+    FULL = "full"
+
+
+class SyncState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
+ACTIVE = frozenset({SyncState.QUEUED, SyncState.RUNNING})
+
+
+class ObjectProgress(msgspec.Struct, frozen=True, kw_only=True):
+    object: CrmObject
+    seen: int = 0
+    written: int = 0
+    deleted: int = 0
+    pages: int = 0
+    api_calls: int = 0
+    cursor: SyncCursor | None = None
+    done: bool = False
+    error: Problem | None = None
+
+
+class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
+    job_id: str
+    workspace_id: str
+    mode: SyncMode
+    objects: tuple[CrmObject, ...]
+    state: SyncState
+    requested_by: str
+    created_at: datetime
+    progress: tuple[ObjectProgress, ...]
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+    until: datetime | None = None
+    cancel_requested: bool = False
+    problem: Problem | None = None
+
+    @classmethod
+    def request(
+        cls,
+        *,
+        workspace_id: str,
+        mode: SyncMode,
+        objects: tuple[CrmObject, ...] | None,
+        requested_by: str,
+        now: datetime,
+    ) -> SyncJob:
+        chosen = objects or SYNC_ORDER
+        if len(set(chosen)) != len(chosen):
+            raise InvalidSetting("objects must not repeat", field="objects")
+        ordered = tuple(obj for obj in SYNC_ORDER if obj in chosen)
+        return cls(
+            job_id=str(uuid.uuid4()),
+            workspace_id=workspace_id,
+            mode=mode,
+            objects=ordered,
+            state=SyncState.QUEUED,
+            requested_by=requested_by,
+            created_at=now,
+            progress=tuple(ObjectProgress(object=obj) for obj in ordered),
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE
+
+    def is_stale(self, now: datetime, after_seconds: float) -> bool:
+        """Running, but nobody has reported progress for too long: its worker died."""
+        last = self.heartbeat_at or self.started_at or self.created_at
+        return self.is_active and (now - last).total_seconds() > after_seconds
+
+    def progress_of(self, obj: CrmObject) -> ObjectProgress:
+        return next(p for p in self.progress if p.object is obj)
+
+    def start(self, *, now: datetime, until: datetime) -> SyncJob:
+        if self.state is not SyncState.QUEUED:
+            raise IllegalTransition(f"a {self.state.value} sync cannot start")
+        return msgspec.structs.replace(
+            self, state=SyncState.RUNNING, started_at=now, heartbeat_at=now, until=until
+        )
+
+    def record_page(
+        self,
+        obj: CrmObject,
+        *,
+        seen: int,
+        written: int,
+        deleted: int,
+        api_calls: int,
+        cursor: SyncCursor | None,
+        now: datetime,
+    ) -> SyncJob:
+        current = self.progress_of(obj)
+        updated = msgspec.structs.replace(
+            current,
+            seen=current.seen + seen,
+            written=current.written + written,
+            deleted=current.deleted + deleted,
+            pages=current.pages + 1,
+            api_calls=current.api_calls + api_calls,
+            cursor=cursor or current.cursor,
+        )
+        return self._with(updated, heartbeat_at=now)
+
+    def count_calls(self, obj: CrmObject, api_calls: int, now: datetime) -> SyncJob:
+        current = self.progress_of(obj)
+        updated = msgspec.structs.replace(
+            current, api_calls=current.api_calls + api_calls
+        )
+        return self._with(updated, heartbeat_at=now)
+
+    def finish_object(self, obj: CrmObject) -> SyncJob:
+        return self._with(msgspec.structs.replace(self.progress_of(obj), done=True))
+
+    def object_failed(self, obj: CrmObject, problem: Problem) -> SyncJob:
+        return self._with(msgspec.structs.replace(self.progress_of(obj), error=problem))
+
+    def succeed(self, now: datetime) -> SyncJob:
+        return self._end(SyncState.SUCCEEDED, now, None)
+
+    def fail(self, problem: Problem, now: datetime) -> SyncJob:
+        return self._end(SyncState.FAILED, now, problem)
+
+    def pause(self, problem: Problem, now: datetime) -> SyncJob:
+        return self._end(SyncState.PAUSED, now, problem)
+
+    def cancel(self, now: datetime) -> SyncJob:
+        return self._end(SyncState.CANCELLED, now, None)
+
+    def request_cancel(self) -> SyncJob:
+        if not self.is_active:
+            raise IllegalTransition(f"a {self.state.value} sync cannot be cancelled")
+        return msgspec.structs.replace(self, cancel_requested=True)
+
+    def _end(self, state: SyncState, now: datetime, problem: Problem | None) -> SyncJob:
+        if not self.is_active:
+            raise IllegalTransition(f"a {self.state.value} sync has already ended")
+        return msgspec.structs.replace(
+            self, state=state, finished_at=now, heartbeat_at=now, problem=problem
+        )
+
+    def _with(
+        self, updated: ObjectProgress, heartbeat_at: datetime | None = None
+    ) -> SyncJob:
+        progress = tuple(
+            updated if p.object is updated.object else p for p in self.progress
+        )
+        return msgspec.structs.replace(
+            self, progress=progress, heartbeat_at=heartbeat_at or self.heartbeat_at
+        )
