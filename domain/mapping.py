@@ -343,7 +343,7 @@ def _source_violations(
         return [
             _violation(name, source, "invalid_field", "not a Salesforce field name")
         ]
-    field = _resolve(source, obj, describes)
+    field = resolve_field(source, obj, describes)
     if field is None:
         return [
             _violation(
@@ -372,7 +372,7 @@ def _source_violations(
     return []
 
 
-def _resolve(
+def resolve_field(
     source: str, obj: CrmObject, describes: Mapping[CrmObject, ObjectDescribe]
 ) -> DescribedField | None:
     describe = describes.get(obj)

@@ -78,3 +78,21 @@ def window_query(
         f"WHERE {' AND '.join(conditions)} "
         "ORDER BY SystemModstamp ASC, Id ASC"
     )
+
+
+def related_query(
+    obj: CrmObject,
+    fields: tuple[str, ...],
+    *,
+    reference: str,
+    ids: tuple[str, ...],
+    until: datetime,
+) -> str:
+    """Rows of `obj` whose `reference` is one of `ids`, within the run's bound."""
+    listed = ", ".join(string_literal(value) for value in ids)
+    return (
+        f"SELECT {', '.join(fields)} FROM {obj.value} "  # noqa: S608
+        f"WHERE {reference} IN ({listed}) "
+        f"AND SystemModstamp <= {datetime_literal(truncate(until))} "
+        "ORDER BY SystemModstamp ASC, Id ASC"
+    )

@@ -1,0 +1,146 @@
+"""Continue a large object's sync with a Bulk API 2.0 query job."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from application.errors import ApiError, SalesforceUnavailable
+from application.ports import Clock
+from application.sync.options import SyncOptions
+from application.sync.ports import BulkPage, QueryPage, SalesforceRecords
+from domain.crm import CrmObject, ObjectDescribe
+from domain.mapping import resolve_field
+from domain.soql import SyncCursor, parse_record_datetime, window_query
+from domain.sync import SyncJob
+from domain.tokens import TokenSet
+
+logger = logging.getLogger(__name__)
+Call = Callable[[Callable[[TokenSet], Awaitable[Any]]], Awaitable[Any]]
+Commit = Callable[[SyncJob, QueryPage, int, bool], Awaitable[SyncJob]]
+SaveCursor = Callable[[SyncJob, SyncCursor], Awaitable[SyncJob]]
+
+FINISHED = "JobComplete"
+BROKEN = frozenset({"Failed", "Aborted"})
+
+
+def field_types(
+    fields: tuple[str, ...],
+    obj: CrmObject,
+    describes: dict[CrmObject, ObjectDescribe],
+) -> dict[str, str]:
+    """Describe types of the selected fields, so CSV text can become typed values."""
+    types: dict[str, str] = {}
+    for name in fields:
+        described = resolve_field(name, obj, describes)
+        types[name] = described.type if described else "string"
+    return types
+
+
+class BulkReader:
+    """Runs a query job for the rest of the window and commits its pages.
+
+    Bulk results come in no promised order, so the cursor moves only when the
+    whole job is committed; a crash before that re-reads the job's rows, which
+    upserts absorb without duplicates.
+    """
+
+    def __init__(
+        self, records: SalesforceRecords, clock: Clock, options: SyncOptions
+    ) -> None:
+        self._records = records
+        self._clock = clock
+        self._options = options
+
+    async def read(
+        self,
+        job: SyncJob,
+        obj: CrmObject,
+        fields: tuple[str, ...],
+        types: dict[str, str],
+        *,
+        call: Call,
+        commit: Commit,
+        save_cursor: SaveCursor,
+    ) -> SyncJob:
+        assert job.until is not None
+        after = job.progress_of(obj).cursor
+        soql = window_query(obj, fields, after=after, until=job.until)
+        job_id = await call(
+            lambda t: self._records.start_bulk_query(t, soql, include_deleted=True)
+        )
+        logger.info(
+            "bulk query started workspace=%s object=%s", job.workspace_id, obj.value
+        )
+        polls = await self._wait(str(job_id), call)
+
+        locator: str | None = None
+        newest = after
+        calls = 1 + polls
+        while True:
+            page = await call(
+                partial(self._page, job_id=str(job_id), locator=locator, types=types)
+            )
+            assert isinstance(page, BulkPage)
+            calls += 1
+            newest = max_cursor(newest, page)
+            as_query = QueryPage(
+                records=page.records,
+                total_size=0,
+                next_records_url=None,
+                api_usage=page.api_usage,
+            )
+            job = await commit(job, as_query, calls, False)
+            calls = 0
+            locator = page.locator
+            if locator is None:
+                break
+        if newest is not None and newest != after:
+            job = await save_cursor(job, newest)
+        return job
+
+    async def _page(
+        self, tokens: TokenSet, job_id: str, locator: str | None, types: dict[str, str]
+    ) -> BulkPage:
+        return await self._records.bulk_results(
+            tokens,
+            job_id,
+            locator=locator,
+            max_records=self._options.bulk_page_size,
+            field_types=types,
+        )
+
+    async def _wait(self, job_id: str, call: Call) -> int:
+        delay = self._options.bulk_poll_seconds
+        waited = 0.0
+        polls = 0
+        while waited <= self._options.bulk_timeout_seconds:
+            state = await call(lambda t: self._records.bulk_query_state(t, job_id))
+            polls += 1
+            if state == FINISHED:
+                return polls
+            if state in BROKEN:
+                raise ApiError(
+                    f"the Bulk API query job ended {state}",
+                    error_code="BULK_JOB_FAILED",
+                    status=200,
+                )
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, self._options.bulk_poll_max_seconds)
+        raise SalesforceUnavailable("the Bulk API query job did not finish in time")
+
+
+def max_cursor(current: SyncCursor | None, page: BulkPage) -> SyncCursor | None:
+    best = current
+    for record in page.records:
+        candidate = SyncCursor(
+            modstamp=parse_record_datetime(record["SystemModstamp"]),
+            record_id=record["Id"],
+        )
+        if best is None or candidate > best:
+            best = candidate
+    return best

@@ -1,0 +1,27 @@
+"""Tunables of a sync run, from configuration."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class SyncOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """Defaults suit a production org; tests shrink the waits.
+
+    - `settle_seconds`: the upper bound of a run is this far behind now, so a
+      row whose transaction is still in flight is picked up next run, not lost.
+    - `quota_reserve`: stop (paused) once this share of the daily API quota is
+      used, leaving the rest to the customer's other tools.
+    - `bulk_threshold`: above this many rows, continue with Bulk API 2.0.
+    - `stale_after_seconds`: a running job silent this long is taken as dead.
+    """
+
+    settle_seconds: float = 30.0
+    quota_reserve: float = 0.8
+    bulk_threshold: int = 50_000
+    bulk_page_size: int = 50_000
+    bulk_poll_seconds: float = 2.0
+    bulk_poll_max_seconds: float = 30.0
+    bulk_timeout_seconds: float = 3600.0
+    stale_after_seconds: float = 300.0
+    related_batch_size: int = 200
