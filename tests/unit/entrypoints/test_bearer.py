@@ -1,0 +1,88 @@
+"""Bearer tokens: HS256 only, every claim checked, each refusal with its own code."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+import pytest
+
+from domain.workspace import Actor, Role
+from entrypoints.bearer import (
+    InvalidToken,
+    MissingToken,
+    TokenExpired,
+    actor_from_header,
+    mint,
+)
+
+SECRET = "k" * 64
+
+
+def signed(claims: dict[str, Any], secret: str = SECRET, alg: str = "HS256") -> str:
+    return jwt.encode(claims, secret, algorithm=alg)
+
+
+def claims(**changes: Any) -> dict[str, Any]:
+    base = {
+        "sub": "alice",
+        "workspace": "acme",
+        "role": "admin",
+        "exp": int(time.time()) + 60,
+    }
+    return {key: value for key, value in (base | changes).items() if value is not None}
+
+
+def test_a_minted_token_names_the_actor() -> None:
+    token = mint(SECRET, workspace="acme", role=Role.OWNER, subject="alice")
+
+    actor = actor_from_header(f"Bearer {token}", SECRET)
+
+    assert actor == Actor(workspace_id="acme", subject="alice", role=Role.OWNER)
+
+
+def test_the_scheme_is_case_insensitive() -> None:
+    actor = actor_from_header(f"bearer {signed(claims())}", SECRET)
+
+    assert actor.role is Role.ADMIN
+
+
+@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer  ", "Basic abc"])
+def test_no_bearer_token_is_missing(header: str | None) -> None:
+    with pytest.raises(MissingToken):
+        actor_from_header(header, SECRET)
+
+
+def test_an_expired_token_is_refused() -> None:
+    token = signed(claims(exp=int(time.time()) - 60))
+
+    with pytest.raises(TokenExpired):
+        actor_from_header(f"Bearer {token}", SECRET)
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        (signed(claims(), secret="x" * 64), "signature"),
+        (signed(claims(), alg="HS512"), "HS256"),
+        (jwt.encode(claims(), "", algorithm="none"), "HS256"),
+        ("not.a.jwt", "well-formed"),
+        (signed(claims(role="superuser")), "role"),
+        (signed(claims(role=None)), "role"),
+        (signed(claims(exp=None)), "exp"),
+        (signed(claims(sub=None)), "sub"),
+        (signed(claims(sub="")), "sub"),
+        (signed(claims(workspace=None)), "workspace"),
+        (signed(claims(workspace="evil.example/x")), "workspace"),
+        (signed(claims(workspace=7)), "workspace"),
+    ],
+)
+def test_a_bad_token_is_invalid(token: str, reason: str) -> None:
+    with pytest.raises(InvalidToken, match=reason):
+        actor_from_header(f"Bearer {token}", SECRET)
+
+
+def test_minting_refuses_a_workspace_that_cannot_be_in_a_url() -> None:
+    with pytest.raises(ValueError, match="workspace"):
+        mint(SECRET, workspace="a.b/c", role=Role.ADMIN, subject="alice")
