@@ -1,0 +1,160 @@
+"""Use cases: request, cancel, show and list sync jobs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import msgspec
+
+from application.access import domain_rules, require_manager
+from application.errors import Conflict, NotFound
+from application.ports import Clock
+from application.session import usable
+from application.sync.options import SyncOptions
+from application.sync.ports import (
+    SyncScheduler,
+    SyncUnitOfWork,
+    SyncUnitOfWorkFactory,
+)
+from domain import problems
+from domain.crm import CrmObject
+from domain.sync import SyncJob, SyncMode
+from domain.workspace import Actor
+
+logger = logging.getLogger(__name__)
+
+MAX_LISTED = 100
+
+
+class StartSync:
+    """Business rules:
+
+    - only an Owner or Admin may start a sync, and only when connected;
+    - one sync at a time per workspace: another active one is a conflict,
+      unless its worker died (no progress for `stale_after_seconds`), which
+      then ends as failed;
+    - the job is queued and handed to the scheduler; the answer is at once.
+    """
+
+    class Command(msgspec.Struct, frozen=True, kw_only=True):
+        actor: Actor
+        mode: SyncMode = SyncMode.INCREMENTAL
+        objects: tuple[CrmObject, ...] | None = None
+
+    def __init__(
+        self,
+        uow: SyncUnitOfWorkFactory,
+        scheduler: SyncScheduler,
+        clock: Clock,
+        options: SyncOptions,
+    ) -> None:
+        self._uow = uow
+        self._scheduler = scheduler
+        self._clock = clock
+        self._options = options
+
+    async def execute(self, command: Command) -> SyncJob:
+        require_manager(command.actor, "start a sync")
+        workspace_id = command.actor.workspace_id
+        now = self._clock.now()
+
+        async with self._uow() as uow:
+            # The connection row lock serialises concurrent starts.
+            usable(await uow.connections.get_for_update(workspace_id))
+            await self._end_if_stale(uow, workspace_id, now)
+            with domain_rules():
+                job = SyncJob.request(
+                    workspace_id=workspace_id,
+                    mode=command.mode,
+                    objects=command.objects,
+                    requested_by=command.actor.subject,
+                    now=now,
+                )
+            await uow.sync_jobs.add(job)
+            await uow.commit()
+
+        self._scheduler.submit(workspace_id, job.job_id)
+        logger.info(
+            "sync queued workspace=%s job=%s mode=%s",
+            workspace_id,
+            job.job_id,
+            job.mode.value,
+        )
+        return job
+
+    async def _end_if_stale(
+        self, uow: SyncUnitOfWork, workspace_id: str, now: datetime
+    ) -> None:
+        active = await uow.sync_jobs.active(workspace_id)
+        if active is None:
+            return
+        if not active.is_stale(now, self._options.stale_after_seconds):
+            raise Conflict(
+                "a sync is already running for this workspace",
+                hint=f"Wait for sync {active.job_id} to end, or cancel it.",
+            )
+        interrupted = problems.Problem(
+            code="sync_interrupted",
+            message="The worker running this sync stopped; a new sync resumes "
+            "from its last committed page.",
+        )
+        await uow.sync_jobs.save(active.fail(interrupted, now))
+
+
+class CancelSync:
+    """Owner or Admin; a queued job ends at once, a running one at its next page."""
+
+    def __init__(
+        self, uow: SyncUnitOfWorkFactory, scheduler: SyncScheduler, clock: Clock
+    ) -> None:
+        self._uow = uow
+        self._scheduler = scheduler
+        self._clock = clock
+
+    async def execute(self, actor: Actor, job_id: str) -> SyncJob:
+        require_manager(actor, "cancel a sync")
+        async with self._uow() as uow:
+            job = await uow.sync_jobs.get(actor.workspace_id, job_id)
+            if job is None:
+                raise NotFound(f"no sync {job_id} in this workspace")
+            with domain_rules(hint="Only a queued or running sync can be cancelled."):
+                job = job.request_cancel()
+            if job.started_at is None:
+                job = job.cancel(self._clock.now())
+            await uow.sync_jobs.save(job)
+            await uow.commit()
+        self._scheduler.cancel(actor.workspace_id, job_id)
+        logger.info(
+            "sync cancel requested workspace=%s job=%s", actor.workspace_id, job_id
+        )
+        return job
+
+
+class GetSync:
+    """Any member; a job of another workspace is not found."""
+
+    def __init__(self, uow: SyncUnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def execute(self, actor: Actor, job_id: str) -> SyncJob:
+        async with self._uow() as uow:
+            job = await uow.sync_jobs.get(actor.workspace_id, job_id)
+        if job is None:
+            raise NotFound(f"no sync {job_id} in this workspace")
+        return job
+
+
+class ListSyncs:
+    """Any member; newest first, at most 100 per page, older via `before`."""
+
+    def __init__(self, uow: SyncUnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def execute(
+        self, actor: Actor, *, limit: int = 20, before: datetime | None = None
+    ) -> list[SyncJob]:
+        async with self._uow() as uow:
+            return await uow.sync_jobs.list(
+                actor.workspace_id, limit=max(1, min(limit, MAX_LISTED)), before=before
+            )

@@ -1,0 +1,100 @@
+"""Use cases: read people and companies from the local copy, page by page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from application.errors import InvalidInput, NotFound
+from application.sync.ports import CompanyQuery, PeopleQuery, SyncUnitOfWorkFactory
+from domain.people import Company, Person
+from domain.workspace import Actor
+
+MAX_PAGE = 500
+
+
+class PageOf(msgspec.Struct, frozen=True, kw_only=True):
+    """Items plus an opaque cursor for the next page (None at the end)."""
+
+    items: list[Person] | list[Company]
+    next_cursor: str | None
+
+
+def encode_cursor(updated_at: datetime | None, key: str) -> str:
+    stamp = updated_at.isoformat() if updated_at else ""
+    return f"{stamp}|{key}"
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    if not cursor:
+        return None
+    try:
+        stamp, key = cursor.split("|", 1)
+        return datetime.fromisoformat(stamp), key
+    except ValueError as exc:
+        raise InvalidInput("cursor is not one we issued", field="cursor") from exc
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be 1..{MAX_PAGE}", field="limit")
+    return limit
+
+
+class ListPeople:
+    """Any member; ordered by local update time, oldest first, for polling."""
+
+    def __init__(self, uow: SyncUnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def execute(
+        self, actor: Actor, query: PeopleQuery, cursor: str | None = None
+    ) -> PageOf:
+        query = msgspec.structs.replace(
+            query, after=decode_cursor(cursor), limit=_limit(query.limit)
+        )
+        async with self._uow() as uow:
+            people = await uow.people.list(actor.workspace_id, query)
+        last = people[-1] if len(people) == query.limit else None
+        return PageOf(
+            items=people,
+            next_cursor=encode_cursor(last.updated_at, last.person_id)
+            if last
+            else None,
+        )
+
+
+class GetPerson:
+    def __init__(self, uow: SyncUnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def execute(self, actor: Actor, person_id: str) -> Person:
+        async with self._uow() as uow:
+            person = await uow.people.get(actor.workspace_id, person_id)
+        if person is None:
+            raise NotFound(f"no person {person_id} in this workspace")
+        return person
+
+
+class ListCompanies:
+    """Any member; ordered by local update time, oldest first, for polling."""
+
+    def __init__(self, uow: SyncUnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def execute(
+        self, actor: Actor, query: CompanyQuery, cursor: str | None = None
+    ) -> PageOf:
+        query = msgspec.structs.replace(
+            query, after=decode_cursor(cursor), limit=_limit(query.limit)
+        )
+        async with self._uow() as uow:
+            companies = await uow.companies.list(actor.workspace_id, query)
+        last = companies[-1] if len(companies) == query.limit else None
+        return PageOf(
+            items=companies,
+            next_cursor=encode_cursor(last.updated_at, last.account_id)
+            if last
+            else None,
+        )
