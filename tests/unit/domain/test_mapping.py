@@ -1,0 +1,255 @@
+"""Field mapping: round-trips, dual sources apply alike, validation names the rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.crm import CrmObject, DescribedField, ObjectDescribe
+from domain.default_mapping import DEFAULT_MAPPING
+from domain.mapping import (
+    CompanyRule,
+    DefaultValue,
+    FieldMapping,
+    Lowercase,
+    PersonRule,
+    Transform,
+    Trim,
+    ValueMap,
+)
+
+
+def describe(name: str, *fields: DescribedField) -> ObjectDescribe:
+    return ObjectDescribe(name=name, fields=fields)
+
+
+def text(name: str, kind: str = "string") -> DescribedField:
+    return DescribedField(name=name, label=name, type=kind, length=80)
+
+
+DESCRIBES = {
+    CrmObject.LEAD: describe(
+        "Lead",
+        text("Email", "email"),
+        text("Title"),
+        text("Company"),
+        text("Status", "picklist"),
+        text("NumberOfEmployees", "int"),
+        text("Address", "address"),
+        text("Rating__c", "picklist"),
+    ),
+    CrmObject.CONTACT: describe(
+        "Contact",
+        text("Email", "email"),
+        text("Title"),
+        DescribedField(
+            name="AccountId",
+            label="Account",
+            type="reference",
+            relationship_name="Account",
+            reference_to=("Account",),
+        ),
+        text("MailingAddress", "address"),
+        text("Level__c", "picklist"),
+    ),
+    CrmObject.ACCOUNT: describe(
+        "Account",
+        text("Name"),
+        text("NumberOfEmployees", "int"),
+        text("Website", "url"),
+    ),
+}
+
+transforms = st.lists(
+    st.one_of(
+        st.just(Trim()),
+        st.just(Lowercase()),
+        st.builds(
+            ValueMap,
+            values=st.dictionaries(
+                st.text(max_size=5), st.text(max_size=5), max_size=3
+            ),
+        ),
+        st.builds(DefaultValue, value=st.text(min_size=1, max_size=5)),
+    ),
+    max_size=4,
+).map(tuple)
+
+field_names = st.sampled_from(["Email", "Title", "Custom_Field__c", "Account.Name"])
+person_rules = st.builds(
+    PersonRule,
+    target=st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True),
+    lead=field_names,
+    contact=field_names,
+    transforms=transforms,
+)
+mappings = st.builds(
+    FieldMapping,
+    people=st.lists(person_rules, max_size=6, unique_by=lambda r: r.target).map(tuple),
+    companies=st.just(DEFAULT_MAPPING.companies),
+)
+scalar = st.one_of(st.none(), st.text(max_size=12), st.integers(), st.booleans())
+
+
+@given(mappings)
+def test_any_mapping_round_trips_through_json(mapping: FieldMapping) -> None:
+    decoded = msgspec.json.decode(msgspec.json.encode(mapping), type=FieldMapping)
+
+    assert decoded == mapping
+
+
+@given(mappings, st.dictionaries(field_names, scalar))
+def test_a_lead_and_a_contact_with_the_same_values_map_alike(
+    mapping: FieldMapping, values: dict[str, Any]
+) -> None:
+    same = FieldMapping(
+        people=tuple(
+            msgspec.structs.replace(rule, contact=rule.lead) for rule in mapping.people
+        )
+    )
+
+    def record_from(obj: CrmObject) -> dict[str, Any]:
+        record: dict[str, Any] = {}
+        for rule in same.people:
+            source = rule.source(obj)
+            value = values.get(rule.lead or "")
+            if source and "." in source:
+                relation, field = source.split(".")
+                record.setdefault(relation, {})[field] = value
+            elif source:
+                record[source] = value
+        return record
+
+    lead = same.person_values(record_from(CrmObject.LEAD), CrmObject.LEAD)
+    contact = same.person_values(record_from(CrmObject.CONTACT), CrmObject.CONTACT)
+
+    assert lead == contact
+    assert set(lead) == {rule.target for rule in mapping.people}
+
+
+def test_default_mapping_applies_to_both_sources() -> None:
+    lead = {
+        "Email": "  Ada@Example.COM ",
+        "Company": "Analytical Engines",
+        "Title": None,
+    }
+    contact = {"Email": "ada@example.com", "Account": {"Name": "Analytical Engines"}}
+
+    from_lead = DEFAULT_MAPPING.person_values(lead, CrmObject.LEAD)
+    from_contact = DEFAULT_MAPPING.person_values(contact, CrmObject.CONTACT)
+
+    assert from_lead["email"] == from_contact["email"] == "ada@example.com"
+    assert from_lead["company"] == from_contact["company"] == "Analytical Engines"
+    assert from_lead["job_title"] is None
+    assert from_contact["lead_status"] is None
+
+
+def test_a_null_relationship_reads_as_empty() -> None:
+    values = DEFAULT_MAPPING.person_values({"Account": None}, CrmObject.CONTACT)
+
+    assert values["company"] is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "chain", "expected"),
+    [
+        ("  Hot ", (Trim(), ValueMap(values={"Hot": "high"})), "high"),
+        ("", (DefaultValue(value="unknown"),), "unknown"),
+        (None, (DefaultValue(value=0),), 0),
+        ("Cold", (ValueMap(values={"Hot": "high"}),), "Cold"),
+        ("MiXeD", (Lowercase(),), "mixed"),
+    ],
+)
+def test_transforms_apply_in_order(
+    raw: Any, chain: tuple[Transform, ...], expected: Any
+) -> None:
+    mapping = FieldMapping(
+        people=(PersonRule(target="x", lead="F", contact="F", transforms=chain),)
+    )
+
+    assert mapping.person_values({"F": raw}, CrmObject.LEAD)["x"] == expected
+
+
+def test_numbers_and_datetimes_are_converted() -> None:
+    mapping = FieldMapping(
+        people=(
+            PersonRule(target="employees", lead="N", contact="N"),
+            PersonRule(target="seen", lead="D", contact="D", type="datetime"),
+        )
+    )
+
+    values = mapping.person_values(
+        {"N": 120.0, "D": "2024-01-15T10:30:00.000+0000"}, CrmObject.LEAD
+    )
+
+    assert values == {"employees": 120, "seen": "2024-01-15T10:30:00Z"}
+
+
+def test_a_valid_mapping_has_no_violations() -> None:
+    mapping = FieldMapping(
+        people=(
+            PersonRule(target="email", lead="Email", contact="Email"),
+            PersonRule(target="company", lead="Company", contact="Account.Name"),
+            PersonRule(target="rating", lead="Rating__c", contact="Level__c"),
+        ),
+        companies=(CompanyRule(target="employees", account="NumberOfEmployees"),),
+    )
+
+    assert mapping.validate(DESCRIBES) == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "code", "field"),
+    [
+        (
+            PersonRule(target="email", lead="Emial", contact="Email"),
+            "unknown_field",
+            "Emial",
+        ),
+        (PersonRule(target="street", lead="Address"), "compound_field", "Address"),
+        (PersonRule(target="employees", lead="Title"), "incompatible_type", "Title"),
+        (PersonRule(target="x", contact="Owner.Name"), "unknown_field", "Owner.Name"),
+        (PersonRule(target="x", lead="Email; DROP"), "invalid_field", "Email; DROP"),
+        (PersonRule(target="Bad-Target", lead="Email"), "invalid_target", None),
+        (PersonRule(target="empty"), "empty_rule", None),
+        (PersonRule(target="x", lead="Email", type="money"), "invalid_type", None),
+    ],
+)
+def test_violations_name_the_rule_and_the_field(
+    rule: PersonRule, code: str, field: str | None
+) -> None:
+    violations = FieldMapping(people=(rule,)).validate(DESCRIBES)
+
+    assert [(v.code, v.field) for v in violations][:1] == [(code, field)]
+    assert violations[0].rule.startswith("people[0]")
+
+
+def test_duplicate_targets_are_refused() -> None:
+    rule = PersonRule(target="email", lead="Email", contact="Email")
+
+    violations = FieldMapping(people=(rule, rule)).validate(DESCRIBES)
+
+    assert [v.code for v in violations] == ["duplicate_target"]
+
+
+def test_unknown_json_fields_are_refused() -> None:
+    with pytest.raises(msgspec.ValidationError, match="sourcee"):
+        msgspec.json.decode(
+            b'{"people": [{"target": "x", "sourcee": "Email"}]}', type=FieldMapping
+        )
+
+
+def test_affected_objects_follow_the_changed_rules() -> None:
+    changed = FieldMapping(
+        people=DEFAULT_MAPPING.people[1:], companies=DEFAULT_MAPPING.companies
+    )
+
+    assert changed.affected_objects(DEFAULT_MAPPING) == {
+        CrmObject.LEAD,
+        CrmObject.CONTACT,
+    }
+    assert DEFAULT_MAPPING.affected_objects(DEFAULT_MAPPING) == frozenset()

@@ -1,0 +1,77 @@
+"""Sync jobs: ordering of objects, progress per page, and how a job may end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.crm import CrmObject
+from domain.errors import IllegalTransition, InvalidSetting
+from domain.problems import Problem
+from domain.soql import SyncCursor
+from domain.sync import SyncJob, SyncMode, SyncState
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def queued(*objects: CrmObject) -> SyncJob:
+    return SyncJob.request(
+        workspace_id="ws",
+        mode=SyncMode.INCREMENTAL,
+        objects=objects or None,
+        requested_by="alice",
+        now=NOW,
+    )
+
+
+def test_objects_always_run_accounts_then_leads_then_contacts() -> None:
+    job = queued(CrmObject.CONTACT, CrmObject.ACCOUNT)
+
+    assert job.objects == (CrmObject.ACCOUNT, CrmObject.CONTACT)
+    assert queued().objects == (CrmObject.ACCOUNT, CrmObject.LEAD, CrmObject.CONTACT)
+
+
+def test_repeated_objects_are_refused() -> None:
+    with pytest.raises(InvalidSetting):
+        queued(CrmObject.LEAD, CrmObject.LEAD)
+
+
+def test_pages_add_up_and_the_cursor_moves() -> None:
+    job = queued(CrmObject.LEAD).start(now=NOW, until=NOW)
+    cursor = SyncCursor(modstamp=NOW, record_id="00Q1")
+
+    job = job.record_page(
+        CrmObject.LEAD,
+        seen=3,
+        written=2,
+        deleted=1,
+        api_calls=1,
+        cursor=cursor,
+        now=NOW,
+    )
+    job = job.record_page(
+        CrmObject.LEAD, seen=1, written=1, deleted=0, api_calls=1, cursor=None, now=NOW
+    )
+
+    progress = job.progress_of(CrmObject.LEAD)
+    assert (progress.seen, progress.written, progress.deleted) == (4, 3, 1)
+    assert (progress.pages, progress.api_calls) == (2, 2)
+    assert progress.cursor == cursor
+
+
+def test_an_ended_job_cannot_end_again_or_be_cancelled() -> None:
+    job = queued().start(now=NOW, until=NOW).succeed(NOW)
+
+    with pytest.raises(IllegalTransition):
+        job.fail(Problem(code="x", message="x"), NOW)
+    with pytest.raises(IllegalTransition):
+        job.request_cancel()
+    assert job.state is SyncState.SUCCEEDED
+
+
+def test_a_silent_running_job_is_stale() -> None:
+    job = queued().start(now=NOW, until=NOW)
+
+    assert not job.is_stale(NOW + timedelta(seconds=10), after_seconds=60)
+    assert job.is_stale(NOW + timedelta(seconds=61), after_seconds=60)
