@@ -1,0 +1,31 @@
+"""Persistence adapters: SQLAlchemy repositories, unit of work and migrations."""
+
+from adapters.persistence.authorizations import SqlAlchemyAuthorizationRepository
+from adapters.persistence.connections import SqlAlchemyConnectionRepository
+from adapters.persistence.database import (
+    DEFAULT_DATABASE_URL,
+    create_database_engine,
+    create_session_factory,
+)
+from adapters.persistence.errors import MisplacedSecret, PersistenceError
+from adapters.persistence.migrate import upgrade_engine_to_head, upgrade_to_head
+from adapters.persistence.reencrypt import reencrypt_all
+from adapters.persistence.unit_of_work import (
+    SqlAlchemyUnitOfWork,
+    SqlAlchemyUnitOfWorkFactory,
+)
+
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "MisplacedSecret",
+    "PersistenceError",
+    "SqlAlchemyAuthorizationRepository",
+    "SqlAlchemyConnectionRepository",
+    "SqlAlchemyUnitOfWork",
+    "SqlAlchemyUnitOfWorkFactory",
+    "create_database_engine",
+    "create_session_factory",
+    "reencrypt_all",
+    "upgrade_engine_to_head",
+    "upgrade_to_head",
+]

@@ -1,0 +1,86 @@
+"""Async engines for SQLite and PostgreSQL, and how SQLite transactions begin.
+
+SQLite runs in WAL mode with a busy timeout, and SQLAlchemy (not the sqlite3
+driver) emits BEGIN, so a transaction can ask for `BEGIN IMMEDIATE`: it takes
+the database's write lock up front, and a second writer, in this process or
+another, waits for it instead of failing halfway through.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///crmbridge.sqlite3"
+BEGIN_MODE = "crmbridge_sqlite_begin"
+IMMEDIATE = MappingProxyType({BEGIN_MODE: "IMMEDIATE"})
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+logger = logging.getLogger(__name__)
+
+
+def create_database_engine(
+    url: str | URL, *, busy_timeout: float = 30.0, **options: Any
+) -> AsyncEngine:
+    """An engine for `url`; plain `sqlite://` and `postgresql://` get async drivers.
+
+    `busy_timeout` (seconds) bounds how long a SQLite writer waits for the lock.
+    """
+    parsed = _with_async_driver(make_url(url))
+    if parsed.get_backend_name() != "sqlite":
+        return _create_async_engine(parsed, **options)
+
+    _ensure_parent_directory(parsed)
+    engine = _create_async_engine(parsed, **options)
+    _install_sqlite_hooks(engine, busy_timeout)
+    return engine
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _with_async_driver(url: URL) -> URL:
+    async_driver = _ASYNC_DRIVERS.get(url.drivername)
+    return url.set(drivername=async_driver) if async_driver else url
+
+
+def _ensure_parent_directory(url: URL) -> None:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout: float) -> None:
+    timeout_ms = int(busy_timeout * 1000)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def configure(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # None stops the driver from emitting BEGIN itself; `begin` below does.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            f"PRAGMA busy_timeout={timeout_ms}",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA synchronous=NORMAL",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(BEGIN_MODE, "DEFERRED")
+        if mode not in {"DEFERRED", "IMMEDIATE"}:
+            raise ValueError(f"unsupported SQLite BEGIN mode {mode!r}")
+        logger.debug("sqlite BEGIN %s", mode)
+        connection.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,54 @@
+"""A unit of work's session, and how each database takes its write lock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.persistence.database import IMMEDIATE
+
+
+class Transaction:
+    """Hands repositories the session, in a transaction fit for what they do.
+
+    SQLite can only lock the whole database, and a transaction that read before
+    it writes may fail at once when another writer got in between. So, on
+    SQLite, the first write (or lock) of a unit of work rolls back what was only
+    read and begins again with BEGIN IMMEDIATE, which waits for other writers.
+    Reads before that see committed data, as READ COMMITTED does on PostgreSQL.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+        self._writing = False
+
+    async def for_reading(self) -> AsyncSession:
+        return self.session
+
+    async def for_writing(self) -> AsyncSession:
+        if self.dialect == "sqlite" and not self._writing:
+            if self.session.in_transaction():
+                await self.session.rollback()
+            await self.session.connection(execution_options=IMMEDIATE)
+        self._writing = True
+        return self.session
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        self._writing = False
+
+    async def close(self) -> None:
+        """Roll back whatever was not committed and give the connection back."""
+        await self.session.close()
+        self._writing = False
+
+    def upsert(self, row_class: type[Any], values: dict[str, Any], key: str) -> Insert:
+        """INSERT, or UPDATE every other column when `key` already exists."""
+        insert = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
+        statement = insert(row_class).values(values)
+        changes = {name: statement.excluded[name] for name in values if name != key}
+        return statement.on_conflict_do_update(index_elements=[key], set_=changes)

@@ -1,0 +1,42 @@
+"""What only the in-memory store does: bounded lock waits, no leftover locks."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.memory import InMemoryStore
+from tests.integration.persistence.samples import STATE, connected, pending
+
+
+async def test_a_nested_unit_of_work_on_a_held_key_times_out_clearly() -> None:
+    store = InMemoryStore(lock_timeout=0.05)
+
+    async with store.unit_of_work() as outer:
+        await outer.connections.save(connected("ws-1"))
+        async with store.unit_of_work() as inner:
+            with pytest.raises(TimeoutError, match="inside another"):
+                await inner.connections.get_for_update("ws-1")
+
+
+async def test_committed_values_are_in_the_store_for_inspection() -> None:
+    store = InMemoryStore()
+
+    async with store.unit_of_work() as uow:
+        await uow.connections.save(connected("ws-1"))
+        await uow.authorizations.add(pending("ws-1"))
+        await uow.commit()
+
+    assert store.connections == {"ws-1": connected("ws-1")}
+    assert store.authorizations == {STATE: pending("ws-1")}
+
+
+async def test_locks_are_forgotten_once_released() -> None:
+    store = InMemoryStore()
+
+    async with store.unit_of_work() as uow:
+        await uow.connections.get_for_update("ws-1")
+        await uow.authorizations.take("some-state")
+
+    async with store.unit_of_work() as uow:
+        assert await uow.connections.get_for_update("ws-1") is None
+    assert len(store.locks) == 0

@@ -1,0 +1,91 @@
+"""The Alembic migrations build exactly the schema the ORM rows describe."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, Connection, MetaData, Text, inspect
+
+from adapters.persistence import create_database_engine, upgrade_to_head
+from adapters.persistence.migrate import alembic_config, current_revision, head_revision
+from adapters.persistence.rows import Base
+from tests.integration.persistence.conftest import Backend
+
+
+async def test_the_migrated_schema_equals_the_orm_metadata(
+    sql_backend: Backend,
+) -> None:
+    async with sql_backend.sql.connect() as connection:
+        differences = await connection.run_sync(_differences)
+
+    assert differences == []
+
+
+async def test_the_comparison_would_notice_a_missing_column(
+    sql_backend: Backend,
+) -> None:
+    wanted = MetaData(naming_convention=Base.metadata.naming_convention)
+    for table in Base.metadata.tables.values():
+        table.to_metadata(wanted)
+    wanted.tables["connections"].append_column(Column("extra", Text()))
+
+    async with sql_backend.sql.connect() as connection:
+        differences = await connection.run_sync(_differences, wanted)
+
+    assert [difference[0] for difference in differences] == ["add_column"]
+
+
+async def test_upgrade_records_the_head_and_can_run_again(
+    sql_backend: Backend,
+) -> None:
+    assert sql_backend.url is not None
+
+    await upgrade_to_head(sql_backend.url)
+    await upgrade_to_head(sql_backend.url)
+
+    assert await current_revision(sql_backend.sql) == head_revision() == "0001"
+
+
+async def test_concurrent_starts_upgrade_once(sql_backend: Backend) -> None:
+    assert sql_backend.url is not None
+    await _downgrade_to_base(sql_backend)
+
+    await asyncio.gather(*(upgrade_to_head(sql_backend.url) for _ in range(4)))
+
+    assert await current_revision(sql_backend.sql) == "0001"
+    assert await _tables(sql_backend) >= {"connections", "pending_authorizations"}
+
+
+async def test_downgrade_removes_the_tables(sql_backend: Backend) -> None:
+    await _downgrade_to_base(sql_backend)
+
+    assert await _tables(sql_backend) <= {"alembic_version"}
+
+
+def _differences(
+    connection: Connection, metadata: MetaData = Base.metadata
+) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, metadata))
+
+
+async def _downgrade_to_base(backend: Backend) -> None:
+    assert backend.url is not None
+    engine = create_database_engine(backend.url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(
+                lambda sync: command.downgrade(alembic_config(sync), "base")
+            )
+    finally:
+        await engine.dispose()
+
+
+async def _tables(backend: Backend) -> set[str]:
+    async with backend.sql.connect() as connection:
+        names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+    return set(names)

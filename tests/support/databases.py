@@ -1,0 +1,94 @@
+"""Databases for tests: SQLite files, and a fresh PostgreSQL database per run.
+
+Import the fixtures into a conftest (`from tests.support.databases import
+postgres_url`). Without a reachable server, tests that need PostgreSQL skip
+with the reason; with CRMBRIDGE_REQUIRE_POSTGRES=1 (CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import create_async_engine
+
+POSTGRES_URL_VARIABLE = "CRMBRIDGE_TEST_POSTGRES_URL"
+REQUIRE_POSTGRES_VARIABLE = "CRMBRIDGE_REQUIRE_POSTGRES"
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+T = TypeVar("T")
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def configured_postgres_url() -> URL:
+    return make_url(os.environ.get(POSTGRES_URL_VARIABLE, DEFAULT_POSTGRES_URL))
+
+
+def postgres_unreachable_reason(url: URL) -> str | None:
+    """None when a server answers at `url`; otherwise why not, without password."""
+    try:
+        _run(_probe(url))
+    except (OSError, DBAPIError, TimeoutError) as exc:
+        return (
+            f"PostgreSQL not reachable at {url.render_as_string(hide_password=True)} "
+            f"({type(exc).__name__}: {exc}); start one or set {POSTGRES_URL_VARIABLE}"
+        )
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> URL:
+    """The configured server's URL, or a skip (a failure when it is required)."""
+    url = configured_postgres_url()
+    reason = postgres_unreachable_reason(url)
+    if reason is None:
+        return url
+    if os.environ.get(REQUIRE_POSTGRES_VARIABLE) == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server_url: URL) -> Iterator[str]:
+    """A database created for this test run alone, dropped at its end."""
+    name = f"crmbridge_test_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+    _run(_execute(postgres_server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield postgres_server_url.set(database=name).render_as_string(
+            hide_password=False
+        )
+    finally:
+        _run(_execute(postgres_server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+async def _probe(url: URL) -> None:
+    await _execute(url, "SELECT 1")
+
+
+async def _execute(url: URL, statement: str) -> None:
+    engine = create_async_engine(
+        url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5}
+    )
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    # A thread of its own: safe whether or not an event loop already runs here.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
