@@ -32,12 +32,14 @@ def new_http_client(
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     max_connections: int = 20,
     transport: httpx.AsyncBaseTransport | None = None,
+    trust_env: bool = True,
 ) -> httpx.AsyncClient:
     """One client for all Salesforce calls; the caller closes it at shutdown.
 
     Redirects are not followed: a bearer token must never travel to a host
     Salesforce's answer did not name as the instance. httpx's own INFO line
-    per request is kept, minus the query string.
+    per request is kept, minus the query string. `trust_env` honours the
+    usual proxy variables; tests against a local emulator turn it off.
     """
     redact_httpx_logs()
     return httpx.AsyncClient(
@@ -46,6 +48,7 @@ def new_http_client(
         follow_redirects=False,
         headers={"Accept": "application/json", "User-Agent": "crmbridge"},
         transport=transport,
+        trust_env=trust_env,
     )
 
 

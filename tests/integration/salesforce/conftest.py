@@ -1,30 +1,20 @@
-"""Shared pieces of the Salesforce adapter tests: fast retries, scripted clients."""
+"""Fixtures of the Salesforce adapter tests: scripted clients and contract stages."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from adapters.salesforce import RetryPolicy, new_http_client
-from domain.tokens import TokenSet
+from adapters.salesforce import new_http_client
+from sfemulator.scenario import Demo
+from sfemulator.server import EmulatorServer
+from sfemulator.testing import demo, emulator, emulator_server
 from tests.integration.salesforce.scripted import Scripted, ScriptedTransport, Step
+from tests.integration.salesforce.stages import EmulatorStage, FakeStage, Stage
 
-NO_WAIT = RetryPolicy(attempts=3, first_wait=0, max_wait=0, jitter=0)
-ORG_ID = "00D5e000000AbCdEAF"
-USER_ID = "0055e000001XyZwAAK"
-
-
-def tokens_for(instance_url: str = "https://acme.my.salesforce.com") -> TokenSet:
-    return TokenSet(
-        access_token="00D5e!ACCESS-SECRET",
-        refresh_token="5Aep-REFRESH-SECRET",
-        instance_url=instance_url,
-        issued_at=datetime(2024, 1, 15, tzinfo=UTC),
-        identity_url=f"https://login.salesforce.com/id/{ORG_ID}/{USER_ID}",
-    )
+__all__ = ["demo", "emulator", "emulator_server"]
 
 
 @pytest.fixture
@@ -41,3 +31,15 @@ async def scripted() -> AsyncIterator[Scripted]:
     yield build
     for client in clients:
         await client.aclose()
+
+
+@pytest.fixture(params=["fake", "emulator"])
+async def stage(request: pytest.FixtureRequest) -> AsyncIterator[Stage]:
+    """The same Salesforce contract, played by the fake and by adapters + emulator."""
+    if request.param == "fake":
+        yield FakeStage()
+        return
+    seeded: Demo = request.getfixturevalue("demo")
+    server: EmulatorServer = request.getfixturevalue("emulator")
+    async with new_http_client(trust_env=False) as client:
+        yield EmulatorStage(server, seeded, client)

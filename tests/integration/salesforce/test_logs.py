@@ -13,7 +13,7 @@ from adapters.salesforce import HttpxSalesforceApi, HttpxSalesforceOAuth
 from application.errors import SalesforceUnavailable
 from domain.authorization import PendingAuthorization
 from domain.environment import Environment
-from tests.integration.salesforce.conftest import NO_WAIT, tokens_for
+from tests.integration.salesforce.common import NO_WAIT, tokens_for
 from tests.integration.salesforce.scripted import Scripted, answer, fail
 
 SECRETS = (

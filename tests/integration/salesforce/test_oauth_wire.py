@@ -12,7 +12,7 @@ from adapters.salesforce import HttpxSalesforceOAuth
 from application.errors import OAuthError, SalesforceUnavailable, SessionExpired
 from domain.authorization import PendingAuthorization
 from domain.environment import Environment
-from tests.integration.salesforce.conftest import NO_WAIT, ORG_ID, USER_ID, tokens_for
+from tests.integration.salesforce.common import NO_WAIT, ORG_ID, USER_ID, tokens_for
 from tests.integration.salesforce.scripted import Scripted, answer, html
 
 LOGIN = "https://login.salesforce.com"

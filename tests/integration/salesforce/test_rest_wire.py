@@ -17,7 +17,7 @@ from application.errors import (
     SessionExpired,
 )
 from application.ports import ApiUsage
-from tests.integration.salesforce.conftest import NO_WAIT, ORG_ID, tokens_for
+from tests.integration.salesforce.common import NO_WAIT, ORG_ID, tokens_for
 from tests.integration.salesforce.scripted import Scripted, answer
 
 INSTANCE = "https://acme.my.salesforce.com"

@@ -10,7 +10,7 @@ import pytest
 from adapters.salesforce import HttpxSalesforceApi, HttpxSalesforceOAuth, RetryPolicy
 from adapters.salesforce.retries import Replay, ServerFailed, Unreadable, may_retry
 from application.errors import QuotaExhausted, SalesforceUnavailable
-from tests.integration.salesforce.conftest import NO_WAIT, tokens_for
+from tests.integration.salesforce.common import NO_WAIT, tokens_for
 from tests.integration.salesforce.scripted import Scripted, Step, answer, fail, html
 
 LOGIN = "https://login.salesforce.com"
