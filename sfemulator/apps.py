@@ -9,7 +9,17 @@ from litestar import Litestar, Response
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 
-from sfemulator import control_routes, identity, login_routes, rest_routes
+from sfemulator import (
+    bulk,
+    control_records,
+    control_routes,
+    identity,
+    login_routes,
+    rest_composite,
+    rest_query,
+    rest_routes,
+    rest_sobjects,
+)
 from sfemulator.asgi import FaultMiddleware
 from sfemulator.rest_auth import RestError, check_version
 from sfemulator.web import AnyRequest, Host, host_of
@@ -23,10 +33,16 @@ def build_app(world: World, role: str) -> FaultMiddleware:
     if role in LOGIN_ROLES:
         handlers = [*login_routes.ROUTES, *identity.ROUTES]
         if role == LOGIN:
-            handlers += control_routes.ROUTES
+            handlers += [*control_routes.ROUTES, *control_records.ROUTES]
         errors: dict[Any, Any] = {}
     else:
-        handlers = list(rest_routes.ROUTES)
+        handlers = [
+            *rest_routes.ROUTES,
+            *rest_query.ROUTES,
+            *rest_sobjects.ROUTES,
+            *rest_composite.ROUTES,
+            *bulk.ROUTES,
+        ]
         errors = {RestError: _rest_error, HTTPException: _rest_http_error}
     app = Litestar(
         route_handlers=handlers,

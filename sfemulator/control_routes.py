@@ -42,7 +42,7 @@ async def _body(request: AnyRequest) -> dict[str, Any]:
     return decoded
 
 
-async def _call(request: AnyRequest, action: Any, *args: Any) -> Response[bytes]:
+async def call_world(request: AnyRequest, action: Any, *args: Any) -> Response[bytes]:
     """Run a world method with the JSON body as keyword arguments."""
     try:
         result = action(*args, **await _body(request))
@@ -51,13 +51,13 @@ async def _call(request: AnyRequest, action: Any, *args: Any) -> Response[bytes]
     return json_response(to_json(result) if result is not None else {"ok": True})
 
 
-def _world(request: AnyRequest) -> World:
+def world_of(request: AnyRequest) -> World:
     return host_of(request).world
 
 
 @get(f"{PREFIX}/state")
 async def state(request: AnyRequest) -> Response[bytes]:
-    world = _world(request)
+    world = world_of(request)
     with world.lock:
         return json_response(
             to_json(
@@ -73,30 +73,30 @@ async def state(request: AnyRequest) -> Response[bytes]:
 
 @post(f"{PREFIX}/reset")
 async def reset(request: AnyRequest) -> Response[bytes]:
-    return await _call(request, _world(request).reset)
+    return await call_world(request, world_of(request).reset)
 
 
 @post(f"{PREFIX}/orgs")
 async def create_org(request: AnyRequest) -> Response[bytes]:
-    return await _call(request, _world(request).create_org)
+    return await call_world(request, world_of(request).create_org)
 
 
 @patch(f"{PREFIX}/orgs/{{org_id:str}}")
 async def update_org(request: AnyRequest) -> Response[bytes]:
     org_id = request.path_params["org_id"]
-    return await _call(request, _world(request).update_org, org_id)
+    return await call_world(request, world_of(request).update_org, org_id)
 
 
 @post(f"{PREFIX}/orgs/{{org_id:str}}/move")
 async def move_org(request: AnyRequest) -> Response[bytes]:
     org_id = request.path_params["org_id"]
-    return await _call(request, _world(request).move_org, org_id)
+    return await call_world(request, world_of(request).move_org, org_id)
 
 
 @put(f"{PREFIX}/orgs/{{org_id:str}}/quota")
 async def set_quota(request: AnyRequest) -> Response[bytes]:
     org_id = request.path_params["org_id"]
-    return await _call(request, _world(request).set_quota, org_id)
+    return await call_world(request, world_of(request).set_quota, org_id)
 
 
 @post(f"{PREFIX}/users")
@@ -104,7 +104,7 @@ async def create_user(request: AnyRequest) -> Response[bytes]:
     body = await _body(request)
     org_id = body.pop("org_id", "")
     try:
-        user = _world(request).create_user(org_id, **body)
+        user = world_of(request).create_user(org_id, **body)
     except (EmulatorError, TypeError) as exc:
         return json_response({"error": str(exc)}, 400)
     return json_response(to_json(user))
@@ -113,29 +113,29 @@ async def create_user(request: AnyRequest) -> Response[bytes]:
 @patch(f"{PREFIX}/users/{{user_id:str}}")
 async def update_user(request: AnyRequest) -> Response[bytes]:
     user_id = request.path_params["user_id"]
-    return await _call(request, _world(request).update_user, user_id)
+    return await call_world(request, world_of(request).update_user, user_id)
 
 
 @post(f"{PREFIX}/apps")
 async def create_app(request: AnyRequest) -> Response[bytes]:
-    return await _call(request, _world(request).create_app)
+    return await call_world(request, world_of(request).create_app)
 
 
 @patch(f"{PREFIX}/apps/{{consumer_key:str}}")
 async def update_app(request: AnyRequest) -> Response[bytes]:
     consumer_key = request.path_params["consumer_key"]
-    return await _call(request, _world(request).update_app, consumer_key)
+    return await call_world(request, world_of(request).update_app, consumer_key)
 
 
 @post(f"{PREFIX}/sign-in")
 async def sign_in(request: AnyRequest) -> Response[bytes]:
-    return await _call(request, _world(request).sign_in)
+    return await call_world(request, world_of(request).sign_in)
 
 
 @post(f"{PREFIX}/consent")
 async def consent(request: AnyRequest) -> Response[bytes]:
     """The consent form's path without HTML: {"authorization_url", "username"}."""
-    world = _world(request)
+    world = world_of(request)
     body = await _body(request)
     url = urlsplit(str(body.get("authorization_url", "")))
     roles = {value: key for key, value in world.urls.items()}
@@ -163,49 +163,49 @@ async def consent(request: AnyRequest) -> Response[bytes]:
 
 @post(f"{PREFIX}/faults/expire-access-tokens")
 async def expire_access_tokens(request: AnyRequest) -> Response[bytes]:
-    return await _call(request, _world(request).expire_access_tokens)
+    return await call_world(request, world_of(request).expire_access_tokens)
 
 
 @post(f"{PREFIX}/faults/expire-codes")
 async def expire_codes(request: AnyRequest) -> Response[bytes]:
-    return await _call(request, _world(request).expire_codes)
+    return await call_world(request, world_of(request).expire_codes)
 
 
 @post(f"{PREFIX}/faults/revoke-grants")
 async def revoke_grants(request: AnyRequest) -> Response[bytes]:
-    return await _call(request, _world(request).revoke_grants)
+    return await call_world(request, world_of(request).revoke_grants)
 
 
 @post(f"{PREFIX}/faults/http")
 async def add_http_fault(request: AnyRequest) -> Response[bytes]:
-    return await _call(request, _world(request).add_http_fault)
+    return await call_world(request, world_of(request).add_http_fault)
 
 
 @delete(f"{PREFIX}/faults/http", status_code=200)
 async def clear_http_faults(request: AnyRequest) -> Response[bytes]:
-    return await _call(request, _world(request).clear_http_faults)
+    return await call_world(request, world_of(request).clear_http_faults)
 
 
 @put(f"{PREFIX}/faults/refresh-delay")
 async def refresh_delay(request: AnyRequest) -> Response[bytes]:
-    return await _call(request, _world(request).set_refresh_delay)
+    return await call_world(request, world_of(request).set_refresh_delay)
 
 
 @post(f"{PREFIX}/clock/advance")
 async def advance_clock(request: AnyRequest) -> Response[bytes]:
-    return await _call(request, _world(request).advance_clock)
+    return await call_world(request, world_of(request).advance_clock)
 
 
 @get(f"{PREFIX}/stats")
 async def stats(request: AnyRequest) -> Response[bytes]:
-    world = _world(request)
+    world = world_of(request)
     with world.lock:
         return json_response(world.stats.snapshot())
 
 
 @delete(f"{PREFIX}/stats", status_code=200)
 async def reset_stats(request: AnyRequest) -> Response[bytes]:
-    return await _call(request, _world(request).reset_stats)
+    return await call_world(request, world_of(request).reset_stats)
 
 
 ROUTES = [

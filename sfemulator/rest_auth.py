@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from litestar import Response
 
 from sfemulator.model import Org, User
@@ -61,6 +62,17 @@ class RestCall:
 
     def headers(self) -> dict[str, str]:
         return {"Sforce-Limit-Info": self.limit_info}
+
+    def json_object(self, raw: bytes) -> dict[str, Any]:
+        """The request body as a JSON object, or Salesforce's parser error."""
+        try:
+            body = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            body = None
+        if not isinstance(body, dict):
+            message = "the body must be a JSON object"
+            raise self.fail(400, "JSON_PARSER_ERROR", message)
+        return body
 
     def fail(self, status: int, code: str, message: str, **extra: Any) -> RestError:
         return RestError(status, code, message, headers=self.headers(), **extra)

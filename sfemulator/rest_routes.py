@@ -1,13 +1,10 @@
-"""REST routes of every instance host: versions, limits and the query endpoints."""
+"""REST routes of every instance host: the version list and limits."""
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from litestar import Response, get
 
-from sfemulator.rest_auth import RestCall, RestError, authenticate
+from sfemulator.rest_auth import authenticate
 from sfemulator.web import AnyRequest, host_of, json_response
 
 _SEASONS = ("Winter", "Spring", "Summer")
@@ -51,50 +48,4 @@ async def limits(request: AnyRequest) -> Response[bytes]:
     )
 
 
-_ORG_QUERY = re.compile(r"\s*SELECT\s+(.+?)\s+FROM\s+Organization\s*", re.I | re.S)
-
-
-@get("/services/data/{version:str}/query")
-async def query(request: AnyRequest) -> Response[bytes]:
-    version = request.path_params["version"]
-    call = authenticate(request, version)
-    match = _ORG_QUERY.fullmatch(request.query_params.get("q") or "")
-    if match is None:
-        raise call.fail(400, "MALFORMED_QUERY", "only the Organization query is served")
-    row = _organization(call)
-    try:
-        record = {name: row[name.lower()] for name in _field_names(match.group(1))}
-    except KeyError as exc:
-        raise call.fail(
-            400, "INVALID_FIELD", f"No such column '{exc.args[0]}'"
-        ) from None
-    attributes = {
-        "type": "Organization",
-        "url": f"/services/data/v{call.version}/sobjects/Organization/{call.org.id}",
-    }
-    return call.ok(
-        {
-            "totalSize": 1,
-            "done": True,
-            "records": [{"attributes": attributes, **record}],
-        }
-    )
-
-
-def _field_names(text: str) -> list[str]:
-    return [name.strip() for name in text.split(",")]
-
-
-def _organization(call: RestCall) -> dict[str, Any]:
-    org = call.org
-    return {
-        "id": org.id,
-        "name": org.name,
-        "issandbox": org.is_sandbox,
-        "organizationtype": org.organization_type,
-        "instancename": f"EM{org.instance}",
-    }
-
-
-ROUTES = [versions, limits, query]
-__all__ = ["ROUTES", "RestError"]
+ROUTES = [versions, limits]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from sfemulator.cursors import CursorBook
 from sfemulator.faults import FaultControls
 from sfemulator.ids import PREFIXES, IdFactory, opaque
 from sfemulator.ids import consumer_key as new_consumer_key
@@ -21,8 +22,15 @@ from sfemulator.model import (
     RefreshToken,
     User,
 )
+from sfemulator.record_controls import RecordControls
 from sfemulator.records import RecordStore
 from sfemulator.stats import Stats
+from sfemulator.world_errors import EmulatorError
+
+if TYPE_CHECKING:
+    from sfemulator.bulk import BulkJob
+
+__all__ = ["EmulatorError", "World"]
 
 LOGIN = "login"
 SANDBOX = "sandbox"
@@ -34,16 +42,12 @@ CODE_SECONDS = 15 * 60
 T = TypeVar("T")
 
 
-class EmulatorError(Exception):
-    """A control call named something the world does not hold, or a bad value."""
-
-
 def instance_role(index: int) -> str:
     """The listener role of instance host number `index`."""
     return f"instance{index}"
 
 
-class World(FaultControls):
+class World(FaultControls, RecordControls):
     """Everything the emulated Salesforce knows; every method takes `lock`.
 
     Objects handed out are live: read them freely, change them only through
@@ -77,8 +81,12 @@ class World(FaultControls):
         self.http_faults: list[HttpFault] = []
         self.refresh_delay = 0.0
         self.query_page_size: int | None = None
+        self.cursors = CursorBook(self.ids)
+        self.bulk_jobs: dict[str, BulkJob] = {}
+        self.bulk_page_size = 50_000
+        self.bulk_polls_before_complete = 0
         self.stats = Stats()
-        self.records = RecordStore(self.ids)
+        self.records = RecordStore(self.ids, self.now)
         self._next_serial = 0
 
     def reset(self) -> None:

@@ -85,3 +85,29 @@ def oauth_error(answer: httpx.Response) -> tuple[int, str, str]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+class Rest:
+    """An authenticated REST client for one connected user, on its instance."""
+
+    def __init__(self, client: httpx.Client, tokens: dict[str, Any]) -> None:
+        self.client = client
+        self.tokens = tokens
+        self.base = f"{tokens['instance_url']}/services/data/v62.0"
+
+    def get(self, path: str, **params: str) -> httpx.Response:
+        return self.client.get(
+            self.url(path), params=params, headers=bearer(self.tokens["access_token"])
+        )
+
+    def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = bearer(self.tokens["access_token"]) | kwargs.pop("headers", {})
+        return self.client.request(method, self.url(path), headers=headers, **kwargs)
+
+    def url(self, path: str) -> str:
+        if path.startswith("/services/"):
+            return str(self.tokens["instance_url"]) + path
+        return self.base + path
+
+    def query(self, soql: str, endpoint: str = "/query") -> httpx.Response:
+        return self.get(endpoint, q=soql)
