@@ -81,6 +81,18 @@ class HttpxSalesforceApi(SalesforceApi):
         `/services/data/vNN.0/`. Absolute URLs are refused: the bearer token
         goes to the instance and nowhere else.
         """
+        body, _ = await self.get_json_with_usage(tokens, path, into, params=params)
+        return body
+
+    async def get_json_with_usage(
+        self,
+        tokens: TokenSet,
+        path: str,
+        into: type[T],
+        *,
+        params: Mapping[str, str] | None = None,
+    ) -> tuple[T, ApiUsage | None]:
+        """`get_json`, plus the daily usage this very answer reported."""
         request = self._client.build_request(
             "GET",
             self._url(tokens, path),
@@ -88,11 +100,11 @@ class HttpxSalesforceApi(SalesforceApi):
             headers={"Authorization": f"Bearer {tokens.access_token}"},
         )
 
-        def read(response: httpx.Response) -> T:
-            self.usage.observe(tokens, response)
+        def read(response: httpx.Response) -> tuple[T, ApiUsage | None]:
+            usage = self.usage.observe(tokens, response)
             if response.status_code != 200:
                 raise api_error(response)
-            return decode(response.content, into)
+            return decode(response.content, into), usage
 
         return await self._http.call(request, read, replay=Replay.IDEMPOTENT)
 

@@ -39,11 +39,12 @@ class ApiUsageLedger:
     def __init__(self) -> None:
         self._last: dict[str, ApiUsage] = {}
 
-    def observe(self, tokens: TokenSet, response: httpx.Response) -> None:
-        """Remember the usage a response's `Sforce-Limit-Info` header reports."""
+    def observe(self, tokens: TokenSet, response: httpx.Response) -> ApiUsage | None:
+        """Remember, and return, the usage a `Sforce-Limit-Info` header reports."""
         usage = parse_limit_info(response.headers.get(LIMIT_HEADER))
         if usage is not None:
             self.record(tokens, usage)
+        return usage
 
     def record(self, tokens: TokenSet, usage: ApiUsage) -> None:
         self._last[org_key(tokens)] = usage

@@ -81,11 +81,17 @@ async def test_next_records_url_is_followed_exactly_as_given(
     scripted: Scripted,
 ) -> None:
     next_url = "/services/data/v58.0/query/01gD0000002HU6KIAW-2000"
-    client, wire = scripted(answer(json={"totalSize": 1, "done": True, "records": []}))
+    page = {"totalSize": 1, "done": True, "records": []}
+    headers = {"Sforce-Limit-Info": "api-usage=9/100"}
+    client, wire = scripted(answer(json=page, headers=headers))
 
-    await api(client).get_json(tokens_for(INSTANCE), next_url, QueryPage[Any])
+    body, usage = await api(client).get_json_with_usage(
+        tokens_for(INSTANCE), next_url, QueryPage[Any]
+    )
 
     assert str(wire.last.url) == INSTANCE + next_url
+    assert body.done
+    assert usage == ApiUsage(used=9, max=100)
 
 
 @pytest.mark.parametrize(
