@@ -1,0 +1,113 @@
+"""The `crmbridge` command line: serve the API, mint tokens, migrate, rotate keys."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+import click
+import uvicorn
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from adapters.encryption import FernetTokenCipher
+from adapters.persistence import reencrypt_all, upgrade_to_head
+from domain.workspace import Role
+from entrypoints import bearer
+from entrypoints.config import Config, ConfigError, load_config
+from entrypoints.container import container_for, resolve, settle
+from entrypoints.demo.command import demo
+from entrypoints.http import create_app
+from entrypoints.logs import configure_logging
+
+
+def configured(**overrides: Any) -> Config:
+    """Load the configuration, or exit with the problem (never a secret)."""
+    try:
+        config = load_config(**overrides)
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+    configure_logging(config.log_level.value)
+    return config
+
+
+@click.group()
+def main() -> None:
+    """crmbridge: connect workspaces to their Salesforce orgs."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind [CRMBRIDGE_HOST].")
+@click.option("--port", type=int, default=None, help="Port [CRMBRIDGE_PORT].")
+def serve(host: str | None, port: int | None) -> None:
+    """Migrate the database to the newest schema, then serve the HTTP API."""
+    config = configured(host=host, port=port)
+    asyncio.run(upgrade_to_head(config.database_url))
+    click.echo(f"crmbridge listening on http://{config.host}:{config.port}", err=True)
+    uvicorn.run(
+        create_app(container_for(config)),
+        host=config.host,
+        port=config.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+
+
+@main.command()
+@click.option("--workspace", required=True, help="The workspace the token acts on.")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    default=Role.ADMIN.value,
+    show_default=True,
+)
+@click.option("--sub", default="local-user", show_default=True, help="Subject.")
+@click.option("--ttl", type=click.IntRange(1, 86400 * 30), default=3600)
+def token(workspace: str, role: str, sub: str, ttl: int) -> None:
+    """Print a bearer token signed with the configured secret, for local use."""
+    config = configured()
+    try:
+        minted = bearer.mint(
+            config.jwt_secret,
+            workspace=workspace,
+            role=Role(role),
+            subject=sub,
+            ttl=ttl,
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--workspace") from None
+    click.echo(minted)
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the newest revision."""
+    config = configured()
+    asyncio.run(upgrade_to_head(config.database_url))
+    click.echo("database schema is up to date", err=True)
+
+
+@main.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt stored secrets with the first of CRMBRIDGE_ENCRYPTION_KEYS."""
+    config = configured()
+    count = asyncio.run(_reencrypt(config))
+    click.echo(f"re-encrypted {count} stored secrets with the first key", err=True)
+
+
+async def _reencrypt(config: Config) -> int:
+    container = container_for(config)
+    await settle(container.init_resources())
+    try:
+        sessions = await resolve(container.sessions, async_sessionmaker)
+        cipher = await resolve(container.cipher, FernetTokenCipher)
+        return await reencrypt_all(sessions, cipher)
+    finally:
+        await settle(container.shutdown_resources())
+
+
+main.add_command(demo)
+
+if __name__ == "__main__":
+    sys.exit(main())

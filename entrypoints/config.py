@@ -1,0 +1,183 @@
+"""Entrypoint configuration: CRMBRIDGE_* environment variables, checked at startup."""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import msgspec
+
+from adapters.encryption import FernetTokenCipher, InvalidEncryptionKey
+from entrypoints import devkeys
+
+PREFIX = "CRMBRIDGE_"
+STATE_DIR = Path(".crmbridge")
+MIN_JWT_SECRET_LENGTH = 32
+_API_VERSION = re.compile(r"^\d{2,3}\.0$")
+
+Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
+
+
+class ConfigError(Exception):
+    """Raised when a variable is missing or malformed; names it, never its value."""
+
+
+class RunMode(enum.StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class LogLevel(enum.StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class Config(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the service reads from its environment, with local defaults."""
+
+    env: RunMode = RunMode.DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: Port = 8000
+    log_level: LogLevel = LogLevel.INFO
+    database_url: str = ""
+    encryption_keys: str = ""
+    jwt_secret: str = ""
+    public_url: str = ""
+    settings_page_url: str = ""
+    salesforce_login_url: str = "https://login.salesforce.com"
+    salesforce_sandbox_login_url: str = "https://test.salesforce.com"
+    salesforce_api_version: str = "62.0"
+
+    def __repr__(self) -> str:
+        return (
+            f"Config(env={self.env.value!r}, host={self.host!r}, port={self.port}, "
+            f"database_url=<redacted>, encryption_keys=<redacted>, "
+            f"jwt_secret=<redacted>, public_url={self.public_url!r})"
+        )
+
+    __str__ = __repr__
+
+    @property
+    def key_list(self) -> list[str]:
+        """Encryption keys, newest (the one that encrypts) first."""
+        return [key.strip() for key in self.encryption_keys.split(",") if key.strip()]
+
+
+REQUIRED_IN_PRODUCTION = (
+    "database_url",
+    "encryption_keys",
+    "jwt_secret",
+    "public_url",
+    "settings_page_url",
+)
+
+
+def load_config(
+    environ: Mapping[str, str] | None = None,
+    *,
+    state_dir: Path = STATE_DIR,
+    **overrides: Any,
+) -> Config:
+    """Read, default and check the configuration; raise `ConfigError` if unusable.
+
+    `overrides` (e.g. a `--port` option) win over the environment.
+    """
+    raw = _variables(os.environ if environ is None else environ)
+    raw.update({key: value for key, value in overrides.items() if value is not None})
+    config = _convert(raw)
+    if config.env is RunMode.PRODUCTION:
+        _require(raw, REQUIRED_IN_PRODUCTION)
+    config = _with_defaults(config, state_dir)
+    _check(config)
+    return config
+
+
+def variable(field: str) -> str:
+    return PREFIX + field.upper()
+
+
+def _variables(environ: Mapping[str, str]) -> dict[str, Any]:
+    names = {variable(field): field for field in Config.__struct_fields__}
+    return {
+        names[name]: value.strip()
+        for name, value in environ.items()
+        if name in names and value.strip()
+    }
+
+
+def _convert(raw: dict[str, Any]) -> Config:
+    try:
+        return msgspec.convert(raw, Config, strict=False)
+    except msgspec.ValidationError as exc:
+        field = _field_of(str(exc))
+        detail = str(exc).split(" - at ")[0]
+        raise ConfigError(f"{variable(field)}: {detail}") from None
+
+
+def _field_of(message: str) -> str:
+    found = re.search(r"\$\.(\w+)", message)
+    return found.group(1) if found else "env"
+
+
+def _require(raw: Mapping[str, Any], fields: tuple[str, ...]) -> None:
+    missing = [variable(field) for field in fields if field not in raw]
+    if missing:
+        raise ConfigError(
+            f"CRMBRIDGE_ENV=production needs real values for: {', '.join(missing)}"
+        )
+
+
+def _with_defaults(config: Config, state_dir: Path) -> Config:
+    public_url = config.public_url or f"http://127.0.0.1:{config.port}"
+    database = state_dir.resolve() / "crmbridge.sqlite3"
+    secrets = devkeys.DevSecrets(state_dir / "dev-keys")
+    return msgspec.structs.replace(
+        config,
+        public_url=public_url.rstrip("/"),
+        settings_page_url=config.settings_page_url or f"{public_url}/health",
+        database_url=config.database_url or f"sqlite+aiosqlite:///{database}",
+        encryption_keys=config.encryption_keys or secrets.encryption_key(),
+        jwt_secret=config.jwt_secret or secrets.jwt_secret(),
+    )
+
+
+def _check(config: Config) -> None:
+    for field in (
+        "public_url",
+        "settings_page_url",
+        "salesforce_login_url",
+        "salesforce_sandbox_login_url",
+    ):
+        _check_url(field, getattr(config, field).replace("{workspace}", "w"))
+    if urlsplit(config.public_url).query:
+        raise ConfigError(f"{variable('public_url')}: must not carry a query")
+    if config.env is RunMode.PRODUCTION and not config.public_url.startswith("https:"):
+        raise ConfigError(f"{variable('public_url')}: must be https in production")
+    if not _API_VERSION.match(config.salesforce_api_version):
+        raise ConfigError(
+            f"{variable('salesforce_api_version')}: expected a version like '62.0'"
+        )
+    if len(config.jwt_secret) < MIN_JWT_SECRET_LENGTH:
+        raise ConfigError(
+            f"{variable('jwt_secret')}: must be at least "
+            f"{MIN_JWT_SECRET_LENGTH} characters"
+        )
+    try:
+        FernetTokenCipher(config.key_list)
+    except InvalidEncryptionKey as exc:
+        raise ConfigError(f"{variable('encryption_keys')}: {exc}") from None
+
+
+def _check_url(field: str, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(f"{variable(field)}: expected an http(s) URL")
+    if parts.username or parts.password or parts.fragment:
+        raise ConfigError(f"{variable(field)}: must not carry credentials or '#'")

@@ -1,0 +1,127 @@
+"""The dependency-injector container: adapters wired to use cases, once per process.
+
+Tests swap adapters with `container.uow.override(...)`, `container.oauth.override(...)`
+and so on; the use cases are factories and pick up the overrides.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from dependency_injector import containers, providers
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.encryption import FernetTokenCipher
+from adapters.persistence import (
+    SqlAlchemyUnitOfWorkFactory,
+    create_database_engine,
+    create_session_factory,
+)
+from adapters.salesforce import HttpxSalesforceApi, HttpxSalesforceOAuth
+from adapters.salesforce import new_http_client as _new_http_client
+from application.locks import KeyedLocks
+from application.session import SalesforceSession
+from application.settings import OAuthSettings
+from application.use_cases.complete_authorization import CompleteAuthorization
+from application.use_cases.configure_settings import ConfigureSettings
+from application.use_cases.disconnect import Disconnect
+from application.use_cases.get_connection import GetConnection
+from application.use_cases.start_authorization import StartAuthorization
+from application.use_cases.switch_environment import SwitchEnvironment
+from application.use_cases.verify_connection import VerifyConnection
+from entrypoints.config import Config
+
+T = TypeVar("T")
+
+
+class SystemClock:
+    """The `Clock` port on the machine's clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+async def open_engine(config: Config) -> AsyncIterator[AsyncEngine]:
+    engine = create_database_engine(config.database_url)
+    yield engine
+    await engine.dispose()
+
+
+async def open_http_client() -> AsyncIterator[httpx.AsyncClient]:
+    client = _new_http_client()
+    yield client
+    await client.aclose()
+
+
+def cipher_for(config: Config) -> FernetTokenCipher:
+    return FernetTokenCipher(config.key_list)
+
+
+def oauth_settings_for(config: Config) -> OAuthSettings:
+    return OAuthSettings(
+        production_login_url=config.salesforce_login_url,
+        sandbox_login_url=config.salesforce_sandbox_login_url,
+        public_url=config.public_url,
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    config = providers.Dependency(instance_of=Config)
+    clock = providers.Singleton(SystemClock)
+    oauth_settings = providers.Singleton(oauth_settings_for, config)
+
+    engine = providers.Resource(open_engine, config)
+    cipher = providers.Singleton(cipher_for, config)
+    sessions = providers.Singleton(create_session_factory, engine)
+    uow = providers.Singleton(SqlAlchemyUnitOfWorkFactory, sessions, cipher)
+
+    http_client = providers.Resource(open_http_client)
+    oauth = providers.Singleton(HttpxSalesforceOAuth, http_client, clock=clock)
+    api = providers.Singleton(
+        HttpxSalesforceApi,
+        http_client,
+        api_version=config.provided.salesforce_api_version,
+    )
+
+    # One per process: refreshes queue here before the database lock.
+    locks = providers.Singleton(KeyedLocks)
+    session = providers.Factory(SalesforceSession, uow, oauth, oauth_settings, locks)
+
+    get_connection = providers.Factory(GetConnection, uow, clock, oauth_settings)
+    configure_settings = providers.Factory(
+        ConfigureSettings, uow, clock, oauth_settings
+    )
+    start_authorization = providers.Factory(
+        StartAuthorization, uow, oauth, clock, oauth_settings
+    )
+    complete_authorization = providers.Factory(
+        CompleteAuthorization, uow, oauth, api, clock, oauth_settings
+    )
+    verify_connection = providers.Factory(
+        VerifyConnection, uow, session, oauth, api, clock, oauth_settings
+    )
+    disconnect = providers.Factory(Disconnect, uow, oauth, clock, oauth_settings)
+    switch_environment = providers.Factory(
+        SwitchEnvironment, uow, disconnect, start_authorization
+    )
+
+
+def container_for(config: Config) -> Container:
+    return Container(config=config)
+
+
+async def resolve(provider: Any, kind: type[T]) -> T:
+    """Resolve a provider; async resources make the answer awaitable."""
+    value = await settle(provider())
+    if not isinstance(value, kind):
+        raise TypeError(f"the container gave {type(value).__name__}, not {kind}")
+    return value
+
+
+async def settle(result: Any) -> Any:
+    """Await `result` if it is awaitable (init/shutdown of async resources)."""
+    return await result if inspect.isawaitable(result) else result

@@ -1,0 +1,1 @@
+"""`crmbridge demo`: the emulator and the service as children, and a walk-through."""

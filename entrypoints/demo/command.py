@@ -1,0 +1,129 @@
+"""`crmbridge demo`: start the emulator and the service, then walk the flow."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import click
+
+from domain.workspace import Role
+from entrypoints import bearer
+from entrypoints.config import STATE_DIR, ConfigError, load_config
+from entrypoints.demo.processes import DemoError, emulator, free_port, service
+from entrypoints.demo.walk import Walk
+
+WORKSPACE = "demo"
+
+
+@click.command()
+@click.option(
+    "--port",
+    type=int,
+    default=8000,
+    show_default=True,
+    help="Service port; another free one if it is taken.",
+)
+@click.option(
+    "--keep-running",
+    is_flag=True,
+    help="Leave both running afterwards, for manual use, until Ctrl-C.",
+)
+def demo(port: int, keep_running: bool) -> None:
+    """Run the whole connect flow against the Salesforce emulator, step by step."""
+    STATE_DIR.mkdir(exist_ok=True)
+    port = free_port(port)
+    service_url = f"http://127.0.0.1:{port}"
+    log_path = STATE_DIR / "demo.log"
+    click.echo(f"crmbridge demo: logs of both processes go to {log_path}")
+    try:
+        with (
+            log_path.open("wb") as log,
+            emulator(
+                STATE_DIR, f"{service_url}/api/oauth/callback/salesforce", log
+            ) as world,
+        ):
+            env = _service_env(service_url, world)
+            with service(port, env, log):
+                token = _token(env)
+                _walk(service_url, token, world)
+                if keep_running:
+                    _show_and_wait(service_url, token, world)
+    except DemoError as exc:
+        raise click.ClickException(f"{exc} ({log_path})") from None
+
+
+def _service_env(service_url: str, world: dict[str, object]) -> dict[str, str]:
+    database = (STATE_DIR / "demo.sqlite3").resolve()
+    database.unlink(missing_ok=True)
+    return {
+        **os.environ,
+        "CRMBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "CRMBRIDGE_PUBLIC_URL": service_url,
+        "CRMBRIDGE_SALESFORCE_LOGIN_URL": str(world["login_url"]),
+        "CRMBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL": str(world["sandbox_login_url"]),
+    }
+
+
+def _token(env: dict[str, str]) -> str:
+    try:
+        config = load_config(env)
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+    return bearer.mint(
+        config.jwt_secret, workspace=WORKSPACE, role=Role.ADMIN, subject="demo-admin"
+    )
+
+
+def _walk(service_url: str, token: str, world: dict[str, object]) -> None:
+    facts = world["demo"]
+    assert isinstance(facts, dict)
+    walk = Walk(service_url, token, str(world["control_url"]))
+    try:
+        click.secho(
+            f"\n0. Minted an admin token for workspace '{WORKSPACE}'", bold=True
+        )
+        walk.step("Look at the connection", lambda: walk.api.get("/api/crm/salesforce"))
+        walk.connect(facts["consumer_key"], facts["production_username"])
+        walk.step("See it Connected", lambda: walk.api.get("/api/crm/salesforce"))
+        walk.check("Test Connection")
+        walk.step(
+            "The emulator expires every access token (a session timeout)",
+            lambda: walk.control.post("/faults/expire-access-tokens"),
+        )
+        before = walk.refresh_count()
+        walk.check("Test Connection again: a 401, one refresh, one retry")
+        click.echo(
+            f"   token refreshes at the emulator: {walk.refresh_count() - before}"
+        )
+        walk.step(
+            "Disconnect", lambda: walk.api.delete("/api/crm/salesforce/connection")
+        )
+    finally:
+        walk.close()
+    click.secho("\nThe flow works end to end.", fg="green", bold=True)
+
+
+def _show_and_wait(service_url: str, token: str, world: dict[str, object]) -> None:
+    facts = world["demo"]
+    assert isinstance(facts, dict)
+    click.echo(
+        f"""
+Both are still running; press Ctrl-C to stop them.
+
+  service      {service_url}   (OpenAPI: {service_url}/schema)
+  token        {token}
+  emulator     {world["login_url"]}   (controls: {world["control_url"]})
+  Client ID    {facts["consumer_key"]}
+  log in as    {facts["production_username"]} (sandbox: {facts["sandbox_username"]})
+
+Try:
+  curl -H "Authorization: Bearer $TOKEN" {service_url}/api/crm/salesforce
+  curl -X POST -H "Authorization: Bearer $TOKEN" \\
+       {service_url}/api/crm/salesforce/authorizations
+and open the authorization_url in a browser."""
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        click.echo("stopping")

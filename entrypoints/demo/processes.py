@@ -1,0 +1,115 @@
+"""Child processes of the demo: the Salesforce emulator and the service itself.
+
+The emulator runs as `python -m sfemulator`, so the product never imports it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+STARTUP_SECONDS = 30.0
+
+
+class DemoError(Exception):
+    """Raised when a child process does not come up or a step goes wrong."""
+
+
+def free_port(preferred: int) -> int:
+    """`preferred` if nothing listens there, else any free 127.0.0.1 port."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            chosen: int = probe.getsockname()[1]
+            return chosen
+    raise DemoError("no free port on 127.0.0.1")
+
+
+@contextmanager
+def running(
+    command: list[str], *, env: Mapping[str, str], log: IO[bytes]
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `command`; on the way out stop it, politely first."""
+    child = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+        command, env=dict(env), stdout=log, stderr=log, stdin=subprocess.DEVNULL
+    )
+    try:
+        yield child
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+@contextmanager
+def emulator(
+    state_dir: Path, callback_url: str, log: IO[bytes]
+) -> Iterator[dict[str, Any]]:
+    """The seeded emulator; yields the URLs and demo facts it announces."""
+    port_file = state_dir / "emulator.json"
+    port_file.unlink(missing_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "sfemulator",
+        "--seed-demo",
+        "--port-file",
+        str(port_file),
+        "--callback-url",
+        callback_url,
+    ]
+    with running(command, env=os.environ, log=log) as child:
+        yield _announcement(port_file, child)
+
+
+@contextmanager
+def service(
+    port: int, env: Mapping[str, str], log: IO[bytes]
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`crmbridge serve` on `port`; returns once /health answers."""
+    command = [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)]
+    with running(command, env=env, log=log) as child:
+        _wait_healthy(f"http://127.0.0.1:{port}/health", child)
+        yield child
+
+
+def _announcement(port_file: Path, child: subprocess.Popen[bytes]) -> dict[str, Any]:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise DemoError("the emulator exited; see the demo log")
+        if port_file.exists() and port_file.read_text("utf-8").endswith("\n"):
+            announced: dict[str, Any] = json.loads(port_file.read_text("utf-8"))
+            return announced
+        time.sleep(0.1)
+    raise DemoError("the emulator did not start in time")
+
+
+def _wait_healthy(url: str, child: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise DemoError("the service exited; see the demo log")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise DemoError("the service did not answer /health in time")

@@ -1,0 +1,66 @@
+"""The Litestar application: routes, auth, error table and access log wired up."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from entrypoints.config import Config
+from entrypoints.container import settle
+from entrypoints.http.access_log import AccessLog
+from entrypoints.http.callback import oauth_callback
+from entrypoints.http.deps import provide_container
+from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.health import health
+from entrypoints.http.openapi import openapi_config
+from entrypoints.http.salesforce import salesforce_routes
+
+MAX_BODY_BYTES = 16 * 1024
+
+
+def create_app(container: Any) -> Litestar:
+    """The HTTP API over `container`; its resources open and close with the app."""
+    config: Config = container.config()
+    app = Litestar(
+        route_handlers=[salesforce_routes, oauth_callback, health],
+        dependencies={"container": Provide(provide_container, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        openapi_config=openapi_config(_version()),
+        lifespan=[_resources(container)],
+        request_max_body_size=MAX_BODY_BYTES,
+        logging_config=None,
+        state=State(
+            {
+                "container": container,
+                "jwt_secret": config.jwt_secret,
+                "settings_page_url": config.settings_page_url,
+            }
+        ),
+    )
+    app.asgi_handler = AccessLog(app.asgi_handler)
+    return app
+
+
+def _resources(container: Any) -> Any:
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await settle(container.init_resources())
+        try:
+            yield
+        finally:
+            await settle(container.shutdown_resources())
+
+    return lifespan
+
+
+def _version() -> str:
+    try:
+        return version("crmbridge")
+    except PackageNotFoundError:
+        return "0.0.0"

@@ -1,0 +1,87 @@
+"""The OAuth callback Salesforce sends the browser to; no bearer token here.
+
+It answers 303 to the settings page with the outcome in the query
+(`salesforce=connected`, or `salesforce=error&code=...`), never a code, token
+or state; or JSON when the request asks for `application/json`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+
+from application.errors import ApplicationError, AuthorizationFailed, InvalidInput
+from application.use_cases.complete_authorization import CompleteAuthorization
+from entrypoints.container import resolve
+from entrypoints.http.deps import description
+from entrypoints.http.errors import body_for, error_response, status_for
+from entrypoints.http.openapi import errors
+from entrypoints.http.schemas import ConnectionView
+
+PARAMETERS = ("state", "code", "error", "error_description")
+# The URL held a code and state: keep it out of caches and Referer headers.
+PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+@get(
+    "/api/oauth/callback/salesforce",
+    description=description(CompleteAuthorization),
+    tags=["oauth"],
+    responses=errors(400, 422, 502),
+)
+async def oauth_callback(
+    request: Request[Any, Any, Any], container: NamedDependency[Any]
+) -> Response[Any]:
+    settings_page: str = request.app.state.settings_page_url
+    wants_json = "application/json" in request.headers.get("accept", "")
+    use_case = await resolve(container.complete_authorization, CompleteAuthorization)
+    try:
+        summary = await use_case.execute(_command(request))
+    except ApplicationError as exc:
+        workspace = exc.workspace_id if isinstance(exc, AuthorizationFailed) else None
+        target = outcome_url(
+            settings_page, workspace, salesforce="error", code=exc.code
+        )
+        if wants_json or target is None:
+            return _private(error_response(status_for(exc), body_for(exc)))
+        return _see_other(target)
+
+    if wants_json:
+        return _private(Response(ConnectionView.of(summary)))
+    target = outcome_url(settings_page, summary.workspace_id, salesforce="connected")
+    assert target is not None
+    return _see_other(target)
+
+
+def outcome_url(template: str, workspace: str | None, **outcome: str) -> str | None:
+    """The settings page with `outcome` in its query; None if workspace unknown."""
+    if "{workspace}" in template:
+        if workspace is None:
+            return None
+        template = template.replace("{workspace}", workspace)
+    parts = urlsplit(template)
+    query = [*parse_qsl(parts.query, keep_blank_values=True), *outcome.items()]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _command(request: Request[Any, Any, Any]) -> CompleteAuthorization.Command:
+    values: dict[str, str] = {}
+    for name in PARAMETERS:
+        given = request.query_params.getall(name, [])
+        if len(given) > 1:
+            raise InvalidInput(f"{name} is given more than once", field=name)
+        if given:
+            values[name] = given[0]
+    return CompleteAuthorization.Command(**values)
+
+
+def _see_other(location: str) -> Response[Any]:
+    return _private(Response(None, status_code=303, headers={"Location": location}))
+
+
+def _private(response: Response[Any]) -> Response[Any]:
+    response.headers.update(PRIVATE)
+    return response

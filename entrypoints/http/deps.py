@@ -1,0 +1,38 @@
+"""What route handlers are given: the caller, and use cases from the container."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.handlers.base import BaseRouteHandler
+
+from domain.workspace import Actor
+from entrypoints.bearer import actor_from_header
+
+
+async def authenticate(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """A guard: runs before anything reads the body, so 401 comes first."""
+    secret: str = connection.app.state.jwt_secret
+    header = connection.headers.get("authorization")
+    connection.state.actor = actor_from_header(header, secret)
+
+
+async def current_actor(request: Request[Any, Any, Any]) -> Actor:
+    """The verified caller; every route acts on `actor.workspace_id` only."""
+    actor: Actor = request.state.actor
+    return actor
+
+
+def provide_container(state: State) -> Any:
+    return state.container
+
+
+def description(use_case: type) -> str:
+    """A use case's docstring, reused as the route's OpenAPI description."""
+    return inspect.cleandoc(use_case.__doc__ or "")

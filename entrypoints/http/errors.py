@@ -1,0 +1,147 @@
+"""The one table from errors to HTTP statuses, and the `{code, message, hint}` body.
+
+| error                                   | status |
+|-----------------------------------------|--------|
+| Unauthenticated (missing/expired/bad)   | 401    |
+| NotPermitted                            | 403    |
+| NotFound                                | 404    |
+| Conflict, NotConnected,                 | 409    |
+| NeedsReauthorization                    |        |
+| InvalidInput, a malformed request body  | 422    |
+| AuthorizationStateInvalid               | 400    |
+| AuthorizationFailed                     | 400; 502 if Salesforce was unreachable |
+| SalesforceUnavailable, QuotaExhausted   | 503    |
+| any other SalesforceError               | 502    |
+| any other ApplicationError              | 400    |
+| anything else                           | 500 `internal_error`, stack trace logged |
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from application.errors import (
+    ApplicationError,
+    AuthorizationFailed,
+    AuthorizationStateInvalid,
+    Conflict,
+    InvalidInput,
+    NeedsReauthorization,
+    NotConnected,
+    NotFound,
+    NotPermitted,
+    QuotaExhausted,
+    SalesforceError,
+    SalesforceUnavailable,
+)
+from domain.errors import IllegalTransition, InvalidSetting
+from entrypoints.bearer import Unauthenticated
+
+logger = logging.getLogger(__name__)
+
+AnyRequest = Request[Any, Any, Any]
+
+STATUS_BY_ERROR: dict[type[Exception], int] = {
+    Unauthenticated: 401,
+    NotPermitted: 403,
+    NotFound: 404,
+    Conflict: 409,
+    NotConnected: 409,
+    NeedsReauthorization: 409,
+    IllegalTransition: 409,
+    InvalidInput: 422,
+    InvalidSetting: 422,
+    AuthorizationStateInvalid: 400,
+    AuthorizationFailed: 400,
+    SalesforceUnavailable: 503,
+    QuotaExhausted: 503,
+    SalesforceError: 502,
+    ApplicationError: 400,
+}
+
+# Problems of a failed callback that mean "Salesforce was unreachable", not "no".
+UPSTREAM_PROBLEMS = frozenset({"salesforce_unavailable"})
+
+LITESTAR_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
+
+
+class ErrorBody(msgspec.Struct, frozen=True, kw_only=True):
+    """Every error answer: a stable `code`, a `message`, and a `hint` or null."""
+
+    code: str
+    message: str
+    hint: str | None = None
+
+
+def status_for(exc: Exception) -> int:
+    """The status of a known error; 500 for anything the table does not name."""
+    if isinstance(exc, AuthorizationFailed) and exc.code in UPSTREAM_PROBLEMS:
+        return 502
+    for kind in type(exc).__mro__:
+        if kind in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[kind]
+    return 500
+
+
+def body_for(exc: Exception) -> ErrorBody:
+    code = getattr(exc, "code", "error")
+    message = getattr(exc, "message", str(exc))
+    field = getattr(exc, "field", None)
+    if field and field not in message:
+        message = f"{field}: {message}"
+    return ErrorBody(code=code, message=message, hint=getattr(exc, "hint", None))
+
+
+def error_response(status: int, body: ErrorBody) -> Response[ErrorBody]:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(body, status_code=status, headers=headers)
+
+
+def on_known_error(_: AnyRequest, exc: Exception) -> Response[ErrorBody]:
+    return error_response(status_for(exc), body_for(exc))
+
+
+def on_litestar_error(request: AnyRequest, exc: Exception) -> Response[ErrorBody]:
+    """Litestar's own refusals (unknown route, body too large) in our shape."""
+    assert isinstance(exc, HTTPException)
+    if isinstance(exc, ValidationException) or exc.status_code == 400:
+        body = ErrorBody(code="invalid_input", message="the request is malformed")
+        return error_response(422, body)
+    code = LITESTAR_CODES.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, ErrorBody(code=code, message=exc.detail))
+
+
+def on_unexpected_error(request: AnyRequest, exc: Exception) -> Response[ErrorBody]:
+    """The one place a stack trace is logged; the answer reveals nothing."""
+    logger.error(
+        "unexpected error on %s %s",
+        request.method,
+        request.url.path,
+        exc_info=exc,
+    )
+    body = ErrorBody(
+        code="internal_error",
+        message="Something went wrong on our side.",
+        hint="Try again; if it keeps failing, contact support.",
+    )
+    return error_response(500, body)
+
+
+EXCEPTION_HANDLERS = {
+    ApplicationError: on_known_error,
+    Unauthenticated: on_known_error,
+    InvalidSetting: on_known_error,
+    IllegalTransition: on_known_error,
+    HTTPException: on_litestar_error,
+    Exception: on_unexpected_error,
+}

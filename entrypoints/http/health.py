@@ -1,0 +1,12 @@
+"""GET /health: the process is up and serving."""
+
+from __future__ import annotations
+
+from litestar import get
+
+from entrypoints.http.schemas import HealthView
+
+
+@get("/health", tags=["health"], description="Answers 200 while the service runs.")
+async def health() -> HealthView:
+    return HealthView(status="ok")

@@ -1,0 +1,146 @@
+"""Request and response bodies of the HTTP API, and strict decoding of requests."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+from litestar import Request
+
+from application.errors import InvalidInput
+from application.ports import ApiUsage
+from application.summary import ConnectionSummary
+from application.use_cases.start_authorization import AuthorizationStarted
+from application.use_cases.verify_connection import Verification
+from domain.connection import ConnectionStatus
+from domain.environment import Environment
+from domain.problems import Problem
+
+T = TypeVar("T")
+
+ClientId = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+LoginHost = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+
+
+# Request bodies forbid unknown fields: a typo is an error, not a silent no-op.
+
+
+class SettingsBody(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
+):
+    client_id: ClientId
+    sandbox: bool
+    login_host: LoginHost | None = None
+
+
+class AuthorizationBody(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
+):
+    client_id: ClientId | None = None
+    sandbox: bool | None = None
+    login_host: LoginHost | None = None
+
+
+class EnvironmentBody(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
+):
+    sandbox: bool
+
+
+class ConnectionView(msgspec.Struct, frozen=True, kw_only=True):
+    status: ConnectionStatus
+    environment: Environment
+    client_id: str | None
+    org_id: str | None
+    username: str | None
+    instance_url: str | None
+    connected_at: datetime | None
+    last_verified_at: datetime | None
+    problem: Problem | None
+    callback_url: str
+
+    @classmethod
+    def of(cls, summary: ConnectionSummary) -> ConnectionView:
+        fields = {name: getattr(summary, name) for name in cls.__struct_fields__}
+        return cls(**fields)
+
+
+class AuthorizationView(msgspec.Struct, frozen=True, kw_only=True):
+    authorization_url: str
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, started: AuthorizationStarted) -> AuthorizationView:
+        return cls(
+            authorization_url=started.authorization_url,
+            expires_at=started.expires_at,
+        )
+
+
+class VerifiedView(msgspec.Struct, frozen=True, kw_only=True):
+    ok: bool
+    org_id: str | None
+    username: str | None
+    is_sandbox: bool | None
+    api_usage: ApiUsage | None
+    checked_at: datetime
+
+
+class NotVerifiedView(msgspec.Struct, frozen=True, kw_only=True):
+    ok: bool
+    problem: Problem | None
+
+
+def verification_view(result: Verification) -> VerifiedView | NotVerifiedView:
+    if not result.ok:
+        return NotVerifiedView(ok=False, problem=result.problem)
+    return VerifiedView(
+        ok=True,
+        org_id=result.org_id,
+        username=result.username,
+        is_sandbox=result.is_sandbox,
+        api_usage=result.api_usage,
+        checked_at=result.checked_at,
+    )
+
+
+class HealthView(msgspec.Struct, frozen=True, kw_only=True):
+    status: str
+
+
+def decode_strictly(raw: bytes, kind: type[T], *, optional: bool) -> T | None:
+    """Decode a JSON body with no type coercion, or raise `InvalidInput`."""
+    if not raw.strip():
+        if optional:
+            return None
+        raise InvalidInput("the request needs a JSON body", field="body")
+    try:
+        return msgspec.json.decode(raw, type=kind, strict=True)
+    except msgspec.ValidationError as exc:
+        field = _field_named(str(exc))
+        detail = str(exc).split(" - at ")[0]
+        raise InvalidInput(f"{field}: {detail}", field=field) from None
+    except msgspec.DecodeError:
+        raise InvalidInput("the body is not valid JSON", field="body") from None
+
+
+def strict_body(kind: type[msgspec.Struct], *, optional: bool = False) -> Any:
+    """A `before_request` hook: refuse a body that strict decoding refuses.
+
+    Litestar's own decoding coerces ("true" becomes True); this runs first.
+    """
+
+    async def check(request: Request[Any, Any, Any]) -> None:
+        decode_strictly(await request.body(), kind, optional=optional)
+
+    return check
+
+
+def _field_named(message: str) -> str:
+    at = re.search(r"at `\$\.([^`]+)`", message)
+    if at:
+        return at.group(1)
+    named = re.search(r"field `([^`]+)`", message)
+    return named.group(1) if named else "body"

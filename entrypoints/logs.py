@@ -1,0 +1,28 @@
+"""Logging for the service and CLI: stdlib logging to stderr, %-style, no secrets."""
+
+from __future__ import annotations
+
+import logging
+
+from adapters.salesforce.log_redaction import redact_httpx_logs
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(level: str) -> None:
+    """One stderr handler on the root logger; library chatter kept to warnings."""
+    logging.basicConfig(level=level, format=FORMAT, force=True)
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """What libraries may log: no query strings, no duplicate request lines."""
+    redact_httpx_logs()
+    # httpx repeats each Salesforce call the adapters already log at DEBUG.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # aiosqlite logs every statement with its parameters (sealed blobs) at DEBUG.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
+    # uvicorn's access log prints query strings (the callback's code and state);
+    # the app logs each request itself.
+    logging.getLogger("uvicorn.access").disabled = True

@@ -1,0 +1,159 @@
+"""Configuration from CRMBRIDGE_* variables: defaults, dev secrets, clear errors."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from adapters.encryption import FernetTokenCipher
+from entrypoints.config import ConfigError, RunMode, load_config
+
+KEY = FernetTokenCipher.generate_key()
+SECRET = "s" * 40
+PRODUCTION = {
+    "CRMBRIDGE_ENV": "production",
+    "CRMBRIDGE_DATABASE_URL": "postgresql+asyncpg://crm@db/crm",
+    "CRMBRIDGE_ENCRYPTION_KEYS": KEY,
+    "CRMBRIDGE_JWT_SECRET": SECRET,
+    "CRMBRIDGE_PUBLIC_URL": "https://{workspace}.crm.example",
+    "CRMBRIDGE_SETTINGS_PAGE_URL": "https://{workspace}.app.example/settings/crm",
+}
+
+
+def test_defaults_work_locally_with_generated_secrets(tmp_path: Path) -> None:
+    config = load_config({}, state_dir=tmp_path)
+
+    assert config.env is RunMode.DEVELOPMENT
+    assert (config.host, config.port) == ("127.0.0.1", 8000)
+    assert config.public_url == "http://127.0.0.1:8000"
+    assert config.settings_page_url == "http://127.0.0.1:8000/health"
+    assert config.database_url == (
+        f"sqlite+aiosqlite:///{tmp_path.resolve()}/crmbridge.sqlite3"
+    )
+    assert config.salesforce_login_url == "https://login.salesforce.com"
+    assert config.salesforce_sandbox_login_url == "https://test.salesforce.com"
+    assert len(config.key_list) == 1
+    assert len(config.jwt_secret) >= 32
+
+
+def test_generated_secrets_persist_and_are_only_named_in_the_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+
+    first = load_config({}, state_dir=tmp_path)
+    second = load_config({}, state_dir=tmp_path)
+
+    assert (first.encryption_keys, first.jwt_secret) == (
+        second.encryption_keys,
+        second.jwt_secret,
+    )
+    assert (tmp_path / "dev-keys").stat().st_mode & 0o077 == 0
+    assert "for local use only" in caplog.text
+    assert first.jwt_secret not in caplog.text
+    assert first.encryption_keys not in caplog.text
+
+
+def test_given_values_win_and_keys_keep_their_order(tmp_path: Path) -> None:
+    old = FernetTokenCipher.generate_key()
+    env = {
+        "CRMBRIDGE_ENCRYPTION_KEYS": f" {KEY} , {old} ",
+        "CRMBRIDGE_JWT_SECRET": SECRET,
+        "CRMBRIDGE_PORT": "9001",
+        "CRMBRIDGE_SALESFORCE_API_VERSION": "61.0",
+        "CRMBRIDGE_LOG_LEVEL": "DEBUG",
+    }
+
+    config = load_config(env, state_dir=tmp_path)
+
+    assert config.key_list == [KEY, old]
+    assert config.port == 9001
+    assert config.public_url == "http://127.0.0.1:9001"
+    assert config.salesforce_api_version == "61.0"
+    assert not (tmp_path / "dev-keys").exists()
+
+
+def test_overrides_beat_the_environment(tmp_path: Path) -> None:
+    config = load_config({"CRMBRIDGE_PORT": "9001"}, state_dir=tmp_path, port=9002)
+
+    assert config.port == 9002
+
+
+def test_production_starts_with_real_values(tmp_path: Path) -> None:
+    config = load_config(PRODUCTION, state_dir=tmp_path)
+
+    assert config.env is RunMode.PRODUCTION
+    assert not (tmp_path / "dev-keys").exists()
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "CRMBRIDGE_ENCRYPTION_KEYS",
+        "CRMBRIDGE_JWT_SECRET",
+        "CRMBRIDGE_DATABASE_URL",
+        "CRMBRIDGE_PUBLIC_URL",
+        "CRMBRIDGE_SETTINGS_PAGE_URL",
+    ],
+)
+def test_production_refuses_to_start_without_a_real_value(
+    tmp_path: Path, missing: str
+) -> None:
+    env = {name: value for name, value in PRODUCTION.items() if name != missing}
+
+    with pytest.raises(ConfigError, match=missing):
+        load_config(env, state_dir=tmp_path)
+
+    assert not (tmp_path / "dev-keys").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CRMBRIDGE_PORT", "eighty"),
+        ("CRMBRIDGE_PORT", "70000"),
+        ("CRMBRIDGE_ENV", "staging"),
+        ("CRMBRIDGE_LOG_LEVEL", "LOUD"),
+        ("CRMBRIDGE_PUBLIC_URL", "ftp://example.com"),
+        ("CRMBRIDGE_PUBLIC_URL", "https://example.com/?a=1"),
+        ("CRMBRIDGE_SETTINGS_PAGE_URL", "not a url"),
+        ("CRMBRIDGE_SALESFORCE_LOGIN_URL", "https://user:pw@login.example"),
+        ("CRMBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL", "test.salesforce.com"),
+        ("CRMBRIDGE_SALESFORCE_API_VERSION", "v62"),
+        ("CRMBRIDGE_JWT_SECRET", "short"),
+    ],
+)
+def test_a_bad_value_names_its_variable(tmp_path: Path, name: str, value: str) -> None:
+    env = {"CRMBRIDGE_JWT_SECRET": SECRET, name: value}
+
+    with pytest.raises(ConfigError, match=name):
+        load_config(env, state_dir=tmp_path)
+
+
+def test_a_bad_key_is_named_but_never_shown(tmp_path: Path) -> None:
+    bad = "not-a-fernet-key-but-a-secret"
+
+    with pytest.raises(ConfigError, match="CRMBRIDGE_ENCRYPTION_KEYS") as raised:
+        load_config({"CRMBRIDGE_ENCRYPTION_KEYS": f"{KEY},{bad}"}, state_dir=tmp_path)
+
+    assert bad not in str(raised.value)
+    assert "#2" in str(raised.value)
+
+
+def test_production_needs_an_https_public_url(tmp_path: Path) -> None:
+    env = PRODUCTION | {"CRMBRIDGE_PUBLIC_URL": "http://crm.example"}
+
+    with pytest.raises(ConfigError, match="CRMBRIDGE_PUBLIC_URL"):
+        load_config(env, state_dir=tmp_path)
+
+
+def test_repr_hides_secrets(tmp_path: Path) -> None:
+    config = load_config(PRODUCTION, state_dir=tmp_path)
+
+    shown = repr(config) + str(config)
+
+    assert SECRET not in shown
+    assert KEY not in shown
+    assert "crm@db" not in shown

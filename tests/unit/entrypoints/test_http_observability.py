@@ -1,0 +1,82 @@
+"""What the HTTP app tells operators and integrators: logs, 500s and OpenAPI."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+
+import pytest
+from dependency_injector import providers
+
+from application.use_cases.complete_authorization import CompleteAuthorization
+from application.use_cases.get_connection import GetConnection
+from tests.unit.entrypoints.conftest import Api
+
+
+class BrokenUnitOfWork:
+    def __call__(self) -> object:
+        raise RuntimeError("database on fire")
+
+
+async def test_an_unexpected_error_is_a_bare_500_with_one_stack_trace(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.container.uow.override(providers.Object(BrokenUnitOfWork()))
+
+    answer = await api.client.get("/api/crm/salesforce", headers=api.auth())
+
+    assert answer.status_code == 500
+    assert answer.json()["code"] == "internal_error"
+    assert "fire" not in answer.text
+    traces = [record for record in caplog.records if record.exc_info]
+    assert len(traces) == 1
+    assert traces[0].levelno == logging.ERROR
+
+
+async def test_one_access_line_per_request_and_never_a_query(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="crmbridge.access")
+
+    await api.client.get(
+        "/api/oauth/callback/salesforce?code=aPrxSECRET%3D%3D&state=STATE123",
+        follow_redirects=False,
+    )
+    await api.client.get("/nowhere?token=abc")
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "crmbridge.access"]
+    assert len(lines) == 2
+    assert lines[0].startswith("GET /api/oauth/callback/salesforce 303 ")
+    assert lines[1].startswith("GET /nowhere 404 ")
+    assert "SECRET" not in caplog.text
+    assert "STATE123" not in caplog.text
+    assert "abc" not in caplog.text
+
+
+async def test_openapi_documents_every_route_with_the_use_case_rules(
+    api: Api,
+) -> None:
+    schema = (await api.client.get("/schema/openapi.json")).json()
+
+    paths = schema["paths"]
+    assert set(paths) >= {
+        "/api/crm/salesforce",
+        "/api/crm/salesforce/settings",
+        "/api/crm/salesforce/authorizations",
+        "/api/oauth/callback/salesforce",
+        "/api/crm/salesforce/verification",
+        "/api/crm/salesforce/connection",
+        "/api/crm/salesforce/environment",
+        "/health",
+    }
+    shown = paths["/api/crm/salesforce"]["get"]
+    assert shown["description"] == inspect.cleandoc(GetConnection.__doc__ or "")
+    assert shown["security"] == [{"BearerToken": []}]
+    callback = paths["/api/oauth/callback/salesforce"]["get"]
+    assert "security" not in callback
+    assert callback["description"].startswith(
+        inspect.cleandoc(CompleteAuthorization.__doc__ or "")[:40]
+    )
+    settings = paths["/api/crm/salesforce/settings"]["put"]
+    assert "requestBody" in settings
+    assert set(settings["responses"]) >= {"200", "401", "403", "409", "422"}
