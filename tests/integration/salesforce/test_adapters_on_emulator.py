@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -16,6 +17,7 @@ from adapters.salesforce import (
     HttpxSalesforceOAuth,
     new_http_client,
 )
+from adapters.salesforce.rest_wire import QueryPage
 from application.errors import (
     ApiError,
     ApiVersionRetired,
@@ -32,6 +34,7 @@ from tests.integration.salesforce.common import NO_WAIT
 from tests.integration.salesforce.stages import CALLBACK
 
 TOKEN_PATH = "/services/oauth2/token"
+LeadPage = QueryPage[dict[str, Any]]
 
 
 @pytest.fixture
@@ -245,3 +248,30 @@ async def test_an_app_requiring_a_secret_says_invalid_client(
         await connect(emulator, demo, oauth)
 
     assert raised.value.error == "invalid_client"
+
+
+async def test_a_paged_query_is_followed_to_the_end(
+    emulator: EmulatorServer,
+    demo: Demo,
+    oauth: HttpxSalesforceOAuth,
+    api: HttpxSalesforceApi,
+) -> None:
+    world = emulator.world
+    created = {
+        world.create_record(
+            demo.production.id, "Lead", {"LastName": f"L{n}", "Company": "Acme"}
+        )
+        for n in range(5)
+    }
+    world.set_query_paging(page_size=2)
+    tokens = await connect(emulator, demo, oauth)
+    soql = "SELECT Id FROM Lead WHERE SystemModstamp > 2000-01-01T00:00:00+00:00"
+
+    page = await api.get_json(tokens, "query", LeadPage, params={"q": soql})
+    seen = [record["Id"] for record in page.records]
+    while page.next_records_url:
+        page = await api.get_json(tokens, page.next_records_url, LeadPage)
+        seen += [record["Id"] for record in page.records]
+
+    assert page.done
+    assert sorted(seen) == sorted(created)
