@@ -15,8 +15,12 @@ from typing import Any
 
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///crmbridge.sqlite3"
@@ -29,18 +33,20 @@ logger = logging.getLogger(__name__)
 
 
 def create_database_engine(
-    url: str | URL, *, busy_timeout: float = 30.0, **options: Any
+    url: str | URL, *, busy_timeout: float = 60.0, **options: Any
 ) -> AsyncEngine:
     """An engine for `url`; plain `sqlite://` and `postgresql://` get async drivers.
 
     `busy_timeout` (seconds) bounds how long a SQLite writer waits for the lock.
+    A token refresh holds it across a call to Salesforce, so keep it well above
+    the HTTP client's worst case.
     """
     parsed = _with_async_driver(make_url(url))
     if parsed.get_backend_name() != "sqlite":
-        return _create_async_engine(parsed, **options)
+        return create_async_engine(parsed, **options)
 
     _ensure_parent_directory(parsed)
-    engine = _create_async_engine(parsed, **options)
+    engine = create_async_engine(parsed, **options)
     _install_sqlite_hooks(engine, busy_timeout)
     return engine
 
@@ -55,8 +61,14 @@ def _with_async_driver(url: URL) -> URL:
 
 
 def _ensure_parent_directory(url: URL) -> None:
-    database = url.database
-    if database and database != ":memory:" and not database.startswith("file:"):
+    database = url.database or ":memory:"
+    if database == ":memory:":
+        # One shared connection cannot hold two units of work's transactions.
+        raise ValueError(
+            "an in-memory SQLite database cannot serve concurrent units of "
+            "work; use a file, or adapters.memory.InMemoryStore"
+        )
+    if not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
@@ -72,7 +84,9 @@ def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout: float) -> None:
             "PRAGMA journal_mode=WAL",
             f"PRAGMA busy_timeout={timeout_ms}",
             "PRAGMA foreign_keys=ON",
-            "PRAGMA synchronous=NORMAL",
+            # FULL: a committed rotated refresh token must survive power loss,
+            # as the old one is already dead at Salesforce.
+            "PRAGMA synchronous=FULL",
         ):
             cursor.execute(pragma)
         cursor.close()

@@ -30,6 +30,8 @@ class Transaction:
         return self.session
 
     async def for_writing(self) -> AsyncSession:
+        # Limitation: on SQLite one writer at a time for the whole database, so
+        # a refresh in one workspace delays writes in all others (reads go on).
         if self.dialect == "sqlite" and not self._writing:
             if self.session.in_transaction():
                 await self.session.rollback()

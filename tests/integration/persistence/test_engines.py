@@ -1,0 +1,40 @@
+"""Engine creation: async drivers, SQLite pragmas, refused configurations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from adapters.persistence import create_database_engine
+
+
+async def test_plain_urls_get_async_drivers(tmp_path: Path) -> None:
+    sqlite = create_database_engine(f"sqlite:///{tmp_path}/a.sqlite3")
+    postgres = create_database_engine("postgresql://nobody@127.0.0.1:1/none")
+
+    assert sqlite.url.drivername == "sqlite+aiosqlite"
+    assert postgres.url.drivername == "postgresql+asyncpg"
+    await sqlite.dispose()
+    await postgres.dispose()
+
+
+async def test_sqlite_is_set_up_for_concurrent_writers(tmp_path: Path) -> None:
+    engine = create_database_engine(
+        f"sqlite+aiosqlite:///{tmp_path}/new/folder/db.sqlite3", busy_timeout=7
+    )
+
+    async with engine.connect() as connection:
+        pragmas = [
+            await connection.scalar(text(f"PRAGMA {name}"))
+            for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")
+        ]
+    await engine.dispose()
+
+    assert pragmas == ["wal", 7000, 1, 2]
+
+
+def test_an_in_memory_sqlite_database_is_refused() -> None:
+    with pytest.raises(ValueError, match="InMemoryStore"):
+        create_database_engine("sqlite+aiosqlite://")
