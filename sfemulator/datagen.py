@@ -61,7 +61,7 @@ COMPANIES = (
 )
 COUNTRIES = ("France", "Deutschland", "日本", "España", "Norge", "United States", None)
 TITLES = ("CEO", "VP, Sales", "Directeur Général", 'Head of "Growth"', None)
-LONG_TEXT = ('Très long texte, with commas, "quotes", newlines\nand ✓ marks. ' * 500)[
+LONG_TEXT = ('Très long texte, with commas, "quotes", newlines\nand ✓ marks. ' * 600)[
     :32000
 ]
 

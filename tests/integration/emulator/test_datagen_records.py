@@ -1,0 +1,116 @@
+"""The seeded generator and the record control calls (Python and HTTP)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import httpx
+
+from sfemulator import EmulatorServer, World
+from sfemulator.scenario import Demo
+from tests.integration.emulator.flow import Rest
+
+
+def snapshot(world: World, org_id: str) -> list[tuple[Any, ...]]:
+    rows = []
+    for sobject in ("Account", "Contact", "Lead"):
+        table = world.records.table(org_id, sobject)
+        rows += [tuple(row) for row in table.rows.values()]
+    return rows
+
+
+def generated(seed: int) -> list[tuple[Any, ...]]:
+    world = World()
+    org = world.create_org()
+    world.create_user(org.id)
+    world.generate_records(org.id, seed=seed, accounts=30, contacts=60, leads=90)
+    return snapshot(world, org.id)
+
+
+def test_the_same_seed_gives_the_same_rows() -> None:
+    assert generated(7) == generated(7)
+    assert generated(7) != generated(8)
+
+
+def test_generated_data_is_awkward_on_purpose() -> None:
+    world = World()
+    org = world.create_org()
+
+    made = world.generate_records(
+        org.id, seed=3, accounts=50, contacts=200, leads=400, tie_block=100
+    )
+
+    leads = world.records.table(org.id, "Lead")
+    names = " ".join(
+        str(leads.value(row, "LastName")) + str(leads.value(row, "FirstName"))
+        for row in leads.rows.values()
+    )
+    assert "'" in names
+    assert any(ord(char) > 0x3000 for char in names)
+    assert any(ord(char) > 0xFFFF for char in names)
+    assert made["converted"] > 0
+    assert made["deleted"] > 0
+    stamps = Counter(leads.value(row, "SystemModstamp") for row in leads.rows.values())
+    assert max(stamps.values()) >= 100
+    converted = [r for r in leads.rows.values() if leads.value(r, "IsConverted")]
+    contacts = world.records.table(org.id, "Contact").rows
+    assert all(leads.value(r, "ConvertedContactId") in contacts for r in converted)
+    texts = [leads.value(r, "Description") or "" for r in leads.rows.values()]
+    assert max(len(text) for text in texts) == 32000
+
+
+def test_every_change_bumps_system_modstamp_and_can_force_ties(
+    emulator: EmulatorServer, demo: Demo
+) -> None:
+    world, org = emulator.world, demo.production.id
+    first = world.create_record(org, "Lead", {"LastName": "a", "Company": "c"})
+    second = world.create_record(
+        org, "Lead", {"LastName": "b", "Company": "c"}, modstamp="2030-01-01T00:00:00Z"
+    )
+    world.advance_clock(5)
+
+    world.update_record(org, "Lead", first, {"Title": "x"})
+    world.update_record(
+        org, "Lead", second, {"Title": "y"}, modstamp="2030-01-01T00:00:00Z"
+    )
+
+    before = world.get_record(org, "Lead", first)
+    tied = world.get_record(org, "Lead", second)
+    assert before["SystemModstamp"] > before["CreatedDate"]
+    assert tied["SystemModstamp"] == tied["CreatedDate"]
+
+
+def test_records_are_driven_over_http(
+    emulator: EmulatorServer, demo: Demo, client: httpx.Client, rest: Rest
+) -> None:
+    base = f"{emulator.control_url}/orgs/{demo.production.id}"
+
+    made = client.post(
+        f"{base}/records/Lead",
+        json={
+            "fields": {"LastName": "Ünal", "Company": "Ç"},
+            "modstamp": "2024-01-15T10:30:00Z",
+        },
+    ).json()
+    lead = made["id"]
+    client.patch(f"{base}/records/Lead/{lead}", json={"fields": {"Title": "Dr"}})
+    converted = client.post(f"{base}/leads/{lead}/convert", json={}).json()
+    client.delete(f"{base}/records/Lead/{lead}")
+    fetched = client.get(f"{base}/records/Lead/{lead}").json()
+    client.post(f"{base}/records/Lead/{lead}/undelete", json={})
+    counts = client.post(f"{base}/generate", json={"seed": 2, "accounts": 3}).json()
+    field = client.post(
+        f"{base}/fields/Account", json={"name": "Score__c", "field_type": "double"}
+    ).json()
+
+    assert lead.startswith("00Q")
+    assert fetched["IsDeleted"] is True
+    assert fetched["Title"] == "Dr"
+    assert fetched["ConvertedContactId"] == converted["contact_id"]
+    assert counts["Account"] == 3
+    assert field["name"] == "Score__c"
+    found = rest.query("SELECT Id, Title FROM Lead WHERE LastName = 'ünal'")
+    assert found.json()["records"][0]["Title"] == "Dr"
+    bad = client.patch(f"{base}/records/Lead/00Qnope", json={"fields": {}})
+    assert bad.status_code == 400
