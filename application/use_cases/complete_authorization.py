@@ -8,7 +8,6 @@ from typing import NoReturn
 import msgspec
 
 from application.errors import (
-    ApiDisabled,
     AuthorizationFailed,
     AuthorizationStateInvalid,
     InvalidInput,
@@ -21,6 +20,7 @@ from application.ports import (
     SalesforceOAuth,
     UnitOfWorkFactory,
 )
+from application.problems import problem_for
 from application.settings import OAuthSettings
 from application.summary import ConnectionSummary
 from domain import problems
@@ -107,7 +107,7 @@ class CompleteAuthorization:
             )
             await self._fail(pending, problem)
         except SalesforceError as exc:
-            await self._fail(pending, problems.salesforce_unavailable(exc.message))
+            await self._fail(pending, problem_for(exc))
         if tokens.refresh_token is None:
             await self._fail(pending, problems.no_refresh_token(), tokens)
         return tokens
@@ -120,12 +120,8 @@ class CompleteAuthorization:
                 login_host=pending.login_host, tokens=tokens
             )
             org = await self._api.organization(tokens)
-        except ApiDisabled:
-            await self._fail(pending, problems.api_disabled(), tokens)
         except SalesforceError as exc:
-            await self._fail(
-                pending, problems.salesforce_unavailable(exc.message), tokens
-            )
+            await self._fail(pending, problem_for(exc), tokens)
         if org.is_sandbox != pending.environment.is_sandbox:
             problem = problems.environment_mismatch(pending.environment.is_sandbox)
             await self._fail(pending, problem, tokens)

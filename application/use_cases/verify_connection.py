@@ -8,12 +8,8 @@ from datetime import datetime
 import msgspec
 
 from application.errors import (
-    ApiDisabled,
-    ApiVersionRetired,
     NeedsReauthorization,
-    QuotaExhausted,
     SalesforceError,
-    SessionExpired,
 )
 from application.ports import (
     ApiUsage,
@@ -22,9 +18,9 @@ from application.ports import (
     SalesforceOAuth,
     UnitOfWorkFactory,
 )
+from application.problems import problem_for
 from application.session import SalesforceSession
 from application.settings import OAuthSettings
-from domain import problems
 from domain.connection import Connection, ConnectionStatus, OrgIdentity
 from domain.problems import Problem
 from domain.tokens import TokenSet
@@ -129,20 +125,3 @@ class VerifyConnection:
             "verification failed workspace=%s problem=%s", workspace_id, problem.code
         )
         return Verification(ok=False, checked_at=now, problem=problem)
-
-
-def problem_for(exc: SalesforceError) -> Problem:
-    """The user-facing problem behind a Salesforce failure during a check."""
-    if isinstance(exc, QuotaExhausted):
-        return problems.rate_limited()
-    if isinstance(exc, ApiDisabled):
-        return problems.api_disabled()
-    if isinstance(exc, ApiVersionRetired):
-        return problems.api_version_retired(exc.message)
-    if isinstance(exc, SessionExpired):
-        return problems.Problem(
-            code="session_rejected",
-            message="Salesforce rejected the session even after a token refresh.",
-            hint=problems.REAUTHORIZE_HINT,
-        )
-    return problems.salesforce_unavailable(exc.message)

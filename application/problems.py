@@ -1,0 +1,41 @@
+"""The user-facing problem behind each Salesforce error the adapters raise."""
+
+from __future__ import annotations
+
+from application.errors import (
+    ApiDisabled,
+    ApiError,
+    ApiVersionRetired,
+    QuotaExhausted,
+    SalesforceError,
+    SessionExpired,
+)
+from domain import problems
+from domain.problems import Problem
+
+MAPPING_ERRORS = frozenset({"INVALID_FIELD", "MALFORMED_QUERY", "INVALID_TYPE"})
+
+
+def problem_for(exc: SalesforceError) -> Problem:
+    """Quota, API access, version, session and query problems; else unavailable."""
+    if isinstance(exc, QuotaExhausted):
+        return problems.rate_limited()
+    if isinstance(exc, ApiDisabled):
+        return problems.api_disabled()
+    if isinstance(exc, ApiVersionRetired):
+        return problems.api_version_retired(exc.message)
+    if isinstance(exc, SessionExpired):
+        return Problem(
+            code="session_rejected",
+            message="Salesforce rejected the session even after a token refresh.",
+            hint=problems.REAUTHORIZE_HINT,
+        )
+    if isinstance(exc, ApiError) and exc.error_code in MAPPING_ERRORS:
+        fields = ", ".join(exc.fields) or "a mapped field"
+        return Problem(
+            code="mapping_field_rejected",
+            message=f"Salesforce rejected {fields}: {exc.message}",
+            hint="Fix the field mapping (GET /api/crm/salesforce/fields lists "
+            "what this org has), then sync again.",
+        )
+    return problems.salesforce_unavailable(exc.message)
