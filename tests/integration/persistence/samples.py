@@ -6,6 +6,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from domain.authorization import PendingAuthorization
 from domain.connection import Connection, ConnectionStatus, OrgIdentity
 from domain.environment import Environment
@@ -47,7 +49,7 @@ def connected(workspace_id: str = "ws-1", **changes: Any) -> Connection:
         connected_at=NOW,
         last_verified_at=NOW,
     )
-    return Connection(**{**_fields(connection), **changes})
+    return msgspec.structs.replace(connection, **changes)
 
 
 def pending(
@@ -72,7 +74,3 @@ async def is_waiting(task: asyncio.Task[Any], seconds: float = WAIT) -> bool:
     """True when `task` is still blocked after `seconds`."""
     done, _ = await asyncio.wait({task}, timeout=seconds)
     return not done
-
-
-def _fields(connection: Connection) -> dict[str, Any]:
-    return {name: getattr(connection, name) for name in connection.__struct_fields__}
