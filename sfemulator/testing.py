@@ -7,7 +7,8 @@ Load them from the root `conftest.py` with `pytest_plugins = ["sfemulator.testin
   test session, so listeners start once (about 0.1 s) and stop cleanly at the end.
 - `emulator` (function scope): the same server with an empty world: every test
   starts from `World.reset()`, so orgs, tokens, faults and stats never leak.
-- `demo` (function scope): `emulator` seeded by `scenario.seed_demo`: a
+- `demo` (function scope): `emulator` seeded by `scenario.seed_demo` (not
+  signed in, so authorize shows the consent form): a
   `Demo` with `app`, `production`, `production_user`, `sandbox`, `sandbox_user`.
 
 The server exposes `login_url`, `sandbox_login_url`, `mydomain_url`,
