@@ -29,7 +29,7 @@ def claims(**changes: Any) -> dict[str, Any]:
         "sub": "alice",
         "workspace": "acme",
         "role": "admin",
-        "exp": int(time.time()) + 60,
+        "exp": int(time.time()) + 86400,
     }
     return {key: value for key, value in (base | changes).items() if value is not None}
 

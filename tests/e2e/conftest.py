@@ -1,0 +1,140 @@
+"""The service on a real socket, over SQLite, against the emulator over HTTP.
+
+One service and one emulator serve the whole session; each test gets its own
+workspace, a freshly seeded emulator world, and a check at the end that no
+secret reached a response or the service's log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from adapters.encryption import FernetTokenCipher
+from adapters.persistence import upgrade_to_head
+from entrypoints.config import Config, load_config
+from entrypoints.container import Container
+from entrypoints.logs import quiet_libraries
+from sfemulator.scenario import Demo, seed_demo
+from sfemulator.server import EmulatorServer
+from sfemulator.testing import emulator, emulator_server
+from tests.e2e.client import Flow
+from tests.e2e.harness import (
+    Secrets,
+    ServiceLog,
+    ServiceThread,
+    ShiftableClock,
+    listening_socket,
+)
+
+__all__ = ["emulator", "emulator_server"]
+
+SETTINGS_PAGE = "http://product.test/settings/crm"
+
+
+@dataclass
+class Service:
+    """The running service and what tests need to reach behind it."""
+
+    url: str
+    config: Config
+    database: Path
+    clock: ShiftableClock
+    log: ServiceLog
+    env: dict[str, str]
+
+    @property
+    def callback_url(self) -> str:
+        return f"{self.url}/api/oauth/callback/salesforce"
+
+
+def service_env(
+    emulator: EmulatorServer, database: Path, url: str, state: Path
+) -> dict[str, str]:
+    keys_file = state / "keys"
+    if not keys_file.exists():
+        keys_file.write_text(FernetTokenCipher.generate_key())
+    return {
+        "CRMBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "CRMBRIDGE_ENCRYPTION_KEYS": keys_file.read_text(),
+        "CRMBRIDGE_JWT_SECRET": "e2e-" + "s" * 60,
+        "CRMBRIDGE_PUBLIC_URL": url,
+        "CRMBRIDGE_SETTINGS_PAGE_URL": SETTINGS_PAGE,
+        "CRMBRIDGE_SALESFORCE_LOGIN_URL": emulator.login_url,
+        "CRMBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL": emulator.sandbox_login_url,
+        "CRMBRIDGE_LOG_LEVEL": "DEBUG",
+    }
+
+
+def start_instance(config: Config, clock: ShiftableClock, sock: Any) -> ServiceThread:
+    container = Container(config=config)
+    container.clock.override(clock)
+    return ServiceThread(container, sock).start()
+
+
+@pytest.fixture(scope="session")
+def service_log() -> Iterator[ServiceLog]:
+    handler = ServiceLog()
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    quiet_libraries()
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(previous)
+
+
+@pytest.fixture(scope="session")
+def service(
+    emulator_server: EmulatorServer,
+    service_log: ServiceLog,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Service]:
+    state = tmp_path_factory.mktemp("crmbridge")
+    database = state / "crmbridge.sqlite3"
+    sock = listening_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    env = service_env(emulator_server, database, url, state)
+    config = load_config(env, state_dir=state)
+    asyncio.run(upgrade_to_head(config.database_url))
+    clock = ShiftableClock()
+    instance = start_instance(config, clock, sock)
+    yield Service(url, config, database, clock, service_log, env)
+    instance.stop()
+
+
+@pytest.fixture
+def demo(emulator: EmulatorServer, service: Service) -> Demo:
+    """The demo orgs, users and a Connected App whose callback is ours."""
+    return seed_demo(emulator.world, service.callback_url)
+
+
+@pytest.fixture
+async def flow(
+    service: Service, emulator: EmulatorServer, demo: Demo
+) -> AsyncIterator[Flow]:
+    secrets = Secrets()
+    log_start = len(service.log.lines)
+    service.clock.offset = timedelta()
+    async with httpx.AsyncClient(
+        base_url=service.url, trust_env=False, timeout=60
+    ) as http:
+        flow = Flow(
+            http, service, emulator, demo, secrets, f"ws-{uuid.uuid4().hex[:12]}"
+        )
+        yield flow
+    service.clock.offset = timedelta()
+
+    secrets.note_world(emulator.world)
+    seen = "\n".join([*flow.responses, *service.log.lines[log_start:]])
+    assert secrets.found_in(seen) == [], "a secret reached a response or the log"
