@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import sys
 import threading
 
 import click
@@ -14,6 +16,7 @@ from entrypoints.demo.processes import DemoError, emulator, free_port, service
 from entrypoints.demo.walk import Walk
 
 WORKSPACE = "demo"
+TOKEN_SECONDS = 12 * 3600  # long enough for an afternoon of manual use
 
 
 @click.command()
@@ -31,6 +34,8 @@ WORKSPACE = "demo"
 )
 def demo(port: int, keep_running: bool) -> None:
     """Run the whole connect flow against the Salesforce emulator, step by step."""
+    # A SIGTERM (from a wrapper script, say) must still stop both children.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     STATE_DIR.mkdir(exist_ok=True)
     port = free_port(port)
     service_url = f"http://127.0.0.1:{port}"
@@ -71,7 +76,11 @@ def _token(env: dict[str, str]) -> str:
     except ConfigError as exc:
         raise click.ClickException(f"configuration: {exc}") from None
     return bearer.mint(
-        config.jwt_secret, workspace=WORKSPACE, role=Role.ADMIN, subject="demo-admin"
+        config.jwt_secret,
+        workspace=WORKSPACE,
+        role=Role.ADMIN,
+        subject="demo-admin",
+        ttl=TOKEN_SECONDS,
     )
 
 
@@ -112,7 +121,7 @@ def _show_and_wait(service_url: str, token: str, world: dict[str, object]) -> No
 Both are still running; press Ctrl-C to stop them.
 
   service      {service_url}   (OpenAPI: {service_url}/schema)
-  token        {token}
+  export TOKEN={token}
   emulator     {world["login_url"]}   (controls: {world["control_url"]})
   Client ID    {facts["consumer_key"]}
   log in as    {facts["production_username"]} (sandbox: {facts["sandbox_username"]})

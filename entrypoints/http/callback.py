@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
+from litestar.response import Redirect
 
 from application.errors import ApplicationError, AuthorizationFailed, InvalidInput
 from application.use_cases.complete_authorization import CompleteAuthorization
@@ -79,7 +80,7 @@ def _command(request: Request[Any, Any, Any]) -> CompleteAuthorization.Command:
 
 
 def _see_other(location: str) -> Response[Any]:
-    return _private(Response(None, status_code=303, headers={"Location": location}))
+    return _private(Redirect(location, status_code=303))
 
 
 def _private(response: Response[Any]) -> Response[Any]:
