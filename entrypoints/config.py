@@ -135,12 +135,12 @@ def _require(raw: Mapping[str, Any], fields: tuple[str, ...]) -> None:
 
 
 def _with_defaults(config: Config, state_dir: Path) -> Config:
-    public_url = config.public_url or f"http://127.0.0.1:{config.port}"
+    public_url = (config.public_url or f"http://127.0.0.1:{config.port}").rstrip("/")
     database = state_dir.resolve() / "crmbridge.sqlite3"
     secrets = devkeys.DevSecrets(state_dir / "dev-keys")
     return msgspec.structs.replace(
         config,
-        public_url=public_url.rstrip("/"),
+        public_url=public_url,
         settings_page_url=config.settings_page_url or f"{public_url}/health",
         database_url=config.database_url or f"sqlite+aiosqlite:///{database}",
         encryption_keys=config.encryption_keys or secrets.encryption_key(),

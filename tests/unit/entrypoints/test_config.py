@@ -75,6 +75,15 @@ def test_given_values_win_and_keys_keep_their_order(tmp_path: Path) -> None:
     assert not (tmp_path / "dev-keys").exists()
 
 
+def test_a_trailing_slash_on_the_public_url_is_dropped(tmp_path: Path) -> None:
+    config = load_config(
+        {"CRMBRIDGE_PUBLIC_URL": "https://crm.example/"}, state_dir=tmp_path
+    )
+
+    assert config.public_url == "https://crm.example"
+    assert config.settings_page_url == "https://crm.example/health"
+
+
 def test_overrides_beat_the_environment(tmp_path: Path) -> None:
     config = load_config({"CRMBRIDGE_PORT": "9001"}, state_dir=tmp_path, port=9002)
 
