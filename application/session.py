@@ -67,6 +67,9 @@ class SalesforceSession:
 
     async def refresh(self, workspace_id: str, *, stale: TokenSet) -> TokenSet:
         """Return tokens newer than `stale`, asking Salesforce only if nobody has."""
+        # Limitation: the store's lock is held across the HTTP refresh; that is
+        # what makes it single-flight across processes, but on SQLite (one
+        # writer per database) a slow Salesforce delays every workspace's writes.
         async with self._locks.hold(workspace_id):
             for attempt in range(CONCURRENT_REFRESH_RETRIES):
                 async with self._uow() as uow:

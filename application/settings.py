@@ -6,6 +6,7 @@ import msgspec
 
 from domain.connection import Connection
 from domain.environment import Environment
+from domain.workspace import require_workspace_id
 
 CALLBACK_PATH = "/api/oauth/callback/salesforce"
 
@@ -21,7 +22,8 @@ class OAuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     public_url: str = "http://127.0.0.1:8000"
 
     def callback_url(self, workspace_id: str) -> str:
-        base = self.public_url.replace("{workspace}", workspace_id).rstrip("/")
+        safe = require_workspace_id(workspace_id)
+        base = self.public_url.replace("{workspace}", safe).rstrip("/")
         return base + CALLBACK_PATH
 
     def login_host(self, connection: Connection) -> str:

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import enum
+import re
 
 import msgspec
+
+from domain.errors import InvalidSetting
+
+# Workspace ids end up in host names ({workspace} in the public URL), so they
+# are restricted to what a DNS label allows.
+WORKSPACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 class Role(enum.StrEnum):
@@ -23,3 +30,14 @@ class Actor(msgspec.Struct, frozen=True, kw_only=True):
     workspace_id: str
     subject: str
     role: Role
+
+    def __post_init__(self) -> None:
+        require_workspace_id(self.workspace_id)
+
+
+def require_workspace_id(workspace_id: str) -> str:
+    if not WORKSPACE_ID.fullmatch(workspace_id):
+        raise InvalidSetting(
+            "a workspace id is 1..64 letters, digits, '-' or '_'", field="workspace"
+        )
+    return workspace_id

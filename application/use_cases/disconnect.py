@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import msgspec
+
 from application.access import require_manager
 from application.errors import SalesforceError
 from application.ports import Clock, SalesforceOAuth, UnitOfWork, UnitOfWorkFactory
@@ -15,14 +17,23 @@ from domain.workspace import Actor
 logger = logging.getLogger(__name__)
 
 
+class Forgotten(msgspec.Struct, frozen=True, kw_only=True):
+    """A disconnected connection and the grant it held, still to revoke."""
+
+    connection: Connection
+    token: str | None
+    login_host: str
+
+
 class Disconnect:
     """Business rules:
 
     - only an Owner or Admin may disconnect;
-    - the refresh token is revoked at the login host it came from, best effort:
-      a Salesforce outage never blocks a disconnect;
     - tokens, org identity and pending authorizations are forgotten; the
       Client ID, environment and login host stay;
+    - the refresh token is then revoked at the login host it came from, best
+      effort and outside the transaction: a Salesforce outage never blocks a
+      disconnect, nor holds other writers up;
     - disconnecting a disconnected workspace is a no-op, not an error.
     """
 
@@ -42,37 +53,42 @@ class Disconnect:
         require_manager(actor, "disconnect Salesforce")
 
         async with self._uow() as uow:
-            disconnected = await self.within(uow, actor.workspace_id)
+            forgotten = await self.within(uow, actor.workspace_id)
             await uow.commit()
+        await self.revoke(forgotten)
 
-        return ConnectionSummary.of(disconnected, self._settings, self._clock.now())
+        return ConnectionSummary.of(
+            forgotten.connection, self._settings, self._clock.now()
+        )
 
-    async def within(self, uow: UnitOfWork, workspace_id: str) -> Connection:
-        """Disconnect inside the caller's unit of work; return the new state."""
+    async def within(self, uow: UnitOfWork, workspace_id: str) -> Forgotten:
+        """Forget the grant inside the caller's unit of work; revoke after commit."""
         current = await uow.connections.get_for_update(workspace_id)
         current = current or Connection(workspace_id=workspace_id)
-        revoked = await self._revoke(current)
+        tokens = current.tokens
 
         disconnected = current.disconnect()
         await uow.authorizations.discard_workspace(workspace_id)
         await uow.connections.save(disconnected)
-        logger.info("disconnected workspace=%s revoked=%s", workspace_id, revoked)
-        return disconnected
+        return Forgotten(
+            connection=disconnected,
+            token=(tokens.refresh_token or tokens.access_token) if tokens else None,
+            login_host=self._settings.login_host(current),
+        )
 
-    async def _revoke(self, connection: Connection) -> bool:
-        tokens = connection.tokens
-        if tokens is None:
-            return False
-        try:
-            await self._oauth.revoke(
-                login_host=self._settings.login_host(connection),
-                token=tokens.refresh_token or tokens.access_token,
-            )
-        except SalesforceError as exc:
-            logger.warning(
-                "revoke failed workspace=%s: %s; forgetting the tokens anyway",
-                connection.workspace_id,
-                exc.code,
-            )
-            return False
-        return True
+    async def revoke(self, forgotten: Forgotten) -> None:
+        workspace_id = forgotten.connection.workspace_id
+        revoked = False
+        if forgotten.token is not None:
+            try:
+                await self._oauth.revoke(
+                    login_host=forgotten.login_host, token=forgotten.token
+                )
+                revoked = True
+            except SalesforceError as exc:
+                logger.warning(
+                    "revoke failed workspace=%s: %s; the tokens are forgotten anyway",
+                    workspace_id,
+                    exc.code,
+                )
+        logger.info("disconnected workspace=%s revoked=%s", workspace_id, revoked)

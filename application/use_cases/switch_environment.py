@@ -46,10 +46,11 @@ class SwitchEnvironment:
         workspace_id = command.actor.workspace_id
 
         async with self._uow() as uow:
-            disconnected = await self._disconnect.within(uow, workspace_id)
-            switched = disconnected.switch_environment(sandbox=command.sandbox)
+            forgotten = await self._disconnect.within(uow, workspace_id)
+            switched = forgotten.connection.switch_environment(sandbox=command.sandbox)
             started = await self._start.begin(uow, switched)
             await uow.commit()
+        await self._disconnect.revoke(forgotten)
 
         logger.info(
             "environment switched workspace=%s environment=%s",
