@@ -7,6 +7,7 @@ from typing import Generic, TypeVar
 import httpx
 import msgspec
 
+from adapters.salesforce.error_text import read_error
 from adapters.salesforce.http import decode
 from application.errors import (
     ApiDisabled,
@@ -68,10 +69,6 @@ def api_error(response: httpx.Response) -> SalesforceError:
     first = entries[0] if entries else ErrorEntry(error_code="UNKNOWN_ERROR")
     if first.error_code == "INVALID_SESSION_ID":
         return SessionExpired(first.message or "Session expired or invalid")
-    kind = _BY_CODE.get(first.error_code, ApiError)
-    return kind(
-        first.message or first.error_code,
-        error_code=first.error_code,
-        status=status,
-        fields=tuple(first.fields),
-    )
+    code, message, fields = read_error(first.error_code, first.message, first.fields)
+    kind = _BY_CODE.get(code, ApiError)
+    return kind(message or code, error_code=code, status=status, fields=fields)

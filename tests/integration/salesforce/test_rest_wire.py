@@ -228,3 +228,22 @@ async def test_usage_is_kept_per_org_not_per_shared_instance(
 
     assert adapter.usage.last(one) == ApiUsage(used=1, max=100)
     assert adapter.usage.last(other) == ApiUsage(used=7, max=900)
+
+
+async def test_query_errors_name_the_field_and_drop_the_echoed_query(
+    scripted: Scripted,
+) -> None:
+    echoed = (
+        "\nSELECT Id, Foo__c FROM Lead WHERE Email = 'ada@example.com'\n"
+        "           ^\nERROR at Row:1:Column:12\n"
+        "No such column 'Foo__c' on entity 'Lead'."
+    )
+    client, _ = scripted(
+        answer(400, json=[{"message": echoed, "errorCode": "INVALID_FIELD"}])
+    )
+
+    with pytest.raises(ApiError) as raised:
+        await api(client).get_json(tokens_for(), "query", dict[str, Any])
+
+    assert raised.value.fields == ("Foo__c",)
+    assert raised.value.message == "No such column 'Foo__c' on entity 'Lead'."
