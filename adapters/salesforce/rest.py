@@ -109,8 +109,13 @@ class HttpxSalesforceApi(SalesforceApi):
         return await self._http.call(request, read, replay=Replay.IDEMPOTENT)
 
     def _url(self, tokens: TokenSet, path: str) -> str:
-        if "://" in path or path.startswith("//"):
-            raise ValueError("get_json takes a path on the instance, not a URL")
-        if not path.startswith("/"):
-            path = f"/services/data/v{self.api_version}/{path}"
-        return tokens.instance_url.rstrip("/") + path
+        return instance_url(tokens, path, api_version=self.api_version)
+
+
+def instance_url(tokens: TokenSet, path: str, *, api_version: str) -> str:
+    """The URL of `path` on the tokens' instance, as `get_json` explains it."""
+    if "://" in path or path.startswith("//"):
+        raise ValueError("get_json takes a path on the instance, not a URL")
+    if not path.startswith("/"):
+        path = f"/services/data/v{api_version}/{path}"
+    return tokens.instance_url.rstrip("/") + path
