@@ -1,0 +1,92 @@
+"""Each contender's measured run: a child process, framed by emulator counters."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from benchmarks.emulator import Controls
+from benchmarks.measure import Measured, run_child
+from benchmarks.oauth import Session
+from benchmarks.report import Run
+
+ROOT = Path(__file__).resolve().parent.parent
+# Far above any run here, so crmbridge's quota reserve never pauses a run.
+QUOTA = 10_000_000
+CHILD_TIMEOUT = 3600.0
+
+
+@dataclass(frozen=True)
+class Bench:
+    """What every run needs: the emulator's controls, a session, the log."""
+
+    controls: Controls
+    session: Session
+    api_version: str
+    queries: dict[str, str]
+    log: IO[bytes]
+
+
+def counted(bench: Bench, measure: Callable[[], Measured]) -> tuple[Measured, int, int]:
+    """Run `measure` on a fresh quota and zeroed counters; the REST and token
+    requests the emulator saw during it."""
+    bench.controls.fresh_quota(QUOTA)
+    bench.controls.reset_stats()
+    measured = measure()
+    return measured, bench.controls.rest_calls(), bench.controls.token_requests()
+
+
+def _job(bench: Bench, **extra: Any) -> dict[str, Any]:
+    return {
+        "instance_url": bench.session.instance_url,
+        "access_token": bench.session.access_token,
+        "api_version": bench.api_version,
+        "queries": bench.queries,
+        **extra,
+    }
+
+
+def _module(bench: Bench, module: str, job: dict[str, Any]) -> Measured:
+    return run_child(
+        [sys.executable, "-m", module],
+        stdin=job,
+        cwd=ROOT,
+        log=bench.log,
+        timeout=CHILD_TIMEOUT,
+    )
+
+
+def floor(bench: Bench) -> Run:
+    measured, calls, tokens = counted(
+        bench, lambda: _module(bench, "benchmarks.floor", _job(bench))
+    )
+    return _run(measured, int(measured.output["records"]), calls, tokens)
+
+
+def baseline(bench: Bench, database: Path) -> Run:
+    _remove(database)
+    job = _job(bench, database=str(database))
+    measured, calls, tokens = counted(
+        bench, lambda: _module(bench, "benchmarks.baseline", job)
+    )
+    _remove(database)
+    return _run(measured, int(measured.output["records"]), calls, tokens)
+
+
+def _run(measured: Measured, records: int, calls: int, tokens: int) -> Run:
+    return Run(
+        wall_seconds=measured.wall_seconds,
+        cpu_seconds=measured.cpu_seconds,
+        peak_rss_mb=measured.peak_rss_mb,
+        records=records,
+        api_calls=calls,
+        token_calls=tokens,
+    )
+
+
+def _remove(database: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)

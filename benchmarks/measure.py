@@ -1,0 +1,103 @@
+"""Run one contender in its own process and measure it from the outside.
+
+Wall time is taken around the whole child (start-up included: it is what a
+user waits for); CPU time and peak RSS come from `wait4`, which reports the
+resources of exactly that child, so one run never leaks into the next.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+
+class ChildFailed(Exception):
+    """Raised when a contender exits non-zero or overruns its time limit."""
+
+
+@dataclass(frozen=True)
+class Measured:
+    wall_seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+    output: dict[str, Any] = field(default_factory=dict)
+
+
+def run_child(
+    command: Sequence[str],
+    *,
+    stdin: Any = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    log: IO[bytes],
+    timeout: float,
+) -> Measured:
+    """Run `command`, feed `stdin` as JSON, and parse its last stdout line as
+    JSON when it is one."""
+    with tempfile.TemporaryFile() as errors:
+        measured, code = _measure(command, stdin, env, cwd, errors, timeout)
+        errors.seek(0)
+        text = errors.read()
+    log.write(text)
+    if code != 0:
+        tail = text.decode("utf-8", "replace").strip().splitlines()[-5:]
+        raise ChildFailed(f"{command[:4]} exited with {code}: " + " | ".join(tail))
+    return measured
+
+
+def _measure(
+    command: Sequence[str],
+    stdin: Any,
+    env: Mapping[str, str] | None,
+    cwd: Path | None,
+    errors: IO[bytes],
+    timeout: float,
+) -> tuple[Measured, int]:
+    started = time.perf_counter()
+    child = subprocess.Popen(  # noqa: S603 (commands built by the harness)
+        list(command),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=errors,
+        env=dict(env) if env is not None else None,
+        cwd=cwd,
+    )
+    killer = threading.Timer(timeout, child.kill)
+    killer.start()
+    try:
+        assert child.stdin is not None
+        assert child.stdout is not None
+        if stdin is not None:
+            child.stdin.write(json.dumps(stdin).encode())
+        child.stdin.close()
+        out = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+    finally:
+        killer.cancel()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    measured = Measured(
+        wall_seconds=wall,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        peak_rss_mb=usage.ru_maxrss / 1024,  # Linux reports KiB
+        output=_last_json(out.decode("utf-8", "replace")),
+    )
+    return measured, child.returncode
+
+
+def _last_json(text: str) -> dict[str, Any]:
+    for line in reversed(text.strip().splitlines()):
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        return value if isinstance(value, dict) else {}
+    return {}

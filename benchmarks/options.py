@@ -1,0 +1,70 @@
+"""The harness's command line."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+CONTENDER_NAMES = ("floor", "baseline", "crmbridge")
+
+
+@dataclass(frozen=True)
+class Options:
+    sizes: tuple[int, ...]
+    repeat: int
+    seed: int
+    contenders: tuple[str, ...]
+    load: bool
+    load_rate: float
+    load_seconds: float
+    api_version: str
+    results: Path
+    keep: bool
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    if not sizes or min(sizes) < 100:
+        raise argparse.ArgumentTypeError("sizes are comma-separated counts >= 100")
+    return sizes
+
+
+def _contenders(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = set(names) - set(CONTENDER_NAMES)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown contenders: {sorted(unknown)}")
+    return names
+
+
+def parse(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/run.py", description="Benchmark crmbridge's sync."
+    )
+    parser.add_argument("--sizes", type=_sizes, default=(10_000,))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--contenders", type=_contenders, default=CONTENDER_NAMES, metavar="LIST"
+    )
+    parser.add_argument("--no-load", action="store_true", help="skip the load test")
+    parser.add_argument("--load-rate", type=float, default=1000.0)
+    parser.add_argument("--load-seconds", type=float, default=10.0)
+    parser.add_argument("--api-version", default="62.0")
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    raw = parser.parse_args(argv)
+    return Options(
+        sizes=raw.sizes,
+        repeat=max(1, raw.repeat),
+        seed=raw.seed,
+        contenders=raw.contenders,
+        load=not raw.no_load,
+        load_rate=raw.load_rate,
+        load_seconds=raw.load_seconds,
+        api_version=raw.api_version,
+        results=raw.results,
+        keep=raw.keep,
+    )
