@@ -11,6 +11,11 @@ from adapters.salesforce import new_http_client
 from sfemulator.scenario import Demo
 from sfemulator.server import EmulatorServer
 from sfemulator.testing import demo, emulator, emulator_server
+from tests.integration.salesforce.record_stages import (
+    EmulatorRecordsStage,
+    FakeRecordsStage,
+    RecordsStage,
+)
 from tests.integration.salesforce.scripted import Scripted, ScriptedTransport, Step
 from tests.integration.salesforce.stages import EmulatorStage, FakeStage, Stage
 
@@ -43,3 +48,15 @@ async def stage(request: pytest.FixtureRequest) -> AsyncIterator[Stage]:
     server: EmulatorServer = request.getfixturevalue("emulator")
     async with new_http_client(trust_env=False) as client:
         yield EmulatorStage(server, seeded, client)
+
+
+@pytest.fixture(params=["fake", "emulator"])
+async def records_stage(request: pytest.FixtureRequest) -> AsyncIterator[RecordsStage]:
+    """An org with records, played by the fake and by the adapter + emulator."""
+    if request.param == "fake":
+        yield FakeRecordsStage()
+        return
+    seeded: Demo = request.getfixturevalue("demo")
+    server: EmulatorServer = request.getfixturevalue("emulator")
+    async with new_http_client(trust_env=False) as client:
+        yield await EmulatorRecordsStage.connect(server, seeded, client)
