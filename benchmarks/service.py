@@ -84,9 +84,12 @@ class Crmbridge:
             env=self.env(database),
             cwd=self.workdir,
             capture_output=True,
-            check=True,
+            check=False,
             text=True,
         )
+        if done.returncode != 0:
+            tail = " | ".join(done.stderr.strip().splitlines()[-3:])
+            raise ServiceFailed(f"crmbridge token exited {done.returncode}: {tail}")
         return done.stdout.strip()
 
     @contextmanager
@@ -103,7 +106,7 @@ class Crmbridge:
                 stdin=subprocess.DEVNULL,
             )
         try:
-            self._wait_healthy(child)
+            self._wait_healthy(child, log_path)
             yield Served(url=self.url, token=token, pid=child.pid)
         finally:
             child.terminate()
@@ -113,11 +116,12 @@ class Crmbridge:
                 child.kill()
                 child.wait()
 
-    def _wait_healthy(self, child: subprocess.Popen[bytes]) -> None:
+    def _wait_healthy(self, child: subprocess.Popen[bytes], log_path: Path) -> None:
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if child.poll() is not None:
-                raise ServiceFailed("crmbridge serve exited; see the service log")
+                tail = log_path.read_text("utf-8", "replace").strip().splitlines()
+                raise ServiceFailed(f"crmbridge serve exited: {' | '.join(tail[-3:])}")
             try:
                 answer = httpx.get(f"{self.url}/health", trust_env=False, timeout=1)
                 if answer.status_code == 200:

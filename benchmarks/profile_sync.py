@@ -1,0 +1,111 @@
+"""Profile one crmbridge full sync with py-spy, and the emulator beside it.
+
+    .venv/bin/python benchmarks/profile_sync.py --size 100000
+
+Writes to benchmarks/results/: `profile-<date>-<N>.svg` (flame graph of the
+`crmbridge sync` process), `...-sync.txt` and `...-emulator.txt` (raw
+collapsed stacks) and `...-summary.md` (shares by library and by function).
+py-spy needs ptrace rights (root, or CAP_SYS_PTRACE).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+if __package__ in {None, ""}:  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import flame
+from benchmarks.contenders import QUOTA, Bench
+from benchmarks.crmbridge_runs import CrmbridgeRuns, latest_job
+from benchmarks.emulator import Controls, emulator_process
+from benchmarks.harness import split
+from benchmarks.oauth import connect
+from benchmarks.options import RESULTS
+from benchmarks.service import WORKSPACE, copy_database
+from entrypoints.demo.processes import free_port
+
+PY_SPY = Path(sys.executable).parent / "py-spy"
+RATE = 100
+
+
+def record(output: Path, fmt: str, target: list[str]) -> list[str]:
+    spy = [str(PY_SPY), "record", "--rate", str(RATE), "--format", fmt]
+    return [*spy, "-o", str(output), *target]
+
+
+def profile(size: int, results: Path, workdir: Path) -> Path:
+    stem = results / f"profile-{datetime.now(UTC):%Y-%m-%d}-{size}"
+    port = free_port(0)
+    callback = f"http://127.0.0.1:{port}/api/oauth/callback/salesforce"
+    with (
+        (workdir / "children.log").open("ab") as log,
+        emulator_process(callback, workdir / "emulator.log") as emulator,
+    ):
+        controls = Controls(emulator)
+        counts = split(size)
+        controls.generate(counts, seed=1)
+        bench = Bench(controls, connect(controls), "62.0", {}, log)
+        crm = CrmbridgeRuns(bench, workdir, port, counts)
+        crm.prepare()
+        controls.fresh_quota(QUOTA)
+        sync = crm.crmbridge.command("sync", "--workspace", WORKSPACE, "--mode", "full")
+        env = crm.crmbridge.env(crm.database)
+        for fmt, suffix in (("flamegraph", ".svg"), ("raw", "-sync.txt")):
+            copy_database(crm.template, crm.database)
+            target = ["--", *sync]
+            watcher = None
+            if fmt == "raw":
+                watch = record(Path(f"{stem}-emulator.txt"), "raw", [])
+                watcher = subprocess.Popen(  # noqa: S603 (our py-spy)
+                    [*watch, "--pid", str(emulator.pid)], stdout=log, stderr=log
+                )
+            subprocess.run(  # noqa: S603 (our py-spy, our CLI)
+                record(Path(f"{stem}{suffix}"), fmt, target),
+                env=env,
+                cwd=workdir,
+                stdout=log,
+                stderr=log,
+                check=True,
+            )
+            if watcher is not None:
+                watcher.send_signal(signal.SIGINT)
+                watcher.wait(timeout=60)
+            state, seen = latest_job(crm.database)
+            print(f"{fmt}: sync {state}, {seen:,} records seen", file=sys.stderr)
+        crm.cleanup()
+        controls.close()
+    return _summarise(stem, size)
+
+
+def _summarise(stem: Path, size: int) -> Path:
+    parts = []
+    for name, what in (("sync", "crmbridge sync"), ("emulator", "the emulator")):
+        raw = Path(f"{stem}-{name}.txt")
+        if raw.exists():
+            title = f"{what}, full sync of {size:,} records"
+            parts.append(flame.summary(flame.read(raw.read_text()), title))
+    path = Path(f"{stem}-summary.md")
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    options = parser.parse_args()
+    options.results.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="crmbridge-profile-") as folder:
+        path = profile(options.size, options.results, Path(folder))
+    print(path.read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    main()
