@@ -34,7 +34,7 @@ DEFAULT_MAPPING = FieldMapping(
         _person("website", "Website", "Account.Website"),
         _person("industry", "Industry", "Account.Industry"),
         _person("lead_status", "Status", None),
-        _person("lead_source", "LeadSource", "LeadSource"),
+        _person("lead_source", "LeadSource", None),
         _person("department", None, "Department"),
         _person("employees", "NumberOfEmployees", "Account.NumberOfEmployees", ()),
         _person("annual_revenue", "AnnualRevenue", "Account.AnnualRevenue", ()),
