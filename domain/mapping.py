@@ -172,9 +172,9 @@ class FieldMapping(
     def affected_objects(self, previous: FieldMapping) -> frozenset[CrmObject]:
         """Objects whose rules changed, so their records need a resync."""
         changed = set()
-        if set(self.people) != set(previous.people):
+        if not _same_rules(self.people, previous.people):
             changed |= {CrmObject.LEAD, CrmObject.CONTACT}
-        if set(self.companies) != set(previous.companies):
+        if not _same_rules(self.companies, previous.companies):
             changed.add(CrmObject.ACCOUNT)
         return frozenset(changed)
 
@@ -206,6 +206,14 @@ class FieldMapping(
                 describes,
             )
         return violations
+
+
+def _same_rules(
+    ours: tuple[PersonRule | CompanyRule, ...],
+    theirs: tuple[PersonRule | CompanyRule, ...],
+) -> bool:
+    """The same rules in any order. Not sets: a value map makes a rule unhashable."""
+    return all(rule in theirs for rule in ours) and all(rule in ours for rule in theirs)
 
 
 def target_type(rule: PersonRule) -> str:
