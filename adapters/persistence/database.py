@@ -13,6 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import msgspec
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -27,6 +28,15 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///crmbridge.sqlite3"
 BEGIN_MODE = "crmbridge_sqlite_begin"
 IMMEDIATE = MappingProxyType({BEGIN_MODE: "IMMEDIATE"})
 
+
+def _json_text(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+JSON_CODEC = MappingProxyType(
+    {"json_serializer": _json_text, "json_deserializer": msgspec.json.decode}
+)
+
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 logger = logging.getLogger(__name__)
@@ -37,11 +47,15 @@ def create_database_engine(
 ) -> AsyncEngine:
     """An engine for `url`; plain `sqlite://` and `postgresql://` get async drivers.
 
+    JSON columns go through msgspec: several times faster than the standard
+    library on bulk pages, and it reads back exactly what it wrote.
+
     `busy_timeout` (seconds) bounds how long a SQLite writer waits for the lock.
     A token refresh holds it across a call to Salesforce, so keep it well above
     the HTTP client's worst case.
     """
     parsed = _with_async_driver(make_url(url))
+    options = {**JSON_CODEC, **options}
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(parsed, **options)
 
