@@ -1,26 +1,51 @@
 """In-memory persistence adapters: for tests and a database-free service.
 
-They keep the SQL adapters' promises, checked by the same contract suite:
+They keep the SQL adapters' promises, checked by the same contract suites:
 changes show only after commit, and a unit of work that locks or writes a
-workspace's connection (or takes a state) holds that key until it ends, as a
-row lock would.
+workspace's connection (or takes a state, or makes a sync job active) holds
+that key until it ends, as a row lock or a unique index would.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Generic, Self, TypeVar
 
+import msgspec
+
+from adapters.clock import SystemClock
+from application.errors import Conflict
 from application.ports import (
     AuthorizationRepository,
+    Clock,
     ConnectionRepository,
-    UnitOfWork,
+)
+from application.sync.ports import (
+    CompanyQuery,
+    CompanyRepository,
+    DescribeCache,
+    MappingRepository,
+    PeopleQuery,
+    PeopleRepository,
+    SyncCursorRepository,
+    SyncJobRepository,
+    SyncUnitOfWork,
 )
 from domain.authorization import PendingAuthorization
 from domain.connection import Connection
+from domain.crm import CrmObject, ObjectDescribe
+from domain.mapping import FieldMapping
+from domain.people import Company, Person
+from domain.soql import SyncCursor
+from domain.sync import SyncJob
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class KeyedLocks:
@@ -62,13 +87,43 @@ class KeyedLocks:
             self._locks[key] = (lock, users - 1)
 
 
-class InMemoryStore:
-    """The committed state shared by every unit of work made from it."""
+@dataclass(frozen=True)
+class StoredPerson:
+    """A person and the last jobs that saw its Lead and its Contact."""
 
-    def __init__(self, *, lock_timeout: float = 10.0) -> None:
+    person: Person
+    lead_seen_job: str | None = None
+    contact_seen_job: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredCompany:
+    company: Company
+    seen_job: str | None = None
+
+
+class InMemoryStore:
+    """The committed state shared by every unit of work made from it.
+
+    `clock` stamps people and companies saved without `updated_at`, and those
+    a sweep marks deleted; the system clock unless given.
+    """
+
+    def __init__(
+        self, *, lock_timeout: float = 10.0, clock: Clock | None = None
+    ) -> None:
         self.connections: dict[str, Connection] = {}
         self.authorizations: dict[str, PendingAuthorization] = {}
+        self.people: dict[tuple[str, str], StoredPerson] = {}
+        self.companies: dict[tuple[str, str], StoredCompany] = {}
+        self.sync_jobs: dict[tuple[str, str], SyncJob] = {}
+        self.cursors: dict[tuple[str, CrmObject], SyncCursor] = {}
+        self.mappings: dict[str, FieldMapping] = {}
+        self.describes: dict[
+            tuple[str, CrmObject], tuple[ObjectDescribe, datetime]
+        ] = {}
         self.locks = KeyedLocks(lock_timeout)
+        self.clock = clock or SystemClock()
 
     def unit_of_work(self) -> InMemoryUnitOfWork:
         """A fresh unit of work: `store.unit_of_work` is a UnitOfWorkFactory."""
@@ -125,16 +180,61 @@ class InMemoryAuthorizationRepository(AuthorizationRepository):
         return len(expired)
 
 
-class InMemoryUnitOfWork(UnitOfWork):
+class Staged(Generic[K, V]):
+    """A committed table seen through one unit of work's uncommitted changes."""
+
+    def __init__(self, committed: dict[K, V]) -> None:
+        self.committed = committed
+        self.changes: dict[K, V | None] = {}
+
+    def get(self, key: K) -> V | None:
+        if key in self.changes:
+            return self.changes[key]
+        return self.committed.get(key)
+
+    def put(self, key: K, value: V) -> None:
+        self.changes[key] = value
+
+    def drop(self, key: K) -> None:
+        self.changes[key] = None
+
+    def items(self) -> Iterator[tuple[K, V]]:
+        for key in self.committed.keys() | self.changes.keys():
+            value = self.get(key)
+            if value is not None:
+                yield key, value
+
+    def commit(self) -> None:
+        for key, value in self.changes.items():
+            if value is None:
+                self.committed.pop(key, None)
+            else:
+                self.committed[key] = value
+        self.changes.clear()
+
+
+class InMemoryUnitOfWork(SyncUnitOfWork):
     """Stages changes and applies them all at `commit()`; locks end with it."""
 
     def __init__(self, store: InMemoryStore) -> None:
         self.store = store
         self.staged_connections: dict[str, Connection] = {}
         self.staged_authorizations: dict[str, PendingAuthorization | None] = {}
+        self.staged_people = Staged(store.people)
+        self.staged_companies = Staged(store.companies)
+        self.staged_sync_jobs = Staged(store.sync_jobs)
+        self.staged_cursors = Staged(store.cursors)
+        self.staged_mappings = Staged(store.mappings)
+        self.staged_describes = Staged(store.describes)
         self._held: set[str] = set()
         self.connections = InMemoryConnectionRepository(self)
         self.authorizations = InMemoryAuthorizationRepository(self)
+        self.people = InMemoryPeopleRepository(self)
+        self.companies = InMemoryCompanyRepository(self)
+        self.sync_jobs = InMemorySyncJobRepository(self)
+        self.cursors = InMemorySyncCursorRepository(self)
+        self.mappings = InMemoryMappingRepository(self)
+        self.describes = InMemoryDescribeCache(self)
 
     async def lock(self, key: str) -> None:
         if key not in self._held:
@@ -174,8 +274,342 @@ class InMemoryUnitOfWork(UnitOfWork):
                 self.store.authorizations.pop(state, None)
             else:
                 self.store.authorizations[state] = pending
+        for table in self._tables():
+            table.commit()
         self._clear()
+
+    def _tables(self) -> tuple[Staged[Any, Any], ...]:
+        return (
+            self.staged_people,
+            self.staged_companies,
+            self.staged_sync_jobs,
+            self.staged_cursors,
+            self.staged_mappings,
+            self.staged_describes,
+        )
 
     def _clear(self) -> None:
         self.staged_connections.clear()
         self.staged_authorizations.clear()
+        for table in self._tables():
+            table.changes.clear()
+
+
+class InMemoryPeopleRepository(PeopleRepository):
+    """People keyed by workspace and person id, with their seen marks."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._table = uow.staged_people
+        self._clock = uow.store.clock
+
+    async def find(
+        self, workspace_id: str, *, lead_ids: Iterable[str], contact_ids: Iterable[str]
+    ) -> list[Person]:
+        leads, contacts = set(lead_ids), set(contact_ids)
+        return [
+            stored.person
+            for stored in self._of(workspace_id)
+            if stored.person.lead_id in leads or stored.person.contact_id in contacts
+        ]
+
+    async def save_page(
+        self,
+        workspace_id: str,
+        changed: Iterable[Person],
+        removed: Iterable[str],
+        *,
+        seen_by: tuple[CrmObject, str],
+    ) -> None:
+        obj, job_id = seen_by
+        if obj is CrmObject.ACCOUNT:
+            raise ValueError("people are not seen by Account pages")
+        now = self._clock.now()
+        page = {p.person_id: _stamped(p, workspace_id, now) for p in changed}
+
+        for person_id in set(removed):
+            self._table.drop((workspace_id, person_id))
+        self._refuse_shared_ids(workspace_id, page)
+        for person_id, person in page.items():
+            key = (workspace_id, person_id)
+            stored = self._table.get(key) or StoredPerson(person)
+            self._table.put(key, _seen(stored, person, obj, job_id))
+
+    async def sweep_unseen(self, workspace_id: str, obj: CrmObject, job_id: str) -> int:
+        if obj is CrmObject.ACCOUNT:
+            raise ValueError("people are not swept for Account")
+        now = self._clock.now()
+        unseen = [s for s in self._of(workspace_id) if _unseen(s, obj, job_id)]
+
+        for stored in unseen:
+            person = msgspec.structs.replace(
+                stored.person,
+                lead_deleted=stored.person.lead_deleted or obj is CrmObject.LEAD,
+                contact_deleted=stored.person.contact_deleted
+                or obj is CrmObject.CONTACT,
+                updated_at=now,
+            )
+            key = (workspace_id, person.person_id)
+            self._table.put(key, dataclasses.replace(stored, person=person))
+
+        return len(unseen)
+
+    async def get(self, workspace_id: str, person_id: str) -> Person | None:
+        stored = self._table.get((workspace_id, person_id))
+        return stored.person if stored else None
+
+    async def list(self, workspace_id: str, query: PeopleQuery) -> list[Person]:
+        email = query.email.lower() if query.email is not None else None
+        people = [
+            person
+            for stored in self._of(workspace_id)
+            if _listed(
+                person := stored.person, query.updated_since, query.include_deleted
+            )
+            and (email is None or _email(person) == email)
+            and (query.source is None or person.source is query.source)
+        ]
+        return _keyset(people, lambda p: p.person_id, query.after, query.limit)
+
+    async def count(self, workspace_id: str, *, include_deleted: bool) -> int:
+        people = (stored.person for stored in self._of(workspace_id))
+        return sum(1 for person in people if include_deleted or not person.deleted)
+
+    def _of(self, workspace_id: str) -> Iterator[StoredPerson]:
+        # Limitation: every read scans every stored person; fine for tests and
+        # demos, not for an org of millions (use SQLite for those).
+        for (workspace, _), stored in self._table.items():
+            if workspace == workspace_id:
+                yield stored
+
+    def _refuse_shared_ids(self, workspace_id: str, page: dict[str, Person]) -> None:
+        """As the SQL unique indexes do: one person per Lead id, per Contact id."""
+        holders: dict[tuple[str, str], str] = {}
+        for stored in self._of(workspace_id):
+            if stored.person.person_id not in page:
+                holders.update(dict.fromkeys(_crm_ids(stored.person), "stored"))
+        for person in page.values():
+            for crm_id in _crm_ids(person):
+                if holders.setdefault(crm_id, person.person_id) != person.person_id:
+                    raise Conflict(
+                        f"a page gives a Lead or Contact id of workspace "
+                        f"{workspace_id} to a second person"
+                    )
+
+
+class InMemoryCompanyRepository(CompanyRepository):
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._table = uow.staged_companies
+        self._clock = uow.store.clock
+
+    async def save_page(
+        self, workspace_id: str, companies: Iterable[Company], *, job_id: str
+    ) -> None:
+        now = self._clock.now()
+        page = {c.account_id: _stamped(c, workspace_id, now) for c in companies}
+        for account_id, company in page.items():
+            self._table.put((workspace_id, account_id), StoredCompany(company, job_id))
+
+    async def sweep_unseen(self, workspace_id: str, job_id: str) -> int:
+        now = self._clock.now()
+        unseen = [
+            stored
+            for stored in self._of(workspace_id)
+            if not stored.company.deleted and stored.seen_job != job_id
+        ]
+
+        for stored in unseen:
+            company = msgspec.structs.replace(
+                stored.company, deleted=True, updated_at=now
+            )
+            key = (workspace_id, company.account_id)
+            self._table.put(key, StoredCompany(company, stored.seen_job))
+
+        return len(unseen)
+
+    async def get(self, workspace_id: str, account_id: str) -> Company | None:
+        stored = self._table.get((workspace_id, account_id))
+        return stored.company if stored else None
+
+    async def list(self, workspace_id: str, query: CompanyQuery) -> list[Company]:
+        companies = [
+            stored.company
+            for stored in self._of(workspace_id)
+            if _listed(stored.company, query.updated_since, query.include_deleted)
+        ]
+        return _keyset(companies, lambda c: c.account_id, query.after, query.limit)
+
+    def _of(self, workspace_id: str) -> Iterator[StoredCompany]:
+        for (workspace, _), stored in self._table.items():
+            if workspace == workspace_id:
+                yield stored
+
+
+class InMemorySyncJobRepository(SyncJobRepository):
+    """Jobs keyed by workspace and id; one queued or running per workspace."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+        self._table = uow.staged_sync_jobs
+
+    async def add(self, job: SyncJob) -> None:
+        if self._table.get((job.workspace_id, job.job_id)) is not None:
+            raise _job_conflict(job)
+        await self.save(job)
+
+    async def save(self, job: SyncJob) -> None:
+        if job.is_active:
+            # As a unique index would: a second writer waits for the first.
+            await self._uow.lock(f"active-sync:{job.workspace_id}")
+            active = await self.active(job.workspace_id)
+            if active is not None and active.job_id != job.job_id:
+                raise _job_conflict(job)
+        self._table.put((job.workspace_id, job.job_id), job)
+
+    async def get(self, workspace_id: str, job_id: str) -> SyncJob | None:
+        return self._table.get((workspace_id, job_id))
+
+    async def active(self, workspace_id: str) -> SyncJob | None:
+        jobs = _newest_first(self._table, workspace_id)
+        return next((job for job in jobs if job.is_active), None)
+
+    async def all_active(self) -> list[SyncJob]:
+        """Every queued or running job of every workspace, oldest first."""
+        jobs = [job for _, job in self._table.items() if job.is_active]
+        return sorted(jobs, key=lambda j: (j.created_at, j.workspace_id, j.job_id))
+
+    async def list(
+        self, workspace_id: str, *, limit: int, before: datetime | None = None
+    ) -> list[SyncJob]:
+        jobs = _newest_first(self._table, workspace_id)
+        return [job for job in jobs if before is None or job.created_at < before][
+            :limit
+        ]
+
+
+class InMemorySyncCursorRepository(SyncCursorRepository):
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._table = uow.staged_cursors
+
+    async def get(self, workspace_id: str, obj: CrmObject) -> SyncCursor | None:
+        return self._table.get((workspace_id, obj))
+
+    async def set(
+        self, workspace_id: str, obj: CrmObject, cursor: SyncCursor | None
+    ) -> None:
+        if cursor is None:
+            self._table.drop((workspace_id, obj))
+        else:
+            self._table.put((workspace_id, obj), cursor)
+
+
+class InMemoryMappingRepository(MappingRepository):
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._table = uow.staged_mappings
+
+    async def get(self, workspace_id: str) -> FieldMapping | None:
+        return self._table.get(workspace_id)
+
+    async def save(self, workspace_id: str, mapping: FieldMapping) -> None:
+        self._table.put(workspace_id, mapping)
+
+
+class InMemoryDescribeCache(DescribeCache):
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._table = uow.staged_describes
+
+    async def get(
+        self, workspace_id: str, obj: CrmObject
+    ) -> tuple[ObjectDescribe, datetime] | None:
+        return self._table.get((workspace_id, obj))
+
+    async def save(
+        self, workspace_id: str, obj: CrmObject, describe: ObjectDescribe, at: datetime
+    ) -> None:
+        self._table.put((workspace_id, obj), (describe, at))
+
+    async def clear(self, workspace_id: str) -> None:
+        for key, _ in list(self._table.items()):
+            if key[0] == workspace_id:
+                self._table.drop(key)
+
+
+Stamped = TypeVar("Stamped", Person, Company)
+
+
+def _stamped(value: Stamped, workspace_id: str, now: datetime) -> Stamped:
+    """The value as stored: refused in another workspace, stamped if it was not."""
+    if value.workspace_id != workspace_id:
+        raise ValueError(f"{value!r} is not in workspace {workspace_id}")
+    if value.updated_at is not None:
+        return value
+    return msgspec.structs.replace(value, updated_at=now)
+
+
+def _seen(
+    stored: StoredPerson, person: Person, obj: CrmObject, job_id: str
+) -> StoredPerson:
+    if obj is CrmObject.LEAD:
+        return StoredPerson(person, job_id, stored.contact_seen_job)
+    return StoredPerson(person, stored.lead_seen_job, job_id)
+
+
+def _unseen(stored: StoredPerson, obj: CrmObject, job_id: str) -> bool:
+    person = stored.person
+    if obj is CrmObject.LEAD:
+        return (
+            bool(person.lead_id)
+            and not person.lead_deleted
+            and (stored.lead_seen_job != job_id)
+        )
+    return (
+        bool(person.contact_id)
+        and not person.contact_deleted
+        and (stored.contact_seen_job != job_id)
+    )
+
+
+def _crm_ids(person: Person) -> list[tuple[str, str]]:
+    ids = [("Lead", person.lead_id), ("Contact", person.contact_id)]
+    return [(kind, crm_id) for kind, crm_id in ids if crm_id is not None]
+
+
+def _email(person: Person) -> str | None:
+    email = person.fields.get("email")
+    return email.lower() if isinstance(email, str) else None
+
+
+def _listed(
+    value: Person | Company, since: datetime | None, include_deleted: bool
+) -> bool:
+    assert value.updated_at is not None  # Stamped when saved.
+    if since is not None and value.updated_at < since:
+        return False
+    return include_deleted or not value.deleted
+
+
+def _keyset(
+    values: list[Stamped],
+    key: Callable[[Stamped], str],
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[Stamped]:
+    """Ordered by `(updated_at, key)`, strictly after `after`, at most `limit`."""
+    ordered = sorted(values, key=lambda value: (value.updated_at, key(value)))
+    if after is not None:
+        ordered = [v for v in ordered if (v.updated_at, key(v)) > after]
+    return ordered[:limit]
+
+
+def _newest_first(
+    table: Staged[tuple[str, str], SyncJob], workspace_id: str
+) -> list[SyncJob]:
+    jobs = [job for (workspace, _), job in table.items() if workspace == workspace_id]
+    return sorted(jobs, key=lambda job: (job.created_at, job.job_id), reverse=True)
+
+
+def _job_conflict(job: SyncJob) -> Conflict:
+    return Conflict(
+        f"sync {job.job_id} conflicts: another is queued or running in "
+        "this workspace, or the id is taken",
+        hint="Wait for it to end, or cancel it.",
+    )

@@ -1,6 +1,7 @@
 """Persistence adapters: SQLAlchemy repositories, unit of work and migrations."""
 
 from adapters.persistence.authorizations import SqlAlchemyAuthorizationRepository
+from adapters.persistence.companies import SqlAlchemyCompanyRepository
 from adapters.persistence.connections import SqlAlchemyConnectionRepository
 from adapters.persistence.database import (
     DEFAULT_DATABASE_URL,
@@ -9,7 +10,14 @@ from adapters.persistence.database import (
 )
 from adapters.persistence.errors import MisplacedSecret, PersistenceError
 from adapters.persistence.migrate import upgrade_engine_to_head, upgrade_to_head
+from adapters.persistence.people import SqlAlchemyPeopleRepository
 from adapters.persistence.reencrypt import reencrypt_all
+from adapters.persistence.sync_jobs import SqlAlchemySyncJobRepository
+from adapters.persistence.sync_state import (
+    SqlAlchemyDescribeCache,
+    SqlAlchemyMappingRepository,
+    SqlAlchemySyncCursorRepository,
+)
 from adapters.persistence.unit_of_work import (
     SqlAlchemyUnitOfWork,
     SqlAlchemyUnitOfWorkFactory,
@@ -20,7 +28,13 @@ __all__ = [
     "MisplacedSecret",
     "PersistenceError",
     "SqlAlchemyAuthorizationRepository",
+    "SqlAlchemyCompanyRepository",
     "SqlAlchemyConnectionRepository",
+    "SqlAlchemyDescribeCache",
+    "SqlAlchemyMappingRepository",
+    "SqlAlchemyPeopleRepository",
+    "SqlAlchemySyncCursorRepository",
+    "SqlAlchemySyncJobRepository",
     "SqlAlchemyUnitOfWork",
     "SqlAlchemyUnitOfWorkFactory",
     "create_database_engine",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Insert
@@ -48,9 +49,21 @@ class Transaction:
         await self.session.close()
         self._writing = False
 
-    def upsert(self, row_class: type[Any], values: dict[str, Any], key: str) -> Insert:
+    def upsert(
+        self, row_class: type[Any], values: dict[str, Any], key: str | tuple[str, ...]
+    ) -> Insert:
         """INSERT, or UPDATE every other column when `key` already exists."""
+        return self.upsert_many(row_class, values, key).values(values)
+
+    def upsert_many(
+        self, target: Any, columns: Iterable[str], key: str | tuple[str, ...]
+    ) -> Insert:
+        """Like `upsert`, without values: execute it with a list of rows, which
+        runs as one executemany. `target` is a row class or a table."""
+        keys = (key,) if isinstance(key, str) else key
         insert = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
-        statement = insert(row_class).values(values)
-        changes = {name: statement.excluded[name] for name in values if name != key}
-        return statement.on_conflict_do_update(index_elements=[key], set_=changes)
+        statement = insert(target)
+        changes = {
+            name: statement.excluded[name] for name in columns if name not in keys
+        }
+        return statement.on_conflict_do_update(index_elements=keys, set_=changes)

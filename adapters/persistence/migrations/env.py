@@ -16,13 +16,13 @@ from adapters.persistence.database import (
     DEFAULT_DATABASE_URL,
     create_database_engine,
 )
-from adapters.persistence.rows import Base
+from adapters.persistence.schema import metadata
 
 
 def configure_and_run(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
@@ -34,9 +34,7 @@ def database_url() -> str:
 
 
 def run_offline() -> None:
-    context.configure(
-        url=database_url(), target_metadata=Base.metadata, literal_binds=True
-    )
+    context.configure(url=database_url(), target_metadata=metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.encryption import FernetTokenCipher
@@ -19,7 +19,10 @@ from adapters.persistence import (
     create_session_factory,
     upgrade_engine_to_head,
 )
+from adapters.persistence.schema import metadata
 from application.ports import UnitOfWorkFactory
+from application.sync.ports import SyncUnitOfWorkFactory
+from tests.integration.persistence.samples import NOW
 from tests.support.databases import postgres_server_url, postgres_url, sqlite_url
 
 __all__ = ["postgres_server_url", "postgres_url"]
@@ -28,13 +31,24 @@ SQL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 ALL_BACKENDS = ["memory", *SQL_BACKENDS]
 
 
+class SettableClock:
+    """What stores stamp people and companies saved without a time, or swept."""
+
+    def __init__(self) -> None:
+        self.current = NOW
+
+    def now(self) -> datetime:
+        return self.current
+
+
 @dataclass(frozen=True)
 class Backend:
     """A store and two ways into it, as two processes of the service have."""
 
     name: str
-    uow: UnitOfWorkFactory
-    other_process: UnitOfWorkFactory
+    uow: SyncUnitOfWorkFactory
+    other_process: SyncUnitOfWorkFactory
+    clock: SettableClock
     url: str | None = None
     engine: AsyncEngine | None = None
 
@@ -59,25 +73,36 @@ def cipher(encryption_key: str) -> FernetTokenCipher:
     return FernetTokenCipher([encryption_key])
 
 
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock()
+
+
 @pytest.fixture(params=ALL_BACKENDS)
 async def backend(
-    request: pytest.FixtureRequest, tmp_path: Path, cipher: FernetTokenCipher
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    cipher: FernetTokenCipher,
+    clock: SettableClock,
 ) -> AsyncIterator[Backend]:
     if request.param == "memory":
-        store = InMemoryStore()
-        yield Backend("memory", store.unit_of_work, store.unit_of_work)
+        store = InMemoryStore(clock=clock)
+        yield Backend("memory", store.unit_of_work, store.unit_of_work, clock)
         return
     url = database_url(request, tmp_path)
-    async with open_sql_backend(request.param, url, cipher) as sql:
+    async with open_sql_backend(request.param, url, cipher, clock) as sql:
         yield sql
 
 
 @pytest.fixture(params=SQL_BACKENDS)
 async def sql_backend(
-    request: pytest.FixtureRequest, tmp_path: Path, cipher: FernetTokenCipher
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    cipher: FernetTokenCipher,
+    clock: SettableClock,
 ) -> AsyncIterator[Backend]:
     url = database_url(request, tmp_path)
-    async with open_sql_backend(request.param, url, cipher) as sql:
+    async with open_sql_backend(request.param, url, cipher, clock) as sql:
         yield sql
 
 
@@ -90,17 +115,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @asynccontextmanager
 async def open_sql_backend(
-    name: str, url: str, cipher: FernetTokenCipher
+    name: str,
+    url: str,
+    cipher: FernetTokenCipher,
+    clock: SettableClock | None = None,
 ) -> AsyncIterator[Backend]:
     """Two engines on one migrated, empty database: two processes' pools."""
+    clock = clock or SettableClock()
     first, second = create_database_engine(url), create_database_engine(url)
     try:
         await upgrade_engine_to_head(first)
         await empty(first)
         yield Backend(
             name,
-            SqlAlchemyUnitOfWorkFactory(create_session_factory(first), cipher),
-            SqlAlchemyUnitOfWorkFactory(create_session_factory(second), cipher),
+            SqlAlchemyUnitOfWorkFactory(create_session_factory(first), cipher, clock),
+            SqlAlchemyUnitOfWorkFactory(create_session_factory(second), cipher, clock),
+            clock,
             url=url,
             engine=first,
         )
@@ -112,5 +142,5 @@ async def open_sql_backend(
 async def empty(engine: AsyncEngine) -> None:
     """PostgreSQL's database lives for the whole run: clear what tests left."""
     async with engine.begin() as connection:
-        for table in ("connections", "pending_authorizations"):
-            await connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+        for table in reversed(metadata.sorted_tables):
+            await connection.execute(table.delete())

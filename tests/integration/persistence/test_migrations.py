@@ -12,8 +12,18 @@ from sqlalchemy import Column, Connection, MetaData, Text, inspect
 
 from adapters.persistence import create_database_engine, upgrade_to_head
 from adapters.persistence.migrate import alembic_config, current_revision, head_revision
-from adapters.persistence.rows import Base
+from adapters.persistence.schema import metadata as orm_metadata
 from tests.integration.persistence.conftest import Backend
+from tests.integration.persistence.samples import connected
+
+SYNC_TABLES = {
+    "people",
+    "companies",
+    "sync_jobs",
+    "sync_cursors",
+    "field_mappings",
+    "describe_cache",
+}
 
 
 async def test_the_migrated_schema_equals_the_orm_metadata(
@@ -28,8 +38,8 @@ async def test_the_migrated_schema_equals_the_orm_metadata(
 async def test_the_comparison_would_notice_a_missing_column(
     sql_backend: Backend,
 ) -> None:
-    wanted = MetaData(naming_convention=Base.metadata.naming_convention)
-    for table in Base.metadata.tables.values():
+    wanted = MetaData(naming_convention=orm_metadata.naming_convention)
+    for table in orm_metadata.tables.values():
         table.to_metadata(wanted)
     wanted.tables["connections"].append_column(Column("extra", Text()))
 
@@ -47,7 +57,7 @@ async def test_upgrade_records_the_head_and_can_run_again(
     await upgrade_to_head(sql_backend.url)
     await upgrade_to_head(sql_backend.url)
 
-    assert await current_revision(sql_backend.sql) == head_revision() == "0001"
+    assert await current_revision(sql_backend.sql) == head_revision() == "0002"
 
 
 async def test_concurrent_starts_upgrade_once(sql_backend: Backend) -> None:
@@ -56,8 +66,8 @@ async def test_concurrent_starts_upgrade_once(sql_backend: Backend) -> None:
 
     await asyncio.gather(*(upgrade_to_head(sql_backend.url) for _ in range(4)))
 
-    assert await current_revision(sql_backend.sql) == "0001"
-    assert await _tables(sql_backend) >= {"connections", "pending_authorizations"}
+    assert await current_revision(sql_backend.sql) == "0002"
+    assert await _tables(sql_backend) >= {"connections", *SYNC_TABLES}
 
 
 async def test_downgrade_removes_the_tables(sql_backend: Backend) -> None:
@@ -66,20 +76,47 @@ async def test_downgrade_removes_the_tables(sql_backend: Backend) -> None:
     assert await _tables(sql_backend) <= {"alembic_version"}
 
 
+async def test_downgrading_0002_keeps_the_connections_and_upgrades_again(
+    sql_backend: Backend,
+) -> None:
+    assert sql_backend.url is not None
+    async with sql_backend.uow() as uow:
+        await uow.connections.save(connected("ws-1"))
+        await uow.commit()
+
+    await _downgrade(sql_backend, "0001")
+    after_downgrade = await _tables(sql_backend)
+    await upgrade_to_head(sql_backend.url)
+
+    assert after_downgrade == {
+        "alembic_version",
+        "connections",
+        "pending_authorizations",
+    }
+    assert await current_revision(sql_backend.sql) == "0002"
+    assert await _tables(sql_backend) >= SYNC_TABLES
+    async with sql_backend.uow() as uow:
+        assert await uow.connections.get("ws-1") == connected("ws-1")
+
+
 def _differences(
-    connection: Connection, metadata: MetaData = Base.metadata
+    connection: Connection, metadata: MetaData = orm_metadata
 ) -> list[Any]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
     return list(compare_metadata(context, metadata))
 
 
 async def _downgrade_to_base(backend: Backend) -> None:
+    await _downgrade(backend, "base")
+
+
+async def _downgrade(backend: Backend, revision: str) -> None:
     assert backend.url is not None
     engine = create_database_engine(backend.url)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(
-                lambda sync: command.downgrade(alembic_config(sync), "base")
+                lambda sync: command.downgrade(alembic_config(sync), revision)
             )
     finally:
         await engine.dispose()

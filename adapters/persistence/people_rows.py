@@ -1,0 +1,187 @@
+"""Database rows for people and companies, and their mapping to domain values.
+
+Pages are large, so they bypass ORM instances both ways: `to_row` gives
+plain column values for one executemany statement, and `to_domain` reads a
+Core result row of `PERSON_COLUMNS` (a loaded `PersonRow` works as well).
+Columns beyond the domain value (`email`, `source`, `deleted`, the seen
+marks) exist to be filtered on or swept by.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ColumnElement, Index, Row, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from adapters.persistence.rows import Base
+from adapters.persistence.types import UtcDateTime
+from domain.mapping import Value
+from domain.people import Company, Person
+
+# Upserts find a stored row by these; keyset pages order by updated_at, then
+# the key's last column.
+PERSON_KEY = ("workspace_id", "person_id")
+COMPANY_KEY = ("workspace_id", "account_id")
+
+
+class PersonRow(Base):
+    __tablename__ = "people"
+
+    workspace_id: Mapped[str] = mapped_column(String, primary_key=True)
+    person_id: Mapped[str] = mapped_column(String, primary_key=True)
+    lead_id: Mapped[str | None] = mapped_column(String)
+    contact_id: Mapped[str | None] = mapped_column(String)
+    account_id: Mapped[str | None] = mapped_column(String)
+    email: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))
+    deleted: Mapped[bool]
+    lead_deleted: Mapped[bool]
+    contact_deleted: Mapped[bool]
+    fields: Mapped[dict[str, Value]] = mapped_column(JSON)
+    modstamp: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lead_seen_job: Mapped[str | None] = mapped_column(String)
+    contact_seen_job: Mapped[str | None] = mapped_column(String)
+
+    __table_args__ = (
+        Index(
+            "uq_people_workspace_id_lead_id",
+            "workspace_id",
+            "lead_id",
+            unique=True,
+            sqlite_where=lead_id.is_not(None),
+            postgresql_where=lead_id.is_not(None),
+        ),
+        Index(
+            "uq_people_workspace_id_contact_id",
+            "workspace_id",
+            "contact_id",
+            unique=True,
+            sqlite_where=contact_id.is_not(None),
+            postgresql_where=contact_id.is_not(None),
+        ),
+        Index(
+            "ix_people_workspace_id_updated_at",
+            "workspace_id",
+            "updated_at",
+            "person_id",
+        ),
+        # With the paging order, so an email filter never scans the workspace.
+        Index(
+            "ix_people_workspace_id_email",
+            "workspace_id",
+            "email",
+            "updated_at",
+            "person_id",
+        ),
+    )
+
+    @staticmethod
+    def to_row(person: Person, updated_at: datetime) -> dict[str, Any]:
+        """Column values, seen marks aside; `updated_at` if the person has none."""
+        email = person.fields.get("email")
+        return {
+            "workspace_id": person.workspace_id,
+            "person_id": person.person_id,
+            "lead_id": person.lead_id,
+            "contact_id": person.contact_id,
+            "account_id": person.account_id,
+            "email": email.lower() if isinstance(email, str) else None,
+            "source": person.source.value,
+            "deleted": person.deleted,
+            "lead_deleted": person.lead_deleted,
+            "contact_deleted": person.contact_deleted,
+            "fields": person.fields,
+            "modstamp": person.modstamp,
+            "updated_at": person.updated_at or updated_at,
+        }
+
+    @staticmethod
+    def to_domain(row: PersonRow | Row[Any]) -> Person:
+        return Person(
+            person_id=row.person_id,
+            workspace_id=row.workspace_id,
+            lead_id=row.lead_id,
+            contact_id=row.contact_id,
+            account_id=row.account_id,
+            fields=row.fields,
+            modstamp=row.modstamp,
+            lead_deleted=row.lead_deleted,
+            contact_deleted=row.contact_deleted,
+            updated_at=row.updated_at,
+        )
+
+
+class CompanyRow(Base):
+    __tablename__ = "companies"
+
+    workspace_id: Mapped[str] = mapped_column(String, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String, primary_key=True)
+    fields: Mapped[dict[str, Value]] = mapped_column(JSON)
+    modstamp: Mapped[datetime] = mapped_column(UtcDateTime)
+    deleted: Mapped[bool]
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seen_job: Mapped[str | None] = mapped_column(String)
+
+    __table_args__ = (
+        Index(
+            "ix_companies_workspace_id_updated_at",
+            "workspace_id",
+            "updated_at",
+            "account_id",
+        ),
+    )
+
+    @staticmethod
+    def to_row(company: Company, updated_at: datetime, job_id: str) -> dict[str, Any]:
+        return {
+            "workspace_id": company.workspace_id,
+            "account_id": company.account_id,
+            "fields": company.fields,
+            "modstamp": company.modstamp,
+            "deleted": company.deleted,
+            "updated_at": company.updated_at or updated_at,
+            "seen_job": job_id,
+        }
+
+    @staticmethod
+    def to_domain(row: CompanyRow | Row[Any]) -> Company:
+        return Company(
+            account_id=row.account_id,
+            workspace_id=row.workspace_id,
+            fields=row.fields,
+            modstamp=row.modstamp,
+            deleted=row.deleted,
+            updated_at=row.updated_at,
+        )
+
+
+def _columns(row_class: type[Base], *names: str) -> tuple[ColumnElement[Any], ...]:
+    """Table columns, for Core selects that skip the ORM's loading."""
+    return tuple(row_class.__table__.c[name] for name in names)
+
+
+PERSON_COLUMNS = _columns(
+    PersonRow,
+    "person_id",
+    "workspace_id",
+    "lead_id",
+    "contact_id",
+    "account_id",
+    "fields",
+    "modstamp",
+    "lead_deleted",
+    "contact_deleted",
+    "updated_at",
+)
+COMPANY_COLUMNS = _columns(
+    CompanyRow,
+    "account_id",
+    "workspace_id",
+    "fields",
+    "modstamp",
+    "deleted",
+    "updated_at",
+)

@@ -1,0 +1,131 @@
+"""SQLAlchemy adapters of the per-workspace sync state: cursors, field
+mappings and cached describes."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import delete
+
+from adapters.persistence.rows import column_values
+from adapters.persistence.sync_rows import DescribeRow, FieldMappingRow, SyncCursorRow
+from adapters.persistence.transaction import Transaction
+from application.sync.ports import (
+    DescribeCache,
+    MappingRepository,
+    SyncCursorRepository,
+)
+from domain.crm import CrmObject, ObjectDescribe
+from domain.mapping import FieldMapping
+from domain.soql import SyncCursor
+
+logger = logging.getLogger(__name__)
+
+_PER_OBJECT = ("workspace_id", "object")
+
+
+class SqlAlchemySyncCursorRepository(SyncCursorRepository):
+    """One row per workspace and object; setting None deletes it."""
+
+    def __init__(self, transaction: Transaction) -> None:
+        self._transaction = transaction
+
+    async def get(self, workspace_id: str, obj: CrmObject) -> SyncCursor | None:
+        session = await self._transaction.for_reading()
+        row = await session.get(
+            SyncCursorRow, (workspace_id, obj.value), populate_existing=True
+        )
+        return row.to_domain() if row else None
+
+    async def set(
+        self, workspace_id: str, obj: CrmObject, cursor: SyncCursor | None
+    ) -> None:
+        session = await self._transaction.for_writing()
+
+        if cursor is None:
+            await session.execute(
+                delete(SyncCursorRow)
+                .where(
+                    SyncCursorRow.workspace_id == workspace_id,
+                    SyncCursorRow.object == obj.value,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        else:
+            values = column_values(SyncCursorRow.to_row(workspace_id, obj, cursor))
+            await session.execute(
+                self._transaction.upsert(SyncCursorRow, values, _PER_OBJECT)
+            )
+
+        logger.debug(
+            "sync cursor set workspace=%s object=%s cursor=%s",
+            workspace_id,
+            obj.value,
+            cursor,
+        )
+
+
+class SqlAlchemyMappingRepository(MappingRepository):
+    """One row per workspace holding the whole mapping as JSON."""
+
+    def __init__(self, transaction: Transaction) -> None:
+        self._transaction = transaction
+
+    async def get(self, workspace_id: str) -> FieldMapping | None:
+        session = await self._transaction.for_reading()
+        row = await session.get(FieldMappingRow, workspace_id, populate_existing=True)
+        return row.to_domain() if row else None
+
+    async def save(self, workspace_id: str, mapping: FieldMapping) -> None:
+        session = await self._transaction.for_writing()
+        values = column_values(FieldMappingRow.to_row(workspace_id, mapping))
+
+        await session.execute(
+            self._transaction.upsert(FieldMappingRow, values, "workspace_id")
+        )
+
+        logger.debug(
+            "field mapping saved workspace=%s rules=%d",
+            workspace_id,
+            len(mapping.people) + len(mapping.companies),
+        )
+
+
+class SqlAlchemyDescribeCache(DescribeCache):
+    """One row per workspace and object, with the time it was fetched."""
+
+    def __init__(self, transaction: Transaction) -> None:
+        self._transaction = transaction
+
+    async def get(
+        self, workspace_id: str, obj: CrmObject
+    ) -> tuple[ObjectDescribe, datetime] | None:
+        session = await self._transaction.for_reading()
+        row = await session.get(
+            DescribeRow, (workspace_id, obj.value), populate_existing=True
+        )
+        return row.to_domain() if row else None
+
+    async def save(
+        self, workspace_id: str, obj: CrmObject, describe: ObjectDescribe, at: datetime
+    ) -> None:
+        session = await self._transaction.for_writing()
+        row = DescribeRow.to_row(workspace_id, obj, describe, at)
+
+        await session.execute(
+            self._transaction.upsert(DescribeRow, column_values(row), _PER_OBJECT)
+        )
+
+        logger.debug("describe cached workspace=%s object=%s", workspace_id, obj.value)
+
+    async def clear(self, workspace_id: str) -> None:
+        session = await self._transaction.for_writing()
+
+        await session.execute(
+            delete(DescribeRow)
+            .where(DescribeRow.workspace_id == workspace_id)
+            .execution_options(synchronize_session=False)
+        )
+
+        logger.debug("describes cleared workspace=%s", workspace_id)
