@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+_THREAD = re.compile(r"^thread \(\d+\): ")
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^():]+?)(?::\d+)?\)$")
 PROJECT = ("domain/", "application/", "adapters/", "entrypoints/")
 # Where a leaf frame's file lives says which layer a sample's time is spent in.
@@ -31,6 +32,7 @@ AREAS = (
 @dataclass
 class Profile:
     samples: int = 0
+    threads: Counter[str] = field(default_factory=Counter)
     leaf: Counter[str] = field(default_factory=Counter)
     inclusive: Counter[str] = field(default_factory=Counter)
     areas: Counter[str] = field(default_factory=Counter)
@@ -50,14 +52,24 @@ def area_of(path: str) -> str:
     return "other libraries"
 
 
-def read(text: str) -> Profile:
+def read(text: str, thread: str | None = None) -> Profile:
+    """Shares of every sample, or (with `--threads` stacks) of one thread's."""
     profile = Profile()
     for line in text.splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
-        frames = [parse_frame(frame) for frame in stack.split(";")]
+        raw_frames = stack.split(";")
+        name = _THREAD.sub("", raw_frames[0])
+        if name != raw_frames[0]:
+            raw_frames = raw_frames[1:]
+            profile.threads[name] += count
+            if thread is not None and name != thread:
+                continue
+        if not raw_frames:
+            continue
+        frames = [parse_frame(frame) for frame in raw_frames]
         profile.samples += count
         function, path = frames[-1]
         profile.leaf[f"{function} ({path})"] += count
@@ -70,6 +82,7 @@ def read(text: str) -> Profile:
 
 def summary(profile: Profile, title: str, top: int = 25) -> str:
     total = max(profile.samples, 1)
+    threads = sum(profile.threads.values()) or 1
 
     def table(header: str, counts: Counter[str]) -> list[str]:
         rows = [f"| {header} | share of samples |", "|---|---:|"]
@@ -79,7 +92,14 @@ def summary(profile: Profile, title: str, top: int = 25) -> str:
         ]
         return rows
 
-    lines = [f"# {title}", "", f"{profile.samples:,} samples (all threads).", ""]
+    lines = [f"# {title}", "", f"{profile.samples:,} samples.", ""]
+    if profile.threads:
+        lines += ["| thread | share of all threads' samples |", "|---|---:|"]
+        lines += [
+            f"| {name} | {count / threads:.1%} |"
+            for name, count in profile.threads.most_common()
+        ]
+        lines.append("")
     lines += table("where the time is spent (leaf frame's library)", profile.areas)
     lines += ["", *table("self time: function (file)", profile.leaf)]
     lines += [

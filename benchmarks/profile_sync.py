@@ -33,6 +33,13 @@ from entrypoints.demo.processes import free_port
 
 PY_SPY = Path(sys.executable).parent / "py-spy"
 RATE = 100
+# A flame graph; CPU samples (idle threads left out); wall-clock samples of
+# every thread, idle included, to see what the event loop waits for.
+RUNS: tuple[tuple[str, str, list[str]], ...] = (
+    ("flamegraph", ".svg", []),
+    ("raw", "-sync.txt", []),
+    ("raw", "-sync-wall.txt", ["--idle", "--threads"]),
+)
 
 
 def record(output: Path, fmt: str, target: list[str]) -> list[str]:
@@ -57,17 +64,16 @@ def profile(size: int, results: Path, workdir: Path) -> Path:
         controls.fresh_quota(QUOTA)
         sync = crm.crmbridge.command("sync", "--workspace", WORKSPACE, "--mode", "full")
         env = crm.crmbridge.env(crm.database)
-        for fmt, suffix in (("flamegraph", ".svg"), ("raw", "-sync.txt")):
+        for fmt, suffix, extra in RUNS:
             copy_database(crm.template, crm.database)
-            target = ["--", *sync]
             watcher = None
-            if fmt == "raw":
+            if suffix == "-sync.txt":
                 watch = record(Path(f"{stem}-emulator.txt"), "raw", [])
                 watcher = subprocess.Popen(  # noqa: S603 (our py-spy)
                     [*watch, "--pid", str(emulator.pid)], stdout=log, stderr=log
                 )
             subprocess.run(  # noqa: S603 (our py-spy, our CLI)
-                record(Path(f"{stem}{suffix}"), fmt, target),
+                record(Path(f"{stem}{suffix}"), fmt, [*extra, "--", *sync]),
                 env=env,
                 cwd=workdir,
                 stdout=log,
@@ -78,19 +84,25 @@ def profile(size: int, results: Path, workdir: Path) -> Path:
                 watcher.send_signal(signal.SIGINT)
                 watcher.wait(timeout=60)
             state, seen = latest_job(crm.database)
-            print(f"{fmt}: sync {state}, {seen:,} records seen", file=sys.stderr)
+            print(f"{suffix}: sync {state}, {seen:,} records seen", file=sys.stderr)
         crm.cleanup()
         controls.close()
     return _summarise(stem, size)
 
 
 def _summarise(stem: Path, size: int) -> Path:
-    parts = []
-    for name, what in (("sync", "crmbridge sync"), ("emulator", "the emulator")):
-        raw = Path(f"{stem}-{name}.txt")
-        if raw.exists():
-            title = f"{what}, full sync of {size:,} records"
-            parts.append(flame.summary(flame.read(raw.read_text()), title))
+    of = f"full sync of {size:,} records"
+    cpu = Path(f"{stem}-sync.txt").read_text()
+    wall = Path(f"{stem}-sync-wall.txt").read_text()
+    emulator = Path(f"{stem}-emulator.txt").read_text()
+    parts = [
+        flame.summary(flame.read(cpu), f"crmbridge sync, CPU samples, {of}"),
+        flame.summary(
+            flame.read(wall, thread="MainThread"),
+            f"crmbridge sync, wall-clock samples of the event loop thread, {of}",
+        ),
+        flame.summary(flame.read(emulator), f"the emulator, CPU samples, {of}"),
+    ]
     path = Path(f"{stem}-summary.md")
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
