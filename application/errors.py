@@ -60,7 +60,8 @@ class InvalidInput(ApplicationError):
 
 
 class Conflict(ApplicationError):
-    """Raised when the connection's current state forbids the change."""
+    """Raised when the current state forbids the change: a connection that is
+    connected, a sync already running, a record id held by another person."""
 
     code = "conflict"
 

@@ -155,6 +155,11 @@ class SyncJobRepository(Protocol):
         """The workspace's queued or running job, if any."""
         ...
 
+    async def all_active(self) -> list[SyncJob]:
+        """Queued or running jobs of every workspace, oldest first (a runner
+        starting up picks up what a dead process left queued)."""
+        ...
+
     async def list(
         self, workspace_id: str, *, limit: int, before: datetime | None = None
     ) -> list[SyncJob]:

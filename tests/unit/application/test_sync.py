@@ -1,0 +1,386 @@
+"""RunSync and friends on the in-memory store and the fake org."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from application.errors import (
+    ApiError,
+    Conflict,
+    NotPermitted,
+    QuotaExhausted,
+    SalesforceUnavailable,
+)
+from application.sync.jobs import CancelSync, StartSync
+from application.sync.mapping import MappingInvalid, ReplaceFieldMapping
+from application.sync.options import SyncOptions
+from application.sync.ports import PeopleQuery
+from application.sync.reads import ListPeople
+from application.sync.run_sync import RunSync
+from domain.crm import CrmObject
+from domain.default_mapping import DEFAULT_MAPPING
+from domain.mapping import FieldMapping, PersonRule
+from domain.people import Person
+from domain.sync import SyncJob, SyncMode, SyncState
+from tests.fakes.salesforce import FakeOrg
+from tests.unit.application.conftest import ADMIN, MEMBER, App
+
+LEAD, CONTACT, ACCOUNT = CrmObject.LEAD, CrmObject.CONTACT, CrmObject.ACCOUNT
+
+
+class RecordingScheduler:
+    def __init__(self) -> None:
+        self.submitted: list[str] = []
+        self.cancelled: list[str] = []
+
+    def submit(self, workspace_id: str, job_id: str) -> None:
+        self.submitted.append(job_id)
+
+    def cancel(self, workspace_id: str, job_id: str) -> None:
+        self.cancelled.append(job_id)
+
+
+@dataclass
+class Sync:
+    app: App
+    org: FakeOrg
+    scheduler: RecordingScheduler
+    start: StartSync
+    run: RunSync
+
+    async def once(
+        self, mode: SyncMode = SyncMode.INCREMENTAL, **options: Any
+    ) -> SyncJob:
+        job = await self.start.execute(StartSync.Command(actor=ADMIN, mode=mode))
+        runner = self.run if not options else self.runner(**options)
+        finished = await runner.execute(job.workspace_id, job.job_id)
+        assert finished is not None
+        return finished
+
+    def runner(self, **options: Any) -> RunSync:
+        app = self.app
+        return RunSync(
+            app.store.unit_of_work,
+            app.session,
+            app.salesforce,
+            app.clock,
+            SyncOptions(settle_seconds=0, **options),
+        )
+
+    def people(self) -> list[Person]:
+        return [
+            p.person for p in self.app.store.people.values() if not p.person.deleted
+        ]
+
+    def calls(self) -> int:
+        return sum(self.app.salesforce.record_calls.values())
+
+
+@pytest.fixture
+async def sync(app: App) -> Sync:
+    await app.connect()
+    org = app.salesforce.org
+    org.now = app.clock.now() - timedelta(hours=1)
+    scheduler = RecordingScheduler()
+    options = SyncOptions(settle_seconds=0)
+    start = StartSync(app.store.unit_of_work, scheduler, app.clock, options)
+    run = RunSync(
+        app.store.unit_of_work, app.session, app.salesforce, app.clock, options
+    )
+    return Sync(app=app, org=org, scheduler=scheduler, start=start, run=run)
+
+
+def lead(org: FakeOrg, n: int, **values: Any) -> str:
+    fields = {"LastName": f"Lead {n}", "Company": "Acme", "Email": f"l{n}@x.example"}
+    return org.create(LEAD, {**fields, **values})
+
+
+def contact(org: FakeOrg, n: int, account_id: str | None = None) -> str:
+    values = {"LastName": f"Contact {n}", "Email": f"c{n}@x.example"}
+    return org.create(CONTACT, {**values, "AccountId": account_id})
+
+
+async def test_a_full_sync_brings_people_and_companies(sync: Sync) -> None:
+    account = sync.org.create(ACCOUNT, {"Name": "Ünïcode 株式会社 🚀"})
+    lead(sync.org, 1, LastName="O'Brien")
+    contact(sync.org, 2, account)
+
+    job = await sync.once(SyncMode.FULL)
+
+    assert job.state is SyncState.SUCCEEDED
+    people = sorted(sync.people(), key=lambda p: p.fields["email"] or "")
+    assert [p.fields["email"] for p in people] == ["c2@x.example", "l1@x.example"]
+    assert people[0].fields["company"] == "Ünïcode 株式会社 🚀"
+    assert people[1].fields["last_name"] == "O'Brien"
+    assert job.progress_of(ACCOUNT).written == 1
+    assert sync.scheduler.submitted == [job.job_id]
+
+
+async def test_an_unchanged_incremental_run_costs_one_call_per_object(
+    sync: Sync,
+) -> None:
+    for n in range(5):
+        lead(sync.org, n)
+    await sync.once()
+    before = sync.calls()
+
+    job = await sync.once()
+
+    assert sync.calls() - before == 3
+    assert all(p.api_calls == 1 for p in job.progress)
+    assert all(p.written == 0 for p in job.progress)
+
+
+async def test_ties_on_systemmodstamp_neither_loop_nor_skip(sync: Sync) -> None:
+    sync.org.page_size = 2
+    first = [lead(sync.org, n) for n in range(5)]
+    await sync.once()
+    more = [lead(sync.org, n) for n in range(5, 8)]  # same SystemModstamp
+
+    job = await sync.once()
+
+    ids = sorted(p.lead_id or "" for p in sync.people())
+    assert ids == sorted(first + more)
+    assert job.progress_of(LEAD).seen == 3
+    assert job.progress_of(LEAD).pages == 2
+
+
+async def test_a_failed_run_resumes_from_the_last_committed_page(sync: Sync) -> None:
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(7)]
+    sync.app.salesforce.fail_next(
+        "query_more", SalesforceUnavailable("connection reset"), times=1
+    )
+    original = sync.org.page_size
+
+    failed = await sync.once()
+    sync.app.salesforce.record_calls.clear()
+    resumed = await sync.once()
+
+    assert failed.state is SyncState.FAILED
+    assert failed.progress_of(LEAD).seen == original
+    assert resumed.state is SyncState.SUCCEEDED
+    assert resumed.progress_of(LEAD).seen == 5
+    assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
+
+
+async def test_a_converted_lead_and_its_contact_are_one_person(sync: Sync) -> None:
+    lead_id = lead(sync.org, 1)
+    await sync.once()
+    sync.org.now += timedelta(minutes=1)
+    contact_id = contact(sync.org, 1)
+    sync.org.convert_lead(lead_id, contact_id=contact_id)
+
+    await sync.once()
+
+    (person,) = sync.people()
+    assert (person.lead_id, person.contact_id) == (lead_id, contact_id)
+    assert person.fields["email"] == "c1@x.example"
+
+
+async def test_deleted_rows_are_marked_and_a_full_sync_sweeps_purged_ones(
+    sync: Sync,
+) -> None:
+    kept, deleted, purged = (lead(sync.org, n) for n in range(3))
+    await sync.once()
+    sync.org.now += timedelta(minutes=1)
+    sync.org.delete(LEAD, deleted)
+    del sync.org.rows[LEAD][purged]
+
+    await sync.once()
+    after_incremental = {p.lead_id for p in sync.people()}
+    await sync.once(SyncMode.FULL)
+
+    assert after_incremental == {kept, purged}
+    assert {p.lead_id for p in sync.people()} == {kept}
+
+
+async def test_the_quota_reserve_pauses_the_run(sync: Sync) -> None:
+    lead(sync.org, 1)
+    sync.app.salesforce.api_used = 12_001
+
+    job = await sync.once()
+
+    assert job.state is SyncState.PAUSED
+    assert job.problem is not None
+    assert job.problem.code == "api_quota_reserve_reached"
+
+
+async def test_request_limit_exceeded_pauses_without_retrying(sync: Sync) -> None:
+    lead(sync.org, 1)
+    exhausted = QuotaExhausted(
+        "TotalRequests Limit exceeded.", error_code="REQUEST_LIMIT_EXCEEDED", status=403
+    )
+    attempts = 0
+
+    async def exhausted_query(*_: object, **__: object) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise exhausted
+
+    sync.app.salesforce.query = exhausted_query  # type: ignore[method-assign,assignment]
+
+    job = await sync.once()
+
+    assert job.state is SyncState.PAUSED
+    assert job.problem is not None
+    assert job.problem.code == "api_quota_exhausted"
+    assert attempts == 1
+
+
+async def test_an_expired_session_refreshes_once_and_continues(sync: Sync) -> None:
+    sync.org.page_size = 1
+    for n in range(3):
+        lead(sync.org, n)
+    sync.app.salesforce.expire_access_tokens()
+
+    job = await sync.once()
+
+    assert job.state is SyncState.SUCCEEDED
+    assert sync.app.salesforce.refresh_calls == 1
+    assert len(sync.people()) == 3
+
+
+async def test_a_rejected_field_fails_naming_it(sync: Sync) -> None:
+    rejected = ApiError(
+        "No such column 'Rating__c'",
+        error_code="INVALID_FIELD",
+        status=400,
+        fields=("Rating__c",),
+    )
+    sync.app.salesforce.fail_next("query", rejected)
+
+    job = await sync.once()
+
+    assert job.state is SyncState.FAILED
+    assert job.problem is not None
+    assert job.problem.code == "mapping_field_rejected"
+    assert "Rating__c" in job.problem.message
+
+
+async def test_large_objects_continue_in_bulk(sync: Sync) -> None:
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(9)]
+
+    job = await sync.once(bulk_threshold=4, bulk_page_size=3, bulk_poll_seconds=0)
+
+    assert job.state is SyncState.SUCCEEDED
+    assert sync.app.salesforce.record_calls["start_bulk_query"] == 1
+    assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
+    assert job.progress_of(LEAD).seen == 9
+
+
+async def test_an_account_rename_reaches_its_contacts(sync: Sync) -> None:
+    account = sync.org.create(ACCOUNT, {"Name": "Old Name"})
+    contact(sync.org, 1, account)
+    await sync.once()
+    sync.org.now += timedelta(minutes=1)
+    sync.org.update(ACCOUNT, account, {"Name": "New Name"})
+
+    await sync.once()
+
+    (person,) = sync.people()
+    assert person.fields["company"] == "New Name"
+
+
+async def test_one_sync_at_a_time(sync: Sync) -> None:
+    await sync.start.execute(StartSync.Command(actor=ADMIN))
+
+    with pytest.raises(Conflict):
+        await sync.start.execute(StartSync.Command(actor=ADMIN))
+
+
+async def test_a_silent_job_does_not_block_a_new_one(sync: Sync) -> None:
+    stale = await sync.start.execute(StartSync.Command(actor=ADMIN))
+    sync.app.clock.advance(hours=1)
+
+    fresh = await sync.start.execute(StartSync.Command(actor=ADMIN))
+
+    assert fresh.job_id != stale.job_id
+
+
+async def test_members_cannot_start_syncs(sync: Sync) -> None:
+    with pytest.raises(NotPermitted):
+        await sync.start.execute(StartSync.Command(actor=MEMBER))
+
+
+async def test_a_cancelled_queued_job_never_runs(sync: Sync) -> None:
+    lead(sync.org, 1)
+    job = await sync.start.execute(StartSync.Command(actor=ADMIN))
+    cancel = CancelSync(sync.app.store.unit_of_work, sync.scheduler, sync.app.clock)
+
+    cancelled = await cancel.execute(ADMIN, job.job_id)
+    ran = await sync.run.execute(job.workspace_id, job.job_id)
+
+    assert cancelled.state is SyncState.CANCELLED
+    assert ran is None
+    assert sync.people() == []
+
+
+async def test_an_invalid_mapping_is_refused_whole(sync: Sync) -> None:
+    from application.sync.describes import DescribeSource
+
+    app = sync.app
+    describes = DescribeSource(
+        app.store.unit_of_work, app.session, app.salesforce, app.clock
+    )
+    replace = ReplaceFieldMapping(app.store.unit_of_work, describes, sync.start)
+    broken = FieldMapping(
+        people=(
+            PersonRule(target="email", lead="Emial", contact="Email"),
+            PersonRule(target="street", lead="Address"),
+        )
+    )
+
+    with pytest.raises(MappingInvalid) as caught:
+        await replace.execute(ReplaceFieldMapping.Command(actor=ADMIN, mapping=broken))
+
+    assert [v.code for v in caught.value.violations] == [
+        "unknown_field",
+        "compound_field",
+    ]
+    async with app.store.unit_of_work() as uow:
+        assert await uow.mappings.get("ws-a") is None
+
+
+async def test_a_mapping_change_can_queue_a_resync(sync: Sync) -> None:
+    from application.sync.describes import DescribeSource
+
+    app = sync.app
+    describes = DescribeSource(
+        app.store.unit_of_work, app.session, app.salesforce, app.clock
+    )
+    replace = ReplaceFieldMapping(app.store.unit_of_work, describes, sync.start)
+    fewer = FieldMapping(
+        people=DEFAULT_MAPPING.people[:3], companies=DEFAULT_MAPPING.companies
+    )
+
+    result = await replace.execute(
+        ReplaceFieldMapping.Command(actor=ADMIN, mapping=fewer, resync=True)
+    )
+
+    assert result.resync is not None
+    assert result.resync.mode is SyncMode.FULL
+    assert result.resync.objects == (LEAD, CONTACT)
+
+
+async def test_people_page_without_repeats(sync: Sync) -> None:
+    for n in range(7):
+        lead(sync.org, n)
+    await sync.once()
+    reader = ListPeople(sync.app.store.unit_of_work)
+
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await reader.execute(MEMBER, PeopleQuery(limit=3), cursor)
+        seen.extend(p.person_id for p in page.items)  # type: ignore[union-attr]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+
+    assert len(seen) == len(set(seen)) == 7
