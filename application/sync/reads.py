@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 
 import msgspec
 
@@ -36,10 +38,22 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
         raise InvalidInput("cursor is not one we issued", field="cursor") from exc
 
 
-def _limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_PAGE:
+Query = TypeVar("Query", PeopleQuery, CompanyQuery)
+
+
+def _prepared(query: Query, cursor: str | None) -> Query:
+    if not 1 <= query.limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be 1..{MAX_PAGE}", field="limit")
-    return limit
+    return msgspec.structs.replace(query, after=decode_cursor(cursor))
+
+
+def _next_cursor(items: Sequence[Person] | Sequence[Company], limit: int) -> str | None:
+    """A full page may have a successor: point after its last item."""
+    if len(items) < limit:
+        return None
+    last = items[-1]
+    key = last.person_id if isinstance(last, Person) else last.account_id
+    return encode_cursor(last.updated_at, key)
 
 
 class ListPeople:
@@ -51,18 +65,10 @@ class ListPeople:
     async def execute(
         self, actor: Actor, query: PeopleQuery, cursor: str | None = None
     ) -> PageOf:
-        query = msgspec.structs.replace(
-            query, after=decode_cursor(cursor), limit=_limit(query.limit)
-        )
+        query = _prepared(query, cursor)
         async with self._uow() as uow:
             people = await uow.people.list(actor.workspace_id, query)
-        last = people[-1] if len(people) == query.limit else None
-        return PageOf(
-            items=people,
-            next_cursor=encode_cursor(last.updated_at, last.person_id)
-            if last
-            else None,
-        )
+        return PageOf(items=people, next_cursor=_next_cursor(people, query.limit))
 
 
 class GetPerson:
@@ -86,15 +92,7 @@ class ListCompanies:
     async def execute(
         self, actor: Actor, query: CompanyQuery, cursor: str | None = None
     ) -> PageOf:
-        query = msgspec.structs.replace(
-            query, after=decode_cursor(cursor), limit=_limit(query.limit)
-        )
+        query = _prepared(query, cursor)
         async with self._uow() as uow:
             companies = await uow.companies.list(actor.workspace_id, query)
-        last = companies[-1] if len(companies) == query.limit else None
-        return PageOf(
-            items=companies,
-            next_cursor=encode_cursor(last.updated_at, last.account_id)
-            if last
-            else None,
-        )
+        return PageOf(items=companies, next_cursor=_next_cursor(companies, query.limit))
