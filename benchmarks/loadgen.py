@@ -27,6 +27,15 @@ LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_REQUESTS = 200_000
 MAX_DURATION = 120.0
 GRACE_SECONDS = 10.0
+# What one request can end in besides an answer; the connection is renewed.
+_FAILURES = (
+    OSError,
+    EOFError,  # asyncio.IncompleteReadError: the server closed mid-answer
+    asyncio.LimitOverrunError,
+    TimeoutError,
+    ValueError,
+    IndexError,
+)
 
 
 class LoadRefused(Exception):
@@ -94,12 +103,14 @@ async def _worker(job: Job, due: asyncio.Queue[float], tally: Tally) -> None:
         scheduled = await due.get()
         try:
             if streams is None:
-                streams = await asyncio.open_connection(job.host, job.port)
+                streams = await asyncio.wait_for(
+                    asyncio.open_connection(job.host, job.port), job.timeout
+                )
             reader, writer = streams
             writer.write(job.request)
             status, keep = await asyncio.wait_for(_read_answer(reader), job.timeout)
             tally.statuses[str(status)] += 1
-        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
+        except _FAILURES as exc:
             tally.statuses[type(exc).__name__] += 1
             keep = False
         else:
