@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
 
-from entrypoints.container import SystemClock
+from adapters.clock import SystemClock
 from entrypoints.http import create_app
 
 _CANDIDATE = re.compile(r"[A-Za-z0-9_\-]{43,128}")
@@ -73,7 +73,9 @@ class ServiceThread:
 
 
 def listening_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say
+    # TCP, and without it every answer waits ~40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
