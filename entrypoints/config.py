@@ -21,6 +21,10 @@ MIN_JWT_SECRET_LENGTH = 32
 _API_VERSION = re.compile(r"^\d{2,3}\.0$")
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
+Seconds = Annotated[float, msgspec.Meta(ge=0, le=86400)]
+Share = Annotated[float, msgspec.Meta(gt=0, le=1)]
+Rows = Annotated[int, msgspec.Meta(ge=1)]
+Workers = Annotated[int, msgspec.Meta(ge=1, le=32)]
 
 
 class ConfigError(Exception):
@@ -54,6 +58,12 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     salesforce_login_url: str = "https://login.salesforce.com"
     salesforce_sandbox_login_url: str = "https://test.salesforce.com"
     salesforce_api_version: str = "62.0"
+    # Sync tunables; see `application.sync.options.SyncOptions`.
+    sync_settle_seconds: Seconds = 30.0
+    sync_quota_reserve: Share = 0.8
+    sync_bulk_threshold: Rows = 50_000
+    sync_stale_seconds: Annotated[float, msgspec.Meta(ge=1, le=86400)] = 300.0
+    sync_workers: Workers = 2
 
     def __repr__(self) -> str:
         return (

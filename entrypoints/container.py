@@ -1,31 +1,42 @@
 """The dependency-injector container: adapters wired to use cases, once per process.
 
 Tests swap adapters with `container.uow.override(...)`, `container.oauth.override(...)`
-and so on; the use cases are factories and pick up the overrides.
+and so on; the use cases are factories and pick up the overrides. The sync
+runner is `scheduler`: `crmbridge sync` swaps in a `ForegroundScheduler`.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.clock import SystemClock
 from adapters.encryption import FernetTokenCipher
 from adapters.persistence import (
     SqlAlchemyUnitOfWorkFactory,
     create_database_engine,
     create_session_factory,
 )
-from adapters.salesforce import HttpxSalesforceApi, HttpxSalesforceOAuth
+from adapters.salesforce import (
+    HttpxSalesforceApi,
+    HttpxSalesforceOAuth,
+    HttpxSalesforceRecords,
+)
 from adapters.salesforce import new_http_client as _new_http_client
 from application.locks import KeyedLocks
 from application.session import SalesforceSession
 from application.settings import OAuthSettings
+from application.sync.describes import DescribeSource
+from application.sync.jobs import CancelSync, GetSync, ListSyncs, StartSync
+from application.sync.mapping import GetFieldMapping, ListFields, ReplaceFieldMapping
+from application.sync.options import SyncOptions
+from application.sync.reads import GetPerson, ListCompanies, ListPeople
+from application.sync.run_sync import RunSync
 from application.use_cases.complete_authorization import CompleteAuthorization
 from application.use_cases.configure_settings import ConfigureSettings
 from application.use_cases.disconnect import Disconnect
@@ -34,15 +45,9 @@ from application.use_cases.start_authorization import StartAuthorization
 from application.use_cases.switch_environment import SwitchEnvironment
 from application.use_cases.verify_connection import VerifyConnection
 from entrypoints.config import Config
+from entrypoints.worker import InProcessSyncScheduler, SyncJobExecutor
 
 T = TypeVar("T")
-
-
-class SystemClock:
-    """The `Clock` port on the machine's clock, in UTC."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 async def open_engine(config: Config) -> AsyncIterator[AsyncEngine]:
@@ -67,6 +72,25 @@ def oauth_settings_for(config: Config) -> OAuthSettings:
         sandbox_login_url=config.salesforce_sandbox_login_url,
         public_url=config.public_url,
     )
+
+
+def sync_options_for(config: Config) -> SyncOptions:
+    return SyncOptions(
+        settle_seconds=config.sync_settle_seconds,
+        quota_reserve=config.sync_quota_reserve,
+        bulk_threshold=config.sync_bulk_threshold,
+        stale_after_seconds=config.sync_stale_seconds,
+    )
+
+
+def deferred(provider: Any, kind: type[T]) -> Callable[[], Awaitable[T]]:
+    """Resolve `provider` only when called: the runner is built before the
+    use case it runs, which needs the runner in turn (through StartSync)."""
+
+    async def make() -> T:
+        return await resolve(provider, kind)
+
+    return make
 
 
 class Container(containers.DeclarativeContainer):
@@ -108,6 +132,40 @@ class Container(containers.DeclarativeContainer):
     switch_environment = providers.Factory(
         SwitchEnvironment, uow, disconnect, start_authorization
     )
+
+    records = providers.Singleton(
+        HttpxSalesforceRecords,
+        http_client,
+        api_version=config.provided.salesforce_api_version,
+    )
+    sync_options = providers.Singleton(sync_options_for, config)
+    describes = providers.Factory(DescribeSource, uow, session, records, clock)
+    run_sync = providers.Factory(RunSync, uow, session, records, clock, sync_options)
+    executor = providers.Singleton(
+        SyncJobExecutor,
+        providers.Callable(deferred, run_sync.provider, RunSync),
+        uow,
+        clock,
+    )
+    scheduler = providers.Singleton(
+        InProcessSyncScheduler,
+        executor,
+        uow,
+        workers=config.provided.sync_workers,
+    )
+
+    start_sync = providers.Factory(StartSync, uow, scheduler, clock, sync_options)
+    cancel_sync = providers.Factory(CancelSync, uow, scheduler, clock)
+    get_sync = providers.Factory(GetSync, uow)
+    list_syncs = providers.Factory(ListSyncs, uow)
+    list_fields = providers.Factory(ListFields, describes)
+    get_field_mapping = providers.Factory(GetFieldMapping, uow)
+    replace_field_mapping = providers.Factory(
+        ReplaceFieldMapping, uow, describes, start_sync
+    )
+    list_people = providers.Factory(ListPeople, uow)
+    get_person = providers.Factory(GetPerson, uow)
+    list_companies = providers.Factory(ListCompanies, uow)
 
 
 def container_for(config: Config) -> Container:

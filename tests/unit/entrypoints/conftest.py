@@ -1,7 +1,12 @@
-"""The HTTP app in process, on the in-memory store and the scripted Salesforce."""
+"""The HTTP app in process, on the in-memory store and the scripted Salesforce.
+
+Sync jobs run in the app's own in-process runner, against the fake's org;
+`held` swaps in a scheduler that leaves them queued.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,6 +21,7 @@ from litestar.testing import AsyncTestClient
 
 from adapters.encryption import FernetTokenCipher
 from adapters.memory import InMemoryStore
+from application.sync.ports import SyncScheduler
 from domain.workspace import Role
 from entrypoints.bearer import mint
 from entrypoints.config import Config, load_config
@@ -75,6 +81,20 @@ class Api:
         )
 
 
+class HeldScheduler(SyncScheduler):
+    """Remembers what it was asked and runs nothing: jobs stay as queued."""
+
+    def __init__(self) -> None:
+        self.submitted: list[tuple[str, str]] = []
+        self.cancelled: list[tuple[str, str]] = []
+
+    def submit(self, workspace_id: str, job_id: str) -> None:
+        self.submitted.append((workspace_id, job_id))
+
+    def cancel(self, workspace_id: str, job_id: str) -> None:
+        self.cancelled.append((workspace_id, job_id))
+
+
 def state_of(url: str) -> str:
     return parse_qs(urlsplit(url).query)["state"][0]
 
@@ -97,6 +117,7 @@ def in_memory_container(config: Config, salesforce: Any, store: Any, clock: Any)
     container.uow.override(providers.Object(store.unit_of_work))
     container.oauth.override(salesforce)
     container.api.override(salesforce)
+    container.records.override(salesforce)
     container.clock.override(clock)
     return container
 
@@ -107,9 +128,47 @@ def settings_page() -> str:
 
 
 @pytest.fixture
-async def api(tmp_path: Path, settings_page: str) -> AsyncIterator[Api]:
+def scheduler() -> SyncScheduler | None:
+    """None: the container's own in-process runner."""
+    return None
+
+
+@pytest.fixture
+def held() -> HeldScheduler:
+    return HeldScheduler()
+
+
+@pytest.fixture
+async def api(
+    tmp_path: Path, settings_page: str, scheduler: SyncScheduler | None
+) -> AsyncIterator[Api]:
     config = config_for(tmp_path, CRMBRIDGE_SETTINGS_PAGE_URL=settings_page)
-    store, salesforce, clock = InMemoryStore(), FakeSalesforce(), FixedClock()
+    clock = FixedClock()
+    store, salesforce = InMemoryStore(clock=clock), FakeSalesforce()
     container = in_memory_container(config, salesforce, store, clock)
+    if scheduler is not None:
+        container.scheduler.override(providers.Object(scheduler))
     async with AsyncTestClient(create_app(container)) as client:
         yield Api(client, config, store, salesforce, clock, container)
+
+
+SYNCS = "/api/crm/salesforce/syncs"
+ENDED = frozenset({"succeeded", "failed", "paused", "cancelled"})
+
+
+async def started_sync(api: Api, body: object = None, **auth: Any) -> dict[str, Any]:
+    answer = await api.client.post(SYNCS, json=body, headers=api.auth(**auth))
+    assert answer.status_code == 202, answer.text
+    job: dict[str, Any] = answer.json()
+    return job
+
+
+async def ended_sync(api: Api, job_id: str, workspace: str = "ws-a") -> dict[str, Any]:
+    """Poll the job until the in-process runner has ended it."""
+    for _ in range(500):
+        answer = await api.client.get(f"{SYNCS}/{job_id}", headers=api.auth(workspace))
+        job: dict[str, Any] = answer.json()
+        if job["state"] in ENDED:
+            return job
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"sync {job_id} did not end: {job}")

@@ -1,0 +1,12 @@
+"""Sync runners: where queued sync jobs run (in this process by default)."""
+
+from entrypoints.worker.executor import SyncJobExecutor
+from entrypoints.worker.foreground import ForegroundScheduler
+from entrypoints.worker.in_process import InProcessSyncScheduler, ServiceTask
+
+__all__ = [
+    "ForegroundScheduler",
+    "InProcessSyncScheduler",
+    "ServiceTask",
+    "SyncJobExecutor",
+]

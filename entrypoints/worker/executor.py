@@ -1,0 +1,109 @@
+"""Run one sync job to an end, whatever happens: the part every runner shares.
+
+`RunSync` ends a job itself on everything Salesforce can answer. What is left
+is ours: a bug (the job fails, one stack trace is logged) and a shutdown (the
+job pauses; its cursors hold the last committed page, so the next sync goes on
+from there). A queue consumer added later runs jobs through this class too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from application.ports import Clock
+from application.sync.ports import SyncUnitOfWorkFactory
+from domain.problems import Problem
+from domain.sync import SyncJob
+
+logger = logging.getLogger(__name__)
+
+RESUME_HINT = "Start the sync again; it resumes from its last committed page."
+
+STOPPED = Problem(
+    code="sync_stopped",
+    message="The sync stopped before it finished: the service or command running "
+    "it shut down.",
+    hint=RESUME_HINT,
+)
+CRASHED = Problem(
+    code="internal_error",
+    message="The sync stopped on an unexpected error on our side.",
+    hint=f"{RESUME_HINT} If it keeps failing, contact support.",
+)
+
+
+class JobRunner(Protocol):
+    """What runs a queued job: `RunSync`. None when the job was not queued."""
+
+    async def execute(self, workspace_id: str, job_id: str) -> SyncJob | None: ...
+
+
+JobRunnerFactory = Callable[[], Awaitable[JobRunner]]
+
+
+class SyncJobExecutor:
+    """Runs a job with a fresh `RunSync` and makes sure it does not stay running."""
+
+    def __init__(
+        self, run_sync: JobRunnerFactory, uow: SyncUnitOfWorkFactory, clock: Clock
+    ) -> None:
+        self._run_sync = run_sync
+        self._uow = uow
+        self._clock = clock
+
+    async def run(self, workspace_id: str, job_id: str) -> SyncJob | None:
+        """The job as it ended; None if it was no longer queued."""
+        try:
+            use_case = await self._run_sync()
+            return await use_case.execute(workspace_id, job_id)
+        except asyncio.CancelledError:
+            await self._end(workspace_id, job_id, STOPPED)
+            raise
+        except Exception as exc:
+            logger.error(
+                "sync crashed workspace=%s job=%s", workspace_id, job_id, exc_info=exc
+            )
+            return await self._end(workspace_id, job_id, CRASHED)
+
+    async def _end(
+        self, workspace_id: str, job_id: str, problem: Problem
+    ) -> SyncJob | None:
+        try:
+            return await self._store_end(workspace_id, job_id, problem)
+        except Exception as exc:
+            # Left running, the job ends under StartSync's stale rule instead.
+            logger.error(
+                "could not end sync workspace=%s job=%s as %s",
+                workspace_id,
+                job_id,
+                problem.code,
+                exc_info=exc,
+            )
+            return None
+
+    async def _store_end(
+        self, workspace_id: str, job_id: str, problem: Problem
+    ) -> SyncJob | None:
+        async with self._uow() as uow:
+            job = await uow.sync_jobs.get(workspace_id, job_id)
+            if job is None or not job.is_active:
+                return job
+            now = self._clock.now()
+            ended = (
+                job.pause(problem, now)
+                if problem is STOPPED
+                else job.fail(problem, now)
+            )
+            await uow.sync_jobs.save(ended)
+            await uow.commit()
+        logger.warning(
+            "sync ended workspace=%s job=%s state=%s problem=%s",
+            workspace_id,
+            job_id,
+            ended.state.value,
+            problem.code,
+        )
+        return ended

@@ -1,0 +1,129 @@
+"""The default runner: sync jobs as asyncio tasks of the service process.
+
+The embedded default needs no other server. Another runner (a queue consumer,
+say) is another `SyncScheduler` whose `submit` enqueues `(workspace, job)` and
+whose worker process calls `SyncJobExecutor.run` for each message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Protocol, runtime_checkable
+
+from application.sync.ports import SyncScheduler, SyncUnitOfWorkFactory
+from domain.sync import SyncState
+from entrypoints.worker.executor import SyncJobExecutor
+
+logger = logging.getLogger(__name__)
+
+Key = tuple[str, str]
+
+
+@runtime_checkable
+class ServiceTask(Protocol):
+    """Something the service starts after its resources and stops before them."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class InProcessSyncScheduler(SyncScheduler, ServiceTask):
+    """Runs each submitted job as a task; at most `workers` talk to Salesforce.
+
+    - `submit` returns at once; the task waits for a free slot;
+    - `cancel` drops a job still waiting for a slot (CancelSync has ended it);
+      a running one stops by itself at its next page, where RunSync reads the
+      job's cancel flag;
+    - `start` resubmits queued jobs a dead process left behind, and leaves
+      running ones to StartSync's stale rule (their worker may live on);
+    - `stop` cancels every task: each job ends paused, resumable from its
+      last committed page.
+
+    Limitation: one service process per database. Two would both resubmit a
+    queued job at start-up, and RunSync's start is not a compare-and-set.
+    """
+
+    def __init__(
+        self,
+        executor: SyncJobExecutor,
+        uow: SyncUnitOfWorkFactory,
+        *,
+        workers: int = 2,
+        stop_timeout: float = 10.0,
+    ) -> None:
+        self._executor = executor
+        self._uow = uow
+        self._slots = asyncio.Semaphore(workers)
+        self._stop_timeout = stop_timeout
+        self._tasks: dict[Key, asyncio.Task[None]] = {}
+        self._running: set[Key] = set()
+        self._stopping = False
+
+    @property
+    def jobs(self) -> frozenset[Key]:
+        """`(workspace, job)` of every task waiting or running."""
+        return frozenset(self._tasks)
+
+    def submit(self, workspace_id: str, job_id: str) -> None:
+        key = (workspace_id, job_id)
+        if self._stopping:
+            logger.warning(
+                "sync not started, the service is stopping workspace=%s job=%s; "
+                "it stays queued for the next start",
+                workspace_id,
+                job_id,
+            )
+            return
+        if key in self._tasks:
+            return
+        task = asyncio.get_running_loop().create_task(
+            self._run(key), name=f"sync {job_id}"
+        )
+        self._tasks[key] = task
+        task.add_done_callback(lambda _: self._tasks.pop(key, None))
+
+    def cancel(self, workspace_id: str, job_id: str) -> None:
+        key = (workspace_id, job_id)
+        task = self._tasks.get(key)
+        if task is not None and key not in self._running:
+            task.cancel()
+
+    async def start(self) -> None:
+        async with self._uow() as uow:
+            left = await uow.sync_jobs.all_active()
+        for job in left:
+            if job.state is SyncState.QUEUED:
+                logger.info(
+                    "resubmitting a queued sync workspace=%s job=%s",
+                    job.workspace_id,
+                    job.job_id,
+                )
+                self.submit(job.workspace_id, job.job_id)
+            else:
+                logger.warning(
+                    "a sync was running when its process stopped workspace=%s "
+                    "job=%s: it is not resumed; once silent past the stale "
+                    "limit, a new sync ends it and goes on from its last "
+                    "committed page",
+                    job.workspace_id,
+                    job.job_id,
+                )
+
+    async def stop(self) -> None:
+        self._stopping = True
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=self._stop_timeout)
+        logger.info("sync runner stopped, %d job(s) interrupted", len(tasks))
+
+    async def _run(self, key: Key) -> None:
+        async with self._slots:
+            self._running.add(key)
+            try:
+                await self._executor.run(*key)
+            finally:
+                self._running.discard(key)

@@ -1,0 +1,233 @@
+"""The in-process sync runner: slots, crashes, cancels, start-up and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+
+from adapters.memory import InMemoryStore
+from domain.sync import SyncJob, SyncMode, SyncState
+from entrypoints.worker import InProcessSyncScheduler, SyncJobExecutor
+from entrypoints.worker.executor import JobRunner
+from tests.unit.entrypoints.conftest import FixedClock
+
+Key = tuple[str, str]
+
+
+@dataclass
+class ScriptedRunSync:
+    """Stands in for RunSync: marks the job running, then waits for its cue."""
+
+    store: InMemoryStore
+    clock: FixedClock
+    cues: dict[str, asyncio.Event] = field(default_factory=dict)
+    started: list[str] = field(default_factory=list)
+    crash: set[str] = field(default_factory=set)
+
+    def cue(self, job_id: str) -> asyncio.Event:
+        return self.cues.setdefault(job_id, asyncio.Event())
+
+    async def execute(self, workspace_id: str, job_id: str) -> SyncJob | None:
+        job = self.store.sync_jobs[(workspace_id, job_id)]
+        if job.state is not SyncState.QUEUED:
+            return None
+        now = self.clock.now()
+        self.store.sync_jobs[(workspace_id, job_id)] = job.start(now=now, until=now)
+        self.started.append(job_id)
+        await self.cue(job_id).wait()
+        if job_id in self.crash:
+            raise RuntimeError("a bug in the run")
+        done = self.store.sync_jobs[(workspace_id, job_id)].succeed(now)
+        self.store.sync_jobs[(workspace_id, job_id)] = done
+        return done
+
+
+@dataclass
+class Runner:
+    store: InMemoryStore
+    clock: FixedClock
+    run_sync: ScriptedRunSync
+    scheduler: InProcessSyncScheduler
+
+    def queue(self, workspace_id: str = "ws-a") -> str:
+        job = SyncJob.request(
+            workspace_id=workspace_id,
+            mode=SyncMode.INCREMENTAL,
+            objects=None,
+            requested_by="alice",
+            now=self.clock.now(),
+        )
+        self.store.sync_jobs[(workspace_id, job.job_id)] = job
+        return job.job_id
+
+    def state(self, job_id: str, workspace_id: str = "ws-a") -> SyncState:
+        return self.store.sync_jobs[(workspace_id, job_id)].state
+
+
+def factory(run_sync: ScriptedRunSync) -> Callable[[], Awaitable[JobRunner]]:
+    async def make() -> JobRunner:
+        return run_sync
+
+    return make
+
+
+@pytest.fixture
+async def runner() -> Runner:
+    clock = FixedClock()
+    store = InMemoryStore(clock=clock)
+    run_sync = ScriptedRunSync(store, clock)
+    executor = SyncJobExecutor(factory(run_sync), store.unit_of_work, clock)
+    scheduler = InProcessSyncScheduler(executor, store.unit_of_work, workers=1)
+    return Runner(store, clock, run_sync, scheduler)
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_jobs_wait_for_a_free_slot(runner: Runner) -> None:
+    first, second = runner.queue("ws-a"), runner.queue("ws-b")
+
+    runner.scheduler.submit("ws-a", first)
+    runner.scheduler.submit("ws-b", second)
+    await settle()
+    started_alone = list(runner.run_sync.started)
+    runner.run_sync.cue(first).set()
+    runner.run_sync.cue(second).set()
+    await settle()
+
+    assert started_alone == [first]
+    assert runner.run_sync.started == [first, second]
+    assert runner.state(first) is SyncState.SUCCEEDED
+    assert runner.state(second, "ws-b") is SyncState.SUCCEEDED
+    assert runner.scheduler.jobs == frozenset()
+
+
+async def test_a_job_submitted_twice_runs_once(runner: Runner) -> None:
+    job = runner.queue()
+
+    runner.scheduler.submit("ws-a", job)
+    runner.scheduler.submit("ws-a", job)
+    runner.run_sync.cue(job).set()
+    await settle()
+
+    assert runner.run_sync.started == [job]
+
+
+async def test_a_crash_fails_the_job_with_one_stack_trace(
+    runner: Runner, caplog: pytest.LogCaptureFixture
+) -> None:
+    job = runner.queue()
+    runner.run_sync.crash.add(job)
+
+    runner.scheduler.submit("ws-a", job)
+    runner.run_sync.cue(job).set()
+    await settle()
+
+    stored = runner.store.sync_jobs[("ws-a", job)]
+    assert stored.state is SyncState.FAILED
+    assert stored.problem is not None
+    assert stored.problem.code == "internal_error"
+    assert "a bug" not in stored.problem.message
+    traces = [record for record in caplog.records if record.exc_info]
+    assert len(traces) == 1
+    assert traces[0].levelno == logging.ERROR
+    assert job in traces[0].getMessage()
+
+
+async def test_a_use_case_that_cannot_be_built_fails_the_job(
+    runner: Runner,
+) -> None:
+    async def broken() -> JobRunner:
+        raise RuntimeError("no database")
+
+    executor = SyncJobExecutor(broken, runner.store.unit_of_work, runner.clock)
+    job = runner.queue()
+
+    ended = await executor.run("ws-a", job)
+
+    assert ended is not None
+    assert ended.state is SyncState.FAILED
+
+
+async def test_cancel_drops_a_job_still_waiting_for_a_slot(runner: Runner) -> None:
+    first, second = runner.queue("ws-a"), runner.queue("ws-b")
+    runner.scheduler.submit("ws-a", first)
+    runner.scheduler.submit("ws-b", second)
+    await settle()
+
+    runner.scheduler.cancel("ws-b", second)
+    runner.scheduler.cancel("ws-a", first)
+    runner.run_sync.cue(first).set()
+    await settle()
+
+    assert runner.run_sync.started == [first]
+    assert runner.state(first) is SyncState.SUCCEEDED
+    assert runner.scheduler.jobs == frozenset()
+
+
+async def test_start_up_resubmits_queued_jobs_and_leaves_running_ones(
+    runner: Runner, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    queued = runner.queue("ws-a")
+    running = runner.queue("ws-b")
+    job = runner.store.sync_jobs[("ws-b", running)]
+    now = runner.clock.now()
+    runner.store.sync_jobs[("ws-b", running)] = job.start(now=now, until=now)
+    finished = runner.queue("ws-c")
+    runner.store.sync_jobs[("ws-c", finished)] = runner.store.sync_jobs[
+        ("ws-c", finished)
+    ].cancel(now)
+
+    await runner.scheduler.start()
+    runner.run_sync.cue(queued).set()
+    await settle()
+
+    assert runner.run_sync.started == [queued]
+    assert runner.state(queued) is SyncState.SUCCEEDED
+    assert runner.state(running, "ws-b") is SyncState.RUNNING
+    assert f"job={queued}" in caplog.text
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1
+    assert running in warned[0].getMessage()
+
+
+async def test_shutdown_pauses_running_jobs_and_keeps_waiting_ones_queued(
+    runner: Runner,
+) -> None:
+    running, waiting = runner.queue("ws-a"), runner.queue("ws-b")
+    runner.scheduler.submit("ws-a", running)
+    runner.scheduler.submit("ws-b", waiting)
+    await settle()
+
+    await runner.scheduler.stop()
+    runner.scheduler.submit("ws-c", runner.queue("ws-c"))
+
+    paused = runner.store.sync_jobs[("ws-a", running)]
+    assert paused.state is SyncState.PAUSED
+    assert paused.problem is not None
+    assert paused.problem.code == "sync_stopped"
+    assert "resumes" in (paused.problem.hint or "")
+    assert runner.state(waiting, "ws-b") is SyncState.QUEUED
+    assert runner.scheduler.jobs == frozenset()
+
+
+async def test_a_job_paused_at_shutdown_can_be_followed_by_a_new_one(
+    runner: Runner,
+) -> None:
+    job = runner.queue()
+    runner.scheduler.submit("ws-a", job)
+    await settle()
+    await runner.scheduler.stop()
+
+    stored = runner.store.sync_jobs[("ws-a", job)]
+
+    assert not stored.is_active
+    assert not stored.is_stale(runner.clock.now() + timedelta(hours=1), 1)
