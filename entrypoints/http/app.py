@@ -18,8 +18,12 @@ from entrypoints.http.callback import oauth_callback
 from entrypoints.http.deps import provide_container
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.health import health
+from entrypoints.http.mapping import mapping_routes
 from entrypoints.http.openapi import openapi_config
+from entrypoints.http.people import people_routes
 from entrypoints.http.salesforce import salesforce_routes
+from entrypoints.http.sync import sync_routes
+from entrypoints.worker import ServiceTask
 
 MAX_BODY_BYTES = 16 * 1024
 
@@ -28,7 +32,14 @@ def create_app(container: Any) -> Litestar:
     """The HTTP API over `container`; its resources open and close with the app."""
     config: Config = container.config()
     app = Litestar(
-        route_handlers=[salesforce_routes, oauth_callback, health],
+        route_handlers=[
+            salesforce_routes,
+            mapping_routes,
+            sync_routes,
+            people_routes,
+            oauth_callback,
+            health,
+        ],
         dependencies={"container": Provide(provide_container, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(_version()),
@@ -52,11 +63,25 @@ def _resources(container: Any) -> Any:
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await settle(container.init_resources())
         try:
-            yield
+            async with _running(await settle(container.scheduler())):
+                yield
         finally:
             await settle(container.shutdown_resources())
 
     return lifespan
+
+
+@asynccontextmanager
+async def _running(task: object) -> AsyncIterator[None]:
+    """The sync runner works between resources opening and closing."""
+    if not isinstance(task, ServiceTask):
+        yield
+        return
+    await task.start()
+    try:
+        yield
+    finally:
+        await task.stop()
 
 
 def _version() -> str:

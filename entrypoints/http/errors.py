@@ -8,6 +8,7 @@
 | Conflict, NotConnected,                 | 409    |
 | NeedsReauthorization                    |        |
 | InvalidInput, a malformed request body  | 422    |
+| MappingInvalid (every broken rule)      | 422, with `errors` |
 | AuthorizationStateInvalid               | 400    |
 | AuthorizationFailed                     | 400; 502 if Salesforce was unreachable |
 | SalesforceUnavailable, QuotaExhausted   | 503    |
@@ -39,7 +40,9 @@ from application.errors import (
     SalesforceError,
     SalesforceUnavailable,
 )
+from application.sync.mapping import MappingInvalid
 from domain.errors import IllegalTransition, InvalidSetting
+from domain.mapping import Violation
 from entrypoints.bearer import Unauthenticated
 
 logger = logging.getLogger(__name__)
@@ -67,6 +70,10 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
 # Problems of a failed callback that mean "Salesforce was unreachable", not "no".
 UPSTREAM_PROBLEMS = frozenset({"salesforce_unavailable"})
 
+FIELDS_HINT = (
+    "GET /api/crm/salesforce/fields lists the fields this org has, with types."
+)
+
 LITESTAR_CODES = {
     400: "bad_request",
     404: "not_found",
@@ -81,6 +88,12 @@ class ErrorBody(msgspec.Struct, frozen=True, kw_only=True):
     code: str
     message: str
     hint: str | None = None
+
+
+class MappingErrorBody(ErrorBody, frozen=True, kw_only=True):
+    """A refused mapping: the first broken rule in `message`, all in `errors`."""
+
+    errors: list[Violation]
 
 
 def status_for(exc: Exception) -> int:
@@ -111,6 +124,18 @@ def on_known_error(_: AnyRequest, exc: Exception) -> Response[ErrorBody]:
     return error_response(status_for(exc), body_for(exc))
 
 
+def on_mapping_invalid(_: AnyRequest, exc: Exception) -> Response[ErrorBody]:
+    assert isinstance(exc, MappingInvalid)
+    body = body_for(exc)
+    full = MappingErrorBody(
+        code=body.code,
+        message=body.message,
+        hint=body.hint or FIELDS_HINT,
+        errors=exc.violations,
+    )
+    return error_response(status_for(exc), full)
+
+
 def on_litestar_error(request: AnyRequest, exc: Exception) -> Response[ErrorBody]:
     """Litestar's own refusals (unknown route, body too large) in our shape."""
     assert isinstance(exc, HTTPException)
@@ -138,6 +163,7 @@ def on_unexpected_error(request: AnyRequest, exc: Exception) -> Response[ErrorBo
 
 
 EXCEPTION_HANDLERS = {
+    MappingInvalid: on_mapping_invalid,
     ApplicationError: on_known_error,
     Unauthenticated: on_known_error,
     InvalidSetting: on_known_error,

@@ -1,0 +1,91 @@
+"""Strict query parameters: unknown, repeated or malformed ones are a 422 naming
+the parameter, never silently ignored or coerced."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+from litestar import Request
+
+from application.errors import InvalidInput
+
+T = TypeVar("T")
+MAX_VALUE_LENGTH = 512
+FLAGS = {"true": True, "false": False}
+
+
+def query_of(request: Request[Any, Any, Any], allowed: Iterable[str]) -> dict[str, str]:
+    """The request's parameters by name, each given once and all of them known."""
+    known = frozenset(allowed)
+    values: dict[str, str] = {}
+    for name in request.query_params:
+        given = request.query_params.getall(name)
+        if name not in known:
+            expected = ", ".join(sorted(known)) or "none"
+            raise InvalidInput(
+                f"{name} is not a parameter here (expected: {expected})", field=name
+            )
+        if len(given) > 1:
+            raise InvalidInput(f"{name} is given more than once", field=name)
+        if len(given[0]) > MAX_VALUE_LENGTH:
+            raise InvalidInput(
+                f"{name} is longer than {MAX_VALUE_LENGTH} characters", field=name
+            )
+        values[name] = given[0]
+    return values
+
+
+def integer(
+    query: Mapping[str, str], name: str, *, low: int, high: int, default: int
+) -> int:
+    raw = query.get(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise InvalidInput(f"{name} must be a whole number {low}..{high}", field=name)
+    return int(raw)
+
+
+def flag(query: Mapping[str, str], name: str) -> bool:
+    raw = query.get(name)
+    if raw is None:
+        return False
+    if raw.lower() not in FLAGS:
+        raise InvalidInput(f"{name} must be true or false", field=name)
+    return FLAGS[raw.lower()]
+
+
+def moment(query: Mapping[str, str], name: str) -> datetime | None:
+    """An ISO 8601 date-time with its offset (`2026-01-15T10:30:00Z`)."""
+    raw = query.get(name)
+    if raw is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidInput(
+            f"{name} must be an ISO 8601 date-time with an offset, like "
+            "2026-01-15T10:30:00Z (URL-encode a '+' as %2B)",
+            field=name,
+        )
+    return parsed
+
+
+def choice(query: Mapping[str, str], name: str, choices: Mapping[str, T]) -> T | None:
+    raw = query.get(name)
+    if raw is None:
+        return None
+    if raw not in choices:
+        raise InvalidInput(f"{name} must be one of {', '.join(choices)}", field=name)
+    return choices[raw]
+
+
+def text(query: Mapping[str, str], name: str) -> str | None:
+    raw = query.get(name)
+    if raw is not None and not raw.strip():
+        raise InvalidInput(f"{name} must not be empty", field=name)
+    return raw

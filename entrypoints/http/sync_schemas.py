@@ -1,0 +1,187 @@
+"""Request and response bodies of the sync, field mapping and read routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from application.sync.mapping import MappableField
+from domain.crm import CrmObject
+from domain.mapping import CompanyRule, FieldMapping, PersonRule, Value
+from domain.people import Company, Person
+from domain.problems import Problem
+from domain.sync import ObjectProgress, SyncJob, SyncMode, SyncState
+
+Objects = Annotated[tuple[CrmObject, ...], msgspec.Meta(min_length=1, max_length=3)]
+# The domain caps a mapping at 200 rules; these caps only bound decoding.
+PersonRules = Annotated[tuple[PersonRule, ...], msgspec.Meta(max_length=500)]
+CompanyRules = Annotated[tuple[CompanyRule, ...], msgspec.Meta(max_length=500)]
+
+
+class SyncBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    mode: SyncMode = SyncMode.INCREMENTAL
+    objects: Objects | None = None
+
+
+class FieldMappingBody(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
+):
+    """The whole mapping: both lists, so a replace never empties one by omission."""
+
+    people: PersonRules
+    companies: CompanyRules
+
+    def to_mapping(self) -> FieldMapping:
+        return FieldMapping(people=self.people, companies=self.companies)
+
+
+class FieldsView(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[MappableField]
+
+
+class MappingView(msgspec.Struct, frozen=True, kw_only=True):
+    people: tuple[PersonRule, ...]
+    companies: tuple[CompanyRule, ...]
+
+    @classmethod
+    def of(cls, mapping: FieldMapping) -> MappingView:
+        return cls(people=mapping.people, companies=mapping.companies)
+
+
+class CursorView(msgspec.Struct, frozen=True, kw_only=True):
+    system_modstamp: datetime
+    record_id: str
+
+
+class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
+    object: CrmObject
+    records_seen: int
+    records_written: int
+    records_deleted: int
+    pages: int
+    api_calls: int
+    cursor: CursorView | None
+    done: bool
+    error: Problem | None
+
+    @classmethod
+    def of(cls, progress: ObjectProgress) -> ProgressView:
+        cursor = progress.cursor
+        return cls(
+            object=progress.object,
+            records_seen=progress.seen,
+            records_written=progress.written,
+            records_deleted=progress.deleted,
+            pages=progress.pages,
+            api_calls=progress.api_calls,
+            cursor=CursorView(
+                system_modstamp=cursor.modstamp, record_id=cursor.record_id
+            )
+            if cursor
+            else None,
+            done=progress.done,
+            error=progress.error,
+        )
+
+
+class SyncView(msgspec.Struct, frozen=True, kw_only=True):
+    job_id: str
+    mode: SyncMode
+    objects: tuple[CrmObject, ...]
+    state: SyncState
+    requested_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+    until: datetime | None
+    cancel_requested: bool
+    problem: Problem | None
+    progress: list[ProgressView]
+
+    @classmethod
+    def of(cls, job: SyncJob) -> SyncView:
+        return cls(
+            job_id=job.job_id,
+            mode=job.mode,
+            objects=job.objects,
+            state=job.state,
+            requested_by=job.requested_by,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            heartbeat_at=job.heartbeat_at,
+            until=job.until,
+            cancel_requested=job.cancel_requested,
+            problem=job.problem,
+            progress=[ProgressView.of(progress) for progress in job.progress],
+        )
+
+
+class ReplacedMappingView(MappingView, frozen=True, kw_only=True):
+    resync: SyncView | None
+
+
+class SyncHistoryView(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[SyncView]
+    next_before: datetime | None
+
+
+class PersonView(msgspec.Struct, frozen=True, kw_only=True):
+    person_id: str
+    source: str
+    lead_id: str | None
+    contact_id: str | None
+    account_id: str | None
+    deleted: bool
+    lead_deleted: bool
+    contact_deleted: bool
+    fields: dict[str, Value]
+    system_modstamp: datetime
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, person: Person) -> PersonView:
+        return cls(
+            person_id=person.person_id,
+            source=person.source.value.lower(),
+            lead_id=person.lead_id,
+            contact_id=person.contact_id,
+            account_id=person.account_id,
+            deleted=person.deleted,
+            lead_deleted=person.lead_deleted,
+            contact_deleted=person.contact_deleted,
+            fields=person.fields,
+            system_modstamp=person.modstamp,
+            updated_at=person.updated_at,
+        )
+
+
+class CompanyView(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: str
+    deleted: bool
+    fields: dict[str, Value]
+    system_modstamp: datetime
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, company: Company) -> CompanyView:
+        return cls(
+            account_id=company.account_id,
+            deleted=company.deleted,
+            fields=company.fields,
+            system_modstamp=company.modstamp,
+            updated_at=company.updated_at,
+        )
+
+
+class PeoplePage(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[PersonView]
+    next_cursor: str | None
+
+
+class CompaniesPage(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[CompanyView]
+    next_cursor: str | None
