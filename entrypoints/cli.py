@@ -1,4 +1,4 @@
-"""The `crmbridge` command line: serve the API, mint tokens, migrate, rotate keys."""
+"""The `crmbridge` command line: serve the API, sync, mint tokens, migrate, rotate."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from typing import Any
 
 import click
 import uvicorn
+from rich.console import Console
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from adapters.encryption import FernetTokenCipher
 from adapters.persistence import reencrypt_all, upgrade_to_head
+from application.errors import ApplicationError
+from domain.crm import SYNC_ORDER
+from domain.sync import SyncMode
 from domain.workspace import Role
 from entrypoints import bearer
 from entrypoints.config import Config, ConfigError, load_config
@@ -19,6 +23,7 @@ from entrypoints.container import container_for, resolve, settle
 from entrypoints.demo.command import demo
 from entrypoints.http import create_app
 from entrypoints.logs import configure_logging
+from entrypoints.sync_command import report, sync_command, sync_in_foreground
 
 
 def configured(**overrides: Any) -> Config:
@@ -78,6 +83,39 @@ def token(workspace: str, role: str, sub: str, ttl: int) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--workspace") from None
     click.echo(minted)
+
+
+@main.command()
+@click.option("--workspace", required=True, help="The workspace whose org to sync.")
+@click.option(
+    "--mode",
+    type=click.Choice([mode.value for mode in SyncMode]),
+    default=SyncMode.INCREMENTAL.value,
+    show_default=True,
+    help="incremental: from the last committed cursor; full: everything again.",
+)
+@click.option(
+    "--object",
+    "objects",
+    multiple=True,
+    type=click.Choice([obj.value for obj in SYNC_ORDER]),
+    help="Repeat to pick several; all three by default.",
+)
+def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
+    """Sync a workspace's org now, in the foreground, with a progress bar.
+
+    Exits non-zero, with the problem, unless the sync succeeds.
+    """
+    config = configured()
+    command = sync_command(workspace, SyncMode(mode), objects)
+    asyncio.run(upgrade_to_head(config.database_url))
+    console = Console(stderr=True)
+    try:
+        job = asyncio.run(sync_in_foreground(config, command, console))
+    except ApplicationError as exc:
+        hint = f" {exc.hint}" if exc.hint else ""
+        raise click.ClickException(f"{exc.message}{hint}") from None
+    report(job)
 
 
 @main.command()

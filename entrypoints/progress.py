@@ -1,0 +1,76 @@
+"""A terminal progress bar for `crmbridge sync`, fed by the SyncProgress port."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from application.sync.ports import SyncProgress
+from domain.crm import CrmObject
+from domain.sync import SyncJob
+
+
+class ProgressBars(SyncProgress):
+    """One bar per object: records seen of Salesforce's totalSize, pages, calls.
+
+    A page's totalSize counts its own query; a run also re-reads Contacts of
+    changed Accounts, so a bar's total never drops below what it has seen.
+    """
+
+    def __init__(self, console: Console) -> None:
+        self._bars = Progress(
+            TextColumn("{task.description:<8}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("records, {task.fields[pages]} pages"),
+            TextColumn("{task.fields[calls]} API calls"),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self._tasks: dict[CrmObject, TaskID] = {}
+        self._totals: dict[CrmObject, int] = {}
+
+    def __enter__(self) -> Self:
+        self._bars.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._bars.stop()
+
+    def show(self, job: SyncJob) -> None:
+        """A bar per object of the job, before its first page arrives."""
+        for obj in job.objects:
+            self._task(obj)
+
+    def page_committed(self, job: SyncJob, obj: CrmObject, total: int | None) -> None:
+        progress = job.progress_of(obj)
+        self._totals[obj] = max(self._totals.get(obj, 0), total or 0, progress.seen)
+        self._bars.update(
+            self._task(obj),
+            completed=progress.seen,
+            total=self._totals[obj],
+            pages=progress.pages,
+            calls=progress.api_calls,
+        )
+
+    def _task(self, obj: CrmObject) -> TaskID:
+        if obj not in self._tasks:
+            self._tasks[obj] = self._bars.add_task(
+                obj.value, total=None, pages=0, calls=0
+            )
+        return self._tasks[obj]

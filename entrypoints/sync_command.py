@@ -1,0 +1,81 @@
+"""`crmbridge sync`: one job through the same use cases as the API, run here,
+with progress bars on stderr and a summary on stdout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from dependency_injector import providers
+from rich.console import Console
+
+from application.sync.jobs import GetSync, StartSync
+from domain.crm import CrmObject
+from domain.errors import InvalidSetting
+from domain.sync import SyncJob, SyncMode, SyncState
+from domain.workspace import Actor, Role
+from entrypoints.config import Config
+from entrypoints.container import container_for, resolve, settle
+from entrypoints.progress import ProgressBars
+from entrypoints.worker import ForegroundScheduler, SyncJobExecutor
+
+
+async def sync_in_foreground(
+    config: Config, command: StartSync.Command, console: Console
+) -> SyncJob:
+    """Queue a job (StartSync's rules apply), then run it with progress bars."""
+    container = _container(config)
+    await settle(container.init_resources())
+    try:
+        start = await resolve(container.start_sync, StartSync)
+        job = await start.execute(command)
+        console.print(f"sync {job.job_id} started ({job.mode.value})")
+        with ProgressBars(console) as bars:
+            bars.show(job)
+            container.run_sync.add_kwargs(progress=bars)
+            executor = await resolve(container.executor, SyncJobExecutor)
+            ended = await executor.run(job.workspace_id, job.job_id)
+        return ended or await _stored(container, command.actor, job.job_id)
+    finally:
+        await settle(container.shutdown_resources())
+
+
+def _container(config: Config) -> Any:
+    container = container_for(config)
+    container.scheduler.override(providers.Object(ForegroundScheduler()))
+    return container
+
+
+async def _stored(container: Any, actor: Actor, job_id: str) -> SyncJob:
+    use_case = await resolve(container.get_sync, GetSync)
+    return await use_case.execute(actor, job_id)
+
+
+def sync_command(
+    workspace: str, mode: SyncMode, objects: tuple[str, ...]
+) -> StartSync.Command:
+    try:
+        actor = Actor(workspace_id=workspace, subject="crmbridge-cli", role=Role.OWNER)
+    except InvalidSetting as exc:
+        raise click.BadParameter(exc.message, param_hint="--workspace") from None
+    chosen = tuple(CrmObject(name) for name in dict.fromkeys(objects)) or None
+    return StartSync.Command(actor=actor, mode=mode, objects=chosen)
+
+
+def report(job: SyncJob) -> None:
+    """One line per object, then the outcome; a ClickException unless it succeeded."""
+    for progress in job.progress:
+        click.echo(
+            f"{progress.object.value}: {progress.seen} seen, {progress.written} "
+            f"written, {progress.deleted} deleted, {_count(progress.pages, 'page')}, "
+            f"{_count(progress.api_calls, 'API call')}"
+        )
+    if job.state is not SyncState.SUCCEEDED:
+        problem = job.problem
+        said = f": {problem.message} {problem.hint or ''}".rstrip() if problem else ""
+        raise click.ClickException(f"sync {job.job_id} {job.state.value}{said}")
+    click.echo(f"sync {job.job_id} succeeded")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -1,0 +1,139 @@
+"""`crmbridge sync`: one sync in the foreground, on the service's own database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from click.testing import CliRunner
+
+from entrypoints.cli import main
+from sfemulator.server import EmulatorServer
+from tests.e2e.conftest import Service
+from tests.e2e.syncing import Copy, Org, OrgReader, Workspace, assert_mirrors
+
+
+def crmbridge_sync(service: Service, *args: str) -> tuple[int, str]:
+    completed = subprocess.run(  # noqa: S603 (our interpreter, our module)
+        [sys.executable, "-m", "entrypoints.cli", "sync", *args],
+        env={**os.environ, **service.env, "CRMBRIDGE_LOG_LEVEL": "WARNING"},
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    return completed.returncode, (completed.stdout + completed.stderr).decode()
+
+
+def test_a_sync_from_the_command_line_shows_progress_and_fills_the_store(
+    service: Service,
+    workspace: Workspace,
+    org: Org,
+    reader: OrgReader,
+    emulator: EmulatorServer,
+) -> None:
+    made = org.world.generate_records(
+        org.id, seed=5, accounts=6, contacts=12, leads=14, deleted_fraction=0.2
+    )
+    emulator.world.set_query_paging(page_size=5)
+
+    code, output = crmbridge_sync(
+        service, "--workspace", workspace.id, "--mode", "full"
+    )
+
+    assert code == 0, output
+    assert f"Lead: {made['Lead']} seen" in output
+    assert f"Contact: {made['Contact']} seen" in output
+    assert "3 pages, 3 API calls" in output
+    assert "succeeded" in output
+    assert "records" in output
+    assert_mirrors(workspace, Copy.of(reader))
+    history = workspace.call("GET", "/api/crm/salesforce/syncs").json()["items"]
+    assert [(job["mode"], job["state"]) for job in history] == [("full", "succeeded")]
+
+
+def test_a_paused_sync_exits_non_zero_with_the_problem(
+    service: Service, workspace: Workspace, org: Org, emulator: EmulatorServer
+) -> None:
+    org.world.generate_records(org.id, accounts=5, contacts=0, leads=0)
+    emulator.world.set_quota(org.id, used=14_000, maximum=15_000)
+
+    code, output = crmbridge_sync(
+        service, "--workspace", workspace.id, "--object", "Account"
+    )
+
+    assert code == 1
+    assert "paused" in output
+    assert "daily API requests" in output
+    assert "resumes where it stopped" in output
+
+
+def test_ctrl_c_pauses_the_sync_so_the_next_one_can_start_at_once(
+    service: Service, workspace: Workspace, org: Org, emulator: EmulatorServer
+) -> None:
+    org.world.generate_records(org.id, accounts=0, contacts=0, leads=40)
+    emulator.world.set_query_paging(page_size=2)
+    emulator.world.add_http_fault(
+        path_prefix="/services/data/", count=1000, action="delay", delay=0.1
+    )
+    child = subprocess.Popen(  # noqa: S603 (our interpreter, our module)
+        [sys.executable, "-m", "entrypoints.cli", "sync", "--workspace", workspace.id],
+        env={**os.environ, **service.env, "CRMBRIDGE_LOG_LEVEL": "WARNING"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    job = running_job(workspace)
+
+    child.send_signal(signal.SIGINT)
+    output, _ = child.communicate(timeout=30)
+    emulator.world.clear_http_faults()
+    stopped = workspace.job(job)
+    after = workspace.start_sync(objects=["Lead"])
+
+    assert child.returncode != 0, output
+    assert stopped["state"] == "paused"
+    assert stopped["problem"]["code"] == "sync_stopped"
+    assert after["state"] == "queued"
+    assert workspace.wait(after["job_id"])["state"] == "succeeded"
+
+
+def running_job(workspace: Workspace) -> str:
+    """The id of the workspace's sync once it has committed a page."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        jobs = workspace.call("GET", "/api/crm/salesforce/syncs").json()["items"]
+        latest = jobs[0] if jobs else {"state": None, "progress": []}
+        if latest["state"] == "running" and any(
+            item["pages"] for item in latest["progress"]
+        ):
+            job_id: str = latest["job_id"]
+            return job_id
+        time.sleep(0.05)
+    raise AssertionError("no sync started running")
+
+
+def test_a_workspace_without_a_connection_is_told_to_connect(
+    service: Service,
+) -> None:
+    code, output = crmbridge_sync(service, "--workspace", "nobody-here")
+
+    assert code == 1
+    assert "Connect Salesforce" in output
+    assert "Traceback" not in output
+
+
+def test_bad_options_are_refused_before_anything_runs() -> None:
+    runner = CliRunner()
+
+    unknown = runner.invoke(main, ["sync", "--workspace", "w", "--object", "Case"])
+    bad_mode = runner.invoke(main, ["sync", "--workspace", "w", "--mode", "all"])
+    missing = runner.invoke(main, ["sync"])
+
+    assert unknown.exit_code == 2
+    assert "--object" in unknown.output
+    assert bad_mode.exit_code == 2
+    assert "--mode" in bad_mode.output
+    assert missing.exit_code == 2
+    assert "--workspace" in missing.output
