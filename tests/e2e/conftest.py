@@ -28,13 +28,18 @@ from sfemulator.scenario import Demo, seed_demo
 from sfemulator.server import EmulatorServer
 from sfemulator.testing import emulator, emulator_server
 from tests.e2e.client import Flow
-from tests.e2e.harness import (
+
+# Helpers' asserts show their operands, as test modules' asserts do.
+pytest.register_assert_rewrite("tests.e2e.syncing")
+
+from tests.e2e.harness import (  # noqa: E402
     Secrets,
     ServiceLog,
     ServiceThread,
     ShiftableClock,
     listening_socket,
 )
+from tests.e2e.syncing import Org, OrgReader, Workspace  # noqa: E402
 
 __all__ = ["emulator", "emulator_server"]
 
@@ -72,6 +77,8 @@ def service_env(
         "CRMBRIDGE_SALESFORCE_LOGIN_URL": emulator.login_url,
         "CRMBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL": emulator.sandbox_login_url,
         "CRMBRIDGE_LOG_LEVEL": "DEBUG",
+        # Tests stamp records in the past; no need to wait for in-flight rows.
+        "CRMBRIDGE_SYNC_SETTLE_SECONDS": "0",
     }
 
 
@@ -138,3 +145,28 @@ async def flow(
     secrets.note_world(emulator.world)
     seen = "\n".join([*flow.responses, *service.log.lines[log_start:]])
     assert secrets.found_in(seen) == [], "a secret reached a response or the log"
+
+
+@pytest.fixture
+def org(emulator: EmulatorServer) -> Org:
+    """An org of the test's own, with no records yet."""
+    return Org.new(emulator.world)
+
+
+@pytest.fixture
+def workspace(
+    service: Service, emulator: EmulatorServer, demo: Demo, org: Org
+) -> Iterator[Workspace]:
+    """A new workspace of the service, connected to `org`."""
+    connected = Workspace(service.url, service.config.jwt_secret)
+    connected.connect(emulator, org, demo.app)
+    yield connected
+    connected.close()
+
+
+@pytest.fixture
+def reader(emulator: EmulatorServer, demo: Demo, org: Org) -> Iterator[OrgReader]:
+    """`org` through its REST API, for what the local copy must equal."""
+    opened = OrgReader(emulator, org, demo.app)
+    yield opened
+    opened.close()
