@@ -8,6 +8,7 @@ import os
 import platform
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -136,11 +137,27 @@ def _load_size(options: Options) -> int:
     return max(modest) if modest else min(options.sizes)
 
 
-def machine() -> str:
+def revision() -> str:
+    """The commit measured, `-dirty` when the work tree had changes."""
+    done = subprocess.run(
+        ["git", "describe", "--always", "--dirty"],  # noqa: S607 (plain git)
+        cwd=contenders.ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def machine(load_before: float) -> str:
+    """The machine, and its 1-minute load average before and after the run:
+    anything else busy on the cores shows up there."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (
         f"{os.cpu_count()} cores, {memory:.0f} GiB, Python "
-        f"{platform.python_version()}, {platform.system()} {platform.release()}"
+        f"{platform.python_version()}, {platform.system()} {platform.release()}, "
+        f"crmbridge at {revision()}; "
+        f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
     )
 
 
@@ -166,11 +183,12 @@ def main(argv: list[str] | None = None) -> None:
     arguments = sys.argv[1:] if argv is None else argv
     command = shlex.join([".venv/bin/python", "benchmarks/run.py", *arguments])
     workdir = Path(tempfile.mkdtemp(prefix="crmbridge-bench-"))
-    say(f"work folder {workdir}")
+    load_before = os.getloadavg()[0]
+    say(f"work folder {workdir}; load average {load_before:.2f}")
     try:
         harness = Harness(options, workdir)
         sizes = harness.run()
-        text = report.markdown(sizes, command, options.repeat, machine())
+        text = report.markdown(sizes, command, options.repeat, machine(load_before))
         if harness.load is not None:
             text += "\n" + load_table(harness.load)
         path = write_results(options, sizes, harness.load, text)
