@@ -13,6 +13,7 @@ from domain.workspace import Role
 from entrypoints import bearer
 from entrypoints.config import STATE_DIR, ConfigError, load_config
 from entrypoints.demo.processes import DemoError, emulator, free_port, service
+from entrypoints.demo.sync_walk import sync_and_read
 from entrypoints.demo.walk import Walk
 
 WORKSPACE = "demo"
@@ -33,7 +34,8 @@ TOKEN_SECONDS = 12 * 3600  # long enough for an afternoon of manual use
     help="Leave both running afterwards, for manual use, until Ctrl-C.",
 )
 def demo(port: int, keep_running: bool) -> None:
-    """Run the whole connect flow against the Salesforce emulator, step by step."""
+    """Connect, sync and read people back against the Salesforce emulator, step
+    by step."""
     # A SIGTERM (from a wrapper script, say) must still stop both children.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     STATE_DIR.mkdir(exist_ok=True)
@@ -53,7 +55,9 @@ def demo(port: int, keep_running: bool) -> None:
                 token = _token(env)
                 _walk(service_url, token, world)
                 if keep_running:
-                    _show_and_wait(service_url, token, world)
+                    _show_and_wait(
+                        service_url, token, world, env["CRMBRIDGE_DATABASE_URL"]
+                    )
     except DemoError as exc:
         raise click.ClickException(f"{exc} ({log_path})") from None
 
@@ -105,6 +109,7 @@ def _walk(service_url: str, token: str, world: dict[str, object]) -> None:
         click.echo(
             f"   token refreshes at the emulator: {walk.refresh_count() - before}"
         )
+        sync_and_read(walk, str(facts["production_org_id"]))
         walk.step(
             "Disconnect", lambda: walk.api.delete("/api/crm/salesforce/connection")
         )
@@ -113,7 +118,9 @@ def _walk(service_url: str, token: str, world: dict[str, object]) -> None:
     click.secho("\nThe flow works end to end.", fg="green", bold=True)
 
 
-def _show_and_wait(service_url: str, token: str, world: dict[str, object]) -> None:
+def _show_and_wait(
+    service_url: str, token: str, world: dict[str, object], database_url: str
+) -> None:
     facts = world["demo"]
     assert isinstance(facts, dict)
     click.echo(
@@ -128,9 +135,15 @@ Both are still running; press Ctrl-C to stop them.
 
 Try:
   curl -H "Authorization: Bearer $TOKEN" {service_url}/api/crm/salesforce
+  curl -H "Authorization: Bearer $TOKEN" "{service_url}/api/people?limit=5"
+(the synced copy stays readable after the disconnect). To connect again:
   curl -X POST -H "Authorization: Bearer $TOKEN" \\
        {service_url}/api/crm/salesforce/authorizations
-and open the authorization_url in a browser."""
+open the authorization_url in a browser, then sync from the API or the CLI:
+  curl -X POST -H "Authorization: Bearer $TOKEN" \\
+       {service_url}/api/crm/salesforce/syncs
+  CRMBRIDGE_DATABASE_URL={database_url} \\
+       crmbridge sync --workspace {WORKSPACE}"""
     )
     try:
         threading.Event().wait()

@@ -33,15 +33,24 @@ class Walk:
         self.api.close()
         self.control.close()
 
-    def step(self, title: str, call: Callable[[], httpx.Response]) -> Any:
-        """Run one call and print what it showed; a failed call ends the demo."""
+    def step(
+        self,
+        title: str,
+        call: Callable[[], httpx.Response],
+        show: Callable[[Any], str] | None = None,
+    ) -> Any:
+        """Run one call and print what it showed (through `show`, if given);
+        a failed call ends the demo."""
         self._step += 1
         response = call()
         click.secho(f"\n{self._step}. {title}", bold=True)
-        click.echo(f"   -> {response.status_code} {_summary(response)}")
         if response.status_code >= 400:
+            click.echo(f"   -> {response.status_code} {response.text}")
             raise click.ClickException(f"step {self._step} failed: {response.text}")
-        return response.json() if response.content else None
+        body = response.json() if response.content else None
+        said = show(body) if show is not None else _summary(response)
+        click.echo(f"   -> {response.status_code} {said}")
+        return body
 
     def connect(self, client_id: str, username: str) -> None:
         body = {"client_id": client_id, "sandbox": False}

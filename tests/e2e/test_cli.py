@@ -153,6 +153,12 @@ async def test_the_demo_walks_the_whole_flow_on_a_fresh_folder(tmp_path: Path) -
     assert code == 0, output
     assert "salesforce=connected" in output
     assert "token refreshes at the emulator: 1" in output
+    assert "-> 202 sync " in output
+    assert "-> 200 sync succeeded" in output
+    assert "Lead     80 seen" in output
+    assert "-> 200 5 shown" in output
+    assert "-> 200 1 shown" in output
+    assert " + Contact 003" in output
     assert "The flow works end to end." in output
     assert "code=" not in output
     assert "state=" not in output
