@@ -18,10 +18,6 @@ import pytest
 from benchmarks import report
 from benchmarks.harness import main
 
-# Limitation: until `crmbridge sync` is committed the harness has nothing to
-# drive; drop this guard once entrypoints/sync_command.py is in main.
-pytest.importorskip("entrypoints.sync_command", reason="crmbridge sync not in yet")
-
 N = 2000
 # Per object, beyond its pages: crmbridge's describe calls (none below the
 # Bulk API threshold) are the only extra allowed.
