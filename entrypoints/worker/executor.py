@@ -60,19 +60,20 @@ class SyncJobExecutor:
             use_case = await self._run_sync()
             return await use_case.execute(workspace_id, job_id)
         except asyncio.CancelledError:
-            await self._end(workspace_id, job_id, STOPPED)
+            await self._end(workspace_id, job_id, STOPPED, resumable=True)
             raise
         except Exception as exc:
             logger.error(
                 "sync crashed workspace=%s job=%s", workspace_id, job_id, exc_info=exc
             )
-            return await self._end(workspace_id, job_id, CRASHED)
+            return await self._end(workspace_id, job_id, CRASHED, resumable=False)
 
     async def _end(
-        self, workspace_id: str, job_id: str, problem: Problem
+        self, workspace_id: str, job_id: str, problem: Problem, *, resumable: bool
     ) -> SyncJob | None:
+        """Pause (resumable) or fail the job, unless it has ended already."""
         try:
-            return await self._store_end(workspace_id, job_id, problem)
+            return await self._store_end(workspace_id, job_id, problem, resumable)
         except Exception as exc:
             # Left running, the job ends under StartSync's stale rule instead.
             logger.error(
@@ -85,18 +86,15 @@ class SyncJobExecutor:
             return None
 
     async def _store_end(
-        self, workspace_id: str, job_id: str, problem: Problem
+        self, workspace_id: str, job_id: str, problem: Problem, resumable: bool
     ) -> SyncJob | None:
         async with self._uow() as uow:
             job = await uow.sync_jobs.get(workspace_id, job_id)
             if job is None or not job.is_active:
                 return job
             now = self._clock.now()
-            ended = (
-                job.pause(problem, now)
-                if problem is STOPPED
-                else job.fail(problem, now)
-            )
+            end = job.pause if resumable else job.fail
+            ended = end(problem, now)
             await uow.sync_jobs.save(ended)
             await uow.commit()
         logger.warning(
