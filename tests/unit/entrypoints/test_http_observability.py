@@ -8,6 +8,8 @@ import logging
 import pytest
 from dependency_injector import providers
 
+from application.sync.jobs import StartSync
+from application.sync.mapping import ReplaceFieldMapping
 from application.use_cases.complete_authorization import CompleteAuthorization
 from application.use_cases.get_connection import GetConnection
 from tests.unit.entrypoints.conftest import Api
@@ -80,3 +82,37 @@ async def test_openapi_documents_every_route_with_the_use_case_rules(
     settings = paths["/api/crm/salesforce/settings"]["put"]
     assert "requestBody" in settings
     assert set(settings["responses"]) >= {"200", "401", "403", "409", "422"}
+
+
+async def test_openapi_documents_the_sync_routes_and_their_parameters(
+    api: Api,
+) -> None:
+    schema = (await api.client.get("/schema/openapi.json")).json()
+
+    paths = schema["paths"]
+    assert set(paths) >= {
+        "/api/crm/salesforce/fields",
+        "/api/crm/salesforce/field-mapping",
+        "/api/crm/salesforce/syncs",
+        "/api/crm/salesforce/syncs/{job_id}",
+        "/api/people",
+        "/api/people/{person_id}",
+        "/api/companies",
+    }
+    start = paths["/api/crm/salesforce/syncs"]["post"]
+    assert start["description"].startswith(inspect.cleandoc(StartSync.__doc__ or ""))
+    assert "nextRecordsUrl" in start["description"]
+    assert set(start["responses"]) >= {"202", "403", "409", "422"}
+    replace = paths["/api/crm/salesforce/field-mapping"]["put"]
+    assert replace["description"] == inspect.cleandoc(ReplaceFieldMapping.__doc__ or "")
+    assert "requestBody" in replace
+    people = paths["/api/people"]["get"]
+    assert {p["name"] for p in people["parameters"]} == {
+        "email",
+        "updated_since",
+        "source",
+        "include_deleted",
+        "limit",
+        "cursor",
+    }
+    assert all(p["description"] for p in people["parameters"])
