@@ -157,11 +157,18 @@ def org(emulator: EmulatorServer) -> Org:
 def workspace(
     service: Service, emulator: EmulatorServer, demo: Demo, org: Org
 ) -> Iterator[Workspace]:
-    """A new workspace of the service, connected to `org`."""
+    """A new workspace of the service, connected to `org`; at the end, no token
+    of the emulator's may have reached the service's log."""
+    log_start = len(service.log.lines)
     connected = Workspace(service.url, service.config.jwt_secret)
     connected.connect(emulator, org, demo.app)
     yield connected
     connected.close()
+
+    secrets = Secrets()
+    secrets.note_world(emulator.world)
+    logged = "\n".join(service.log.lines[log_start:])
+    assert secrets.found_in(logged) == [], "a secret reached the service's log"
 
 
 @pytest.fixture

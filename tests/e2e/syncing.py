@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import msgspec
 
 from domain.crm import CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
@@ -143,6 +144,10 @@ class Workspace:
         job = self.wait(self.start_sync(**body)["job_id"])
         assert job["state"] == "succeeded", job
         return job
+
+    def mapping(self) -> FieldMapping:
+        answer = self.call("GET", "/api/crm/salesforce/field-mapping")
+        return msgspec.json.decode(answer.content, type=FieldMapping)
 
     def people(self) -> list[Record]:
         return list(self._pages("/api/people"))
