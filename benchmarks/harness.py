@@ -8,6 +8,7 @@ import os
 import platform
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,7 +25,7 @@ from benchmarks.emulator import Controls, emulator_process
 from benchmarks.load import LoadResult, load_table, load_test
 from benchmarks.oauth import connect
 from benchmarks.options import Options, parse
-from benchmarks.queries import described_fields, full_sync_queries
+from benchmarks.queries import described_fields
 from entrypoints.demo.processes import free_port
 
 PAGE_SIZE = 2000  # the server's default batch; the emulator's too
@@ -74,13 +75,13 @@ class Harness:
             say(f"N={n:,}: emulator made {made}")
             session = connect(controls)
             version = self.options.api_version
-            queries = full_sync_queries(described_fields(session, version))
+            described = described_fields(session, version)
             with self._log("children") as log:
                 bench = contenders.Bench(
                     controls=controls,
                     session=session,
                     api_version=version,
-                    queries=queries,
+                    described=described,
                     log=log,
                 )
                 size = report.Size(n=n, counts=counts, rest_pages=rest_pages(counts))
@@ -180,6 +181,8 @@ def write_results(
 
 def main(argv: list[str] | None = None) -> None:
     options = parse(argv)
+    # A plain `kill` must still stop the emulator and service children.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     arguments = sys.argv[1:] if argv is None else argv
     command = shlex.join([".venv/bin/python", "benchmarks/run.py", *arguments])
     workdir = Path(tempfile.mkdtemp(prefix="crmbridge-bench-"))

@@ -61,7 +61,7 @@ def profile(size: int, results: Path, workdir: Path, *, routes: bool) -> Path:
         controls = Controls(emulator)
         counts = split(size)
         controls.generate(counts, seed=1)
-        bench = Bench(controls, connect(controls), "62.0", {}, log)
+        bench = Bench(controls, connect(controls), "62.0", {}, log)  # no stand-ins
         crm = CrmbridgeRuns(bench, workdir, port, counts)
         crm.prepare()
         controls.fresh_quota(QUOTA)
