@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 Call = Callable[[Callable[[TokenSet], Awaitable[Any]]], Awaitable[Any]]
 Commit = Callable[[SyncJob, QueryPage, int, bool], Awaitable[SyncJob]]
 SaveCursor = Callable[[SyncJob, SyncCursor], Awaitable[SyncJob]]
+Polled = Callable[[SyncJob], Awaitable[SyncJob]]
 
 FINISHED = "JobComplete"
 BROKEN = frozenset({"Failed", "Aborted"})
@@ -65,7 +66,10 @@ class BulkReader:
         call: Call,
         commit: Commit,
         save_cursor: SaveCursor,
+        polled: Polled,
     ) -> SyncJob:
+        """`polled` is told after each status poll (one API call): it records
+        the call and a heartbeat, and raises `Cancelled` if asked to stop."""
         assert job.until is not None
         after = job.progress_of(obj).cursor
         soql = window_query(obj, fields, after=after, until=job.until)
@@ -75,11 +79,11 @@ class BulkReader:
         logger.info(
             "bulk query started workspace=%s object=%s", job.workspace_id, obj.value
         )
-        polls = await self._wait(str(job_id), call)
+        job = await self._wait(job, str(job_id), call, polled)
 
         locator: str | None = None
         newest = after
-        calls = 1 + polls
+        calls = 1
         while True:
             page = await call(
                 partial(self._page, job_id=str(job_id), locator=locator, types=types)
@@ -113,15 +117,16 @@ class BulkReader:
             field_types=types,
         )
 
-    async def _wait(self, job_id: str, call: Call) -> int:
+    async def _wait(
+        self, job: SyncJob, job_id: str, call: Call, polled: Polled
+    ) -> SyncJob:
         delay = self._options.bulk_poll_seconds
         waited = 0.0
-        polls = 0
         while waited <= self._options.bulk_timeout_seconds:
             state = await call(lambda t: self._records.bulk_query_state(t, job_id))
-            polls += 1
+            job = await polled(job)
             if state == FINISHED:
-                return polls
+                return job
             if state in BROKEN:
                 raise ApiError(
                     f"the Bulk API query job ended {state}",

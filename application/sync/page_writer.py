@@ -83,6 +83,8 @@ async def commit_page(
     advance_cursor: bool = True,
 ) -> SyncJob:
     """Write a page, move the cursor and record progress in one transaction."""
+    # Limitation: the job row is read here and written whole below; a cancel
+    # stored in between is overwritten (the store has no partial update).
     stored = await uow.sync_jobs.get(job.workspace_id, job.job_id)
     if stored is not None and stored.cancel_requested:
         raise Cancelled(job.job_id)

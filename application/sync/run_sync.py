@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
 
@@ -16,6 +16,7 @@ from application.errors import (
 )
 from application.ports import ApiUsage, Clock
 from application.session import SalesforceSession
+from application.sync.account_follow_up import AccountFollowUp, follows_accounts
 from application.sync.bulk import BulkReader, field_types
 from application.sync.describes import DescribeSource
 from application.sync.options import SyncOptions
@@ -81,6 +82,7 @@ class RunSync:
         self._progress = progress
         self._bulk = BulkReader(records, clock, options)
         self._describes = DescribeSource(uow, session, records, clock)
+        self._account_follow_up = AccountFollowUp(uow, options.related_batch_size)
 
     async def execute(self, workspace_id: str, job_id: str) -> SyncJob | None:
         job = await self._start(workspace_id, job_id)
@@ -88,13 +90,11 @@ class RunSync:
             return None
         try:
             mapping = await self._mapping(workspace_id)
-            # Limitation: kept in memory; a run killed between its Account and
-            # Contact phases leaves those Contacts' Account.* values stale.
-            changed_accounts: list[str] = []
+            follow_up = await self._follow_up_since(job, mapping)
             for obj in job.objects:
-                job = await self._sync_object(job, obj, mapping, changed_accounts)
-            if changed_accounts and _follows_accounts(mapping, job):
-                job = await self._refresh_contacts_of(job, changed_accounts, mapping)
+                job = await self._sync_object(job, obj, mapping)
+            if follow_up is not None:
+                job = await self._refresh_contacts(job, mapping, follow_up)
             job = job.succeed(self._clock.now())
         except Cancelled:
             return await self._end(job, SyncState.CANCELLED, None)
@@ -137,7 +137,6 @@ class RunSync:
         job: SyncJob,
         obj: CrmObject,
         mapping: FieldMapping,
-        changed_accounts: list[str],
     ) -> SyncJob:
         cursor = await self._start_cursor(job, obj)
         fields = select_fields(obj, mapping.source_fields(obj))
@@ -150,8 +149,6 @@ class RunSync:
         calls = 1
         while True:
             job = await self._commit(job, obj, page, mapping, calls)
-            if obj is CrmObject.ACCOUNT and cursor is not None:
-                changed_accounts.extend(record["Id"] for record in page.records)
             if page.next_records_url is None:
                 break
             if page.total_size > self._options.bulk_threshold:
@@ -170,17 +167,25 @@ class RunSync:
             await uow.commit()
         return job
 
-    async def _refresh_contacts_of(
-        self, job: SyncJob, account_ids: list[str], mapping: FieldMapping
+    async def _follow_up_since(
+        self, job: SyncJob, mapping: FieldMapping
+    ) -> datetime | None:
+        """From when Accounts need their Contacts re-read; None if not at all
+        (no `Account.*` rule, or this run reads every Contact anyway)."""
+        if CrmObject.CONTACT not in job.objects or not follows_accounts(mapping):
+            return None
+        if await self._start_cursor(job, CrmObject.CONTACT) is None:
+            return None
+        return await self._account_follow_up.since(job.workspace_id)
+
+    async def _refresh_contacts(
+        self, job: SyncJob, mapping: FieldMapping, since: datetime
     ) -> SyncJob:
-        """Contacts show `Account.*` values, which change without touching the
-        Contact's SystemModstamp: re-read the Contacts of changed Accounts."""
+        """Re-read the Contacts of Accounts stored since `since`."""
         obj = CrmObject.CONTACT
         fields = select_fields(obj, mapping.source_fields(obj))
-        size = self._options.related_batch_size
         assert job.until is not None
-        for start in range(0, len(account_ids), size):
-            batch = tuple(account_ids[start : start + size])
+        async for batch in self._account_follow_up.changed(job.workspace_id, since):
             soql = related_query(
                 obj, fields, reference="AccountId", ids=batch, until=job.until
             )
@@ -234,7 +239,20 @@ class RunSync:
             call=lambda c: self._call(job, c),
             commit=commit,
             save_cursor=save_cursor,
+            polled=lambda current: self._polled(current, obj),
         )
+
+    async def _polled(self, job: SyncJob, obj: CrmObject) -> SyncJob:
+        """Count a status poll and beat the heart, so a long Bulk job neither
+        looks dead to StartSync nor ignores a cancel."""
+        async with self._uow() as uow:
+            stored = await uow.sync_jobs.get(job.workspace_id, job.job_id)
+            if stored is not None and stored.cancel_requested:
+                raise Cancelled(job.job_id)
+            job = job.count_calls(obj, 1, self._clock.now())
+            await uow.sync_jobs.save(job)
+            await uow.commit()
+        return job
 
     async def _start_cursor(self, job: SyncJob, obj: CrmObject) -> SyncCursor | None:
         if job.mode is SyncMode.FULL:
@@ -321,10 +339,3 @@ class RunSync:
             job.problem.code if job.problem else None,
         )
         return job
-
-
-def _follows_accounts(mapping: FieldMapping, job: SyncJob) -> bool:
-    return CrmObject.CONTACT in job.objects and any(
-        source.lower().startswith("account.")
-        for source in mapping.source_fields(CrmObject.CONTACT)
-    )

@@ -261,11 +261,6 @@ def test_large_objects_continue_in_bulk_and_count_its_calls(
     assert progress(job, CrmObject.CONTACT)["pages"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RunSync keeps the Accounts it saw change in memory only: a run "
-    "paused (or killed) after its Account pages never re-reads their Contacts",
-)
 def test_contacts_follow_an_account_renamed_before_a_paused_run(
     workspace: Workspace, org: Org, reader: OrgReader, emulator: EmulatorServer
 ) -> None:

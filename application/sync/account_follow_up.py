@@ -1,0 +1,80 @@
+"""Which Accounts changed since Contacts last caught up with their `Account.*` values.
+
+A Contact's `Account.Name` changes when its Account is renamed, without
+touching the Contact's SystemModstamp. So after a run, the Contacts of every
+Account stored since the last run that finished its Contacts are re-read.
+That point is read from the job history, so a paused, failed or killed run
+leaves its Accounts to the next one instead of forgetting them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from application.sync.ports import CompanyQuery, SyncUnitOfWorkFactory
+from domain.crm import CrmObject
+from domain.mapping import FieldMapping
+from domain.sync import SyncJob, SyncState
+
+HISTORY_PAGE = 50
+SINCE_EVER = datetime.min.replace(tzinfo=UTC)
+
+
+def follows_accounts(mapping: FieldMapping) -> bool:
+    return any(
+        source.lower().startswith("account.")
+        for source in mapping.source_fields(CrmObject.CONTACT)
+    )
+
+
+class AccountFollowUp:
+    def __init__(self, uow: SyncUnitOfWorkFactory, batch_size: int) -> None:
+        self._uow = uow
+        self._batch_size = batch_size
+
+    async def since(self, workspace_id: str) -> datetime:
+        """When the newest successful run that synced Contacts finished."""
+        before: datetime | None = None
+        while True:
+            async with self._uow() as uow:
+                jobs = await uow.sync_jobs.list(
+                    workspace_id, limit=HISTORY_PAGE, before=before
+                )
+            for job in jobs:
+                if _caught_up(job):
+                    assert job.finished_at is not None
+                    return job.finished_at
+            if len(jobs) < HISTORY_PAGE:
+                return SINCE_EVER
+            before = jobs[-1].created_at
+
+    async def changed(
+        self, workspace_id: str, since: datetime
+    ) -> AsyncIterator[tuple[str, ...]]:
+        """Ids of Accounts stored at or after `since`, in batches."""
+        after: tuple[datetime, str] | None = None
+        while True:
+            query = CompanyQuery(
+                updated_since=since,
+                include_deleted=True,
+                after=after,
+                limit=self._batch_size,
+            )
+            async with self._uow() as uow:
+                companies = await uow.companies.list(workspace_id, query)
+            if companies:
+                yield tuple(company.account_id for company in companies)
+            if len(companies) < self._batch_size:
+                return
+            last = companies[-1]
+            assert last.updated_at is not None
+            after = (last.updated_at, last.account_id)
+
+
+def _caught_up(job: SyncJob) -> bool:
+    return (
+        job.state is SyncState.SUCCEEDED
+        and CrmObject.CONTACT in job.objects
+        and job.finished_at is not None
+    )
