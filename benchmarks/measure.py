@@ -2,21 +2,24 @@
 
 Wall time is taken around the whole child (start-up included: it is what a
 user waits for); CPU time and peak RSS come from `wait4`, which reports the
-resources of exactly that child, so one run never leaks into the next.
+resources of exactly that child, so one run never leaks into the next. The
+child is started by `launch.py`, a small fresh process, because Linux counts
+a parent's resident set into its child's peak (see there).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
+import sys
 import tempfile
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+LAUNCHER = Path(__file__).resolve().parent / "launch.py"
 
 
 class ChildFailed(Exception):
@@ -61,36 +64,38 @@ def _measure(
     errors: IO[bytes],
     timeout: float,
 ) -> tuple[Measured, int]:
-    started = time.perf_counter()
-    child = subprocess.Popen(  # noqa: S603 (commands built by the harness)
-        list(command),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=errors,
-        env=dict(env) if env is not None else None,
-        cwd=cwd,
-    )
-    killer = threading.Timer(timeout, child.kill)
-    killer.start()
-    try:
-        assert child.stdin is not None
-        assert child.stdout is not None
-        if stdin is not None:
-            child.stdin.write(json.dumps(stdin).encode())
-        child.stdin.close()
-        out = child.stdout.read()
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-    finally:
-        killer.cancel()
-    child.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryDirectory(prefix="crmbridge-launch-") as folder:
+        report = Path(folder) / "rusage.json"
+        child = subprocess.Popen(  # noqa: S603 (commands built by the harness)
+            [sys.executable, str(LAUNCHER), str(report), *command],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+        )
+        killer = threading.Timer(timeout, child.terminate)
+        killer.start()
+        try:
+            assert child.stdin is not None
+            assert child.stdout is not None
+            if stdin is not None:
+                child.stdin.write(json.dumps(stdin).encode())
+            child.stdin.close()
+            out = child.stdout.read()
+            code = child.wait()
+        finally:
+            killer.cancel()
+        if not report.exists():
+            return Measured(0.0, 0.0, 0.0), code or 1
+        usage = json.loads(report.read_text("utf-8"))
     measured = Measured(
-        wall_seconds=wall,
-        cpu_seconds=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024,  # Linux reports KiB
+        wall_seconds=usage["wall_seconds"],
+        cpu_seconds=usage["cpu_seconds"],
+        peak_rss_mb=usage["peak_rss_kib"] / 1024,  # Linux reports KiB
         output=_last_json(out.decode("utf-8", "replace")),
     )
-    return measured, child.returncode
+    return measured, code
 
 
 def _last_json(text: str) -> dict[str, Any]:
