@@ -4,7 +4,7 @@ the parameter, never silently ignored or coerced."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from litestar import Request
@@ -58,21 +58,23 @@ def flag(query: Mapping[str, str], name: str) -> bool:
 
 
 def moment(query: Mapping[str, str], name: str) -> datetime | None:
-    """An ISO 8601 date-time with its offset (`2026-01-15T10:30:00Z`)."""
+    """An ISO 8601 date-time with its offset (`2026-01-15T10:30:00Z`), in UTC."""
     raw = query.get(name)
     if raw is None:
         return None
     try:
         parsed = datetime.fromisoformat(raw)
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
+        in_utc = parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        in_utc = None
+    if in_utc is None:
         raise InvalidInput(
             f"{name} must be an ISO 8601 date-time with an offset, like "
-            "2026-01-15T10:30:00Z (URL-encode a '+' as %2B)",
+            "2026-01-15T10:30:00Z (URL-encode a '+' as %2B), between years 1 "
+            "and 9999 in UTC",
             field=name,
         )
-    return parsed
+    return in_utc
 
 
 def choice(query: Mapping[str, str], name: str, choices: Mapping[str, T]) -> T | None:

@@ -157,6 +157,9 @@ async def test_people_pages_follow_the_cursor_to_the_end(seeded: Api) -> None:
         ("updated_since=yesterday", "updated_since"),
         ("updated_since=2026-12-01T10:00:00", "updated_since"),
         ("updated_since=2026-12-01T10:00:00+01:00", "updated_since"),
+        ("updated_since=2026-12-01", "updated_since"),
+        ("updated_since=9999-12-31T23:59:59-14:00", "updated_since"),
+        ("updated_since=0001-01-01T00:00:00%2B14:00", "updated_since"),
         ("email=", "email"),
         ("cursor=not-ours", "cursor"),
         ("emial=a@example.com", "emial"),
@@ -211,6 +214,41 @@ async def test_companies_list_with_filters(seeded: Api) -> None:
     assert later.json()["items"] == []
     assert refused.status_code == 422
     assert refused.json()["message"].startswith("source")
+
+
+@pytest.mark.parametrize(
+    "since",
+    [
+        "2026-12-01T10:00:00",
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+14:00",
+    ],
+)
+async def test_companies_refuse_dates_without_an_offset_or_beyond_utc(
+    seeded: Api, since: str
+) -> None:
+    answer = await seeded.client.get(
+        COMPANIES, params={"updated_since": since}, headers=seeded.auth()
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "invalid_input"
+    assert answer.json()["message"].startswith("updated_since")
+
+
+@pytest.mark.parametrize(
+    ("since", "count"),
+    [("9999-12-31T23:59:59+14:00", 0), ("0001-01-01T00:00:00-14:00", 3)],
+)
+async def test_the_furthest_dates_utc_can_hold_are_answered(
+    seeded: Api, since: str, count: int
+) -> None:
+    answer = await seeded.client.get(
+        PEOPLE, params={"updated_since": since}, headers=seeded.auth()
+    )
+
+    assert answer.status_code == 200
+    assert len(answer.json()["items"]) == count
 
 
 async def test_workspace_b_sees_none_of_workspace_a_people(seeded: Api) -> None:

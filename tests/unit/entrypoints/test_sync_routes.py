@@ -219,6 +219,8 @@ async def test_history_is_newest_first_in_pages(api: Api) -> None:
         ("limit=-1", "limit"),
         ("before=yesterday", "before"),
         ("before=2026-12-01T09:00:00", "before"),
+        ("before=9999-12-31T23:59:59-14:00", "before"),
+        ("before=0001-01-01T00:00:00%2B00:01", "before"),
         ("limit=1&limit=2", "limit"),
         ("state=running", "state"),
     ],
