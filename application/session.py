@@ -23,10 +23,12 @@ from application.locks import KeyedLocks
 from application.ports import SalesforceOAuth, UnitOfWork, UnitOfWorkFactory
 from application.settings import OAuthSettings
 from domain.connection import Connection, ConnectionStatus
+from domain.errors import InvalidSetting
 from domain.problems import (
     is_concurrent_refresh,
     problem_for_refresh_error,
     refresh_token_invalid,
+    untrusted_host,
 )
 from domain.tokens import TokenSet
 
@@ -90,13 +92,26 @@ class SalesforceSession:
                             workspace_id,
                         )
                     else:
-                        refreshed = connection.with_tokens(tokens.merged_with(answer))
+                        merged = tokens.merged_with(answer)
+                        await self._refuse_untrusted(uow, connection, merged)
+                        refreshed = connection.with_tokens(merged)
                         await uow.connections.save(refreshed)
                         await uow.commit()
                         logger.info("tokens refreshed workspace=%s", workspace_id)
                         return _tokens(refreshed)
                 await asyncio.sleep(self._delay * (attempt + 1))
         raise SessionExpired("Salesforce kept refusing a concurrent token refresh")
+
+    async def _refuse_untrusted(
+        self, uow: UnitOfWork, connection: Connection, tokens: TokenSet
+    ) -> None:
+        try:
+            self._settings.check_token_hosts(tokens)
+        except InvalidSetting as exc:
+            problem = untrusted_host(exc.message)
+            await uow.connections.save(connection.require_reauthorization(problem))
+            await uow.commit()
+            raise NeedsReauthorization(problem) from exc
 
     async def _ask(self, connection: Connection, tokens: TokenSet) -> TokenSet:
         if tokens.refresh_token is None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import msgspec
 
 from domain.connection import Connection
-from domain.environment import Environment
+from domain.environment import LOOPBACK_HOSTS, Environment, HostPolicy
+from domain.tokens import TokenSet
 from domain.workspace import require_workspace_id
 
 CALLBACK_PATH = "/api/oauth/callback/salesforce"
@@ -25,6 +28,23 @@ class OAuthSettings(msgspec.Struct, frozen=True, kw_only=True):
         safe = require_workspace_id(workspace_id)
         base = self.public_url.replace("{workspace}", safe).rstrip("/")
         return base + CALLBACK_PATH
+
+    def host_policy(self) -> HostPolicy:
+        configured = {
+            (urlsplit(url).hostname or "").lower()
+            for url in (self.production_login_url, self.sandbox_login_url)
+        }
+        return HostPolicy(
+            extra_hosts=frozenset(configured),
+            allow_loopback=bool(configured & LOOPBACK_HOSTS),
+        )
+
+    def check_token_hosts(self, tokens: TokenSet) -> None:
+        """Refuse a token answer that sends us anywhere but Salesforce."""
+        policy = self.host_policy()
+        policy.check(tokens.instance_url, field="instance_url")
+        if tokens.identity_url:
+            policy.check(tokens.identity_url, field="id")
 
     def login_host(self, connection: Connection) -> str:
         """A workspace's My Domain wins; otherwise the environment decides."""

@@ -6,6 +6,8 @@ import enum
 import re
 from urllib.parse import urlsplit
 
+import msgspec
+
 from domain.errors import InvalidSetting
 
 
@@ -32,7 +34,7 @@ def normalize_login_host(url: str) -> str:
     """
     parts = urlsplit(url.strip())
     host = parts.netloc
-    loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    loopback = parts.hostname in LOOPBACK_HOSTS
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
         raise InvalidSetting("login host must be an https URL", field="login_host")
     if not _HOST.match(host) or parts.username or parts.password:
@@ -42,3 +44,39 @@ def normalize_login_host(url: str) -> str:
             "login host must not carry a path or query", field="login_host"
         )
     return f"{parts.scheme}://{host}"
+
+
+# Hosts that may receive a token: Salesforce's own domains (My Domain login
+# hosts and instances live under these), plus what the operator configured.
+SALESFORCE_DOMAINS = ("salesforce.com", "force.com", "cloudforce.com", "salesforce.mil")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class HostPolicy(msgspec.Struct, frozen=True, kw_only=True):
+    """Which hosts crmbridge sends codes, verifiers and tokens to.
+
+    A workspace's My Domain and the `instance_url`/`id` a token answer names
+    must be https Salesforce hosts (or a configured login host); loopback is
+    trusted only when the configured login hosts are loopback themselves,
+    which is how the emulator runs.
+    """
+
+    extra_hosts: frozenset[str] = frozenset()
+    allow_loopback: bool = False
+
+    def check(self, url: str, *, field: str) -> str:
+        """Return `url` if it may receive secrets; else raise `InvalidSetting`."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if host in LOOPBACK_HOSTS:
+            if self.allow_loopback and parts.scheme in {"http", "https"}:
+                return url
+            raise InvalidSetting(f"{field} may not point at this machine", field=field)
+        salesforce = any(host.endswith("." + domain) for domain in SALESFORCE_DOMAINS)
+        if parts.scheme != "https" or not (salesforce or host in self.extra_hosts):
+            raise InvalidSetting(
+                f"{field} must be an https Salesforce host "
+                f"(*.{', *.'.join(SALESFORCE_DOMAINS)})",
+                field=field,
+            )
+        return url

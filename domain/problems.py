@@ -88,6 +88,14 @@ def environment_mismatch(expected_sandbox: bool) -> Problem:
     )
 
 
+def untrusted_host(detail: str) -> Problem:
+    return Problem(
+        code="untrusted_salesforce_host",
+        message=f"Salesforce's answer pointed outside Salesforce ({detail}).",
+        hint="Check the workspace's My Domain login host, then connect again.",
+    )
+
+
 def api_disabled() -> Problem:
     return Problem(
         code="api_disabled",
@@ -221,4 +229,5 @@ __all__ = [
     "rate_limited",
     "refresh_token_invalid",
     "salesforce_unavailable",
+    "untrusted_host",
 ]

@@ -26,6 +26,7 @@ from application.summary import ConnectionSummary
 from domain import problems
 from domain.authorization import PendingAuthorization
 from domain.connection import Connection, ConnectionStatus, OrgIdentity
+from domain.errors import InvalidSetting
 from domain.problems import Problem
 from domain.tokens import TokenSet
 
@@ -108,6 +109,11 @@ class CompleteAuthorization:
             await self._fail(pending, problem)
         except SalesforceError as exc:
             await self._fail(pending, problem_for(exc))
+        try:
+            self._settings.check_token_hosts(tokens)
+        except InvalidSetting as exc:
+            # Nothing more is sent there, not even a revoke.
+            await self._fail(pending, problems.untrusted_host(exc.message))
         if tokens.refresh_token is None:
             await self._fail(pending, problems.no_refresh_token(), tokens)
         return tokens

@@ -48,6 +48,9 @@ class ConfigureSettings:
                     sandbox=command.sandbox,
                     login_host=command.login_host,
                 )
+                if updated.login_host:
+                    policy = self._settings.host_policy()
+                    policy.check(updated.login_host, field="login_host")
             if updated.authorizing_until is None:
                 await uow.authorizations.discard_workspace(current.workspace_id)
             await uow.connections.save(updated)

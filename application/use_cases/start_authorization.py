@@ -74,11 +74,14 @@ class StartAuthorization:
         now = self._clock.now()
         with domain_rules(hint="Disconnect first."):
             connection = connection.begin_authorization(until=now + AUTHORIZATION_TTL)
+        login_host = self._settings.login_host(connection)
+        with domain_rules():
+            self._settings.host_policy().check(login_host, field="login_host")
         pending = PendingAuthorization.begin(
             workspace_id=connection.workspace_id,
             environment=connection.environment,
             client_id=connection.client_id or "",
-            login_host=self._settings.login_host(connection),
+            login_host=login_host,
             redirect_uri=self._settings.callback_url(connection.workspace_id),
             now=now,
         )

@@ -274,7 +274,7 @@ class FakeSalesforce(SalesforceOAuth, SalesforceApi, SalesforceRecords):
             refresh_token=refresh,
             instance_url=INSTANCE_URL,
             issued_at=datetime.now(UTC),
-            identity_url=f"https://login.example/id/{ORG_ID}/{USER_ID}",
+            identity_url=f"https://login.salesforce.com/id/{ORG_ID}/{USER_ID}",
             scope="api refresh_token",
         )
 
