@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
 
 import click
 
 from domain.workspace import Role
 from entrypoints import bearer
 from entrypoints.config import STATE_DIR, ConfigError, load_config
+from entrypoints.demo.manual import show_and_wait
 from entrypoints.demo.processes import DemoError, emulator, free_port, service
 from entrypoints.demo.sync_walk import sync_and_read
 from entrypoints.demo.walk import Walk
@@ -55,9 +55,7 @@ def demo(port: int, keep_running: bool) -> None:
                 token = _token(env)
                 _walk(service_url, token, world)
                 if keep_running:
-                    _show_and_wait(
-                        service_url, token, world, env["CRMBRIDGE_DATABASE_URL"]
-                    )
+                    show_and_wait(service_url, token, world, env, WORKSPACE)
     except DemoError as exc:
         raise click.ClickException(f"{exc} ({log_path})") from None
 
@@ -116,36 +114,3 @@ def _walk(service_url: str, token: str, world: dict[str, object]) -> None:
     finally:
         walk.close()
     click.secho("\nThe flow works end to end.", fg="green", bold=True)
-
-
-def _show_and_wait(
-    service_url: str, token: str, world: dict[str, object], database_url: str
-) -> None:
-    facts = world["demo"]
-    assert isinstance(facts, dict)
-    click.echo(
-        f"""
-Both are still running; press Ctrl-C to stop them.
-
-  service      {service_url}   (OpenAPI: {service_url}/schema)
-  export TOKEN={token}
-  emulator     {world["login_url"]}   (controls: {world["control_url"]})
-  Client ID    {facts["consumer_key"]}
-  log in as    {facts["production_username"]} (sandbox: {facts["sandbox_username"]})
-
-Try:
-  curl -H "Authorization: Bearer $TOKEN" {service_url}/api/crm/salesforce
-  curl -H "Authorization: Bearer $TOKEN" "{service_url}/api/people?limit=5"
-(the synced copy stays readable after the disconnect). To connect again:
-  curl -X POST -H "Authorization: Bearer $TOKEN" \\
-       {service_url}/api/crm/salesforce/authorizations
-open the authorization_url in a browser, then sync from the API or the CLI:
-  curl -X POST -H "Authorization: Bearer $TOKEN" \\
-       {service_url}/api/crm/salesforce/syncs
-  CRMBRIDGE_DATABASE_URL={database_url} \\
-       crmbridge sync --workspace {WORKSPACE}"""
-    )
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        click.echo("stopping")
