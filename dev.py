@@ -58,7 +58,10 @@ def main() -> None:
     if command not in scripts:
         sys.exit(__doc__)
     ensure_venv()
-    run([str(bin_path(VENV, "python")), str(ROOT / scripts[command]), *extra])
+    python = str(bin_path(VENV, "python"))
+    # Become the command, so Ctrl-C and SIGTERM reach it (and its children)
+    # instead of a wrapper that would leave them running.
+    os.execv(python, [python, str(ROOT / scripts[command]), *extra])  # noqa: S606
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from application.errors import (
     NeedsReauthorization,
     NotConnected,
     OAuthError,
+    SalesforceUnavailable,
     SessionExpired,
 )
 from application.locks import KeyedLocks
@@ -100,7 +101,11 @@ class SalesforceSession:
                         logger.info("tokens refreshed workspace=%s", workspace_id)
                         return _tokens(refreshed)
                 await asyncio.sleep(self._delay * (attempt + 1))
-        raise SessionExpired("Salesforce kept refusing a concurrent token refresh")
+        # Someone else keeps refreshing with this token: transient, not a
+        # dead grant, so no "reconnect" advice.
+        raise SalesforceUnavailable(
+            "another token refresh for this connection is still in progress"
+        )
 
     async def _refuse_untrusted(
         self, uow: UnitOfWork, connection: Connection, tokens: TokenSet

@@ -146,6 +146,12 @@ def api_version_retired(detail: str) -> Problem:
     )
 
 
+def printable(text: str, limit: int) -> str:
+    """`text` without control characters, cut to `limit` characters."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
+    return cleaned[:limit] + ("…" if len(cleaned) > limit else "")
+
+
 def is_concurrent_refresh(error: str, description: str | None) -> bool:
     return error == "invalid_grant" and "already being processed" in (description or "")
 
@@ -205,7 +211,12 @@ def problem_for_code_exchange(
 
 
 def problem_for_callback_error(error: str, description: str | None) -> Problem:
-    """The problem behind an `error=` that Salesforce sent to the callback."""
+    """The problem behind an `error=` that Salesforce sent to the callback.
+
+    Anyone can put anything in a callback URL: the text is cleaned first.
+    """
+    error = printable(error, 64)
+    description = printable(description, 300) if description else None
     if error == "access_denied":
         return access_denied(description)
     return authorization_failed(error, description)

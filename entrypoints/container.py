@@ -155,7 +155,7 @@ class Container(containers.DeclarativeContainer):
     )
 
     start_sync = providers.Factory(StartSync, uow, scheduler, clock, sync_options)
-    cancel_sync = providers.Factory(CancelSync, uow, scheduler, clock)
+    cancel_sync = providers.Factory(CancelSync, uow, scheduler, clock, sync_options)
     get_sync = providers.Factory(GetSync, uow)
     list_syncs = providers.Factory(ListSyncs, uow)
     list_fields = providers.Factory(ListFields, describes)

@@ -83,6 +83,19 @@ class StartSync:
         )
         return job
 
+    async def ensure_idle(self, workspace_id: str) -> None:
+        """Raise `Conflict` if a live sync runs for the workspace."""
+        async with self._uow() as uow:
+            active = await uow.sync_jobs.active(workspace_id)
+        now = self._clock.now()
+        if active is not None and not active.is_stale(
+            now, self._options.stale_after_seconds
+        ):
+            raise Conflict(
+                "a sync is already running for this workspace",
+                hint=f"Wait for sync {active.job_id} to end, or cancel it.",
+            )
+
     async def _end_if_stale(
         self, uow: SyncUnitOfWork, workspace_id: str, now: datetime
     ) -> None:
@@ -96,21 +109,27 @@ class StartSync:
             )
         interrupted = problems.Problem(
             code="sync_interrupted",
-            message="The worker running this sync stopped; a new sync resumes "
-            "from its last committed page.",
+            message="The worker running this sync stopped. A new incremental "
+            "sync goes on from its last committed page; a full sync starts over.",
         )
         await uow.sync_jobs.save(active.fail(interrupted, now))
 
 
 class CancelSync:
-    """Owner or Admin; a queued job ends at once, a running one at its next page."""
+    """Owner or Admin; a queued job ends at once, a running one at its next
+    page, and a running one whose worker died (silent too long) at once."""
 
     def __init__(
-        self, uow: SyncUnitOfWorkFactory, scheduler: SyncScheduler, clock: Clock
+        self,
+        uow: SyncUnitOfWorkFactory,
+        scheduler: SyncScheduler,
+        clock: Clock,
+        options: SyncOptions | None = None,
     ) -> None:
         self._uow = uow
         self._scheduler = scheduler
         self._clock = clock
+        self._options = options or SyncOptions()
 
     async def execute(self, actor: Actor, job_id: str) -> SyncJob:
         require_manager(actor, "cancel a sync")
@@ -120,8 +139,10 @@ class CancelSync:
                 raise NotFound(f"no sync {job_id} in this workspace")
             with domain_rules(hint="Only a queued or running sync can be cancelled."):
                 job = job.request_cancel()
-            if job.started_at is None:
-                job = job.cancel(self._clock.now())
+            now = self._clock.now()
+            dead = job.is_stale(now, self._options.stale_after_seconds)
+            if job.started_at is None or dead:
+                job = job.cancel(now)
             await uow.sync_jobs.save(job)
             await uow.commit()
         self._scheduler.cancel(actor.workspace_id, job_id)

@@ -97,7 +97,8 @@ class ReplaceFieldMapping:
     - every rule is checked against the org's describe (unknown field, a type
       that cannot convert, a compound address used as a scalar): all broken
       rules are reported and nothing is stored;
-    - with `resync`, a full sync of the objects whose rules changed is queued.
+    - with `resync`, a full sync of the objects whose rules changed is queued;
+      while another sync runs that is a conflict and nothing is stored.
     """
 
     class Command(msgspec.Struct, frozen=True, kw_only=True):
@@ -122,6 +123,9 @@ class ReplaceFieldMapping:
         violations = command.mapping.validate(describes)
         if violations:
             raise MappingInvalid(violations)
+        if command.resync:
+            # Refuse before storing: a 409 must leave the mapping as it was.
+            await self._start_sync.ensure_idle(workspace_id)
 
         async with self._uow() as uow:
             previous = await uow.mappings.get(workspace_id) or DEFAULT_MAPPING

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import msgspec
@@ -33,8 +33,11 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
         return None
     try:
         stamp, key = cursor.split("|", 1)
-        return datetime.fromisoformat(stamp), key
-    except ValueError as exc:
+        moment = datetime.fromisoformat(stamp)
+        if moment.tzinfo is None or not key:
+            raise ValueError(cursor)
+        return moment.astimezone(UTC), key
+    except (ValueError, OverflowError) as exc:
         raise InvalidInput("cursor is not one we issued", field="cursor") from exc
 
 

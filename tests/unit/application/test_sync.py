@@ -427,3 +427,63 @@ async def test_a_cancel_reaches_a_run_waiting_for_its_bulk_job(sync: Sync) -> No
     assert finished is not None
     assert finished.state is SyncState.CANCELLED
     assert polls == 2
+
+
+async def test_cancelling_a_dead_running_job_ends_it_at_once(sync: Sync) -> None:
+    job = await sync.start.execute(StartSync.Command(actor=ADMIN))
+    async with sync.app.store.unit_of_work() as uow:
+        now = sync.app.clock.now()
+        await uow.sync_jobs.save(job.start(now=now, until=now))
+        await uow.commit()
+    sync.app.clock.advance(hours=1)
+    cancel = CancelSync(sync.app.store.unit_of_work, sync.scheduler, sync.app.clock)
+
+    cancelled = await cancel.execute(ADMIN, job.job_id)
+    fresh = await sync.start.execute(StartSync.Command(actor=ADMIN))
+
+    assert cancelled.state is SyncState.CANCELLED
+    assert fresh.job_id != job.job_id
+
+
+async def test_a_mapping_with_resync_during_a_sync_changes_nothing(
+    sync: Sync,
+) -> None:
+    from application.sync.describes import DescribeSource
+
+    app = sync.app
+    await sync.start.execute(StartSync.Command(actor=ADMIN))
+    describes = DescribeSource(
+        app.store.unit_of_work, app.session, app.salesforce, app.clock
+    )
+    replace = ReplaceFieldMapping(app.store.unit_of_work, describes, sync.start)
+    fewer = FieldMapping(people=DEFAULT_MAPPING.people[:3])
+
+    with pytest.raises(Conflict):
+        await replace.execute(
+            ReplaceFieldMapping.Command(actor=ADMIN, mapping=fewer, resync=True)
+        )
+
+    async with app.store.unit_of_work() as uow:
+        assert await uow.mappings.get("ws-a") is None
+
+
+def test_callback_error_text_is_cleaned() -> None:
+    from domain.problems import problem_for_callback_error
+
+    problem = problem_for_callback_error(
+        "x\r\nSet-Cookie: a=1", "<script>" + "\n" * 3 + "y" * 5000
+    )
+
+    assert "\n" not in problem.message
+    assert "\r" not in problem.message
+    assert len(problem.message) < 500
+
+
+async def test_a_forged_cursor_is_invalid_input(sync: Sync) -> None:
+    from application.errors import InvalidInput
+
+    reader = ListPeople(sync.app.store.unit_of_work)
+    for cursor in ("2026-01-01T00:00:00|a", "0001-01-01T00:00:00+14:00|x", "nope"):
+        with pytest.raises(InvalidInput) as caught:
+            await reader.execute(MEMBER, PeopleQuery(), cursor)
+        assert caught.value.field == "cursor"
