@@ -26,3 +26,22 @@ def quiet_libraries() -> None:
     # uvicorn's access log prints query strings (the callback's code and state);
     # the app logs each request itself.
     logging.getLogger("uvicorn.access").disabled = True
+
+
+def printable(text: str, limit: int = 256) -> str:
+    """`text` safe for one log line: control and other non-printable characters
+    (and the backslash itself) backslash-escaped, at most `limit` characters."""
+    shown: list[str] = []
+    length = 0
+    for char in text:
+        piece = char if char.isprintable() and char != "\\" else _escaped(char)
+        if length + len(piece) > limit:
+            shown.append("...")
+            break
+        shown.append(piece)
+        length += len(piece)
+    return "".join(shown)
+
+
+def _escaped(char: str) -> str:
+    return char.encode("unicode_escape").decode("ascii")

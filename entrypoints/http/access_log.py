@@ -8,6 +8,8 @@ import time
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from entrypoints.logs import printable
+
 logger = logging.getLogger("crmbridge.access")
 
 
@@ -15,7 +17,8 @@ class AccessLog:
     """ASGI wrapper around the whole app, so unrouted requests are logged too.
 
     The query string is left out everywhere: the OAuth callback's carries the
-    authorization code and state.
+    authorization code and state. Method and path are escaped and capped: a
+    `%0a` in a path must not start a forged log line.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -39,8 +42,8 @@ class AccessLog:
         finally:
             logger.info(
                 "%s %s %d %.1fms",
-                scope["method"],
-                scope["path"],
+                printable(scope["method"], 16),
+                printable(scope["path"]),
                 status,
                 (time.perf_counter() - started) * 1000,
             )

@@ -44,6 +44,7 @@ from application.sync.mapping import MappingInvalid
 from domain.errors import IllegalTransition, InvalidSetting
 from domain.mapping import Violation
 from entrypoints.bearer import Unauthenticated
+from entrypoints.logs import printable
 
 logger = logging.getLogger(__name__)
 
@@ -150,8 +151,8 @@ def on_unexpected_error(request: AnyRequest, exc: Exception) -> Response[ErrorBo
     """The one place a stack trace is logged; the answer reveals nothing."""
     logger.error(
         "unexpected error on %s %s",
-        request.method,
-        request.url.path,
+        printable(request.method, 16),
+        printable(request.url.path),
         exc_info=exc,
     )
     body = ErrorBody(

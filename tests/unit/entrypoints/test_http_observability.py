@@ -55,6 +55,20 @@ async def test_one_access_line_per_request_and_never_a_query(
     assert "abc" not in caplog.text
 
 
+async def test_a_request_path_cannot_forge_or_corrupt_a_log_line(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="crmbridge.access")
+
+    await api.client.get("/x%0aFORGED%20line%0d%00%1b[31m%5c")
+    await api.client.get("/" + "a" * 5000)
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "crmbridge.access"]
+    assert lines[0].startswith("GET /x\\nFORGED line\\r\\x00\\x1b[31m\\\\ 404 ")
+    assert len(lines[1]) < 300
+    assert all(line.isprintable() for line in lines)
+
+
 async def test_openapi_documents_every_route_with_the_use_case_rules(
     api: Api,
 ) -> None:
