@@ -9,6 +9,7 @@ from functools import partial
 from typing import TypeVar
 
 from application.errors import (
+    ApiError,
     NeedsReauthorization,
     NotConnected,
     QuotaExhausted,
@@ -154,10 +155,7 @@ class RunSync:
             if page.total_size > self._options.bulk_threshold:
                 job = await self._continue_in_bulk(job, obj, fields, mapping)
                 break
-            next_url = page.next_records_url
-            page = await self._call(
-                job, partial(self._records.query_more, next_records_url=next_url)
-            )
+            page, calls = await self._next_page(job, obj, fields, page.next_records_url)
 
         if job.mode is SyncMode.FULL:
             await self._sweep(job, obj)
@@ -166,6 +164,35 @@ class RunSync:
             await uow.sync_jobs.save(job)
             await uow.commit()
         return job
+
+    async def _next_page(
+        self, job: SyncJob, obj: CrmObject, fields: tuple[str, ...], next_url: str
+    ) -> tuple[QueryPage, int]:
+        """The page at `next_url`, and the API calls it took."""
+        try:
+            following = await self._call(
+                job, partial(self._records.query_more, next_records_url=next_url)
+            )
+        except ApiError as exc:
+            if exc.error_code != "INVALID_QUERY_LOCATOR":
+                raise
+        else:
+            return following, 1
+        # Query cursors expire and are limited per user: ask again from the
+        # last committed row, which loses and repeats nothing.
+        logger.warning(
+            "query cursor expired workspace=%s object=%s: querying again",
+            job.workspace_id,
+            obj.value,
+        )
+        assert job.until is not None
+        soql = window_query(
+            obj, fields, after=job.progress_of(obj).cursor, until=job.until
+        )
+        again = await self._call(
+            job, partial(self._records.query, soql=soql, include_deleted=True)
+        )
+        return again, 2
 
     async def _follow_up_since(
         self, job: SyncJob, mapping: FieldMapping

@@ -487,3 +487,27 @@ async def test_a_forged_cursor_is_invalid_input(sync: Sync) -> None:
         with pytest.raises(InvalidInput) as caught:
             await reader.execute(MEMBER, PeopleQuery(), cursor)
         assert caught.value.field == "cursor"
+
+
+async def test_an_expired_query_cursor_is_asked_again_from_the_last_page(
+    sync: Sync,
+) -> None:
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(7)]
+    query_more = sync.app.salesforce.query_more
+    pages = 0
+
+    async def expiring(tokens: Any, next_records_url: str) -> Any:
+        nonlocal pages
+        pages += 1
+        if pages == 2:
+            sync.org.expire_query_cursors()
+        return await query_more(tokens, next_records_url)
+
+    sync.app.salesforce.query_more = expiring  # type: ignore[method-assign]
+
+    job = await sync.once()
+
+    assert job.state is SyncState.SUCCEEDED
+    assert job.progress_of(LEAD).seen == 7
+    assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
