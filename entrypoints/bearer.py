@@ -15,11 +15,14 @@ from typing import Annotated, Any
 import jwt
 import msgspec
 
+from domain.errors import InvalidSetting
 from domain.workspace import Actor, Role
 
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 5
-WORKSPACE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+# \A..\Z, not ^..$: `$` also matches before a trailing newline, and msgspec
+# searches with the pattern rather than matching it whole.
+WORKSPACE_PATTERN = r"\A[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z"
 _WORKSPACE = re.compile(WORKSPACE_PATTERN)
 
 
@@ -64,7 +67,7 @@ def mint(
     secret: str, *, workspace: str, role: Role, subject: str, ttl: int = 3600
 ) -> str:
     """A signed token for `workspace`, valid for `ttl` seconds."""
-    if not _WORKSPACE.match(workspace):
+    if not _WORKSPACE.fullmatch(workspace):
         raise ValueError("workspace must be 1-64 letters, digits, '-' or '_'")
     now = int(time.time())
     claims = {
@@ -83,7 +86,12 @@ def actor_from_header(header: str | None, secret: str) -> Actor:
     if scheme.lower() != "bearer" or not token.strip():
         raise MissingToken("this route needs a bearer token")
     claims = _verified_claims(token.strip(), secret)
-    return Actor(workspace_id=claims.workspace, subject=claims.sub, role=claims.role)
+    try:
+        return Actor(
+            workspace_id=claims.workspace, subject=claims.sub, role=claims.role
+        )
+    except InvalidSetting as exc:
+        raise InvalidToken(f"the bearer token has a bad claim: {exc}") from None
 
 
 def _verified_claims(token: str, secret: str) -> Claims:

@@ -76,6 +76,8 @@ def test_an_expired_token_is_refused() -> None:
         (signed(claims(workspace=None)), "workspace"),
         (signed(claims(workspace="evil.example/x")), "workspace"),
         (signed(claims(workspace=7)), "workspace"),
+        (signed(claims(workspace="w1\n")), "workspace"),
+        (signed(claims(workspace="\nw1")), "workspace"),
     ],
 )
 def test_a_bad_token_is_invalid(token: str, reason: str) -> None:
@@ -83,6 +85,7 @@ def test_a_bad_token_is_invalid(token: str, reason: str) -> None:
         actor_from_header(f"Bearer {token}", SECRET)
 
 
-def test_minting_refuses_a_workspace_that_cannot_be_in_a_url() -> None:
+@pytest.mark.parametrize("workspace", ["a.b/c", "w1\n", "w1\r\n", "", "é"])
+def test_minting_refuses_a_workspace_that_cannot_be_in_a_url(workspace: str) -> None:
     with pytest.raises(ValueError, match="workspace"):
-        mint(SECRET, workspace="a.b/c", role=Role.ADMIN, subject="alice")
+        mint(SECRET, workspace=workspace, role=Role.ADMIN, subject="alice")

@@ -131,6 +131,8 @@ def test_production_refuses_to_start_without_a_real_value(
         ("CRMBRIDGE_SALESFORCE_LOGIN_URL", "https://user:pw@login.example"),
         ("CRMBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL", "test.salesforce.com"),
         ("CRMBRIDGE_SALESFORCE_API_VERSION", "v62"),
+        ("CRMBRIDGE_SALESFORCE_API_VERSION", "62.0.1"),
+        ("CRMBRIDGE_SALESFORCE_API_VERSION", "\u0666\u0662.0"),
         ("CRMBRIDGE_JWT_SECRET", "short"),
     ],
 )

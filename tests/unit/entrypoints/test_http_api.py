@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jwt
 import pytest
 
 from application.errors import OAuthError
@@ -63,6 +64,24 @@ async def test_every_route_needs_a_bearer_token(
     assert answer.status_code == 401
     assert answer.json()["code"] == code
     assert answer.json()["hint"]
+    assert answer.headers["www-authenticate"] == "Bearer"
+
+
+async def test_a_token_for_a_malformed_workspace_is_an_invalid_token(
+    api: Api,
+) -> None:
+    token = jwt.encode(
+        {"sub": "alice", "workspace": "w1\n", "role": "admin", "exp": 2**40},
+        api.config.jwt_secret,
+        algorithm="HS256",
+    )
+
+    answer = await api.client.get(
+        "/api/crm/salesforce", headers={"Authorization": f"Bearer {token}"}
+    )
+
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "invalid_token"
     assert answer.headers["www-authenticate"] == "Bearer"
 
 
