@@ -22,6 +22,9 @@ from entrypoints.http.errors import body_for, error_response, status_for
 from entrypoints.http.openapi import errors
 from entrypoints.http.schemas import ConnectionView
 
+# Only these are read; others are ignored, unlike every other route: Salesforce
+# may add its own (sfdc_community_url and sfdc_community_id for an Experience
+# Cloud login) and RFC 9207 an `iss`, and refusing them would fail a consent.
 PARAMETERS = ("state", "code", "error", "error_description")
 # The URL held a code and state: keep it out of caches and Referer headers.
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

@@ -13,7 +13,7 @@ from domain.workspace import Actor
 from entrypoints.container import resolve
 from entrypoints.http.deps import authenticate, current_actor, description
 from entrypoints.http.openapi import errors
-from entrypoints.http.query import flag, query_of
+from entrypoints.http.query import flag, no_query, only_query, query_of
 from entrypoints.http.schemas import strict_body
 from entrypoints.http.sync_schemas import (
     FieldMappingBody,
@@ -57,7 +57,8 @@ async def list_fields(
 @get(
     "/field-mapping",
     description=description(GetFieldMapping),
-    responses=errors(401),
+    guards=[no_query],
+    responses=errors(401, 422),
 )
 async def show_field_mapping(
     actor: NamedDependency[Actor], container: NamedDependency[Any]
@@ -70,6 +71,7 @@ async def show_field_mapping(
     "/field-mapping",
     description=description(ReplaceFieldMapping),
     before_request=strict_body(FieldMappingBody),
+    guards=[only_query("resync")],
     request_max_body_size=MAX_MAPPING_BYTES,
     responses=errors(401, 403, 409, 422, 502, 503),
 )

@@ -16,7 +16,15 @@ from domain.workspace import Actor
 from entrypoints.container import resolve
 from entrypoints.http.deps import authenticate, current_actor, description
 from entrypoints.http.openapi import errors
-from entrypoints.http.query import choice, flag, integer, moment, query_of, text
+from entrypoints.http.query import (
+    choice,
+    flag,
+    integer,
+    moment,
+    no_query,
+    query_of,
+    text,
+)
 from entrypoints.http.sync_schemas import (
     CompaniesPage,
     CompanyView,
@@ -76,7 +84,8 @@ async def list_people(
 @get(
     "/people/{person_id:str}",
     description=description(GetPerson),
-    responses=errors(401, 404),
+    guards=[no_query],
+    responses=errors(401, 404, 422),
 )
 async def show_person(
     actor: NamedDependency[Actor],

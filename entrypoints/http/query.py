@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Guard
 
 from application.errors import InvalidInput
 
@@ -16,7 +18,9 @@ MAX_VALUE_LENGTH = 512
 FLAGS = {"true": True, "false": False}
 
 
-def query_of(request: Request[Any, Any, Any], allowed: Iterable[str]) -> dict[str, str]:
+def query_of(
+    request: ASGIConnection[Any, Any, Any, Any], allowed: Iterable[str]
+) -> dict[str, str]:
     """The request's parameters by name, each given once and all of them known."""
     known = frozenset(allowed)
     values: dict[str, str] = {}
@@ -35,6 +39,20 @@ def query_of(request: Request[Any, Any, Any], allowed: Iterable[str]) -> dict[st
             )
         values[name] = given[0]
     return values
+
+
+def only_query(*allowed: str) -> Guard:
+    """A guard refusing unknown query parameters before the body is read."""
+
+    async def guard(
+        connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    ) -> None:
+        query_of(connection, allowed)
+
+    return guard
+
+
+no_query = only_query()
 
 
 def integer(

@@ -18,6 +18,7 @@ from domain.workspace import Actor
 from entrypoints.container import resolve
 from entrypoints.http.deps import authenticate, current_actor, description
 from entrypoints.http.openapi import errors
+from entrypoints.http.query import no_query
 from entrypoints.http.schemas import (
     AuthorizationBody,
     AuthorizationView,
@@ -31,7 +32,12 @@ from entrypoints.http.schemas import (
 )
 
 
-@get("/", description=description(GetConnection), responses=errors(401))
+@get(
+    "/",
+    description=description(GetConnection),
+    guards=[no_query],
+    responses=errors(401, 422),
+)
 async def show_connection(
     actor: NamedDependency[Actor], container: NamedDependency[Any]
 ) -> ConnectionView:
@@ -43,6 +49,7 @@ async def show_connection(
     "/settings",
     description=description(ConfigureSettings),
     before_request=strict_body(SettingsBody),
+    guards=[no_query],
     responses=errors(401, 403, 409, 422),
 )
 async def save_settings(
@@ -65,6 +72,7 @@ async def save_settings(
     status_code=201,
     description=description(StartAuthorization),
     before_request=strict_body(AuthorizationBody, optional=True),
+    guards=[no_query],
     responses=errors(401, 403, 409, 422),
 )
 async def start_authorization(
@@ -87,7 +95,8 @@ async def start_authorization(
     "/verification",
     status_code=200,
     description=description(VerifyConnection),
-    responses=errors(401, 409),
+    guards=[no_query],
+    responses=errors(401, 409, 422),
 )
 async def verify_connection(
     actor: NamedDependency[Actor], container: NamedDependency[Any]
@@ -100,7 +109,8 @@ async def verify_connection(
     "/connection",
     status_code=200,
     description=description(Disconnect),
-    responses=errors(401, 403),
+    guards=[no_query],
+    responses=errors(401, 403, 422),
 )
 async def disconnect(
     actor: NamedDependency[Actor], container: NamedDependency[Any]
@@ -114,6 +124,7 @@ async def disconnect(
     status_code=201,
     description=description(SwitchEnvironment),
     before_request=strict_body(EnvironmentBody),
+    guards=[no_query],
     responses=errors(401, 403, 409, 422),
 )
 async def switch_environment(

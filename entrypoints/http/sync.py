@@ -15,7 +15,7 @@ from domain.workspace import Actor
 from entrypoints.container import resolve
 from entrypoints.http.deps import authenticate, current_actor, description
 from entrypoints.http.openapi import errors
-from entrypoints.http.query import integer, moment, query_of
+from entrypoints.http.query import integer, moment, no_query, query_of
 from entrypoints.http.schemas import strict_body
 from entrypoints.http.sync_schemas import SyncBody, SyncHistoryView, SyncView
 
@@ -39,6 +39,7 @@ Before = Annotated[
     description=f"{description(StartSync)}\n\nThe job then runs:\n\n"
     f"{inspect.cleandoc(RunSync.__doc__ or '')}",
     before_request=strict_body(SyncBody, optional=True),
+    guards=[no_query],
     responses=errors(401, 403, 409, 422, when=ACTIVE_NOW),
 )
 async def start_sync(
@@ -71,7 +72,10 @@ async def list_syncs(
 
 
 @get(
-    "/syncs/{job_id:str}", description=description(GetSync), responses=errors(401, 404)
+    "/syncs/{job_id:str}",
+    description=description(GetSync),
+    guards=[no_query],
+    responses=errors(401, 404, 422),
 )
 async def show_sync(
     actor: NamedDependency[Actor],
@@ -85,9 +89,10 @@ async def show_sync(
 @delete(
     "/syncs/{job_id:str}",
     status_code=202,
+    guards=[no_query],
     description=f"{description(CancelSync)}\n\n202 while the job still runs "
     "(it stops at its next page), 200 once it has ended.",
-    responses=errors(401, 403, 404, 409),
+    responses=errors(401, 403, 404, 409, 422),
 )
 async def cancel_sync(
     actor: NamedDependency[Actor],
