@@ -23,6 +23,7 @@ DEFAULT_LISTED = 20
 ACTIVE_NOW = {
     409: "A sync is already queued or running, or Salesforce is not connected"
 }
+ENDED_ALREADY = {409: "The sync has already ended"}
 
 Limit = Annotated[
     str | None, Parameter(description=f"1..{MAX_LISTED} jobs, newest first")
@@ -91,8 +92,9 @@ async def show_sync(
     status_code=202,
     guards=[no_query],
     description=f"{description(CancelSync)}\n\n202 while the job still runs "
-    "(it stops at its next page), 200 once it has ended.",
-    responses=errors(401, 403, 404, 409, 422),
+    "(it stops at its next page); 200 when the cancel ended it at once (a "
+    "queued job, or a dead worker's); 409 if it had already ended.",
+    responses=errors(401, 403, 404, 409, 422, when=ENDED_ALREADY),
 )
 async def cancel_sync(
     actor: NamedDependency[Actor],

@@ -130,3 +130,6 @@ async def test_openapi_documents_the_sync_routes_and_their_parameters(
         "cursor",
     }
     assert all(p["description"] for p in people["parameters"])
+    cancel = paths["/api/crm/salesforce/syncs/{job_id}"]["delete"]
+    assert "409 if it had already ended" in cancel["description"]
+    assert cancel["responses"]["409"]["description"] == "The sync has already ended"
