@@ -144,7 +144,12 @@ def on_litestar_error(request: AnyRequest, exc: Exception) -> Response[ErrorBody
         body = ErrorBody(code="invalid_input", message="the request is malformed")
         return error_response(422, body)
     code = LITESTAR_CODES.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, ErrorBody(code=code, message=exc.detail))
+    response = error_response(exc.status_code, ErrorBody(code=code, message=exc.detail))
+    allow = (exc.headers or {}).get("allow")
+    if exc.status_code == 405 and allow:
+        # RFC 9110 section 15.5.6: a 405 lists the methods the resource supports.
+        response.headers["Allow"] = allow
+    return response
 
 
 def on_unexpected_error(request: AnyRequest, exc: Exception) -> Response[ErrorBody]:

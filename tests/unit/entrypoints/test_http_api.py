@@ -439,3 +439,11 @@ async def test_health_and_unknown_routes(api: Api) -> None:
     assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["code"] == "method_not_allowed"
+    assert "GET" in wrong_method.headers["allow"].split(", ")
+
+
+async def test_a_405_names_the_methods_the_path_takes(api: Api) -> None:
+    head = await api.client.head("/api/crm/salesforce/syncs", headers=api.auth())
+
+    assert head.status_code == 405
+    assert set(head.headers["allow"].split(", ")) >= {"GET", "POST"}
