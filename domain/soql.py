@@ -39,7 +39,11 @@ def string_literal(value: str) -> str:
 
 def parse_record_datetime(value: str) -> datetime:
     """Parse `2024-01-15T10:30:00.000+0000` (no colon in the offset) to UTC."""
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
+    # fromisoformat reads this shape since Python 3.11, ~70x faster than strptime.
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"record datetime without offset: {value!r}")
+    return parsed.astimezone(UTC)
 
 
 def truncate(value: datetime) -> datetime:
