@@ -97,10 +97,10 @@ async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
     return status, headers.get("connection", "").strip() != "close"
 
 
-async def _worker(job: Job, due: asyncio.Queue[float], tally: Tally) -> None:
+async def _worker(job: Job, due: asyncio.Queue[float | None], tally: Tally) -> None:
+    """Send due requests until a None says stop."""
     streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-    while True:
-        scheduled = await due.get()
+    while (scheduled := await due.get()) is not None:
         try:
             if streams is None:
                 streams = await asyncio.wait_for(
@@ -119,9 +119,11 @@ async def _worker(job: Job, due: asyncio.Queue[float], tally: Tally) -> None:
         if not keep and streams is not None:
             streams[1].close()
             streams = None
+    if streams is not None:
+        streams[1].close()
 
 
-async def _schedule(job: Job, due: asyncio.Queue[float], start: float) -> None:
+async def _schedule(job: Job, due: asyncio.Queue[float | None], start: float) -> None:
     sent = 0
     while sent < job.total:
         ready = min(job.total, int((time.perf_counter() - start) * job.rate) + 1)
@@ -132,7 +134,7 @@ async def _schedule(job: Job, due: asyncio.Queue[float], start: float) -> None:
 
 
 async def run(job: Job) -> dict[str, Any]:
-    due: asyncio.Queue[float] = asyncio.Queue()
+    due: asyncio.Queue[float | None] = asyncio.Queue()
     tally = Tally()
     workers = [
         asyncio.create_task(_worker(job, due, tally)) for _ in range(job.connections)
@@ -144,10 +146,23 @@ async def run(job: Job) -> dict[str, Any]:
         if time.perf_counter() > deadline:
             break
         await asyncio.sleep(0.01)
-    for worker in workers:
-        worker.cancel()
-    await asyncio.gather(*workers, return_exceptions=True)
+    await _stop(job, due, workers)
     return _summary(job, tally, start)
+
+
+async def _stop(
+    job: Job, due: asyncio.Queue[float | None], workers: list[asyncio.Task[None]]
+) -> None:
+    """Drop what was never sent, tell each worker to stop, and wait at most one
+    request timeout. (Cancelling alone can hang on Python 3.11: `wait_for`
+    may swallow a cancellation, leaving a worker waiting on an empty queue.)"""
+    while not due.empty():
+        due.get_nowait()
+    for _ in range(2 * len(workers)):  # spares for any worker that shrugs off cancel
+        due.put_nowait(None)
+    _, late = await asyncio.wait(workers, timeout=job.timeout + 1)
+    for worker in late:
+        worker.cancel()
 
 
 def _failures(tally: Tally) -> int:
