@@ -59,8 +59,9 @@ def load_test(crm: CrmbridgeRuns, options: Options, workdir: Path) -> LoadResult
         headers = {"Authorization": f"Bearer {served.token}"}
         page = _warm_up(served.url, headers)
         rows = [
-            _one_route(served.url + route, headers, served.pid, options, workdir)
+            _one_route(served.url + route, headers, served.pid, rate, options, workdir)
             for route in ROUTES
+            for rate in options.load_rates
         ]
     return LoadResult(people=crm.people(), page=page, rows=rows)
 
@@ -78,12 +79,17 @@ def _warm_up(url: str, headers: dict[str, str]) -> int:
 
 
 def _one_route(
-    url: str, headers: dict[str, str], pid: int, options: Options, workdir: Path
+    url: str,
+    headers: dict[str, str],
+    pid: int,
+    rate: float,
+    options: Options,
+    workdir: Path,
 ) -> LoadRow:
     job = {
         "url": url,
         "headers": headers,
-        "rate": options.load_rate,
+        "rate": rate,
         "duration": options.load_seconds,
         "connections": CONNECTIONS,
     }

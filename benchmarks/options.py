@@ -17,7 +17,7 @@ class Options:
     seed: int
     contenders: tuple[str, ...]
     load: bool
-    load_rate: float
+    load_rates: tuple[float, ...]
     load_seconds: float
     api_version: str
     results: Path
@@ -29,6 +29,13 @@ def _sizes(text: str) -> tuple[int, ...]:
     if not sizes or min(sizes) < 100:
         raise argparse.ArgumentTypeError("sizes are comma-separated counts >= 100")
     return sizes
+
+
+def _rates(text: str) -> tuple[float, ...]:
+    rates = tuple(float(part) for part in text.split(",") if part.strip())
+    if not rates or min(rates) <= 0:
+        raise argparse.ArgumentTypeError("rates are comma-separated numbers > 0")
+    return rates
 
 
 def _contenders(text: str) -> tuple[str, ...]:
@@ -50,7 +57,13 @@ def parse(argv: list[str] | None = None) -> Options:
         "--contenders", type=_contenders, default=CONTENDER_NAMES, metavar="LIST"
     )
     parser.add_argument("--no-load", action="store_true", help="skip the load test")
-    parser.add_argument("--load-rate", type=float, default=1000.0)
+    parser.add_argument(
+        "--load-rate",
+        type=_rates,
+        default=(1000.0, 100.0),
+        help="offered requests/s, comma-separated: the target, and one well "
+        "under capacity to show latency without a queue",
+    )
     parser.add_argument("--load-seconds", type=float, default=10.0)
     parser.add_argument("--api-version", default="62.0")
     parser.add_argument("--results", type=Path, default=RESULTS)
@@ -62,7 +75,7 @@ def parse(argv: list[str] | None = None) -> Options:
         seed=raw.seed,
         contenders=raw.contenders,
         load=not raw.no_load,
-        load_rate=raw.load_rate,
+        load_rates=raw.load_rate,
         load_seconds=raw.load_seconds,
         api_version=raw.api_version,
         results=raw.results,
