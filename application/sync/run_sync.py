@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -21,7 +23,7 @@ from application.sync.account_follow_up import AccountFollowUp, follows_accounts
 from application.sync.bulk import BulkReader, field_types
 from application.sync.describes import DescribeSource
 from application.sync.options import SyncOptions
-from application.sync.page_writer import Cancelled, commit_page
+from application.sync.page_writer import Cancelled, commit_page, last_cursor
 from application.sync.ports import (
     QueryPage,
     SalesforceRecords,
@@ -149,13 +151,22 @@ class RunSync:
         )
         calls = 1
         while True:
-            job = await self._commit(job, obj, page, mapping, calls)
-            if page.next_records_url is None:
+            ahead = self._read_ahead(job, obj, fields, page)
+            try:
+                job = await self._commit(job, obj, page, mapping, calls)
+            except BaseException:
+                await _abandon(ahead)
+                raise
+            next_url = page.next_records_url
+            if next_url is None:
                 break
             if page.total_size > self._options.bulk_threshold:
                 job = await self._continue_in_bulk(job, obj, fields, mapping)
                 break
-            page, calls = await self._next_page(job, obj, fields, page.next_records_url)
+            after = last_cursor(page.records) or job.progress_of(obj).cursor
+            page, calls = await (
+                ahead or self._next_page(job, obj, fields, next_url, after)
+            )
 
         if job.mode is SyncMode.FULL:
             await self._sweep(job, obj)
@@ -165,10 +176,38 @@ class RunSync:
             await uow.commit()
         return job
 
+    def _read_ahead(
+        self, job: SyncJob, obj: CrmObject, fields: tuple[str, ...], page: QueryPage
+    ) -> asyncio.Task[tuple[QueryPage, int]] | None:
+        """Start downloading the next page while this one commits.
+
+        None when there is no next page, when the rest goes to Bulk, or when
+        the quota reserve is one call away (no call is spent past it).
+        """
+        usage = page.api_usage
+        near_reserve = (
+            usage is not None
+            and usage.max
+            and (usage.used + 1 >= usage.max * self._options.quota_reserve)
+        )
+        next_url = page.next_records_url
+        if next_url is None or page.total_size > self._options.bulk_threshold:
+            return None
+        if near_reserve:
+            return None
+        after = last_cursor(page.records) or job.progress_of(obj).cursor
+        return asyncio.create_task(self._next_page(job, obj, fields, next_url, after))
+
     async def _next_page(
-        self, job: SyncJob, obj: CrmObject, fields: tuple[str, ...], next_url: str
+        self,
+        job: SyncJob,
+        obj: CrmObject,
+        fields: tuple[str, ...],
+        next_url: str,
+        after: SyncCursor | None,
     ) -> tuple[QueryPage, int]:
-        """The page at `next_url`, and the API calls it took."""
+        """The page at `next_url`, and the API calls it took; `after` is the
+        last row before it, where an expired cursor is asked again from."""
         try:
             following = await self._call(
                 job, partial(self._records.query_more, next_records_url=next_url)
@@ -186,9 +225,7 @@ class RunSync:
             obj.value,
         )
         assert job.until is not None
-        soql = window_query(
-            obj, fields, after=job.progress_of(obj).cursor, until=job.until
-        )
+        soql = window_query(obj, fields, after=after, until=job.until)
         again = await self._call(
             job, partial(self._records.query, soql=soql, include_deleted=True)
         )
@@ -366,3 +403,12 @@ class RunSync:
             job.problem.code if job.problem else None,
         )
         return job
+
+
+async def _abandon(task: asyncio.Task[tuple[QueryPage, int]] | None) -> None:
+    """Stop a read-ahead whose page will not be committed."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
