@@ -19,7 +19,7 @@ class SyncOptions(msgspec.Struct, frozen=True, kw_only=True):
     settle_seconds: float = 30.0
     quota_reserve: float = 0.8
     bulk_threshold: int = 50_000
-    bulk_page_size: int = 50_000
+    bulk_page_size: int = 10_000
     bulk_poll_seconds: float = 2.0
     bulk_poll_max_seconds: float = 30.0
     bulk_timeout_seconds: float = 3600.0
