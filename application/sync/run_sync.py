@@ -151,7 +151,8 @@ class RunSync:
         )
         calls = 1
         while True:
-            ahead = self._read_ahead(job, obj, fields, page)
+            after = last_cursor(page.records) or job.progress_of(obj).cursor
+            ahead = self._read_ahead(job, obj, fields, page, after)
             try:
                 job = await self._commit(job, obj, page, mapping, calls)
             except BaseException:
@@ -163,7 +164,6 @@ class RunSync:
             if page.total_size > self._options.bulk_threshold:
                 job = await self._continue_in_bulk(job, obj, fields, mapping)
                 break
-            after = last_cursor(page.records) or job.progress_of(obj).cursor
             page, calls = await (
                 ahead or self._next_page(job, obj, fields, next_url, after)
             )
@@ -177,25 +177,24 @@ class RunSync:
         return job
 
     def _read_ahead(
-        self, job: SyncJob, obj: CrmObject, fields: tuple[str, ...], page: QueryPage
+        self,
+        job: SyncJob,
+        obj: CrmObject,
+        fields: tuple[str, ...],
+        page: QueryPage,
+        after: SyncCursor | None,
     ) -> asyncio.Task[tuple[QueryPage, int]] | None:
         """Start downloading the next page while this one commits.
 
         None when there is no next page, when the rest goes to Bulk, or when
         the quota reserve is one call away (no call is spent past it).
         """
-        usage = page.api_usage
-        near_reserve = (
-            usage is not None
-            and usage.max
-            and (usage.used + 1 >= usage.max * self._options.quota_reserve)
-        )
         next_url = page.next_records_url
         if next_url is None or page.total_size > self._options.bulk_threshold:
             return None
-        if near_reserve:
+        usage = page.api_usage
+        if usage is not None and self._reserve_reached(usage, spending=1):
             return None
-        after = last_cursor(page.records) or job.progress_of(obj).cursor
         return asyncio.create_task(self._next_page(job, obj, fields, next_url, after))
 
     async def _next_page(
@@ -354,12 +353,13 @@ class RunSync:
         return job
 
     def check_quota(self, usage: ApiUsage | None) -> None:
-        if (
-            usage is not None
-            and usage.max
-            and usage.used >= usage.max * self._options.quota_reserve
-        ):
+        if usage is not None and self._reserve_reached(usage):
             raise QuotaReserveReached(usage)
+
+    def _reserve_reached(self, usage: ApiUsage, *, spending: int = 0) -> bool:
+        """Would `spending` more calls reach the share of the quota we keep?"""
+        reserve = usage.max * self._options.quota_reserve
+        return bool(usage.max) and usage.used + spending >= reserve
 
     async def _sweep(self, job: SyncJob, obj: CrmObject) -> None:
         async with self._uow() as uow:
