@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -22,21 +21,11 @@ from application.use_cases.verify_connection import VerifyConnection
 from domain.connection import Connection
 from domain.workspace import Actor, Role
 from tests.fakes.salesforce import FakeSalesforce
+from tests.support.clock import FixedClock
 
 CLIENT_ID = "3MVG9" + "x" * 80
 ADMIN = Actor(workspace_id="ws-a", subject="alice", role=Role.ADMIN)
 MEMBER = Actor(workspace_id="ws-a", subject="mo", role=Role.MEMBER)
-
-
-class FixedClock:
-    def __init__(self) -> None:
-        self.current = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
 
 
 @dataclass

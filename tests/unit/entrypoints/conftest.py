@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -28,20 +27,10 @@ from entrypoints.config import Config, load_config
 from entrypoints.container import Container
 from entrypoints.http import create_app
 from tests.fakes.salesforce import FakeSalesforce
+from tests.support.clock import FixedClock
 
 CLIENT_ID = "3MVG9" + "x" * 80
 SECRET = "j" * 48
-
-
-class FixedClock:
-    def __init__(self) -> None:
-        self.current = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from adapters.memory import InMemoryStore
 from domain.sync import SyncJob, SyncMode, SyncState
 from entrypoints.worker import InProcessSyncScheduler, SyncJobExecutor
 from entrypoints.worker.executor import JobRunner
-from tests.unit.entrypoints.conftest import FixedClock
+from tests.support.clock import FixedClock
 
 Key = tuple[str, str]
 
