@@ -15,6 +15,7 @@ from application.errors import (
     QuotaExhausted,
     SalesforceUnavailable,
 )
+from application.sync.describes import DescribeSource
 from application.sync.jobs import CancelSync, StartSync
 from application.sync.mapping import MappingInvalid, ReplaceFieldMapping
 from application.sync.options import SyncOptions
@@ -78,6 +79,13 @@ class Sync:
 
     def calls(self) -> int:
         return sum(self.app.salesforce.record_calls.values())
+
+
+def mapping_replacer(sync: Sync) -> ReplaceFieldMapping:
+    app = sync.app
+    uow = app.store.unit_of_work
+    describes = DescribeSource(uow, app.session, app.salesforce, app.clock)
+    return ReplaceFieldMapping(uow, describes, sync.start)
 
 
 @pytest.fixture
@@ -322,13 +330,8 @@ async def test_a_cancelled_queued_job_never_runs(sync: Sync) -> None:
 
 
 async def test_an_invalid_mapping_is_refused_whole(sync: Sync) -> None:
-    from application.sync.describes import DescribeSource
-
     app = sync.app
-    describes = DescribeSource(
-        app.store.unit_of_work, app.session, app.salesforce, app.clock
-    )
-    replace = ReplaceFieldMapping(app.store.unit_of_work, describes, sync.start)
+    replace = mapping_replacer(sync)
     broken = FieldMapping(
         people=(
             PersonRule(target="email", lead="Emial", contact="Email"),
@@ -348,13 +351,7 @@ async def test_an_invalid_mapping_is_refused_whole(sync: Sync) -> None:
 
 
 async def test_a_mapping_change_can_queue_a_resync(sync: Sync) -> None:
-    from application.sync.describes import DescribeSource
-
-    app = sync.app
-    describes = DescribeSource(
-        app.store.unit_of_work, app.session, app.salesforce, app.clock
-    )
-    replace = ReplaceFieldMapping(app.store.unit_of_work, describes, sync.start)
+    replace = mapping_replacer(sync)
     fewer = FieldMapping(
         people=DEFAULT_MAPPING.people[:3], companies=DEFAULT_MAPPING.companies
     )
@@ -448,14 +445,9 @@ async def test_cancelling_a_dead_running_job_ends_it_at_once(sync: Sync) -> None
 async def test_a_mapping_with_resync_during_a_sync_changes_nothing(
     sync: Sync,
 ) -> None:
-    from application.sync.describes import DescribeSource
-
     app = sync.app
     await sync.start.execute(StartSync.Command(actor=ADMIN))
-    describes = DescribeSource(
-        app.store.unit_of_work, app.session, app.salesforce, app.clock
-    )
-    replace = ReplaceFieldMapping(app.store.unit_of_work, describes, sync.start)
+    replace = mapping_replacer(sync)
     fewer = FieldMapping(people=DEFAULT_MAPPING.people[:3])
 
     with pytest.raises(Conflict):
