@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from entrypoints.demo.processes import emulator_command
 
 STARTUP_SECONDS = 60.0
 # Generous: generating a million rows takes the emulator about 16 s.
@@ -44,16 +45,7 @@ def emulator_process(callback_url: str, log_path: Path) -> Iterator[Emulator]:
     """`python -m sfemulator --seed-demo` in its own process; stopped on exit."""
     with tempfile.TemporaryDirectory(prefix="crmbridge-bench-") as folder:
         port_file = Path(folder) / "emulator.json"
-        command = [
-            sys.executable,
-            "-m",
-            "sfemulator",
-            "--seed-demo",
-            "--port-file",
-            str(port_file),
-            "--callback-url",
-            callback_url,
-        ]
+        command = emulator_command(port_file, callback_url)
         with log_path.open("ab") as log:
             child = subprocess.Popen(  # noqa: S603 (our interpreter, our module)
                 command, stdout=log, stderr=log, stdin=subprocess.DEVNULL

@@ -57,14 +57,9 @@ def running(
             child.wait()
 
 
-@contextmanager
-def emulator(
-    state_dir: Path, callback_url: str, log: IO[bytes]
-) -> Iterator[dict[str, Any]]:
-    """The seeded emulator; yields the URLs and demo facts it announces."""
-    port_file = state_dir / "emulator.json"
-    port_file.unlink(missing_ok=True)
-    command = [
+def emulator_command(port_file: Path, callback_url: str) -> list[str]:
+    """`python -m sfemulator` seeded for a demo, announcing itself in `port_file`."""
+    return [
         sys.executable,
         "-m",
         "sfemulator",
@@ -74,6 +69,16 @@ def emulator(
         "--callback-url",
         callback_url,
     ]
+
+
+@contextmanager
+def emulator(
+    state_dir: Path, callback_url: str, log: IO[bytes]
+) -> Iterator[dict[str, Any]]:
+    """The seeded emulator; yields the URLs and demo facts it announces."""
+    port_file = state_dir / "emulator.json"
+    port_file.unlink(missing_ok=True)
+    command = emulator_command(port_file, callback_url)
     with running(command, env=os.environ, log=log) as child:
         yield _announcement(port_file, child)
 
