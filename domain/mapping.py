@@ -7,9 +7,11 @@ Account source. Sources may follow one relationship (`Account.Name`).
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import cached_property, partial
 from typing import Any
 
 import msgspec
@@ -134,8 +136,10 @@ MAX_RULES = 200
 
 
 class FieldMapping(
-    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, dict=True
 ):
+    """`dict=True` only holds the rules compiled for reading, built on first use."""
+
     people: tuple[PersonRule, ...] = ()
     companies: tuple[CompanyRule, ...] = ()
 
@@ -150,24 +154,48 @@ class FieldMapping(
     def person_values(
         self, record: Mapping[str, Any], obj: CrmObject
     ) -> dict[str, Value]:
-        values: dict[str, Value] = {}
-        for rule in self.people:
-            source = rule.source(obj)
-            raw = read_path(record, source) if source else None
-            values[rule.target] = convert(
-                raw, rule.type or target_type(rule), rule.transforms
-            )
-        return values
+        plan = self._lead_plan if obj is CrmObject.LEAD else self._contact_plan
+        return {target: to_value(read(record)) for target, read, to_value in plan}
 
     def company_values(self, record: Mapping[str, Any]) -> dict[str, Value]:
         return {
-            rule.target: convert(
-                read_path(record, rule.account),
-                rule.type or COMPANY_TARGETS.get(rule.target, "string"),
-                rule.transforms,
+            target: to_value(read(record))
+            for target, read, to_value in self._company_plan
+        }
+
+    # Every record of a sync goes through these: each rule's source path and
+    # conversion are resolved once per mapping, not once per value.
+    @cached_property
+    def _lead_plan(self) -> _Plan:
+        return self._person_plan(CrmObject.LEAD)
+
+    @cached_property
+    def _contact_plan(self) -> _Plan:
+        return self._person_plan(CrmObject.CONTACT)
+
+    @cached_property
+    def _company_plan(self) -> _Plan:
+        return tuple(
+            (
+                rule.target,
+                _path_reader(rule.account),
+                _converter(
+                    rule.type or COMPANY_TARGETS.get(rule.target, "string"),
+                    rule.transforms,
+                ),
             )
             for rule in self.companies
-        }
+        )
+
+    def _person_plan(self, obj: CrmObject) -> _Plan:
+        return tuple(
+            (
+                rule.target,
+                _path_reader(rule.source(obj)),
+                _converter(rule.type or target_type(rule), rule.transforms),
+            )
+            for rule in self.people
+        )
 
     def affected_objects(self, previous: FieldMapping) -> frozenset[CrmObject]:
         """Objects whose rules changed, so their records need a resync."""
@@ -220,6 +248,58 @@ def target_type(rule: PersonRule) -> str:
     return PERSON_TARGETS.get(rule.target, "string")
 
 
+_Reader = Callable[[Mapping[str, Any]], Any]
+_Converter = Callable[[Any], Value]
+_Plan = tuple[tuple[str, _Reader, _Converter], ...]
+_MISSING: Any = object()
+
+
+def _path_reader(path: str | None) -> _Reader:
+    """`read_path` for one fixed path, with the exact-case lookup inlined."""
+    if not path:
+        return _nothing
+    if "." not in path:
+        key = path
+
+        def read_field(record: Mapping[str, Any]) -> Any:
+            value = record.get(key, _MISSING)
+            return _get_ci(record, key) if value is _MISSING else value
+
+        return read_field
+    return lambda record: read_path(record, path)
+
+
+def _nothing(_record: Mapping[str, Any]) -> None:
+    return None
+
+
+def _converter(kind: str, transforms: tuple[Transform, ...]) -> _Converter:
+    """`convert` with `kind` and `transforms` fixed; text passes straight through."""
+    coerce: _Converter = (
+        _as_text if kind in _TEXT_KINDS else lambda raw: _coerce(raw, kind)
+    )
+    steps = tuple(_step(transform) for transform in transforms)
+    if not steps:
+        return coerce
+    if len(steps) == 1:
+        (step,) = steps
+        return lambda raw: step(coerce(raw))
+
+    def convert_value(raw: Any) -> Value:
+        value = coerce(raw)
+        for step in steps:
+            value = step(value)
+        return value
+
+    return convert_value
+
+
+def _as_text(raw: Any) -> Value:
+    if isinstance(raw, str):
+        return raw
+    return _coerce(raw, "string")
+
+
 def read_path(record: Mapping[str, Any], path: str) -> Any:
     """Read `Field` or `Relationship.Field`; a null relationship reads as None."""
     value: Any = record
@@ -244,13 +324,17 @@ def convert(raw: Any, kind: str, transforms: tuple[Transform, ...]) -> Value:
     return value
 
 
+_TEXT_KINDS = frozenset({"string", "email", "id"})
+
+
 def _coerce(raw: Any, kind: str) -> Value:
     if raw is None or isinstance(raw, dict | list):
         return None
-    if kind in {"string", "email", "id"}:
+    if kind in _TEXT_KINDS:
         return raw if isinstance(raw, str) else _text(raw)
     if kind == "integer" and isinstance(raw, int | float) and not isinstance(raw, bool):
-        return int(raw)
+        # An infinite or NaN number has no integer value: empty, not a crash.
+        return int(raw) if math.isfinite(raw) else None
     if kind == "number" and isinstance(raw, int | float) and not isinstance(raw, bool):
         return float(raw)
     if kind == "boolean" and isinstance(raw, bool):
@@ -278,14 +362,34 @@ def normalize_datetime(raw: str) -> str:
 
 
 def _apply(transform: Transform, value: Value) -> Value:
+    return _step(transform)(value)
+
+
+def _step(transform: Transform) -> Callable[[Value], Value]:
     if isinstance(transform, Trim):
-        return value.strip() if isinstance(value, str) else value
+        return _trim
     if isinstance(transform, Lowercase):
-        return value.lower() if isinstance(value, str) else value
+        return _lowercase
     if isinstance(transform, ValueMap):
-        return transform.values.get(value, value) if isinstance(value, str) else value
+        return partial(_map_value, transform.values)
+    return partial(_default, transform.value)
+
+
+def _trim(value: Value) -> Value:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _lowercase(value: Value) -> Value:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _map_value(values: dict[str, str], value: Value) -> Value:
+    return values.get(value, value) if isinstance(value, str) else value
+
+
+def _default(default: Value, value: Value) -> Value:
     if value is None or (isinstance(value, str) and not value.strip()):
-        return transform.value
+        return default
     return value
 
 

@@ -20,6 +20,9 @@ from domain.mapping import (
     Transform,
     Trim,
     ValueMap,
+    convert,
+    read_path,
+    target_type,
 )
 
 
@@ -131,6 +134,47 @@ def test_a_lead_and_a_contact_with_the_same_values_map_alike(
     assert set(lead) == {rule.target for rule in mapping.people}
 
 
+typed_rules = st.builds(
+    PersonRule,
+    target=st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True),
+    lead=st.one_of(st.none(), field_names),
+    contact=st.one_of(st.none(), field_names),
+    type=st.one_of(st.none(), st.sampled_from(["integer", "number", "boolean", "id"])),
+    transforms=transforms,
+)
+odd_values = st.one_of(
+    scalar,
+    st.floats(allow_nan=False),
+    st.lists(scalar, max_size=2),
+    st.dictionaries(st.sampled_from(["Name", "name", "NAME"]), scalar, max_size=2),
+)
+# Keys in any case: a record's keys need not match the rule's spelling.
+record_keys = st.sampled_from(
+    ["Email", "email", "EMAIL", "Title", "custom_field__c", "Account", "account"]
+)
+
+
+@given(
+    st.lists(typed_rules, max_size=6, unique_by=lambda r: r.target).map(tuple),
+    st.sampled_from([CrmObject.LEAD, CrmObject.CONTACT]),
+    st.dictionaries(record_keys, odd_values),
+)
+def test_person_values_apply_each_rule_as_defined(
+    rules: tuple[PersonRule, ...], obj: CrmObject, record: dict[str, Any]
+) -> None:
+    """The per-mapping compiled reading gives what each rule says, value by value."""
+    mapping = FieldMapping(people=rules)
+    expected = {}
+    for rule in rules:
+        source = rule.source(obj)
+        raw = read_path(record, source) if source else None
+        kind = rule.type or target_type(rule)
+        expected[rule.target] = convert(raw, kind, rule.transforms)
+
+    assert mapping.person_values(record, obj) == expected
+    assert mapping.person_values(record, obj) == expected  # compiled once, reused
+
+
 def test_default_mapping_applies_to_both_sources() -> None:
     lead = {
         "Email": "  Ada@Example.COM ",
@@ -187,6 +231,13 @@ def test_numbers_and_datetimes_are_converted() -> None:
     )
 
     assert values == {"employees": 120, "seen": "2024-01-15T10:30:00Z"}
+
+
+@pytest.mark.parametrize("raw", [float("inf"), float("-inf"), float("nan")])
+def test_a_number_with_no_integer_value_maps_to_empty(raw: float) -> None:
+    mapping = FieldMapping(people=(PersonRule(target="employees", lead="N"),))
+
+    assert mapping.person_values({"N": raw}, CrmObject.LEAD) == {"employees": None}
 
 
 def test_a_valid_mapping_has_no_violations() -> None:
