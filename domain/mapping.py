@@ -279,6 +279,8 @@ def _converter(kind: str, transforms: tuple[Transform, ...]) -> _Converter:
         _as_text if kind in _TEXT_KINDS else lambda raw: _coerce(raw, kind)
     )
     steps = tuple(_step(transform) for transform in transforms)
+    if coerce is _as_text and steps[:1] == (_trim,):
+        coerce, steps = _as_trimmed_text, steps[1:]  # The default mapping's rule.
     if not steps:
         return coerce
     if len(steps) == 1:
@@ -298,6 +300,12 @@ def _as_text(raw: Any) -> Value:
     if isinstance(raw, str):
         return raw
     return _coerce(raw, "string")
+
+
+def _as_trimmed_text(raw: Any) -> Value:
+    if isinstance(raw, str):
+        return raw.strip()
+    return _trim(_coerce(raw, "string"))
 
 
 def read_path(record: Mapping[str, Any], path: str) -> Any:

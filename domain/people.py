@@ -6,9 +6,9 @@ person: it keeps the id it had as a Lead and follows the Contact from then on.
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -212,5 +212,31 @@ def company_from(
 
 def _new_person(workspace_id: str, modstamp: datetime) -> Person:
     return Person(
-        person_id=str(uuid.uuid4()), workspace_id=workspace_id, modstamp=modstamp
+        person_id=new_person_id(modstamp), workspace_id=workspace_id, modstamp=modstamp
     )
+
+
+def new_person_id(modstamp: datetime) -> str:
+    """A version 7 UUID (RFC 9562) stamped with the record's `SystemModstamp`.
+
+    A sync meets records in modstamp order, so new ids arrive nearly in
+    order and land at the end of the database's indexes instead of at random
+    places in them; 74 random bits keep ids of one millisecond apart.
+    """
+    millis = max(0, (modstamp - _EPOCH) // _MILLISECOND) & _MILLIS_MASK
+    random = int.from_bytes(os.urandom(10))
+    value = (
+        millis << 80
+        | 0x7 << 76
+        | (random >> 68 & 0xFFF) << 64
+        | 0b10 << 62
+        | random & _LOW_62_BITS
+    )
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+_MILLIS_MASK = (1 << 48) - 1
+_LOW_62_BITS = (1 << 62) - 1
