@@ -9,7 +9,13 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Select, Table, false, select, true, update
 
 from adapters.persistence.keyset import keyset_page
-from adapters.persistence.people_rows import COMPANY_COLUMNS, COMPANY_KEY, CompanyRow
+from adapters.persistence.page_upsert import PageUpsert, Row
+from adapters.persistence.people_rows import (
+    COMPANY_COLUMNS,
+    COMPANY_KEY,
+    COMPANY_PAGE_COLUMNS,
+    CompanyRow,
+)
 from adapters.persistence.transaction import Transaction
 from application.ports import Clock
 from application.sync.ports import CompanyQuery, CompanyRepository
@@ -20,6 +26,7 @@ logger = logging.getLogger(__name__)
 _Row = CompanyRow
 _table = cast(Table, CompanyRow.__table__)
 _columns = _table.c
+_UPSERT = PageUpsert(_table, COMPANY_PAGE_COLUMNS, COMPANY_KEY)
 
 
 class SqlAlchemyCompanyRepository(CompanyRepository):
@@ -33,19 +40,16 @@ class SqlAlchemyCompanyRepository(CompanyRepository):
         self, workspace_id: str, companies: Iterable[Company], *, job_id: str
     ) -> None:
         now = self._clock.now()
-        rows = {}
+        rows: dict[str, Row] = {}
         for company in companies:
             if company.workspace_id != workspace_id:
                 raise ValueError(
                     f"company {company.account_id} is not in {workspace_id}"
                 )
-            rows[company.account_id] = _Row.to_row(company, now, job_id)
+            rows[company.account_id] = _Row.page_row(company, now, job_id)
         session = await self._transaction.for_writing()
 
-        if rows:
-            values = list(rows.values())
-            statement = self._transaction.upsert_many(_table, values[0], COMPANY_KEY)
-            await session.execute(statement, values)
+        await _UPSERT.execute(session, list(rows.values()))
 
         logger.debug(
             "companies page saved workspace=%s count=%d", workspace_id, len(rows)

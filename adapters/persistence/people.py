@@ -26,7 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.batches import batches
 from adapters.persistence.keyset import keyset_page
-from adapters.persistence.people_rows import PERSON_COLUMNS, PERSON_KEY, PersonRow
+from adapters.persistence.page_upsert import PageUpsert, Row
+from adapters.persistence.people_rows import (
+    PERSON_COLUMNS,
+    PERSON_KEY,
+    PersonRow,
+    person_page_columns,
+)
 from adapters.persistence.transaction import Transaction
 from application.errors import Conflict
 from application.ports import Clock
@@ -39,6 +45,10 @@ logger = logging.getLogger(__name__)
 _Row = PersonRow
 _table = cast(Table, PersonRow.__table__)
 _columns = _table.c
+_UPSERTS = {
+    seen: PageUpsert(_table, person_page_columns(seen), PERSON_KEY)
+    for seen in ("lead_seen_job", "contact_seen_job")
+}
 
 
 class SqlAlchemyPeopleRepository(PeopleRepository):
@@ -80,7 +90,8 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
         """Removed rows go first: a merge moves their Lead or Contact id to a
         changed row, which the unique indexes would refuse while both exist."""
         obj, job_id = seen_by
-        rows = _page_rows(workspace_id, changed, _seen_column(obj), job_id, self._clock)
+        upsert = _UPSERTS[_seen_column(obj)]
+        rows = _page_rows(workspace_id, changed, job_id, self._clock)
         session = await self._transaction.for_writing()
 
         removed_count = 0
@@ -93,7 +104,7 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
             )
             removed_count += result.rowcount if isinstance(result, CursorResult) else 0
         if rows:
-            await _upsert(session, self._transaction, workspace_id, rows)
+            await _upsert(session, upsert, workspace_id, rows)
 
         logger.debug(
             "people page saved workspace=%s object=%s changed=%d removed=%d",
@@ -155,17 +166,13 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
 
 
 async def _upsert(
-    session: AsyncSession,
-    transaction: Transaction,
-    workspace_id: str,
-    rows: list[dict[str, Any]],
+    session: AsyncSession, upsert: PageUpsert, workspace_id: str, rows: list[Row]
 ) -> None:
-    statement = transaction.upsert_many(_table, rows[0], PERSON_KEY)
     try:
         # A savepoint keeps the unit of work usable after a refusal, as
         # SQLite does by itself and PostgreSQL does not.
         async with session.begin_nested():
-            await session.execute(statement, rows)
+            await upsert.execute(session, rows)
     except IntegrityError as exc:
         raise Conflict(
             f"a page gives a Lead or Contact id of workspace {workspace_id} "
@@ -182,18 +189,14 @@ def _seen_column(obj: CrmObject) -> str:
 
 
 def _page_rows(
-    workspace_id: str,
-    changed: Iterable[Person],
-    seen_column: str,
-    job_id: str,
-    clock: Clock,
-) -> list[dict[str, Any]]:
+    workspace_id: str, changed: Iterable[Person], job_id: str, clock: Clock
+) -> list[Row]:
     now = clock.now()
-    rows: dict[str, dict[str, Any]] = {}
+    rows: dict[str, Row] = {}
     for person in changed:
         if person.workspace_id != workspace_id:
             raise ValueError(f"person {person.person_id} is not in {workspace_id}")
-        rows[person.person_id] = {**_Row.to_row(person, now), seen_column: job_id}
+        rows[person.person_id] = _Row.page_row(person, now, job_id)
     return list(rows.values())
 
 

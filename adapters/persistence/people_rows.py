@@ -1,7 +1,7 @@
 """Database rows for people and companies, and their mapping to domain values.
 
-Pages are large, so they bypass ORM instances both ways: `to_row` gives
-plain column values for one executemany statement, and `to_domain` reads a
+Pages are large, so they bypass ORM instances both ways: `page_row` gives
+a tuple of column values for one executemany statement, and `to_domain` reads a
 Core result row of `PERSON_COLUMNS` (a loaded `PersonRow` works as well).
 Columns beyond the domain value (`email`, `source`, `deleted`, the seen
 marks) exist to be filtered on or swept by.
@@ -24,6 +24,37 @@ from domain.people import Company, Person
 # the key's last column.
 PERSON_KEY = ("workspace_id", "person_id")
 COMPANY_KEY = ("workspace_id", "account_id")
+
+
+def person_page_columns(seen_column: str) -> tuple[str, ...]:
+    """The columns of `PersonRow.page_row`, the last being `seen_column`."""
+    return (
+        "workspace_id",
+        "person_id",
+        "lead_id",
+        "contact_id",
+        "account_id",
+        "email",
+        "source",
+        "deleted",
+        "lead_deleted",
+        "contact_deleted",
+        "fields",
+        "modstamp",
+        "updated_at",
+        seen_column,
+    )
+
+
+COMPANY_PAGE_COLUMNS = (
+    "workspace_id",
+    "account_id",
+    "fields",
+    "modstamp",
+    "deleted",
+    "updated_at",
+    "seen_job",
+)
 
 
 class PersonRow(Base):
@@ -79,24 +110,27 @@ class PersonRow(Base):
     )
 
     @staticmethod
-    def to_row(person: Person, updated_at: datetime) -> dict[str, Any]:
-        """Column values, seen marks aside; `updated_at` if the person has none."""
+    def page_row(
+        person: Person, updated_at: datetime, seen_job: str
+    ) -> tuple[Any, ...]:
+        """Values of `person_page_columns`; `updated_at` if the person has none."""
         email = person.fields.get("email")
-        return {
-            "workspace_id": person.workspace_id,
-            "person_id": person.person_id,
-            "lead_id": person.lead_id,
-            "contact_id": person.contact_id,
-            "account_id": person.account_id,
-            "email": email.lower() if isinstance(email, str) else None,
-            "source": person.source.value,
-            "deleted": person.deleted,
-            "lead_deleted": person.lead_deleted,
-            "contact_deleted": person.contact_deleted,
-            "fields": person.fields,
-            "modstamp": person.modstamp,
-            "updated_at": person.updated_at or updated_at,
-        }
+        return (
+            person.workspace_id,
+            person.person_id,
+            person.lead_id,
+            person.contact_id,
+            person.account_id,
+            email.lower() if isinstance(email, str) else None,
+            person.source.value,
+            person.deleted,
+            person.lead_deleted,
+            person.contact_deleted,
+            person.fields,
+            person.modstamp,
+            person.updated_at or updated_at,
+            seen_job,
+        )
 
     @staticmethod
     def to_domain(row: PersonRow | Row[Any]) -> Person:
@@ -135,16 +169,19 @@ class CompanyRow(Base):
     )
 
     @staticmethod
-    def to_row(company: Company, updated_at: datetime, job_id: str) -> dict[str, Any]:
-        return {
-            "workspace_id": company.workspace_id,
-            "account_id": company.account_id,
-            "fields": company.fields,
-            "modstamp": company.modstamp,
-            "deleted": company.deleted,
-            "updated_at": company.updated_at or updated_at,
-            "seen_job": job_id,
-        }
+    def page_row(
+        company: Company, updated_at: datetime, job_id: str
+    ) -> tuple[Any, ...]:
+        """Values of `COMPANY_PAGE_COLUMNS`."""
+        return (
+            company.workspace_id,
+            company.account_id,
+            company.fields,
+            company.modstamp,
+            company.deleted,
+            company.updated_at or updated_at,
+            job_id,
+        )
 
     @staticmethod
     def to_domain(row: CompanyRow | Row[Any]) -> Company:
