@@ -224,19 +224,15 @@ def new_person_id(modstamp: datetime) -> str:
     places in them; 74 random bits keep ids of one millisecond apart.
     """
     millis = max(0, (modstamp - _EPOCH) // _MILLISECOND) & _MILLIS_MASK
-    random = int.from_bytes(os.urandom(10))
-    value = (
-        millis << 80
-        | 0x7 << 76
-        | (random >> 68 & 0xFFF) << 64
-        | 0b10 << 62
-        | random & _LOW_62_BITS
+    stamp = f"{millis:012x}"
+    random = os.urandom(10).hex()
+    variant = _VARIANT[random[3]]  # The two top bits of this digit are 10.
+    return (
+        f"{stamp[:8]}-{stamp[8:]}-7{random[:3]}-{variant}{random[4:7]}-{random[7:19]}"
     )
-    text = f"{value:032x}"
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 _MILLIS_MASK = (1 << 48) - 1
-_LOW_62_BITS = (1 << 62) - 1
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
