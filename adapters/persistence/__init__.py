@@ -9,7 +9,12 @@ from adapters.persistence.database import (
     create_session_factory,
 )
 from adapters.persistence.errors import MisplacedSecret, PersistenceError
-from adapters.persistence.migrate import upgrade_engine_to_head, upgrade_to_head
+from adapters.persistence.migrate import (
+    ensure_at_head,
+    ensure_engine_at_head,
+    upgrade_engine_to_head,
+    upgrade_to_head,
+)
 from adapters.persistence.people import SqlAlchemyPeopleRepository
 from adapters.persistence.reencrypt import reencrypt_all
 from adapters.persistence.sync_jobs import SqlAlchemySyncJobRepository
@@ -39,6 +44,8 @@ __all__ = [
     "SqlAlchemyUnitOfWorkFactory",
     "create_database_engine",
     "create_session_factory",
+    "ensure_at_head",
+    "ensure_engine_at_head",
     "reencrypt_all",
     "upgrade_engine_to_head",
     "upgrade_to_head",

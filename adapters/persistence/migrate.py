@@ -3,29 +3,39 @@
 No alembic.ini is needed at run time: the configuration is built here and the
 migrations ship inside this package. Concurrent upgrades take turns: SQLite
 through BEGIN IMMEDIATE, PostgreSQL through an advisory lock.
+
+Alembic costs a quarter of a second to import, so `ensure_at_head` first reads
+`alembic_version` with one query and imports Alembic only when the database
+is behind, or new.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.database import IMMEDIATE, create_database_engine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+# The newest file in migrations/versions; a test holds it to Alembic's answer.
+HEAD_REVISION = "0002"
 
 logger = logging.getLogger(__name__)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration; `connection` is the one env.py migrates on."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -33,6 +43,9 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str | None:
+    """The head as Alembic computes it from the migration scripts."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
@@ -43,6 +56,41 @@ async def upgrade_to_head(database_url: str) -> None:
         await upgrade_engine_to_head(engine)
     finally:
         await engine.dispose()
+
+
+async def ensure_at_head(database_url: str) -> bool:
+    """`ensure_engine_at_head` on a short-lived engine for `database_url`."""
+    engine = create_database_engine(database_url)
+    try:
+        return await ensure_engine_at_head(engine)
+    finally:
+        await engine.dispose()
+
+
+async def ensure_engine_at_head(engine: AsyncEngine) -> bool:
+    """Upgrade the schema only if it is not at `HEAD_REVISION`; True if it was.
+
+    A database stamped with a revision this code does not know goes through
+    Alembic too, which refuses it as `upgrade_to_head` always has.
+    """
+    if await stamped_revisions(engine) == {HEAD_REVISION}:
+        return True
+    await upgrade_engine_to_head(engine)
+    return False
+
+
+async def stamped_revisions(engine: AsyncEngine) -> set[str]:
+    """What `alembic_version` holds; empty when the table does not exist."""
+    async with engine.connect() as connection:
+        try:
+            rows = await connection.execute(
+                text("SELECT version_num FROM alembic_version")
+            )
+        except DBAPIError:
+            # No table yet (SQLite: OperationalError; PostgreSQL:
+            # ProgrammingError). Anything else, Alembic meets again below.
+            return set()
+        return {str(version) for version in rows.scalars()}
 
 
 async def upgrade_engine_to_head(engine: AsyncEngine) -> None:
@@ -56,6 +104,8 @@ async def upgrade_engine_to_head(engine: AsyncEngine) -> None:
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     async with engine.connect() as connection:
         return await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
@@ -63,5 +113,7 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 def _upgrade(connection: Connection) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(connection), "head")
-    logger.debug("schema at revision %s", head_revision())
+    logger.debug("schema at revision %s", HEAD_REVISION)
