@@ -8,7 +8,9 @@ from typing import Any
 import click
 from dependency_injector import providers
 from rich.console import Console
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.persistence import ensure_engine_at_head
 from application.sync.jobs import GetSync, StartSync
 from domain.crm import CrmObject
 from domain.errors import InvalidSetting
@@ -23,10 +25,12 @@ from entrypoints.worker import ForegroundScheduler, SyncJobExecutor
 async def sync_in_foreground(
     config: Config, command: StartSync.Command, console: Console
 ) -> SyncJob:
-    """Queue a job (StartSync's rules apply), then run it with progress bars."""
+    """Migrate if the schema is behind, queue a job (StartSync's rules apply),
+    then run it with progress bars."""
     container = _container(config)
     await settle(container.init_resources())
     try:
+        await ensure_engine_at_head(await resolve(container.engine, AsyncEngine))
         start = await resolve(container.start_sync, StartSync)
         job = await start.execute(command)
         console.print(f"sync {job.job_id} started ({job.mode.value})")
