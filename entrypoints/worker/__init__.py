@@ -3,10 +3,13 @@
 from entrypoints.worker.executor import SyncJobExecutor
 from entrypoints.worker.foreground import ForegroundScheduler
 from entrypoints.worker.in_process import InProcessSyncScheduler, ServiceTask
+from entrypoints.worker.shared import SharedSyncScheduler, runner_folder
 
 __all__ = [
     "ForegroundScheduler",
     "InProcessSyncScheduler",
     "ServiceTask",
+    "SharedSyncScheduler",
     "SyncJobExecutor",
+    "runner_folder",
 ]

@@ -41,8 +41,9 @@ class InProcessSyncScheduler(SyncScheduler, ServiceTask):
     - `stop` cancels every task: each job ends paused, resumable from its
       last committed page.
 
-    Limitation: one service process per database. Two would both resubmit a
-    queued job at start-up, and RunSync's start is not a compare-and-set.
+    Limitation: one service per database. Two would both resubmit a queued
+    job at start-up, and RunSync's start is not a compare-and-set. (The
+    workers of one `crmbridge serve` share one runner: see `shared.py`.)
     """
 
     def __init__(

@@ -1,0 +1,185 @@
+"""One sync runner for the worker processes of `crmbridge serve --workers N`.
+
+Every worker answers requests, but sync jobs must run in one process per
+database: `InProcessSyncScheduler.start` resubmits every queued job, and
+RunSync's start is not a compare-and-set, so two runners would run a job
+twice. The workers elect one: the process holding an exclusive lock on a file
+runs every job; the others hand the jobs they queue to it, one file per job
+in a folder beside the lock. When the runner's process ends, however it ends,
+the kernel drops its lock, and another worker takes over at its next try and
+resubmits what is still queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import time
+from pathlib import Path
+
+import msgspec
+from sqlalchemy.engine import make_url
+
+from application.sync.ports import SyncScheduler
+from entrypoints.worker.in_process import InProcessSyncScheduler, Key, ServiceTask
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.25
+
+
+def runner_folder(database_url: str, state_dir: Path) -> Path:
+    """Where the workers serving `database_url` from `state_dir` meet."""
+    # Limitation: a lock on this host's disk, keyed by the state folder: a
+    # service on another host, or run from another folder, runs its own runner.
+    shown = make_url(database_url).render_as_string(hide_password=True)
+    digest = hashlib.sha256(shown.encode()).hexdigest()[:16]
+    return state_dir.resolve() / "runner" / digest
+
+
+class RunnerLock:
+    """An exclusive `flock` on a file, tried without waiting; the kernel
+    releases it when the holding process exits."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._held: int | None = None
+
+    def acquire(self) -> bool:
+        """True if this process holds the lock now (or already did)."""
+        # Limitation: POSIX only; on Windows, serve with one worker.
+        import fcntl
+
+        if self._held is not None:
+            return True
+        self._path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            return False
+        self._held = handle
+        return True
+
+    def release(self) -> None:
+        if self._held is not None:
+            os.close(self._held)
+            self._held = None
+
+
+class Handoffs:
+    """Jobs queued by workers that do not run them, one file per job, until
+    the runner takes them. Files appear whole (written aside, then renamed)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+
+    def post(self, workspace_id: str, job_id: str) -> None:
+        self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        body = msgspec.json.encode((workspace_id, job_id))
+        # Names sort by posting time, across processes (one clock).
+        name = f"{time.time_ns():020d}-{hashlib.sha256(body).hexdigest()[:16]}"
+        aside = self._folder / f".{name}.{os.getpid()}"
+        aside.write_bytes(body)
+        os.replace(aside, self._folder / f"{name}.job")
+
+    def take(self) -> list[Key]:
+        """Every job posted so far, oldest first; their files are removed."""
+        if not self._folder.is_dir():
+            return []
+        posted = sorted(self._folder.glob("*.job"))
+        return [key for path in posted if (key := _taken(path)) is not None]
+
+
+def _taken(path: Path) -> Key | None:
+    try:
+        body = path.read_bytes()
+        path.unlink()
+        workspace_id, job_id = msgspec.json.decode(body, type=tuple[str, str])
+    except FileNotFoundError:
+        return None
+    except msgspec.DecodeError:
+        logger.warning("ignored an unreadable sync handoff %s", path.name)
+        return None
+    return workspace_id, job_id
+
+
+class SharedSyncScheduler(SyncScheduler, ServiceTask):
+    """The scheduler of each worker; jobs run in the one holding the lock.
+
+    - `submit` runs the job here if this worker holds the lock, and hands it
+      over otherwise;
+    - `cancel` needs nothing from a worker without the lock: CancelSync has
+      ended a queued job in the database, and a running one stops at its next
+      page, whichever process runs it;
+    - `start` tries the lock, then keeps trying every `poll_seconds` while
+      another worker holds it, and, holding it, takes the handed-over jobs;
+    - `stop` stops the runner, if it ran here, before letting the lock go.
+    """
+
+    def __init__(
+        self,
+        runner: InProcessSyncScheduler,
+        folder: Path,
+        *,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        self._runner = runner
+        self._lock = RunnerLock(folder / "lock")
+        self._handoffs = Handoffs(folder / "handoffs")
+        self._poll_seconds = poll_seconds
+        self._leading = False
+        self._watch: asyncio.Task[None] | None = None
+
+    @property
+    def runs_jobs(self) -> bool:
+        return self._leading
+
+    def submit(self, workspace_id: str, job_id: str) -> None:
+        if self._leading:
+            self._runner.submit(workspace_id, job_id)
+        else:
+            self._handoffs.post(workspace_id, job_id)
+
+    def cancel(self, workspace_id: str, job_id: str) -> None:
+        if self._leading:
+            self._runner.cancel(workspace_id, job_id)
+
+    async def start(self) -> None:
+        await self._try()
+        self._watch = asyncio.get_running_loop().create_task(
+            self._watching(), name="sync runner election"
+        )
+
+    async def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+        if self._leading:
+            await self._runner.stop()
+            self._leading = False
+        self._lock.release()
+
+    async def _watching(self) -> None:
+        while True:
+            await asyncio.sleep(self._poll_seconds)
+            try:
+                await self._try()
+            except Exception as exc:
+                logger.error("sync runner election failed", exc_info=exc)
+
+    async def _try(self) -> None:
+        if not self._leading and self._lock.acquire():
+            # Leading only once the leftovers are resubmitted; a failure
+            # keeps the lock and tries again at the next poll.
+            await self._runner.start()
+            self._leading = True
+            logger.info("this worker runs the sync jobs pid=%d", os.getpid())
+        if self._leading:
+            for workspace_id, job_id in self._handoffs.take():
+                self._runner.submit(workspace_id, job_id)
