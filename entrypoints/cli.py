@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import sys
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import click
@@ -18,8 +20,11 @@ import click
 from domain.crm import SYNC_ORDER
 from domain.sync import SyncMode
 from domain.workspace import Role
-from entrypoints.config import Config, ConfigError, load_config
+from entrypoints.config import MAX_WORKERS, Config, ConfigError, load_config, variable
 from entrypoints.logs import configure_logging
+
+# What each worker process of `crmbridge serve --workers N` imports and calls.
+APP_FACTORY = "entrypoints.http.app:app_from_environment"
 
 
 class LazyGroup(click.Group):
@@ -61,25 +66,53 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to bind [CRMBRIDGE_HOST].")
 @click.option("--port", type=int, default=None, help="Port [CRMBRIDGE_PORT].")
-def serve(host: str | None, port: int | None) -> None:
-    """Migrate the database to the newest schema, then serve the HTTP API."""
+@click.option(
+    "--workers",
+    type=click.IntRange(1, MAX_WORKERS),
+    default=None,
+    help="Processes answering requests [CRMBRIDGE_WORKERS, default 1].",
+)
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Migrate the database to the newest schema, then serve the HTTP API.
+
+    With several workers every one answers requests, and the sync jobs all run
+    in one of them.
+    """
     import uvicorn
 
     from adapters.persistence import ensure_at_head
-    from entrypoints.container import container_for
-    from entrypoints.http import create_app
 
-    config = configured(host=host, port=port)
+    options = {"host": host, "port": port, "workers": workers}
+    config = configured(**options)
     asyncio.run(ensure_at_head(config.database_url))
-    click.echo(f"crmbridge listening on http://{config.host}:{config.port}", err=True)
+    shown = f" ({config.workers} workers)" if config.workers > 1 else ""
+    click.echo(
+        f"crmbridge listening on http://{config.host}:{config.port}{shown}", err=True
+    )
     uvicorn.run(
-        create_app(container_for(config)),
+        application(config, options),
+        factory=True,
+        workers=config.workers,
         host=config.host,
         port=config.port,
         log_config=None,
         access_log=False,
         server_header=False,
     )
+
+
+def application(config: Config, options: Mapping[str, object]) -> Any:
+    """What uvicorn calls for the app: built here for one worker; for several,
+    an import string each worker process resolves and calls on its own."""
+    if config.workers == 1:
+        from entrypoints.http.app import app_for
+
+        return partial(app_for, config)
+    # New interpreters: they find the command line's options in the environment.
+    for field, value in options.items():
+        if value is not None:
+            os.environ[variable(field)] = str(value)
+    return APP_FACTORY
 
 
 @main.command()

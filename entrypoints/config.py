@@ -24,7 +24,8 @@ Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 Seconds = Annotated[float, msgspec.Meta(ge=0, le=86400)]
 Share = Annotated[float, msgspec.Meta(gt=0, le=1)]
 Rows = Annotated[int, msgspec.Meta(ge=1)]
-Workers = Annotated[int, msgspec.Meta(ge=1, le=32)]
+MAX_WORKERS = 32
+Workers = Annotated[int, msgspec.Meta(ge=1, le=MAX_WORKERS)]
 
 
 class ConfigError(Exception):
@@ -50,6 +51,8 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: Port = 8000
     log_level: LogLevel = LogLevel.INFO
+    # Processes `crmbridge serve` answers requests in (uvicorn workers).
+    workers: Workers = 1
     database_url: str = ""
     encryption_keys: str = ""
     jwt_secret: str = ""

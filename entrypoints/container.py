@@ -2,7 +2,8 @@
 
 Tests swap adapters with `container.uow.override(...)`, `container.oauth.override(...)`
 and so on; the use cases are factories and pick up the overrides. The sync
-runner is `scheduler`: `crmbridge sync` swaps in a `ForegroundScheduler`.
+runner is `scheduler`: `crmbridge sync` swaps in a `ForegroundScheduler`, and
+the workers of `crmbridge serve --workers N` share one (`SharedSyncScheduler`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from application.sync.describes import DescribeSource
 from application.sync.jobs import CancelSync, GetSync, ListSyncs, StartSync
 from application.sync.mapping import GetFieldMapping, ListFields, ReplaceFieldMapping
 from application.sync.options import SyncOptions
+from application.sync.ports import SyncScheduler
 from application.sync.reads import GetPerson, ListCompanies, ListPeople
 from application.sync.run_sync import RunSync
 from application.use_cases.complete_authorization import CompleteAuthorization
@@ -44,8 +46,13 @@ from application.use_cases.get_connection import GetConnection
 from application.use_cases.start_authorization import StartAuthorization
 from application.use_cases.switch_environment import SwitchEnvironment
 from application.use_cases.verify_connection import VerifyConnection
-from entrypoints.config import Config
-from entrypoints.worker import InProcessSyncScheduler, SyncJobExecutor
+from entrypoints.config import STATE_DIR, Config
+from entrypoints.worker import (
+    InProcessSyncScheduler,
+    SharedSyncScheduler,
+    SyncJobExecutor,
+    runner_folder,
+)
 
 T = TypeVar("T")
 
@@ -81,6 +88,13 @@ def sync_options_for(config: Config) -> SyncOptions:
         bulk_threshold=config.sync_bulk_threshold,
         stale_after_seconds=config.sync_stale_seconds,
     )
+
+
+def scheduler_for(config: Config, runner: InProcessSyncScheduler) -> SyncScheduler:
+    """This process's own runner; with several workers, the one they share."""
+    if config.workers == 1:
+        return runner
+    return SharedSyncScheduler(runner, runner_folder(config.database_url, STATE_DIR))
 
 
 def deferred(provider: Any, kind: type[T]) -> Callable[[], Awaitable[T]]:
@@ -147,12 +161,13 @@ class Container(containers.DeclarativeContainer):
         uow,
         clock,
     )
-    scheduler = providers.Singleton(
+    runner = providers.Singleton(
         InProcessSyncScheduler,
         executor,
         uow,
         workers=config.provided.sync_workers,
     )
+    scheduler = providers.Singleton(scheduler_for, config, runner)
 
     start_sync = providers.Factory(StartSync, uow, scheduler, clock, sync_options)
     cancel_sync = providers.Factory(CancelSync, uow, scheduler, clock, sync_options)

@@ -11,8 +11,8 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from entrypoints.config import Config
-from entrypoints.container import settle
+from entrypoints.config import Config, load_config
+from entrypoints.container import container_for, settle
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.callback import oauth_callback
 from entrypoints.http.deps import provide_container
@@ -23,6 +23,7 @@ from entrypoints.http.openapi import openapi_config
 from entrypoints.http.people import people_routes
 from entrypoints.http.salesforce import salesforce_routes
 from entrypoints.http.sync import sync_routes
+from entrypoints.logs import configure_logging
 from entrypoints.worker import ServiceTask
 
 MAX_BODY_BYTES = 16 * 1024
@@ -56,6 +57,21 @@ def create_app(container: Any) -> Litestar:
     )
     app.asgi_handler = AccessLog(app.asgi_handler)
     return app
+
+
+def app_for(config: Config) -> Litestar:
+    """The app over a container built from `config`, as `crmbridge serve` runs it."""
+    return create_app(container_for(config))
+
+
+def app_from_environment() -> Litestar:
+    """`app_for` the configuration in this process's environment: what each
+    worker of `crmbridge serve --workers N` runs (uvicorn imports it by name).
+    The parent has migrated the database and put its options in the
+    environment; the configuration is read and checked here as it was there."""
+    config = load_config()
+    configure_logging(config.log_level.value)
+    return app_for(config)
 
 
 def _resources(container: Any) -> Any:

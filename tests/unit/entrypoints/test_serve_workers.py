@@ -1,0 +1,147 @@
+"""`crmbridge serve --workers N`: options, what uvicorn is given, the app factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from click.testing import CliRunner
+from litestar import Litestar
+
+from adapters.encryption import FernetTokenCipher
+from adapters.persistence.migrate import HEAD_REVISION
+from entrypoints.cli import APP_FACTORY, main
+from entrypoints.container import settle
+from entrypoints.http.app import app_from_environment
+from entrypoints.worker import InProcessSyncScheduler, SharedSyncScheduler
+
+# Variables `serve` may export: CliRunner restores those it is given.
+EXPORTED = ("CRMBRIDGE_HOST", "CRMBRIDGE_PORT", "CRMBRIDGE_WORKERS")
+
+
+@pytest.fixture(autouse=True)
+def root_logging() -> Iterator[None]:
+    """The CLI and the factory configure the root logger; put it back."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str | None]:
+    return {
+        "CRMBRIDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}",
+        "CRMBRIDGE_ENCRYPTION_KEYS": FernetTokenCipher.generate_key(),
+        "CRMBRIDGE_JWT_SECRET": "w" * 48,
+        **dict.fromkeys(EXPORTED),
+    }
+
+
+@pytest.fixture
+def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """What `uvicorn.run` was given, and the environment the workers would see."""
+    calls: list[dict[str, Any]] = []
+
+    def run(app: Any, **options: Any) -> None:
+        seen = {name: os.environ.get(name) for name in EXPORTED}
+        calls.append({"app": app, "environ": seen, **options})
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    return calls
+
+
+def test_several_workers_get_the_factory_and_the_options(
+    env: dict[str, str | None], uvicorn_calls: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    args = ["serve", "--workers", "3", "--port", "9011", "--host", "127.0.0.1"]
+
+    result = CliRunner().invoke(main, args, env=env)
+
+    assert result.exit_code == 0, result.output
+    [call] = uvicorn_calls
+    assert (call["app"], call["factory"], call["workers"]) == (APP_FACTORY, True, 3)
+    assert (call["host"], call["port"]) == ("127.0.0.1", 9011)
+    assert call["environ"] == {
+        "CRMBRIDGE_HOST": "127.0.0.1",
+        "CRMBRIDGE_PORT": "9011",
+        "CRMBRIDGE_WORKERS": "3",
+    }
+    assert "(3 workers)" in result.output
+    assert _stamped(tmp_path / "served.sqlite3") == HEAD_REVISION
+
+
+def test_one_worker_serves_an_app_built_in_this_process(
+    env: dict[str, str | None], uvicorn_calls: list[dict[str, Any]]
+) -> None:
+    result = CliRunner().invoke(main, ["serve"], env=env)
+
+    [call] = uvicorn_calls
+    assert result.exit_code == 0, result.output
+    assert (call["factory"], call["workers"]) == (True, 1)
+    assert isinstance(call["app"](), Litestar)
+    assert call["environ"] == dict.fromkeys(EXPORTED)
+
+
+@pytest.mark.parametrize("workers", ["0", "33", "two"])
+def test_a_bad_worker_count_is_refused_before_anything_runs(
+    workers: str, env: dict[str, str | None], uvicorn_calls: list[dict[str, Any]]
+) -> None:
+    result = CliRunner().invoke(main, ["serve", "--workers", workers], env=env)
+
+    assert result.exit_code == 2
+    assert "--workers" in result.output
+    assert uvicorn_calls == []
+
+
+def test_a_bad_workers_variable_is_named(
+    env: dict[str, str | None], uvicorn_calls: list[dict[str, Any]]
+) -> None:
+    result = CliRunner().invoke(main, ["serve"], env={**env, "CRMBRIDGE_WORKERS": "0"})
+
+    assert result.exit_code == 1
+    assert "CRMBRIDGE_WORKERS" in result.output
+    assert uvicorn_calls == []
+
+
+@pytest.mark.parametrize(
+    ("workers", "scheduler"),
+    [("1", InProcessSyncScheduler), ("2", SharedSyncScheduler)],
+)
+async def test_the_factory_builds_the_app_from_the_environment(
+    workers: str,
+    scheduler: type,
+    env: dict[str, str | None],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, value in {**env, "CRMBRIDGE_PORT": "9012"}.items():
+        monkeypatch.setenv(name, value or "")
+    monkeypatch.setenv("CRMBRIDGE_WORKERS", workers)
+
+    app = app_from_environment()
+
+    container = app.state["container"]
+    await settle(container.init_resources())
+    try:
+        built = await settle(container.scheduler())
+    finally:
+        await settle(container.shutdown_resources())
+    assert container.config().port == 9012
+    assert container.config().public_url == "http://127.0.0.1:9012"
+    assert isinstance(built, scheduler)
+
+
+def _stamped(database: Path) -> str:
+    with sqlite3.connect(database) as db:
+        (revision,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
+    db.close()
+    return str(revision)
