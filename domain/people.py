@@ -98,6 +98,29 @@ def ids_to_load(
     return lead_ids, contact_ids
 
 
+def overlay(
+    found: Iterable[Person],
+    pending: PeopleIndex,
+    lead_ids: set[str],
+    contact_ids: set[str],
+) -> list[Person]:
+    """What a lookup by these ids returns once `pending` is stored, given what
+    it returned before (`found`), whether `pending` was stored yet or not.
+
+    A page can be prepared while the one before is still being written:
+    the stored people that page changed or removed are stale, its changed
+    people stand in for them.
+    """
+    stale = pending.changed.keys() | pending.removed
+    people = [person for person in found if person.person_id not in stale]
+    people += [
+        person
+        for person in pending.changed.values()
+        if person.lead_id in lead_ids or person.contact_id in contact_ids
+    ]
+    return people
+
+
 def apply_lead(
     index: PeopleIndex,
     record: Mapping[str, Any],

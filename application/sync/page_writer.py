@@ -1,21 +1,30 @@
-"""Commit one page of records: people or companies, cursor and job progress together."""
+"""Commit one page of records: people or companies, cursor and job progress together.
+
+A page is handled in two steps. `plan_page` reads what the page touches and
+works out the new people or companies; `write_plan` stores them with the
+cursor and the job's progress in one transaction. The steps are apart so a
+page can be planned while the one before it is still being written.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import msgspec
 
-from application.sync.ports import Record, SyncUnitOfWork
+from application.sync.ports import Record, SyncUnitOfWork, SyncUnitOfWorkFactory
 from domain.crm import CrmObject
 from domain.mapping import FieldMapping
 from domain.people import (
+    Company,
     PeopleIndex,
     apply_contact,
     apply_lead,
     company_from,
     ids_to_load,
+    overlay,
 )
 from domain.soql import SyncCursor, parse_record_datetime
 from domain.sync import SyncJob
@@ -34,69 +43,96 @@ def last_cursor(records: Sequence[Record]) -> SyncCursor | None:
     )
 
 
-async def write_page(
-    uow: SyncUnitOfWork,
-    job: SyncJob,
+@dataclass
+class PagePlan:
+    """A page's records and the rows they become, not stored yet."""
+
+    obj: CrmObject
+    records: Sequence[Record]
+    companies: list[Company] = field(default_factory=list)
+    people: PeopleIndex = field(default_factory=PeopleIndex)
+
+    @property
+    def written(self) -> int:
+        return len(self.companies) + len(self.people.changed)
+
+
+async def plan_page(
+    uow: SyncUnitOfWorkFactory,
+    workspace_id: str,
     obj: CrmObject,
     records: Sequence[Record],
     mapping: FieldMapping,
     now: datetime,
-) -> int:
-    """Apply the records in `uow`; return how many local rows changed."""
-    workspace_id = job.workspace_id
+    *,
+    pending: PagePlan | None = None,
+) -> PagePlan:
+    """The rows `records` become; `pending` is a plan that may not be stored
+    yet, and is taken as stored. Companies are stamped `now`, people when
+    written."""
+    plan = PagePlan(obj=obj, records=records)
     if obj is CrmObject.ACCOUNT:
-        companies = [
+        plan.companies = [
             msgspec.structs.replace(
                 company_from(record, mapping, workspace_id), updated_at=now
             )
             for record in records
         ]
-        await uow.companies.save_page(workspace_id, companies, job_id=job.job_id)
-        return len(companies)
+        return plan
 
     lead_ids, contact_ids = ids_to_load(obj, records)
-    index = PeopleIndex(
-        await uow.people.find(workspace_id, lead_ids=lead_ids, contact_ids=contact_ids)
-    )
+    async with uow() as reading:
+        found = await reading.people.find(
+            workspace_id, lead_ids=lead_ids, contact_ids=contact_ids
+        )
+    if pending is not None:
+        found = overlay(found, pending.people, lead_ids, contact_ids)
+    index = plan.people = PeopleIndex(found)
     apply = apply_lead if obj is CrmObject.LEAD else apply_contact
     for record in records:
         apply(index, record, mapping, workspace_id)
-    changed = [
-        msgspec.structs.replace(person, updated_at=now)
-        for person in index.changed.values()
-    ]
-    await uow.people.save_page(
-        workspace_id, changed, index.removed, seen_by=(obj, job.job_id)
-    )
-    return len(changed)
+    return plan
 
 
-async def commit_page(
+async def write_plan(
     uow: SyncUnitOfWork,
     job: SyncJob,
-    obj: CrmObject,
-    records: Sequence[Record],
-    mapping: FieldMapping,
+    plan: PagePlan,
     *,
     api_calls: int,
     now: datetime,
     advance_cursor: bool = True,
 ) -> SyncJob:
-    """Write a page, move the cursor and record progress in one transaction."""
+    """Store a planned page, move the cursor and record progress in one
+    transaction; raises `Cancelled` if the job was asked to stop."""
     # Limitation: the job row is read here and written whole below; a cancel
     # stored in between is overwritten (the store has no partial update).
     stored = await uow.sync_jobs.get(job.workspace_id, job.job_id)
     if stored is not None and stored.cancel_requested:
         raise Cancelled(job.job_id)
 
-    written = await write_page(uow, job, obj, records, mapping, now)
+    workspace_id = job.workspace_id
+    if plan.obj is CrmObject.ACCOUNT:
+        await uow.companies.save_page(workspace_id, plan.companies, job_id=job.job_id)
+    else:
+        changed = [
+            msgspec.structs.replace(person, updated_at=now)
+            for person in plan.people.changed.values()
+        ]
+        await uow.people.save_page(
+            workspace_id,
+            changed,
+            plan.people.removed,
+            seen_by=(plan.obj, job.job_id),
+        )
+    records = plan.records
     cursor = last_cursor(records) if advance_cursor else None
     if cursor is not None:
-        await uow.cursors.set(job.workspace_id, obj, cursor)
+        await uow.cursors.set(workspace_id, plan.obj, cursor)
     job = job.record_page(
-        obj,
+        plan.obj,
         seen=len(records),
-        written=written,
+        written=plan.written,
         deleted=sum(1 for record in records if record.get("IsDeleted")),
         api_calls=api_calls,
         cursor=cursor,

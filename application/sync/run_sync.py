@@ -23,7 +23,13 @@ from application.sync.account_follow_up import AccountFollowUp, follows_accounts
 from application.sync.bulk import BulkReader, field_types
 from application.sync.describes import DescribeSource
 from application.sync.options import SyncOptions
-from application.sync.page_writer import Cancelled, commit_page, last_cursor
+from application.sync.page_writer import (
+    Cancelled,
+    last_cursor,
+    plan_page,
+    write_plan,
+)
+from application.sync.pipeline import PagePipeline
 from application.sync.ports import (
     QueryPage,
     SalesforceRecords,
@@ -150,23 +156,34 @@ class RunSync:
             job, lambda t: self._records.query(t, soql, include_deleted=True)
         )
         calls = 1
-        while True:
-            after = last_cursor(page.records) or job.progress_of(obj).cursor
-            ahead = self._read_ahead(job, obj, fields, page, after)
-            try:
-                job = await self._commit(job, obj, page, mapping, calls)
-            except BaseException:
-                await _abandon(ahead)
-                raise
-            next_url = page.next_records_url
-            if next_url is None:
-                break
-            if page.total_size > self._options.bulk_threshold:
-                job = await self._continue_in_bulk(job, obj, fields, mapping)
-                break
-            page, calls = await (
-                ahead or self._next_page(job, obj, fields, next_url, after)
-            )
+        pipeline = self._pipeline(job, obj, mapping)
+        ahead: asyncio.Task[tuple[QueryPage, int]] | None = None
+        try:
+            while True:
+                after = last_cursor(page.records) or job.progress_of(obj).cursor
+                ahead = self._read_ahead(job, obj, fields, page, after)
+                job = await pipeline.submit(page, api_calls=calls)
+                next_url = page.next_records_url
+                if next_url is None:
+                    job = await pipeline.drain()
+                    break
+                if page.total_size > self._options.bulk_threshold:
+                    job = await pipeline.drain()
+                    job = await self._continue_in_bulk(job, obj, fields, mapping)
+                    break
+                if ahead is None:
+                    # Near the reserve: the page before decides, as it did
+                    # for the read-ahead, whether one more call may be spent.
+                    job = await pipeline.drain()
+                    self.check_quota(page.api_usage)
+                page, calls = await (
+                    ahead or self._next_page(job, obj, fields, next_url, after)
+                )
+                ahead = None
+        except BaseException:
+            await _abandon(ahead)
+            await pipeline.abandon()
+            raise
 
         if job.mode is SyncMode.FULL:
             await self._sweep(job, obj)
@@ -280,30 +297,37 @@ class RunSync:
     ) -> SyncJob:
         describes, calls = await self._describes.get(job.workspace_id)
         job = job.count_calls(obj, calls, self._clock.now())
+        pipeline = self._pipeline(job, obj, mapping)
 
         async def commit(
             current: SyncJob, page: QueryPage, calls: int, advance: bool
         ) -> SyncJob:
-            return await self._commit(
-                current, obj, page, mapping, calls, advance_cursor=advance
+            return await pipeline.submit(
+                page, api_calls=calls, advance_cursor=advance, job=current
             )
 
         async def save_cursor(current: SyncJob, cursor: SyncCursor) -> SyncJob:
+            current = await pipeline.drain()
             async with self._uow() as uow:
                 await uow.cursors.set(current.workspace_id, obj, cursor)
                 await uow.commit()
             return current
 
-        return await self._bulk.read(
-            job,
-            obj,
-            fields,
-            field_types(fields, obj, describes),
-            call=lambda c: self._call(job, c),
-            commit=commit,
-            save_cursor=save_cursor,
-            polled=lambda current: self._polled(current, obj),
-        )
+        try:
+            await self._bulk.read(
+                job,
+                obj,
+                fields,
+                field_types(fields, obj, describes),
+                call=lambda c: self._call(job, c),
+                commit=commit,
+                save_cursor=save_cursor,
+                polled=lambda current: self._polled(current, obj),
+            )
+            return await pipeline.drain()
+        except BaseException:
+            await pipeline.abandon()
+            raise
 
     async def _polled(self, job: SyncJob, obj: CrmObject) -> SyncJob:
         """Count a status poll and beat the heart, so a long Bulk job neither
@@ -326,6 +350,14 @@ class RunSync:
     async def _call(self, job: SyncJob, call: Callable[[TokenSet], Awaitable[T]]) -> T:
         return await self._session.run(job.workspace_id, call)
 
+    def _pipeline(
+        self, job: SyncJob, obj: CrmObject, mapping: FieldMapping
+    ) -> PagePipeline:
+        def committed(job: SyncJob, page: QueryPage) -> None:
+            self._page_committed(job, obj, page)
+
+        return PagePipeline(self._uow, self._clock, job, obj, mapping, committed)
+
     async def _commit(
         self,
         job: SyncJob,
@@ -336,21 +368,32 @@ class RunSync:
         *,
         advance_cursor: bool = True,
     ) -> SyncJob:
+        """Plan and write one page, nothing in flight before or after it."""
+        plan = await plan_page(
+            self._uow,
+            job.workspace_id,
+            obj,
+            page.records,
+            mapping,
+            self._clock.now(),
+        )
         async with self._uow() as uow:
-            job = await commit_page(
+            job = await write_plan(
                 uow,
                 job,
-                obj,
-                page.records,
-                mapping,
+                plan,
                 api_calls=calls,
                 now=self._clock.now(),
                 advance_cursor=advance_cursor,
             )
+        self._page_committed(job, obj, page)
+        return job
+
+    def _page_committed(self, job: SyncJob, obj: CrmObject, page: QueryPage) -> None:
+        """Show progress, then stop if the page's usage reached the reserve."""
         if self._progress is not None:
             self._progress.page_committed(job, obj, page.total_size)
         self.check_quota(page.api_usage)
-        return job
 
     def check_quota(self, usage: ApiUsage | None) -> None:
         if usage is not None and self._reserve_reached(usage):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,7 +20,11 @@ from application.sync.describes import DescribeSource
 from application.sync.jobs import CancelSync, StartSync
 from application.sync.mapping import MappingInvalid, ReplaceFieldMapping
 from application.sync.options import SyncOptions
-from application.sync.ports import PeopleQuery
+from application.sync.ports import (
+    PeopleQuery,
+    SyncUnitOfWork,
+    SyncUnitOfWorkFactory,
+)
 from application.sync.reads import ListPeople
 from application.sync.run_sync import RunSync
 from domain.crm import CrmObject
@@ -57,15 +62,17 @@ class Sync:
         self, mode: SyncMode = SyncMode.INCREMENTAL, **options: Any
     ) -> SyncJob:
         job = await self.start.execute(StartSync.Command(actor=ADMIN, mode=mode))
-        runner = self.run if not options else self.runner(**options)
+        runner = self.runner(**options) if options else self.run
         finished = await runner.execute(job.workspace_id, job.job_id)
         assert finished is not None
         return finished
 
-    def runner(self, **options: Any) -> RunSync:
+    def runner(
+        self, uow: SyncUnitOfWorkFactory | None = None, **options: Any
+    ) -> RunSync:
         app = self.app
         return RunSync(
-            app.store.unit_of_work,
+            uow or app.store.unit_of_work,
             app.session,
             app.salesforce,
             app.clock,
@@ -79,6 +86,26 @@ class Sync:
 
     def calls(self) -> int:
         return sum(self.app.salesforce.record_calls.values())
+
+
+class SlowCommits:
+    """Units of work whose commit lets everything else run first, so a page
+    planned ahead reads before the write in flight is stored."""
+
+    def __init__(self, uow: SyncUnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    def __call__(self) -> SyncUnitOfWork:
+        inner = self._uow()
+        commit = inner.commit
+
+        async def slow_commit() -> None:
+            for _ in range(20):
+                await asyncio.sleep(0)
+            await commit()
+
+        inner.commit = slow_commit  # type: ignore[method-assign]
+        return inner
 
 
 def mapping_replacer(sync: Sync) -> ReplaceFieldMapping:
@@ -188,6 +215,23 @@ async def test_a_converted_lead_and_its_contact_are_one_person(sync: Sync) -> No
     (person,) = sync.people()
     assert (person.lead_id, person.contact_id) == (lead_id, contact_id)
     assert person.fields["email"] == "c1@x.example"
+
+
+async def test_a_page_planned_during_a_write_sees_what_it_stores(sync: Sync) -> None:
+    """Two Leads converted into one Contact, on consecutive pages: the second
+    page is planned while the first is written, and must find its person."""
+    sync.org.page_size = 1
+    contact_id = contact(sync.org, 1)
+    first, second = lead(sync.org, 1), lead(sync.org, 2)
+    sync.org.convert_lead(first, contact_id=contact_id)
+    sync.org.now += timedelta(seconds=1)
+    sync.org.convert_lead(second, contact_id=contact_id)
+
+    job = await sync.once(SyncMode.FULL, uow=SlowCommits(sync.app.store.unit_of_work))
+
+    assert job.state is SyncState.SUCCEEDED, job.problem
+    (person,) = sync.people()
+    assert (person.lead_id, person.contact_id) == (second, contact_id)
 
 
 async def test_deleted_rows_are_marked_and_a_full_sync_sweeps_purged_ones(

@@ -1,0 +1,118 @@
+"""Plan page n+1 while page n is being written.
+
+Writing a page mostly waits on the database, planning it is mostly Python;
+one after the other, each waits for the other. Here writes stay in page
+order, one transaction at a time, and the next page is planned meanwhile
+against what the write in flight is storing (`domain.people.overlay`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+from application.ports import Clock
+from application.sync.page_writer import PagePlan, plan_page, write_plan
+from application.sync.ports import QueryPage, SyncUnitOfWorkFactory
+from domain.crm import CrmObject
+from domain.mapping import FieldMapping
+from domain.sync import SyncJob
+
+Committed = Callable[[SyncJob, QueryPage], None]
+
+
+class PagePipeline:
+    """Commits one object's pages of one job, in order, one write ahead.
+
+    `job` is the newest job this pipeline knows: the one given, then each
+    write's result. A write's error (`Cancelled`, a quota reserve raised by
+    `committed`, a database error) comes out of the next `submit` or of
+    `drain`; the pages after it are not written.
+    """
+
+    def __init__(
+        self,
+        uow: SyncUnitOfWorkFactory,
+        clock: Clock,
+        job: SyncJob,
+        obj: CrmObject,
+        mapping: FieldMapping,
+        committed: Committed,
+    ) -> None:
+        self.job = job
+        self._uow = uow
+        self._clock = clock
+        self._obj = obj
+        self._mapping = mapping
+        self._committed = committed
+        self._writing: asyncio.Task[SyncJob] | None = None
+        self._pending: PagePlan | None = None
+
+    async def submit(
+        self,
+        page: QueryPage,
+        *,
+        api_calls: int,
+        advance_cursor: bool = True,
+        job: SyncJob | None = None,
+    ) -> SyncJob:
+        """Plan `page`, wait for the write before it, start writing it.
+
+        Returns the job as of the write before. `job`, if given, replaces
+        ours when no write is in flight (a caller that changed it meanwhile).
+        """
+        if job is not None and self._writing is None:
+            self.job = job
+        plan = await plan_page(
+            self._uow,
+            self.job.workspace_id,
+            self._obj,
+            page.records,
+            self._mapping,
+            self._clock.now(),
+            pending=self._pending,
+        )
+        await self.drain()
+        self._pending = plan
+        self._writing = asyncio.create_task(
+            self._write(self.job, plan, page, api_calls, advance_cursor)
+        )
+        return self.job
+
+    async def drain(self) -> SyncJob:
+        """Wait for the write in flight; the job after every submitted page."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            self.job = await writing
+            self._pending = None
+        return self.job
+
+    async def abandon(self) -> None:
+        """Let the write in flight end, committed whole or not at all, and
+        drop its outcome: the caller is already failing."""
+        writing, self._writing = self._writing, None
+        self._pending = None
+        if writing is not None:
+            with contextlib.suppress(Exception):
+                await writing
+
+    async def _write(
+        self,
+        job: SyncJob,
+        plan: PagePlan,
+        page: QueryPage,
+        api_calls: int,
+        advance_cursor: bool,
+    ) -> SyncJob:
+        async with self._uow() as uow:
+            job = await write_plan(
+                uow,
+                job,
+                plan,
+                api_calls=api_calls,
+                now=self._clock.now(),
+                advance_cursor=advance_cursor,
+            )
+        self._committed(job, page)
+        return job
