@@ -23,6 +23,7 @@ from application.errors import Conflict
 from application.ports import (
     AuthorizationRepository,
     Clock,
+    ConnectionOverview,
     ConnectionRepository,
 )
 from application.sync.ports import (
@@ -138,6 +139,16 @@ class InMemoryConnectionRepository(ConnectionRepository):
         if workspace_id in self._uow.staged_connections:
             return self._uow.staged_connections[workspace_id]
         return self._uow.store.connections.get(workspace_id)
+
+    async def overview(self, workspace_id: str) -> ConnectionOverview | None:
+        connection = await self.get(workspace_id)
+        if connection is None:
+            return None
+        tokens = connection.tokens
+        return ConnectionOverview(
+            connection=msgspec.structs.replace(connection, tokens=None),
+            instance_url=tokens.instance_url if tokens else None,
+        )
 
     async def get_for_update(self, workspace_id: str) -> Connection | None:
         await self._uow.lock(f"connection:{workspace_id}")

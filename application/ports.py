@@ -20,6 +20,17 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class ConnectionOverview(msgspec.Struct, frozen=True, kw_only=True):
+    """A stored connection as any member may see it, secrets left sealed.
+
+    `connection.tokens` is always None; `instance_url`, the one value of the
+    token set a member is shown, stands beside it (None without tokens).
+    """
+
+    connection: Connection
+    instance_url: str | None
+
+
 class ConnectionRepository(Protocol):
     """Connections by workspace; at most one per workspace.
 
@@ -28,6 +39,16 @@ class ConnectionRepository(Protocol):
 
     async def get(self, workspace_id: str) -> Connection | None:
         """The workspace's connection, or None when it never configured one."""
+        ...
+
+    async def overview(self, workspace_id: str) -> ConnectionOverview | None:
+        """The connection without its tokens, for display; None as for `get`.
+
+        Never locks. Before the unit of work writes, it reads what is
+        committed at that moment (a plain read, no transaction needed);
+        after, the unit's own changes too. A stored value that cannot be
+        opened fails here as it does in `get`.
+        """
         ...
 
     async def get_for_update(self, workspace_id: str) -> Connection | None:

@@ -3,31 +3,85 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from adapters.encryption import FernetTokenCipher
-from adapters.persistence.rows import ConnectionRow, column_values
+from adapters.persistence.reads import ReadQuery
+from adapters.persistence.rows import ConnectionRow, column_values, connection_of
+from adapters.persistence.sealing import open_tokens
 from adapters.persistence.transaction import Transaction
-from application.ports import ConnectionRepository
+from application.ports import ConnectionOverview, ConnectionRepository
 from domain.connection import Connection
 
 logger = logging.getLogger(__name__)
 
 _LOCK_NAMESPACE = "crmbridge.connections:"
+_COLUMNS = tuple(ConnectionRow.__table__.c)
+_NAMES = tuple(column.key for column in _COLUMNS)
+_OVERVIEW = ReadQuery(
+    select(*_COLUMNS).where(ConnectionRow.workspace_id == bindparam("workspace_id"))
+)
+
+
+class InstanceUrls:
+    """Where each sealed token set reaches, opened once per sealed value.
+
+    A member is shown the instance URL, which is stored sealed with the
+    tokens. This keeps only that URL (no secret), keyed by workspace and
+    ciphertext, so an unchanged row is not decrypted on every read; every
+    save seals anew, so changed tokens are a new key. Failures are not kept:
+    a value that cannot be opened fails each time, as `get` does.
+    """
+
+    def __init__(self, cipher: FernetTokenCipher, size: int = 1024) -> None:
+        self._cipher = cipher
+        self._size = size
+        self._known: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+    def of(self, workspace_id: str, sealed: str) -> str:
+        key = (workspace_id, sealed)
+        known = self._known.get(key)
+        if known is None:
+            known = open_tokens(self._cipher, workspace_id, sealed).instance_url
+            self._known[key] = known
+            if len(self._known) > self._size:
+                self._known.popitem(last=False)
+        return known
 
 
 class SqlAlchemyConnectionRepository(ConnectionRepository):
     """One row per workspace; the token set is one encrypted column."""
 
-    def __init__(self, transaction: Transaction, cipher: FernetTokenCipher) -> None:
+    def __init__(
+        self,
+        transaction: Transaction,
+        cipher: FernetTokenCipher,
+        instance_urls: InstanceUrls | None = None,
+    ) -> None:
         self._transaction = transaction
         self._cipher = cipher
+        self._instance_urls = instance_urls or InstanceUrls(cipher)
 
     async def get(self, workspace_id: str) -> Connection | None:
         session = await self._transaction.for_reading()
         row = await session.scalar(_by_workspace(workspace_id))
         return row.to_domain(self._cipher) if row else None
+
+    async def overview(self, workspace_id: str) -> ConnectionOverview | None:
+        rows = await self._transaction.read(_OVERVIEW, {"workspace_id": workspace_id})
+        if not rows:
+            return None
+
+        values = dict(zip(_NAMES, rows[0], strict=True))
+        sealed = values["sealed_tokens"]
+        return ConnectionOverview(
+            connection=connection_of(values, None),
+            instance_url=None
+            if sealed is None
+            else self._instance_urls.of(workspace_id, sealed),
+        )
 
     async def get_for_update(self, workspace_id: str) -> Connection | None:
         session = await self._transaction.for_writing()

@@ -6,8 +6,9 @@ secrets; `to_domain` opens them again. Nothing secret is stored in clear.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -25,6 +26,7 @@ from domain.authorization import PendingAuthorization
 from domain.connection import Connection, ConnectionStatus, OrgIdentity
 from domain.environment import Environment
 from domain.problems import Problem
+from domain.tokens import TokenSet
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -88,42 +90,52 @@ class ConnectionRow(Base):
         )
 
     def to_domain(self, cipher: FernetTokenCipher) -> Connection:
-        return Connection(
-            workspace_id=self.workspace_id,
-            environment=Environment(self.environment),
-            client_id=self.client_id,
-            login_host=self.login_host,
-            status=ConnectionStatus(self.status),
-            authorizing_until=self.authorizing_until,
-            identity=self._identity(),
-            tokens=(
-                open_tokens(cipher, self.workspace_id, self.sealed_tokens)
-                if self.sealed_tokens is not None
-                else None
-            ),
-            connected_at=self.connected_at,
-            last_verified_at=self.last_verified_at,
-            problem=self._problem(),
+        tokens = (
+            open_tokens(cipher, self.workspace_id, self.sealed_tokens)
+            if self.sealed_tokens is not None
+            else None
         )
+        return connection_of(column_values(self), tokens)
 
-    def _identity(self) -> OrgIdentity | None:
-        if self.org_id is None or self.user_id is None or self.username is None:
-            return None
-        return OrgIdentity(
-            org_id=self.org_id,
-            user_id=self.user_id,
-            username=self.username,
-            is_sandbox=self.is_sandbox,
-        )
 
-    def _problem(self) -> Problem | None:
-        if self.problem_code is None or self.problem_message is None:
-            return None
-        return Problem(
-            code=self.problem_code,
-            message=self.problem_message,
-            hint=self.problem_hint,
-        )
+def connection_of(values: Mapping[str, Any], tokens: TokenSet | None) -> Connection:
+    """A connection from its row's column values and its opened tokens."""
+    return Connection(
+        workspace_id=values["workspace_id"],
+        environment=Environment(values["environment"]),
+        client_id=values["client_id"],
+        login_host=values["login_host"],
+        status=ConnectionStatus(values["status"]),
+        authorizing_until=values["authorizing_until"],
+        identity=_identity(values),
+        tokens=tokens,
+        connected_at=values["connected_at"],
+        last_verified_at=values["last_verified_at"],
+        problem=_problem(values),
+    )
+
+
+def _identity(values: Mapping[str, Any]) -> OrgIdentity | None:
+    org_id, user_id, username = (
+        values["org_id"],
+        values["user_id"],
+        values["username"],
+    )
+    if org_id is None or user_id is None or username is None:
+        return None
+    return OrgIdentity(
+        org_id=org_id,
+        user_id=user_id,
+        username=username,
+        is_sandbox=values["is_sandbox"],
+    )
+
+
+def _problem(values: Mapping[str, Any]) -> Problem | None:
+    code, message = values["problem_code"], values["problem_message"]
+    if code is None or message is None:
+        return None
+    return Problem(code=code, message=message, hint=values["problem_hint"])
 
 
 class PendingAuthorizationRow(Base):
@@ -169,6 +181,6 @@ class PendingAuthorizationRow(Base):
         )
 
 
-def column_values(row: Base) -> dict[str, object]:
+def column_values(row: Base) -> dict[str, Any]:
     """The row's columns as a dict, for INSERT statements."""
     return {column.key: getattr(row, column.key) for column in row.__table__.columns}

@@ -5,14 +5,18 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.clock import SystemClock
 from adapters.encryption import FernetTokenCipher
 from adapters.persistence.authorizations import SqlAlchemyAuthorizationRepository
 from adapters.persistence.companies import SqlAlchemyCompanyRepository
-from adapters.persistence.connections import SqlAlchemyConnectionRepository
+from adapters.persistence.connections import (
+    InstanceUrls,
+    SqlAlchemyConnectionRepository,
+)
 from adapters.persistence.people import SqlAlchemyPeopleRepository
+from adapters.persistence.reads import Reader, reader_for
 from adapters.persistence.sync_jobs import SqlAlchemySyncJobRepository
 from adapters.persistence.sync_state import (
     SqlAlchemyDescribeCache,
@@ -32,11 +36,16 @@ class SqlAlchemyUnitOfWork(SyncUnitOfWork):
         sessions: async_sessionmaker[AsyncSession],
         cipher: FernetTokenCipher,
         clock: Clock | None = None,
+        *,
+        reader: Reader | None = None,
+        instance_urls: InstanceUrls | None = None,
     ) -> None:
-        transaction = Transaction(sessions())
+        transaction = Transaction(sessions(), reader)
         clock = clock or SystemClock()
         self._transaction = transaction
-        self.connections = SqlAlchemyConnectionRepository(transaction, cipher)
+        self.connections = SqlAlchemyConnectionRepository(
+            transaction, cipher, instance_urls
+        )
         self.authorizations = SqlAlchemyAuthorizationRepository(transaction, cipher)
         self.people = SqlAlchemyPeopleRepository(transaction, clock)
         self.companies = SqlAlchemyCompanyRepository(transaction, clock)
@@ -64,7 +73,8 @@ class SqlAlchemyUnitOfWorkFactory:
     """Makes a fresh `SqlAlchemyUnitOfWork` per call: a `SyncUnitOfWorkFactory`.
 
     `clock` stamps people and companies saved without `updated_at`, and those
-    a sweep marks deleted; the system clock unless given.
+    a sweep marks deleted; the system clock unless given. Its units share one
+    reader for their plain reads (see `adapters.persistence.reads`).
     """
 
     def __init__(
@@ -76,6 +86,21 @@ class SqlAlchemyUnitOfWorkFactory:
         self._sessions = sessions
         self._cipher = cipher
         self._clock = clock or SystemClock()
+        self._reader = reader_for(_engine_of(sessions))
+        self._instance_urls = InstanceUrls(cipher)
 
     def __call__(self) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self._sessions, self._cipher, self._clock)
+        return SqlAlchemyUnitOfWork(
+            self._sessions,
+            self._cipher,
+            self._clock,
+            reader=self._reader,
+            instance_urls=self._instance_urls,
+        )
+
+
+def _engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("the session factory must be bound to an AsyncEngine")
+    return engine

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from application.access import load_or_new
-from application.ports import Clock, UnitOfWorkFactory
+import msgspec
+
+from application.ports import Clock, ConnectionOverview, UnitOfWorkFactory
 from application.settings import OAuthSettings
 from application.summary import ConnectionSummary
+from domain.connection import Connection
 from domain.workspace import Actor
 
 
@@ -20,6 +22,14 @@ class GetConnection:
         self._settings = settings
 
     async def execute(self, actor: Actor) -> ConnectionSummary:
+        # The overview leaves the tokens sealed: only their instance URL shows.
         async with self._uow() as uow:
-            connection = await load_or_new(uow, actor.workspace_id)
-        return ConnectionSummary.of(connection, self._settings, self._clock.now())
+            found = await uow.connections.overview(actor.workspace_id)
+        overview = found or ConnectionOverview(
+            connection=Connection(workspace_id=actor.workspace_id), instance_url=None
+        )
+
+        summary = ConnectionSummary.of(
+            overview.connection, self._settings, self._clock.now()
+        )
+        return msgspec.structs.replace(summary, instance_url=overview.instance_url)
