@@ -16,7 +16,6 @@ from sqlalchemy import (
     case,
     delete,
     false,
-    func,
     select,
     true,
     update,
@@ -25,8 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.batches import batches
-from adapters.persistence.keyset import keyset_page
 from adapters.persistence.page_upsert import PageUpsert, Row
+from adapters.persistence.people_reads import count_people, get_person, list_people
 from adapters.persistence.people_rows import (
     PERSON_COLUMNS,
     PERSON_KEY,
@@ -137,32 +136,15 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
         return count
 
     async def get(self, workspace_id: str, person_id: str) -> Person | None:
-        session = await self._transaction.for_reading()
-        statement = _in(workspace_id).where(_columns.person_id == person_id)
-        row = (await session.execute(statement)).one_or_none()
-        return _Row.to_domain(row) if row else None
+        return await get_person(self._transaction, workspace_id, person_id)
 
     async def list(self, workspace_id: str, query: PeopleQuery) -> list[Person]:
-        session = await self._transaction.for_reading()
-        statement = _filtered(workspace_id, query)
-
-        page = keyset_page(
-            statement,
-            _columns.updated_at,
-            _columns.person_id,
-            after=query.after,
-            limit=query.limit,
-        )
-        rows = await session.execute(page)
-
-        return [_Row.to_domain(row) for row in rows]
+        return await list_people(self._transaction, workspace_id, query)
 
     async def count(self, workspace_id: str, *, include_deleted: bool) -> int:
-        session = await self._transaction.for_reading()
-        statement = select(func.count()).where(_columns.workspace_id == workspace_id)
-        if not include_deleted:
-            statement = statement.where(_columns.deleted == false())
-        return await session.scalar(statement) or 0
+        return await count_people(
+            self._transaction, workspace_id, include_deleted=include_deleted
+        )
 
 
 async def _upsert(
@@ -203,19 +185,6 @@ def _page_rows(
 def _in(workspace_id: str) -> Select[Any]:
     """Core rows, not ORM instances: several times faster on whole pages."""
     return select(*PERSON_COLUMNS).where(_columns.workspace_id == workspace_id)
-
-
-def _filtered(workspace_id: str, query: PeopleQuery) -> Select[Any]:
-    statement = _in(workspace_id)
-    if query.email is not None:
-        statement = statement.where(_columns.email == query.email.lower())
-    if query.updated_since is not None:
-        statement = statement.where(_columns.updated_at >= query.updated_since)
-    if query.source is not None:
-        statement = statement.where(_columns.source == query.source.value)
-    if not query.include_deleted:
-        statement = statement.where(_columns.deleted == false())
-    return statement
 
 
 def _sweep(workspace_id: str, obj: CrmObject, job_id: str, now: datetime) -> Update:
