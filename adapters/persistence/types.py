@@ -65,7 +65,9 @@ def _sqlite_text(value: datetime | None) -> str | None:
 def _sqlite_datetime(value: str | None) -> datetime | None:
     if value is None:
         return None
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    # Parsing the offset with the text is several times cheaper than
+    # `.replace(tzinfo=UTC)` after it; a page of people reads two per row.
+    return datetime.fromisoformat(value + "+00:00")
 
 
 def _as_utc(value: datetime) -> datetime:
