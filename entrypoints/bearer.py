@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Annotated, Any
+from collections import OrderedDict
+from typing import Annotated, Any, NamedTuple
 
 import jwt
 import msgspec
@@ -20,6 +21,8 @@ from domain.workspace import Actor, Role
 
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 5
+# Verified tokens kept per process; a client sends the same one until it expires.
+KNOWN_TOKENS = 1024
 # \A..\Z, not ^..$: `$` also matches before a trailing newline, and msgspec
 # searches with the pattern rather than matching it whole.
 WORKSPACE_PATTERN = r"\A[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z"
@@ -85,16 +88,71 @@ def actor_from_header(header: str | None, secret: str) -> Actor:
     scheme, _, token = (header or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise MissingToken("this route needs a bearer token")
-    claims = _verified_claims(token.strip(), secret)
+    return _known.actor(token.strip(), secret)
+
+
+class _Verified(NamedTuple):
+    """A token that passed every check: its caller, and its time claims."""
+
+    actor: Actor
+    not_before: int | None
+    expires: int
+
+
+class _KnownTokens:
+    """Tokens verified once, so that a client's next request is not verified
+    again: the signature check and claim decoding were most of the cost.
+
+    Only tokens that passed every check are kept, keyed by secret and token.
+    What depends on the time is checked again at each use, as PyJWT does:
+    `exp`, and `iat`/`nbf` should the clock step back. So each answer is the
+    one a full check would give. The least recently used go first.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._tokens: OrderedDict[tuple[str, str], _Verified] = OrderedDict()
+
+    def actor(self, token: str, secret: str) -> Actor:
+        key = (secret, token)
+        known = self._tokens.get(key)
+        if known is None:
+            known = _verified(token, secret)
+            self._tokens[key] = known
+            if len(self._tokens) > self._limit:
+                self._tokens.popitem(last=False)
+            return known.actor
+
+        self._tokens.move_to_end(key)
+        now = time.time()
+        if known.not_before is not None and known.not_before > now + LEEWAY_SECONDS:
+            raise InvalidToken("the bearer token is invalid: ImmatureSignatureError")
+        if known.expires <= now - LEEWAY_SECONDS:
+            del self._tokens[key]
+            raise TokenExpired("the bearer token has expired")
+        return known.actor
+
+
+_known = _KnownTokens(KNOWN_TOKENS)
+
+
+def _verified(token: str, secret: str) -> _Verified:
+    payload, claims = _verified_claims(token, secret)
     try:
-        return Actor(
+        actor = Actor(
             workspace_id=claims.workspace, subject=claims.sub, role=claims.role
         )
     except InvalidSetting as exc:
         raise InvalidToken(f"the bearer token has a bad claim: {exc}") from None
+    times = [int(payload[name]) for name in ("iat", "nbf") if name in payload]
+    return _Verified(
+        actor=actor,
+        not_before=max(times) if times else None,
+        expires=int(payload["exp"]),
+    )
 
 
-def _verified_claims(token: str, secret: str) -> Claims:
+def _verified_claims(token: str, secret: str) -> tuple[dict[str, Any], Claims]:
     try:
         payload: dict[str, Any] = jwt.decode(
             token,
@@ -108,7 +166,7 @@ def _verified_claims(token: str, secret: str) -> Claims:
     except jwt.PyJWTError as exc:
         raise InvalidToken(f"the bearer token is invalid: {_reason(exc)}") from None
     try:
-        return msgspec.convert(payload, Claims)
+        return payload, msgspec.convert(payload, Claims)
     except msgspec.ValidationError as exc:
         raise InvalidToken(f"the bearer token has a bad claim: {exc}") from None
 
