@@ -40,7 +40,9 @@ def ensure_uv() -> Path:
 def ensure_venv() -> None:
     uv = ensure_uv()
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(VENV)}
-    run([str(uv), "sync", "--locked", "--quiet"], env=env)
+    # Bytecode now, not at every start: this environment may forbid writing it
+    # (PYTHONDONTWRITEBYTECODE), which makes each process compile what it imports.
+    run([str(uv), "sync", "--locked", "--quiet", "--compile-bytecode"], env=env)
 
 
 def run(cmd: list[str], env: dict[str, str] | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import json
 import math
 import os
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from benchmarks import contenders, report
+from benchmarks.contenders import ROOT
 from benchmarks.crmbridge_runs import CrmbridgeRuns
 from benchmarks.emulator import Controls, emulator_process
 from benchmarks.load import LoadResult, load_table, load_test
@@ -142,7 +144,7 @@ def revision() -> str:
     """The commit measured, `-dirty` when the work tree had changes."""
     done = subprocess.run(
         ["git", "describe", "--always", "--dirty"],  # noqa: S607 (plain git)
-        cwd=contenders.ROOT,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
@@ -179,6 +181,19 @@ def write_results(
     return path
 
 
+PACKAGES = ("domain", "application", "adapters", "entrypoints", "sfemulator")
+
+
+def compile_sources() -> None:
+    """Write the project's bytecode, as an installed package has it.
+
+    Where PYTHONDONTWRITEBYTECODE is set, every child would otherwise compile
+    each module it imports, at every start (the venv's packages are compiled
+    by `dev.py`)."""
+    for package in PACKAGES:
+        compileall.compile_dir(ROOT / package, quiet=1)
+
+
 def main(argv: list[str] | None = None) -> None:
     options = parse(argv)
     # A plain `kill` must still stop the emulator and service children.
@@ -186,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     arguments = sys.argv[1:] if argv is None else argv
     command = shlex.join([".venv/bin/python", "benchmarks/run.py", *arguments])
     workdir = Path(tempfile.mkdtemp(prefix="crmbridge-bench-"))
+    compile_sources()
     load_before = os.getloadavg()[0]
     say(f"work folder {workdir}; load average {load_before:.2f}")
     try:

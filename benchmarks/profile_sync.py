@@ -26,7 +26,7 @@ from benchmarks import flame
 from benchmarks.contenders import QUOTA, ROOT, Bench
 from benchmarks.crmbridge_runs import CrmbridgeRuns, latest_job
 from benchmarks.emulator import Controls, emulator_process
-from benchmarks.harness import split
+from benchmarks.harness import compile_sources, split
 from benchmarks.load import ROUTES
 from benchmarks.measure import run_child
 from benchmarks.oauth import connect
@@ -51,6 +51,7 @@ def record(output: Path, fmt: str, target: list[str]) -> list[str]:
 
 
 def profile(size: int, results: Path, workdir: Path, *, routes: bool) -> Path:
+    compile_sources()
     stem = results / f"profile-{datetime.now(UTC):%Y-%m-%d}-{size}"
     port = free_port(0)
     callback = f"http://127.0.0.1:{port}/api/oauth/callback/salesforce"
