@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 Record = dict[str, Any]
@@ -46,14 +46,25 @@ def read_records(body: bytes, field_types: Mapping[str, str]) -> list[Record]:
 
     Raises ValueError (or `csv.Error`) when the body is not the CSV expected.
     """
-    text = io.StringIO(body.decode("utf-8-sig"), newline="")
+    return list(iter_records(body, field_types))
+
+
+def iter_records(body: bytes, field_types: Mapping[str, str]) -> Iterator[Record]:
+    """The rows of `body` one by one, decoded as they are read.
+
+    Only the bytes are held whole: a page's text would take up to four times
+    their size (one emoji makes every character of a `str` four bytes wide).
+    """
+    text = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8-sig", newline="")
     rows = csv.reader(text, strict=True)
     header = next(rows, None)
     if not header:
-        return []
+        return
     shape = _Shape(header, field_types)
-    # A blank line (a trailing one, say) is no row: Bulk quotes every cell.
-    return [shape.record(row) for row in rows if row]
+    for row in rows:
+        # A blank line (a trailing one, say) is no row: Bulk quotes every cell.
+        if row:
+            yield shape.record(row)
 
 
 class _Shape:

@@ -1,0 +1,109 @@
+"""Bulk CSV pages decoded piece by piece read exactly as the whole text would."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tracemalloc
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adapters.salesforce.bulk_csv import iter_records, read_records
+
+# The text layer decodes 8 KiB of bytes at a time; a pad before the awkward
+# rows moves each of their characters across the edge of a piece.
+PIECE = 8192
+
+_awkward = st.lists(
+    st.one_of(
+        st.sampled_from(
+            ["\n", "\r\n", "\r", '"', '""', ",", "é", "陈", "🌟", "\u2010"]
+        ),
+        st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
+    ),
+    max_size=10,
+).map("".join)
+
+
+def whole_text_rows(body: bytes) -> list[list[str]]:
+    """What a reader of the page's whole text sees: the reference."""
+    text = io.StringIO(body.decode("utf-8-sig"), newline="")
+    return [row for row in csv.reader(text, strict=True) if row]
+
+
+def csv_body(rows: list[list[str]], ending: str, *, bom: bool = False) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator=ending).writerows(rows)
+    return ("\ufeff" if bom else "").encode() + out.getvalue().encode()
+
+
+def as_records(rows: list[list[str]]) -> list[dict[str, Any]]:
+    header, *cells = rows
+    return [
+        {name: value or None for name, value in zip(header, row, strict=True)}
+        for row in cells
+    ]
+
+
+@settings(max_examples=150)
+@given(
+    rows=st.lists(st.lists(_awkward, min_size=3, max_size=3), min_size=1, max_size=8),
+    pad=st.integers(min_value=PIECE - 200, max_value=PIECE + 8),
+    ending=st.sampled_from(["\n", "\r\n"]),
+    bom=st.booleans(),
+)
+def test_rows_read_alike_wherever_a_piece_of_decoding_ends(
+    rows: list[list[str]], pad: int, ending: str, bom: bool
+) -> None:
+    table = [["Id", "Name", "Note"], ["001", "x" * pad, ""], *rows]
+    body = csv_body(table, ending, bom=bom)
+
+    found = read_records(body, {})
+
+    assert found == as_records(whole_text_rows(body))
+    assert found == as_records(table)
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+@pytest.mark.parametrize("cut", range(-6, 6))
+def test_a_character_or_a_line_end_cut_by_a_piece_edge_reads_whole(
+    ending: str, cut: int
+) -> None:
+    # `cut` puts the edge inside the emoji (4 bytes), the CJK (3), the é (2),
+    # the doubled quote, the embedded line end and the row's own line end.
+    head = f'"Id","Note"{ending}'
+    awkward = f'"🌟陈é""{ending}x"{ending}'
+    lead = f'"001","{"y" * (PIECE - len(head.encode()) - 9 + cut)}"{ending}'
+    body = (head + lead + '"002",' + awkward + '"003",""' + ending).encode()
+
+    found = read_records(body, {})
+
+    assert [record["Note"] for record in found[1:]] == [f'🌟陈é"{ending}x', None]
+
+
+def test_bytes_that_are_not_utf8_past_the_first_piece_are_refused() -> None:
+    body = b'"Id"\n' + b'"001"\n' * PIECE + b'"\xff"\n'
+
+    with pytest.raises(ValueError, match="utf-8"):
+        read_records(body, {})
+
+
+def test_reading_a_page_holds_no_copy_of_its_text() -> None:
+    # An emoji makes every character of a `str` 4 bytes wide: the page's
+    # text would be four times its bytes, a second copy of it eight.
+    row = '"0037E0000000001QAA","Ana 🌟 Ünïcode","2024-01-15T10:30:00.000Z"\n'
+    body = ('"Id","Name","SystemModstamp"\n' + row * 40_000).encode()
+
+    tracemalloc.start()
+    try:
+        for _ in iter_records(body, {"SystemModstamp": "datetime"}):
+            pass
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert len(body) > 2_500_000
+    assert peak < 256 * 1024
