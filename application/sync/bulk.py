@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Any
 
 from application.errors import ApiError, SalesforceUnavailable
 from application.ports import Clock
 from application.sync.options import SyncOptions
-from application.sync.ports import BulkPage, QueryPage, SalesforceRecords
+from application.sync.ports import BulkPage, QueryPage, Record, SalesforceRecords
 from domain.crm import CrmObject, ObjectDescribe
 from domain.mapping import resolve_field
 from domain.soql import SyncCursor, parse_record_datetime, window_query
@@ -26,6 +26,8 @@ Polled = Callable[[SyncJob], Awaitable[SyncJob]]
 
 FINISHED = "JobComplete"
 BROKEN = frozenset({"Failed", "Aborted"})
+# Records committed together: a REST page's worth, whatever a Bulk page holds.
+COMMIT_BATCH = 2_000
 
 
 def field_types(
@@ -50,11 +52,17 @@ class BulkReader:
     """
 
     def __init__(
-        self, records: SalesforceRecords, clock: Clock, options: SyncOptions
+        self,
+        records: SalesforceRecords,
+        clock: Clock,
+        options: SyncOptions,
+        *,
+        commit_batch: int = COMMIT_BATCH,
     ) -> None:
         self._records = records
         self._clock = clock
         self._options = options
+        self._commit_batch = commit_batch
 
     async def read(
         self,
@@ -90,21 +98,42 @@ class BulkReader:
             )
             assert isinstance(page, BulkPage)
             calls += 1
-            newest = max_cursor(newest, page)
+            locator = page.locator
+            job, newest = await self._commit(job, page, calls, newest, commit)
+            # The page is gone before the next one is read: two never overlap.
+            del page
+            calls = 0
+            if locator is None:
+                break
+        if newest is not None and newest != after:
+            job = await save_cursor(job, newest)
+        return job
+
+    async def _commit(
+        self,
+        job: SyncJob,
+        page: BulkPage,
+        calls: int,
+        newest: SyncCursor | None,
+        commit: Commit,
+    ) -> tuple[SyncJob, SyncCursor | None]:
+        """Commit the page in batches of a REST page's size (an empty page too:
+        its call counts), so the work of one commit does not grow with
+        `bulk_page_size`."""
+        records = page.records
+        size = self._commit_batch
+        for start in range(0, max(len(records), 1), size):
+            batch = records[start : start + size]
+            newest = max_cursor(newest, batch)
             as_query = QueryPage(
-                records=page.records,
+                records=batch,
                 total_size=0,
                 next_records_url=None,
                 api_usage=page.api_usage,
             )
             job = await commit(job, as_query, calls, False)
             calls = 0
-            locator = page.locator
-            if locator is None:
-                break
-        if newest is not None and newest != after:
-            job = await save_cursor(job, newest)
-        return job
+        return job, newest
 
     async def _page(
         self, tokens: TokenSet, job_id: str, locator: str | None, types: dict[str, str]
@@ -139,9 +168,11 @@ class BulkReader:
         raise SalesforceUnavailable("the Bulk API query job did not finish in time")
 
 
-def max_cursor(current: SyncCursor | None, page: BulkPage) -> SyncCursor | None:
+def max_cursor(
+    current: SyncCursor | None, records: Iterable[Record]
+) -> SyncCursor | None:
     best = current
-    for record in page.records:
+    for record in records:
         candidate = SyncCursor(
             modstamp=parse_record_datetime(record["SystemModstamp"]),
             record_id=record["Id"],

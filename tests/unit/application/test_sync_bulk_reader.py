@@ -1,0 +1,171 @@
+"""BulkReader: a Bulk page committed in REST-sized batches, one page at a time."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from application.sync.bulk import BulkReader
+from application.sync.options import SyncOptions
+from application.sync.ports import BulkPage, QueryPage, Record, SalesforceRecords
+from domain.crm import CrmObject, ObjectDescribe
+from domain.soql import SyncCursor, parse_record_datetime
+from domain.sync import SyncJob, SyncMode
+from domain.tokens import TokenSet
+from tests.support.clock import FixedClock
+
+LEAD = CrmObject.LEAD
+TOKENS = TokenSet(
+    access_token="00Dx!token",
+    refresh_token=None,
+    instance_url="https://acme.example",
+    issued_at=FixedClock().now(),
+)
+
+
+class Records(list[Record]):
+    """A page's list that can be watched for its release."""
+
+
+def lead(n: int, stamp: str = "2026-12-01T08:00:00.000+0000") -> Record:
+    return {"Id": f"00Q{n:015d}", "SystemModstamp": stamp, "IsDeleted": False}
+
+
+class ScriptedBulk(SalesforceRecords):
+    """Answers one Bulk job with the pages given; REST reads are not expected."""
+
+    def __init__(self, pages: list[list[Record]]) -> None:
+        self.pages = pages
+        self.asked: list[str | None] = []
+        self.released: list[weakref.ref[Records]] = []
+        self.alive_when_asked: list[bool] = []
+
+    async def query(
+        self, tokens: TokenSet, soql: str, *, include_deleted: bool
+    ) -> QueryPage:
+        raise AssertionError("no REST query in a Bulk read")
+
+    async def query_more(self, tokens: TokenSet, next_records_url: str) -> QueryPage:
+        raise AssertionError("no REST query in a Bulk read")
+
+    async def describe(self, tokens: TokenSet, obj: CrmObject) -> ObjectDescribe:
+        raise AssertionError("no describe in a Bulk read")
+
+    async def start_bulk_query(
+        self, tokens: TokenSet, soql: str, *, include_deleted: bool
+    ) -> str:
+        return "750JOB"
+
+    async def bulk_query_state(self, tokens: TokenSet, job_id: str) -> str:
+        return "JobComplete"
+
+    async def bulk_results(
+        self,
+        tokens: TokenSet,
+        job_id: str,
+        *,
+        locator: str | None,
+        max_records: int,
+        field_types: Mapping[str, str],
+    ) -> BulkPage:
+        self.alive_when_asked.append(any(ref() is not None for ref in self.released))
+        index = int(locator or 0)
+        self.asked.append(locator)
+        records = Records(self.pages[index])
+        self.released.append(weakref.ref(records))
+        more = index + 1 < len(self.pages)
+        return BulkPage(records=records, locator=str(index + 1) if more else None)
+
+
+@dataclass
+class Committed:
+    sizes: list[int] = field(default_factory=list)
+    calls: list[int] = field(default_factory=list)
+    advanced: list[bool] = field(default_factory=list)
+    cursors: list[SyncCursor] = field(default_factory=list)
+
+    async def commit(
+        self, job: SyncJob, page: QueryPage, calls: int, advance: bool
+    ) -> SyncJob:
+        self.sizes.append(len(page.records))
+        self.calls.append(calls)
+        self.advanced.append(advance)
+        return job
+
+    async def save_cursor(self, job: SyncJob, cursor: SyncCursor) -> SyncJob:
+        self.cursors.append(cursor)
+        return job
+
+
+async def read(salesforce: ScriptedBulk, *, batch: int) -> Committed:
+    clock = FixedClock()
+    job = SyncJob.request(
+        workspace_id="ws-a",
+        mode=SyncMode.FULL,
+        objects=(LEAD,),
+        requested_by="alice",
+        now=clock.now(),
+    ).start(now=clock.now(), until=clock.now() - timedelta(seconds=30))
+    reader = BulkReader(
+        salesforce, clock, SyncOptions(bulk_poll_seconds=0), commit_batch=batch
+    )
+    committed = Committed()
+
+    async def call(run: Callable[[TokenSet], Awaitable[Any]]) -> Any:
+        return await run(TOKENS)
+
+    async def polled(current: SyncJob) -> SyncJob:
+        return current
+
+    await reader.read(
+        job,
+        LEAD,
+        ("Id", "SystemModstamp", "IsDeleted"),
+        {},
+        call=call,
+        commit=committed.commit,
+        save_cursor=committed.save_cursor,
+        polled=polled,
+    )
+    return committed
+
+
+async def test_a_page_commits_in_batches_and_counts_its_calls_once() -> None:
+    newest = lead(5, "2026-12-01T08:30:00.000+0000")
+    first = [lead(1), lead(2), newest, lead(3), lead(4), lead(6), lead(7)]
+    salesforce = ScriptedBulk([first, [lead(8), lead(9)]])
+
+    committed = await read(salesforce, batch=3)
+
+    assert committed.sizes == [3, 3, 1, 2]
+    # The job and its first page, then nothing more until the next page.
+    assert committed.calls == [2, 0, 0, 1]
+    assert committed.advanced == [False] * 4
+    assert committed.cursors == [
+        SyncCursor(
+            modstamp=parse_record_datetime(newest["SystemModstamp"]),
+            record_id=newest["Id"],
+        )
+    ]
+
+
+async def test_an_empty_page_is_committed_once_so_its_call_counts() -> None:
+    salesforce = ScriptedBulk([[]])
+
+    committed = await read(salesforce, batch=3)
+
+    assert (committed.sizes, committed.calls) == ([0], [2])
+    assert committed.cursors == []
+
+
+async def test_a_page_is_let_go_before_the_next_is_read() -> None:
+    salesforce = ScriptedBulk([[lead(n)] * 4 for n in range(3)])
+
+    committed = await read(salesforce, batch=2)
+
+    assert salesforce.asked == [None, "1", "2"]
+    assert salesforce.alive_when_asked == [False, False, False]
+    assert committed.sizes == [2, 2] * 3
