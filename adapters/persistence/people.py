@@ -7,15 +7,21 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
+import msgspec
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     CursorResult,
     Select,
+    String,
     Table,
     Update,
+    any_,
     case,
     delete,
     false,
+    func,
+    literal,
     select,
     true,
     update,
@@ -71,8 +77,8 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
             (_columns.lead_id, lead_ids),
             (_columns.contact_id, contact_ids),
         ):
-            for batch in batches(set(ids)):
-                rows = await session.execute(_in(workspace_id).where(column.in_(batch)))
+            for condition in _holding(column, set(ids), self._transaction.dialect):
+                rows = await session.execute(_in(workspace_id).where(condition))
                 found.update((row.person_id, _Row.to_domain(row)) for row in rows)
 
         logger.debug("people found workspace=%s count=%d", workspace_id, len(found))
@@ -160,6 +166,26 @@ async def _upsert(
             f"a page gives a Lead or Contact id of workspace {workspace_id} "
             "to a second person"
         ) from exc
+
+
+def _holding(
+    column: ColumnElement[str | None], ids: set[str], dialect: str
+) -> list[ColumnElement[bool]]:
+    """Conditions for `column IN ids`, together covering every id.
+
+    On SQLite and PostgreSQL the ids travel as one parameter, a JSON array
+    or an array, whatever their number: a page's 2,000 ids cost one
+    statement, not four, and no per-id rendering of the SQL text.
+    """
+    if not ids:
+        return []
+    if dialect == "sqlite":
+        ids_json = msgspec.json.encode(list(ids)).decode()
+        each = func.json_each(literal(ids_json)).table_valued("value")
+        return [column.in_(select(each.c.value))]
+    if dialect == "postgresql":
+        return [column == any_(literal(list(ids), ARRAY(String)))]
+    return [column.in_(batch) for batch in batches(ids)]
 
 
 def _seen_column(obj: CrmObject) -> str:
