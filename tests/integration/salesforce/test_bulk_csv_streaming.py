@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.salesforce.bulk_csv import iter_records, read_records
+from adapters.salesforce.bulk_csv import SHARED_PER_COLUMN, iter_records, read_records
 
 # The text layer decodes 8 KiB of bytes at a time; a pad before the awkward
 # rows moves each of their characters across the edge of a piece.
@@ -107,3 +107,43 @@ def test_reading_a_page_holds_no_copy_of_its_text() -> None:
 
     assert len(body) > 2_500_000
     assert peak < 256 * 1024
+
+
+def test_repeated_cells_are_one_shared_value_per_column() -> None:
+    body = csv_body(
+        [["Id", "Status", "IsDeleted", "SystemModstamp"]]
+        + [[f"00Q{n}", "Open", "false", "2024-01-15T10:30:00.000Z"] for n in range(3)],
+        "\n",
+    )
+
+    first, *others = read_records(
+        body, {"IsDeleted": "boolean", "SystemModstamp": "datetime"}
+    )
+
+    for other in others:
+        assert other["Status"] is first["Status"]
+        assert other["SystemModstamp"] is first["SystemModstamp"]
+    assert first["SystemModstamp"] == "2024-01-15T10:30:00.000+0000"
+    assert first["IsDeleted"] is False
+
+
+def test_a_column_of_unique_values_stops_sharing_and_still_converts() -> None:
+    count = SHARED_PER_COLUMN + 50
+    body = csv_body(
+        [["Id", "NumberOfEmployees", "Title"]]
+        + [[f"003{n:05d}", str(n), "CEO" if n % 2 else ""] for n in range(count)],
+        "\r\n",
+    )
+
+    found = read_records(body, {"NumberOfEmployees": "int"})
+
+    assert [record["NumberOfEmployees"] for record in found] == list(range(count))
+    assert [record["Id"] for record in found] == [f"003{n:05d}" for n in range(count)]
+    assert {record["Title"] for record in found} == {"CEO", None}
+
+
+def test_a_cell_that_will_not_convert_is_refused_even_when_sharing() -> None:
+    body = csv_body([["IsDeleted"], ["false"], ["false"], ["nope"]], "\n")
+
+    with pytest.raises(ValueError, match="boolean"):
+        read_records(body, {"IsDeleted": "boolean"})
