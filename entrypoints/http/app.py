@@ -9,13 +9,11 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.di import Provide
 
 from entrypoints.config import Config, load_config
 from entrypoints.container import container_for, settle
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.callback import oauth_callback
-from entrypoints.http.deps import provide_container
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.health import health
 from entrypoints.http.mapping import mapping_routes
@@ -41,7 +39,6 @@ def create_app(container: Any) -> Litestar:
             oauth_callback,
             health,
         ],
-        dependencies={"container": Provide(provide_container, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(_version()),
         lifespan=[_resources(container)],

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from litestar import Request, Response, get
-from litestar.di import NamedDependency
+from litestar.datastructures import State
 from litestar.response import Redirect
 
 from application.errors import ApplicationError, AuthorizationFailed, InvalidInput
@@ -37,11 +37,13 @@ PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     responses=errors(400, 422, 502),
 )
 async def oauth_callback(
-    request: Request[Any, Any, Any], container: NamedDependency[Any]
+    request: Request[Any, Any, Any], state: State
 ) -> Response[Any]:
-    settings_page: str = request.app.state.settings_page_url
+    settings_page: str = state.settings_page_url
     wants_json = "application/json" in request.headers.get("accept", "")
-    use_case = await resolve(container.complete_authorization, CompleteAuthorization)
+    use_case = await resolve(
+        state.container.complete_authorization, CompleteAuthorization
+    )
     try:
         summary = await use_case.execute(_command(request))
     except ApplicationError as exc:

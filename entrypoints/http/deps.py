@@ -1,4 +1,9 @@
-"""What route handlers are given: the caller, and use cases from the container."""
+"""What route handlers are given: the caller, and use cases from the container.
+
+Handlers take the container from the app's `state` (a parameter Litestar
+fills in itself), not as a dependency: next to `actor`, a second dependency
+made Litestar resolve both in a task group, two tasks on every request.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 
 from domain.workspace import Actor
@@ -27,10 +31,6 @@ async def current_actor(request: Request[Any, Any, Any]) -> Actor:
     """The verified caller; every route acts on `actor.workspace_id` only."""
     actor: Actor = request.state.actor
     return actor
-
-
-def provide_container(state: State) -> Any:
-    return state.container
 
 
 def description(use_case: type) -> str:

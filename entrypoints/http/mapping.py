@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, Router, get, put
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter
 
@@ -43,12 +44,12 @@ Resync = Annotated[
 )
 async def list_fields(
     actor: NamedDependency[Actor],
-    container: NamedDependency[Any],
+    state: State,
     request: Request[Any, Any, Any],
     refresh: Refresh = None,
 ) -> FieldsView:
     query = query_of(request, {"refresh"})
-    use_case = await resolve(container.list_fields, ListFields)
+    use_case = await resolve(state.container.list_fields, ListFields)
     return FieldsView(
         items=await use_case.execute(actor, refresh=flag(query, "refresh"))
     )
@@ -61,9 +62,9 @@ async def list_fields(
     responses=errors(401, 422),
 )
 async def show_field_mapping(
-    actor: NamedDependency[Actor], container: NamedDependency[Any]
+    actor: NamedDependency[Actor], state: State
 ) -> MappingView:
-    use_case = await resolve(container.get_field_mapping, GetFieldMapping)
+    use_case = await resolve(state.container.get_field_mapping, GetFieldMapping)
     return MappingView.of(await use_case.execute(actor))
 
 
@@ -77,13 +78,13 @@ async def show_field_mapping(
 )
 async def replace_field_mapping(
     actor: NamedDependency[Actor],
-    container: NamedDependency[Any],
+    state: State,
     request: Request[Any, Any, Any],
     data: JSONBody[FieldMappingBody],
     resync: Resync = None,
 ) -> ReplacedMappingView:
     query = query_of(request, {"resync"})
-    use_case = await resolve(container.replace_field_mapping, ReplaceFieldMapping)
+    use_case = await resolve(state.container.replace_field_mapping, ReplaceFieldMapping)
     command = ReplaceFieldMapping.Command(
         actor=actor, mapping=data.to_mapping(), resync=flag(query, "resync")
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, cast
 
 from litestar import Request, Router, get
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, Parameter
 
@@ -56,7 +57,7 @@ Cursor = Annotated[str | None, Parameter(description="next_cursor of the last pa
 @get("/people", description=description(ListPeople), responses=errors(401, 422))
 async def list_people(
     actor: NamedDependency[Actor],
-    container: NamedDependency[Any],
+    state: State,
     request: Request[Any, Any, Any],
     email: Email = None,
     updated_since: UpdatedSince = None,
@@ -73,7 +74,7 @@ async def list_people(
         include_deleted=flag(query, "include_deleted"),
         limit=integer(query, "limit", low=1, high=MAX_PAGE, default=DEFAULT_PAGE),
     )
-    use_case = await resolve(container.list_people, ListPeople)
+    use_case = await resolve(state.container.list_people, ListPeople)
     page = await use_case.execute(actor, people, text(query, "cursor"))
     return PeoplePage(
         items=[PersonView.of(person) for person in cast(list[Person], page.items)],
@@ -89,17 +90,17 @@ async def list_people(
 )
 async def show_person(
     actor: NamedDependency[Actor],
-    container: NamedDependency[Any],
+    state: State,
     person_id: FromPath[str],
 ) -> PersonView:
-    use_case = await resolve(container.get_person, GetPerson)
+    use_case = await resolve(state.container.get_person, GetPerson)
     return PersonView.of(await use_case.execute(actor, person_id))
 
 
 @get("/companies", description=description(ListCompanies), responses=errors(401, 422))
 async def list_companies(
     actor: NamedDependency[Actor],
-    container: NamedDependency[Any],
+    state: State,
     request: Request[Any, Any, Any],
     updated_since: UpdatedSince = None,
     include_deleted: IncludeDeleted = None,
@@ -112,7 +113,7 @@ async def list_companies(
         include_deleted=flag(query, "include_deleted"),
         limit=integer(query, "limit", low=1, high=MAX_PAGE, default=DEFAULT_PAGE),
     )
-    use_case = await resolve(container.list_companies, ListCompanies)
+    use_case = await resolve(state.container.list_companies, ListCompanies)
     page = await use_case.execute(actor, companies, text(query, "cursor"))
     return CompaniesPage(
         items=[CompanyView.of(item) for item in cast(list[Company], page.items)],

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Router, delete, get, post, put
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
@@ -39,9 +38,9 @@ from entrypoints.http.schemas import (
     responses=errors(401, 422),
 )
 async def show_connection(
-    actor: NamedDependency[Actor], container: NamedDependency[Any]
+    actor: NamedDependency[Actor], state: State
 ) -> ConnectionView:
-    use_case = await resolve(container.get_connection, GetConnection)
+    use_case = await resolve(state.container.get_connection, GetConnection)
     return ConnectionView.of(await use_case.execute(actor))
 
 
@@ -54,10 +53,10 @@ async def show_connection(
 )
 async def save_settings(
     actor: NamedDependency[Actor],
-    container: NamedDependency[Any],
+    state: State,
     data: JSONBody[SettingsBody],
 ) -> ConnectionView:
-    use_case = await resolve(container.configure_settings, ConfigureSettings)
+    use_case = await resolve(state.container.configure_settings, ConfigureSettings)
     command = ConfigureSettings.Command(
         actor=actor,
         client_id=data.client_id,
@@ -77,10 +76,10 @@ async def save_settings(
 )
 async def start_authorization(
     actor: NamedDependency[Actor],
-    container: NamedDependency[Any],
+    state: State,
     data: JSONBody[AuthorizationBody | None] = None,
 ) -> AuthorizationView:
-    use_case = await resolve(container.start_authorization, StartAuthorization)
+    use_case = await resolve(state.container.start_authorization, StartAuthorization)
     body = data or AuthorizationBody()
     command = StartAuthorization.Command(
         actor=actor,
@@ -99,9 +98,9 @@ async def start_authorization(
     responses=errors(401, 409, 422),
 )
 async def verify_connection(
-    actor: NamedDependency[Actor], container: NamedDependency[Any]
+    actor: NamedDependency[Actor], state: State
 ) -> VerifiedView | NotVerifiedView:
-    use_case = await resolve(container.verify_connection, VerifyConnection)
+    use_case = await resolve(state.container.verify_connection, VerifyConnection)
     return verification_view(await use_case.execute(actor))
 
 
@@ -112,10 +111,8 @@ async def verify_connection(
     guards=[no_query],
     responses=errors(401, 403, 422),
 )
-async def disconnect(
-    actor: NamedDependency[Actor], container: NamedDependency[Any]
-) -> ConnectionView:
-    use_case = await resolve(container.disconnect, Disconnect)
+async def disconnect(actor: NamedDependency[Actor], state: State) -> ConnectionView:
+    use_case = await resolve(state.container.disconnect, Disconnect)
     return ConnectionView.of(await use_case.execute(actor))
 
 
@@ -129,10 +126,10 @@ async def disconnect(
 )
 async def switch_environment(
     actor: NamedDependency[Actor],
-    container: NamedDependency[Any],
+    state: State,
     data: JSONBody[EnvironmentBody],
 ) -> AuthorizationView:
-    use_case = await resolve(container.switch_environment, SwitchEnvironment)
+    use_case = await resolve(state.container.switch_environment, SwitchEnvironment)
     command = SwitchEnvironment.Command(actor=actor, sandbox=data.sandbox)
     return AuthorizationView.of(await use_case.execute(command))
 

@@ -6,6 +6,7 @@ import inspect
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, delete, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, Parameter
 
@@ -45,11 +46,11 @@ Before = Annotated[
 )
 async def start_sync(
     actor: NamedDependency[Actor],
-    container: NamedDependency[Any],
+    state: State,
     data: JSONBody[SyncBody | None] = None,
 ) -> SyncView:
     body = data or SyncBody()
-    use_case = await resolve(container.start_sync, StartSync)
+    use_case = await resolve(state.container.start_sync, StartSync)
     command = StartSync.Command(actor=actor, mode=body.mode, objects=body.objects)
     return SyncView.of(await use_case.execute(command))
 
@@ -57,14 +58,14 @@ async def start_sync(
 @get("/syncs", description=description(ListSyncs), responses=errors(401, 422))
 async def list_syncs(
     actor: NamedDependency[Actor],
-    container: NamedDependency[Any],
+    state: State,
     request: Request[Any, Any, Any],
     limit: Limit = None,
     before: Before = None,
 ) -> SyncHistoryView:
     query = query_of(request, {"limit", "before"})
     count = integer(query, "limit", low=1, high=MAX_LISTED, default=DEFAULT_LISTED)
-    use_case = await resolve(container.list_syncs, ListSyncs)
+    use_case = await resolve(state.container.list_syncs, ListSyncs)
     jobs = await use_case.execute(actor, limit=count, before=moment(query, "before"))
     return SyncHistoryView(
         items=[SyncView.of(job) for job in jobs],
@@ -80,10 +81,10 @@ async def list_syncs(
 )
 async def show_sync(
     actor: NamedDependency[Actor],
-    container: NamedDependency[Any],
+    state: State,
     job_id: FromPath[str],
 ) -> SyncView:
-    use_case = await resolve(container.get_sync, GetSync)
+    use_case = await resolve(state.container.get_sync, GetSync)
     return SyncView.of(await use_case.execute(actor, job_id))
 
 
@@ -98,10 +99,10 @@ async def show_sync(
 )
 async def cancel_sync(
     actor: NamedDependency[Actor],
-    container: NamedDependency[Any],
+    state: State,
     job_id: FromPath[str],
 ) -> Response[SyncView]:
-    use_case = await resolve(container.cancel_sync, CancelSync)
+    use_case = await resolve(state.container.cancel_sync, CancelSync)
     job = await use_case.execute(actor, job_id)
     return Response(SyncView.of(job), status_code=202 if job.is_active else 200)
 
