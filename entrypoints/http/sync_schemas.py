@@ -18,6 +18,8 @@ Objects = Annotated[tuple[CrmObject, ...], msgspec.Meta(min_length=1, max_length
 # The domain caps a mapping at 200 rules; these caps only bound decoding.
 PersonRules = Annotated[tuple[PersonRule, ...], msgspec.Meta(max_length=500)]
 CompanyRules = Annotated[tuple[CompanyRule, ...], msgspec.Meta(max_length=500)]
+# A person's source as the API names it; a lookup, as pages map 100 people.
+SOURCE_NAMES = {obj: obj.value.lower() for obj in (CrmObject.LEAD, CrmObject.CONTACT)}
 
 
 class SyncBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -146,7 +148,7 @@ class PersonView(msgspec.Struct, frozen=True, kw_only=True):
     def of(cls, person: Person) -> PersonView:
         return cls(
             person_id=person.person_id,
-            source=person.source.value.lower(),
+            source=SOURCE_NAMES[person.source],
             lead_id=person.lead_id,
             contact_id=person.contact_id,
             account_id=person.account_id,
