@@ -90,6 +90,9 @@ class SqliteReader(Reader):
     work happens in this process anyway.
     """
 
+    # Limitation: one read connection per engine and process: a slow read (a
+    # 500-person page) delays the reads queued behind it in that process.
+
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._driver: Any = None
@@ -103,12 +106,6 @@ class SqliteReader(Reader):
         raw = await driver.execute_fetchall(compiled.sql, compiled.parameters(values))
         return compiled.typed(raw)
 
-    async def close(self) -> None:
-        """Close the read connection, if one is open."""
-        driver, self._driver, self._adapted = self._driver, None, None
-        if driver is not None:
-            await driver.close()
-
     async def _open(self) -> Any:
         async with self._opening:
             if self._driver is None:
@@ -116,7 +113,11 @@ class SqliteReader(Reader):
                 adapted, driver = pooled.dbapi_connection, pooled.driver_connection
                 pooled.detach()
                 assert driver is not None
-                await driver.execute_fetchall("PRAGMA query_only = ON")
+                try:
+                    await driver.execute_fetchall("PRAGMA query_only = ON")
+                except BaseException:
+                    await driver.close()
+                    raise
                 self._adapted, self._driver = adapted, driver
         return self._driver
 
