@@ -266,7 +266,19 @@ def _path_reader(path: str | None) -> _Reader:
             return _get_ci(record, key) if value is _MISSING else value
 
         return read_field
-    return lambda record: read_path(record, path)
+    parts = tuple(path.split("."))
+
+    def read_related(record: Mapping[str, Any]) -> Any:
+        value: Any = record
+        for part in parts:
+            # Records are dicts: the exact type test spares the ABC check.
+            if type(value) is not dict and not isinstance(value, Mapping):
+                return None
+            found = value.get(part, _MISSING)
+            value = _get_ci(value, part) if found is _MISSING else found
+        return value
+
+    return read_related
 
 
 def _nothing(_record: Mapping[str, Any]) -> None:

@@ -140,7 +140,7 @@ def apply_lead(
             return
         base = by_lead or _new_person(workspace_id, modstamp)
         index.put(
-            msgspec.structs.replace(
+            _changed(
                 base,
                 lead_id=lead_id,
                 fields=mapping.person_values(record, CrmObject.LEAD),
@@ -174,7 +174,7 @@ def _converted(
         and by_lead.person_id != by_contact.person_id
     ):
         index.drop(by_contact)
-        return msgspec.structs.replace(
+        return _changed(
             by_lead,
             contact_id=contact_id,
             account_id=by_contact.account_id or account_id,
@@ -184,10 +184,10 @@ def _converted(
             lead_deleted=bool(record.get("IsDeleted")),
         )
     if by_contact is not None:
-        return msgspec.structs.replace(by_contact, lead_id=lead_id)
+        return _changed(by_contact, lead_id=lead_id)
     base = by_lead or _new_person(workspace_id, modstamp)
     # Until the Contact itself arrives, the converted Lead's values stand in.
-    return msgspec.structs.replace(
+    return _changed(
         base,
         lead_id=lead_id,
         contact_id=contact_id,
@@ -210,7 +210,7 @@ def apply_contact(
     modstamp = parse_record_datetime(record["SystemModstamp"])
     base = index.by_contact.get(contact_id) or _new_person(workspace_id, modstamp)
     index.put(
-        msgspec.structs.replace(
+        _changed(
             base,
             contact_id=contact_id,
             account_id=record.get("AccountId"),
@@ -219,6 +219,11 @@ def apply_contact(
             contact_deleted=bool(record.get("IsDeleted")),
         )
     )
+
+
+def _changed(person: Person, **values: Any) -> Person:
+    """`person` with new values and no `updated_at`: stamped when stored."""
+    return msgspec.structs.replace(person, updated_at=None, **values)
 
 
 def company_from(
@@ -247,11 +252,11 @@ def new_person_id(modstamp: datetime) -> str:
     places in them; 74 random bits keep ids of one millisecond apart.
     """
     millis = max(0, (modstamp - _EPOCH) // _MILLISECOND) & _MILLIS_MASK
-    stamp = f"{millis:012x}"
     random = os.urandom(10).hex()
     variant = _VARIANT[random[3]]  # The two top bits of this digit are 10.
     return (
-        f"{stamp[:8]}-{stamp[8:]}-7{random[:3]}-{variant}{random[4:7]}-{random[7:19]}"
+        f"{millis >> 16:08x}-{millis & 0xFFFF:04x}-7{random[:3]}-"
+        f"{variant}{random[4:7]}-{random[7:19]}"
     )
 
 

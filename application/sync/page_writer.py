@@ -68,8 +68,8 @@ async def plan_page(
     pending: PagePlan | None = None,
 ) -> PagePlan:
     """The rows `records` become; `pending` is a plan that may not be stored
-    yet, and is taken as stored. Companies are stamped `now`, people when
-    written."""
+    yet, and is taken as stored. Companies are stamped `now`; changed people
+    have no `updated_at`, so the store stamps them when it saves them."""
     plan = PagePlan(obj=obj, records=records)
     if obj is CrmObject.ACCOUNT:
         plan.companies = [
@@ -115,13 +115,9 @@ async def write_plan(
     if plan.obj is CrmObject.ACCOUNT:
         await uow.companies.save_page(workspace_id, plan.companies, job_id=job.job_id)
     else:
-        changed = [
-            msgspec.structs.replace(person, updated_at=now)
-            for person in plan.people.changed.values()
-        ]
         await uow.people.save_page(
             workspace_id,
-            changed,
+            plan.people.changed.values(),
             plan.people.removed,
             seen_by=(plan.obj, job.job_id),
         )

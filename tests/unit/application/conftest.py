@@ -65,9 +65,9 @@ def state_of(url: str) -> str:
 
 @pytest.fixture
 def app() -> App:
-    store = InMemoryStore()
-    salesforce = FakeSalesforce()
     clock = FixedClock()
+    store = InMemoryStore(clock=clock)
+    salesforce = FakeSalesforce()
     settings = OAuthSettings(
         production_login_url="https://login.example",
         sandbox_login_url="https://test.example",

@@ -234,6 +234,21 @@ async def test_a_page_planned_during_a_write_sees_what_it_stores(sync: Sync) -> 
     assert (person.lead_id, person.contact_id) == (second, contact_id)
 
 
+async def test_only_changed_people_count_as_updated(sync: Sync) -> None:
+    """Readers poll by `updated_at`: a run stamps whom it changed, nobody else."""
+    changed, unchanged = lead(sync.org, 1), lead(sync.org, 2)
+    await sync.once()
+    first_run = sync.app.clock.now()
+    sync.app.clock.advance(minutes=5)
+    sync.org.now += timedelta(minutes=1)
+    sync.org.update(LEAD, changed, {"Title": "CTO"})
+
+    await sync.once()
+
+    stamps = {p.lead_id: p.updated_at for p in sync.people()}
+    assert stamps == {changed: sync.app.clock.now(), unchanged: first_run}
+
+
 async def test_deleted_rows_are_marked_and_a_full_sync_sweeps_purged_ones(
     sync: Sync,
 ) -> None:
