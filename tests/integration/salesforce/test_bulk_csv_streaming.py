@@ -67,21 +67,29 @@ def test_rows_read_alike_wherever_a_piece_of_decoding_ends(
     assert found == as_records(table)
 
 
+AWKWARD = '🌟陈é""{ending}x'
+
+
 @pytest.mark.parametrize("ending", ["\n", "\r\n"])
-@pytest.mark.parametrize("cut", range(-6, 6))
+@pytest.mark.parametrize("shift", range(24))
 def test_a_character_or_a_line_end_cut_by_a_piece_edge_reads_whole(
-    ending: str, cut: int
+    ending: str, shift: int
 ) -> None:
-    # `cut` puts the edge inside the emoji (4 bytes), the CJK (3), the é (2),
-    # the doubled quote, the embedded line end and the row's own line end.
-    head = f'"Id","Note"{ending}'
-    awkward = f'"🌟陈é""{ending}x"{ending}'
-    lead = f'"001","{"y" * (PIECE - len(head.encode()) - 9 + cut)}"{ending}'
-    body = (head + lead + '"002",' + awkward + '"003",""' + ending).encode()
+    # The awkward cell starts `shift` bytes before the edge: the edge falls
+    # inside the emoji (4 bytes), the CJK (3), the é (2), the doubled quote,
+    # the quoted line end, and then the row's own line end.
+    awkward = f'"{AWKWARD.format(ending=ending)}"{ending}'
+    head = f'"Id","Note"{ending}"001","'
+    filler = PIECE - shift - len(head.encode()) - len(f'"{ending}"002",')
+    body = (f'{head}{"y" * filler}"{ending}"002",{awkward}"003",""{ending}').encode()
 
     found = read_records(body, {})
 
-    assert [record["Note"] for record in found[1:]] == [f'🌟陈é"{ending}x', None]
+    assert body.index("🌟".encode()) == PIECE - shift + 1
+    assert [record["Note"] for record in found[1:]] == [
+        AWKWARD.format(ending=ending).replace('""', '"'),
+        None,
+    ]
 
 
 def test_bytes_that_are_not_utf8_past_the_first_piece_are_refused() -> None:
