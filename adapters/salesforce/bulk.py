@@ -81,6 +81,8 @@ class BulkQueryJobs:
             if following is None:
                 # Taking a missing locator for the end would drop the rest.
                 raise Unreadable(f"results without {LOCATOR_HEADER}")
+            # Limitation: a page is built whole (its bytes, then all its
+            # records) before its first batch commits: `BulkPage` carries a list.
             try:
                 records = read_records(response.content, field_types)
             except (ValueError, csv.Error) as exc:
