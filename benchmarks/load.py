@@ -50,12 +50,16 @@ class LoadRow:
 class LoadResult:
     people: int
     page: int
+    workers: int
     rows: list[LoadRow]
 
 
 def load_test(crm: CrmbridgeRuns, options: Options, workdir: Path) -> LoadResult:
     database = crm.synced_database()
-    with crm.crmbridge.serving(database, workdir / "serve.log") as served:
+    serving = crm.crmbridge.serving(
+        database, workdir / "serve.log", workers=options.serve_workers
+    )
+    with serving as served:
         headers = {"Authorization": f"Bearer {served.token}"}
         page = _warm_up(served.url, headers)
         rows = [
@@ -63,7 +67,9 @@ def load_test(crm: CrmbridgeRuns, options: Options, workdir: Path) -> LoadResult
             for route in ROUTES
             for rate in options.load_rates
         ]
-    return LoadResult(people=crm.people(), page=page, rows=rows)
+    return LoadResult(
+        people=crm.people(), page=page, workers=options.serve_workers, rows=rows
+    )
 
 
 def _warm_up(url: str, headers: dict[str, str]) -> int:
@@ -120,9 +126,16 @@ def _one_route(
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a running process, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = int(fields[11]) + int(fields[12])
+    """User + system CPU of a running process and its children, the worker
+    processes, from /proc (Linux)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            ticks += int(fields[11]) + int(fields[12])
     return ticks / 100  # USER_HZ is 100 on Linux
 
 
@@ -150,8 +163,9 @@ def _ms(value: float | None) -> str:
 def load_table(result: LoadResult) -> str:
     lines = [
         f"HTTP API read routes on SQLite ({result.people:,} people stored, "
-        f"{result.page} on a page), offered at a fixed rate from a separate "
-        "process on 127.0.0.1:",
+        f"{result.page} on a page), `crmbridge serve --workers {result.workers}`, "
+        "offered at a fixed rate from a separate process on 127.0.0.1; server "
+        "CPU is all its processes' CPU time over the run, 100% = one core:",
         "",
         "| route | offered req/s | achieved req/s | 2xx / sent | p50 ms | p90 ms "
         "| p99 ms | max ms | server CPU | wrk peak req/s |",

@@ -19,6 +19,7 @@ class Options:
     load: bool
     load_rates: tuple[float, ...]
     load_seconds: float
+    serve_workers: int
     api_version: str
     results: Path
     keep: bool
@@ -65,6 +66,14 @@ def parse(argv: list[str] | None = None) -> Options:
         "under capacity to show latency without a queue",
     )
     parser.add_argument("--load-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--serve-workers",
+        type=int,
+        choices=range(1, 9),
+        default=2,
+        metavar="N",
+        help="worker processes of the service under load (default 2: two cores)",
+    )
     parser.add_argument("--api-version", default="62.0")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -77,6 +86,7 @@ def parse(argv: list[str] | None = None) -> Options:
         load=not raw.no_load,
         load_rates=raw.load_rate,
         load_seconds=raw.load_seconds,
+        serve_workers=raw.serve_workers,
         api_version=raw.api_version,
         results=raw.results,
         keep=raw.keep,

@@ -93,12 +93,17 @@ class Crmbridge:
         return done.stdout.strip()
 
     @contextmanager
-    def serving(self, database: Path, log_path: Path) -> Iterator[Served]:
-        """`crmbridge serve` on the database, answering /health."""
+    def serving(
+        self, database: Path, log_path: Path, *, workers: int = 1
+    ) -> Iterator[Served]:
+        """`crmbridge serve` on the database, answering /health; `pid` is the
+        parent's, with `workers` uvicorn worker processes under it if > 1."""
         token = self.token(database)
         with log_path.open("ab") as log:
             child = subprocess.Popen(  # noqa: S603 (our interpreter, our CLI)
-                self.command("serve", "--port", str(self.port)),
+                self.command(
+                    "serve", "--port", str(self.port), "--workers", str(workers)
+                ),
                 env=self.env(database),
                 cwd=self.workdir,
                 stdout=log,
