@@ -11,8 +11,9 @@ from typing import Any
 from litestar import Response, get, post
 
 from sfemulator.rest_auth import RestCall, authenticate
+from sfemulator.schema import Field
 from sfemulator.soql import Plan, SoqlError, parse
-from sfemulator.soql.paths import getter
+from sfemulator.soql.paths import Getter, getter
 from sfemulator.timefmt import bulk_format, rest_format
 from sfemulator.virtual import table_lookup
 from sfemulator.web import AnyRequest
@@ -22,7 +23,13 @@ JOBS = "/services/data/{version:str}/jobs/query"
 
 @dataclass
 class BulkJob:
-    """One query job; its rows are taken when it is created."""
+    """One query job; its rows are taken when it is created.
+
+    Creating a job copies the matching rows and answers at once, as
+    Salesforce answers before it processes a job; each results page turns
+    its slice into CSV text. Relationship fields (`Account.Name`) are read
+    from the parent when the page is read.
+    """
 
     id: str
     org_id: str
@@ -31,8 +38,15 @@ class BulkJob:
     object: str
     created_ms: int
     header: list[str]
-    lines: list[list[str]]
+    rows: list[list[Any]]
+    readers: list[tuple[Getter, Field]]
     polls_left: int
+
+    def lines(self, start: int, size: int) -> list[list[str]]:
+        return [
+            [_cell(read(row), item.type) for read, item in self.readers]
+            for row in self.rows[start : start + size]
+        ]
 
     def info(self, version: str) -> dict[str, Any]:
         state = "InProgress" if self.polls_left > 0 else "JobComplete"
@@ -49,7 +63,7 @@ class BulkJob:
             "apiVersion": float(version),
             "lineEnding": "LF",
             "columnDelimiter": "COMMA",
-            "numberRecordsProcessed": len(self.lines) if state == "JobComplete" else 0,
+            "numberRecordsProcessed": len(self.rows) if state == "JobComplete" else 0,
         }
 
 
@@ -80,10 +94,8 @@ def _run(call: RestCall, operation: str, text: str) -> BulkJob:
         raise SoqlError(
             "API_ERROR", "Selecting compound data not supported in Bulk Query"
         )
-    lines = [
-        [_cell(read(row), item.type) for read, item in readers]
-        for row in plan.rows(include_deleted=operation == "queryAll")
-    ]
+    # Copies: the world changes rows in place, a job keeps what it matched.
+    rows = [row.copy() for row in plan.rows(include_deleted=operation == "queryAll")]
     return BulkJob(
         id=world.ids.next("750"),
         org_id=call.org.id,
@@ -92,7 +104,8 @@ def _run(call: RestCall, operation: str, text: str) -> BulkJob:
         object=plan.table.sobject,
         created_ms=int(world.now() * 1000),
         header=[path.text for path in query.fields],
-        lines=lines,
+        rows=rows,
+        readers=readers,
         polls_left=world.bulk_polls_before_complete,
     )
 
@@ -133,8 +146,8 @@ async def job_results(request: AnyRequest) -> Response[bytes]:
             raise call.fail(400, "INVALIDJOBSTATE", "the job is not complete yet")
         start = _offset(call, request.query_params.get("locator"))
         size = _max_records(call, request.query_params.get("maxRecords"))
-        chunk = job.lines[start : start + size]
-        more = start + size < len(job.lines)
+        chunk = job.lines(start, size)
+        more = start + size < len(job.rows)
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerow(job.header)

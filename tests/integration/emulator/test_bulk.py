@@ -99,3 +99,17 @@ def test_unknown_jobs_are_not_found(rest: Rest) -> None:
     answer = rest.get("/jobs/query/750000000000000AAA")
 
     assert answer.status_code == 404
+
+
+def test_a_job_keeps_the_rows_it_matched_when_they_change_after(
+    emulator: EmulatorServer, demo: Demo, rest: Rest
+) -> None:
+    world, org = emulator.world, demo.production.id
+    lead = world.create_record(org, "Lead", {"LastName": "Before", "Company": "X"})
+    job = start_job(rest, "SELECT Id, LastName FROM Lead")
+
+    world.update_record(org, "Lead", lead, {"LastName": "After"})
+    results = rest.get(f"/jobs/query/{job}/results")
+
+    rows = list(csv.reader(io.StringIO(results.text)))
+    assert rows == [["Id", "LastName"], [lead, "Before"]]
