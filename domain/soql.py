@@ -66,8 +66,11 @@ def window_query(
     *,
     after: SyncCursor | None,
     until: datetime,
+    ordered: bool = True,
 ) -> str:
-    """Rows changed after `after` and at or before `until`, in cursor order."""
+    """Rows changed after `after` and at or before `until`, in cursor order
+    unless not `ordered` (Bulk API jobs: ORDER BY turns off Salesforce's
+    primary-key chunking of large jobs, and a job's rows come unordered)."""
     conditions = [f"SystemModstamp <= {datetime_literal(truncate(until))}"]
     if after is not None:
         stamp = datetime_literal(truncate(after.modstamp))
@@ -77,10 +80,10 @@ def window_query(
             f"AND Id > {string_literal(after.record_id)}))",
         )
     # Field names come from a validated mapping; values are escaped literals.
+    order = " ORDER BY SystemModstamp ASC, Id ASC" if ordered else ""
     return (
         f"SELECT {', '.join(fields)} FROM {obj.value} "  # noqa: S608
-        f"WHERE {' AND '.join(conditions)} "
-        "ORDER BY SystemModstamp ASC, Id ASC"
+        f"WHERE {' AND '.join(conditions)}{order}"
     )
 
 

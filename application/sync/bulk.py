@@ -80,7 +80,7 @@ class BulkReader:
         the call and a heartbeat, and raises `Cancelled` if asked to stop."""
         assert job.until is not None
         after = job.progress_of(obj).cursor
-        soql = window_query(obj, fields, after=after, until=job.until)
+        soql = window_query(obj, fields, after=after, until=job.until, ordered=False)
         job_id = await call(
             lambda t: self._records.start_bulk_query(t, soql, include_deleted=True)
         )

@@ -389,7 +389,7 @@ _SYNC_QUERY = re.compile(
     r"(?:\(SystemModstamp > (?P<stamp>\S+) OR \(SystemModstamp = (?P=stamp) "
     r"AND Id > (?P<after>'(?:[^'\\]|\\.)*')\)\) AND "
     r"|(?P<reference>\w+) IN \((?P<ids>.*)\) AND )?"
-    r"SystemModstamp <= (?P<until>\S+) ORDER BY SystemModstamp ASC, Id ASC",
+    r"SystemModstamp <= (?P<until>\S+)(?: ORDER BY SystemModstamp ASC, Id ASC)?",
     re.DOTALL,
 )
 _NEXT_URL = re.compile(r"/services/data/v\d+\.0/(?:query|queryAll)/(\w+)-(\d+)")

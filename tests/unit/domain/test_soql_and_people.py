@@ -77,6 +77,16 @@ def test_first_window_has_only_the_upper_bound() -> None:
     assert "WHERE SystemModstamp <= 2024-01-15T10:30:00Z ORDER BY" in soql
 
 
+def test_an_unordered_window_is_the_same_rows_without_order_by() -> None:
+    ordered = window_query(CrmObject.LEAD, ("Id",), after=None, until=T0)
+    unordered = window_query(
+        CrmObject.LEAD, ("Id",), after=None, until=T0, ordered=False
+    )
+
+    assert unordered.endswith("SystemModstamp <= 2024-01-15T10:30:00Z")
+    assert ordered.startswith(unordered + " ORDER BY SystemModstamp ASC, Id ASC")
+
+
 def test_selected_fields_include_system_and_conversion_fields_once() -> None:
     fields = select_fields(CrmObject.LEAD, ("Email", "id", "IsConverted"))
 
