@@ -153,4 +153,8 @@ async def _save_varied_people(backend: Backend) -> None:
     people[1] = msgspec.structs.replace(
         people[1], fields={"email": "ada@example.com", "n": 1.5, "ok": True}
     )
+    people[2] = msgspec.structs.replace(
+        people[2],
+        fields={"big": 2**62, "neg": -0.25, "name": 'Zoë "😀" 陈', "gone": None},
+    )
     await save_people(backend.uow, people)
