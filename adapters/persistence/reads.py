@@ -10,8 +10,8 @@ one call instead:
 - SQLite: on one connection kept for reads, in autocommit (no BEGIN: each
   SELECT reads its own snapshot of what was committed) and `query_only`, so
   nothing can write through it. The statement is compiled once per dialect;
-  its columns' own bind and result processors convert values, so rows come
-  back exactly as the Core path would type them.
+  its columns' own processors (for JSON, the engine's decoder itself)
+  convert values, so rows come back as the Core path would type them.
 - PostgreSQL: on a pooled connection in AUTOCOMMIT, which skips the BEGIN and
   ROLLBACK round trips; SQLAlchemy compiles (cached) and types the rows.
 
