@@ -7,7 +7,6 @@ of start-up together (`python -X importtime -c "import entrypoints.cli"`).
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import os
 import sys
@@ -22,6 +21,7 @@ from domain.sync import SyncMode
 from domain.workspace import Role
 from entrypoints.config import MAX_WORKERS, Config, ConfigError, load_config, variable
 from entrypoints.logs import configure_logging
+from entrypoints.loop import run
 
 # What each worker process of `crmbridge serve --workers N` imports and calls.
 APP_FACTORY = "entrypoints.http.app:app_from_environment"
@@ -84,7 +84,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     options = {"host": host, "port": port, "workers": workers}
     config = configured(**options)
-    asyncio.run(ensure_at_head(config.database_url))
+    run(ensure_at_head(config.database_url))
     shown = f" ({config.workers} workers)" if config.workers > 1 else ""
     click.echo(
         f"crmbridge listening on http://{config.host}:{config.port}{shown}", err=True
@@ -174,7 +174,7 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
     command = sync_command(workspace, SyncMode(mode), objects)
     console = Console(stderr=True)
     try:
-        job = asyncio.run(sync_in_foreground(config, command, console))
+        job = run(sync_in_foreground(config, command, console))
     except ApplicationError as exc:
         hint = f" {exc.hint}" if exc.hint else ""
         raise click.ClickException(f"{exc.message}{hint}") from None
@@ -187,7 +187,7 @@ def migrate() -> None:
     from adapters.persistence import upgrade_to_head
 
     config = configured()
-    asyncio.run(upgrade_to_head(config.database_url))
+    run(upgrade_to_head(config.database_url))
     click.echo("database schema is up to date", err=True)
 
 
@@ -195,7 +195,7 @@ def migrate() -> None:
 def rotate_keys() -> None:
     """Re-encrypt stored secrets with the first of CRMBRIDGE_ENCRYPTION_KEYS."""
     config = configured()
-    count = asyncio.run(_reencrypt(config))
+    count = run(_reencrypt(config))
     click.echo(f"re-encrypted {count} stored secrets with the first key", err=True)
 
 
