@@ -23,12 +23,7 @@ from application.sync.account_follow_up import AccountFollowUp, follows_accounts
 from application.sync.bulk import BulkReader, field_types
 from application.sync.describes import DescribeSource
 from application.sync.options import SyncOptions
-from application.sync.page_writer import (
-    Cancelled,
-    last_cursor,
-    plan_page,
-    write_plan,
-)
+from application.sync.page_writer import Cancelled, last_cursor
 from application.sync.pipeline import PagePipeline
 from application.sync.ports import (
     QueryPage,
@@ -273,10 +268,11 @@ class RunSync:
                 job, partial(self._records.query, soql=soql, include_deleted=True)
             )
             calls = 1
+            # One page at a time: the quota is checked before each next call.
+            pipeline = self._pipeline(job, obj, mapping)
             while True:
-                job = await self._commit(
-                    job, obj, page, mapping, calls, advance_cursor=False
-                )
+                await pipeline.submit(page, api_calls=calls, advance_cursor=False)
+                job = await pipeline.drain()
                 if page.next_records_url is None:
                     break
                 page = await self._call(
@@ -357,37 +353,6 @@ class RunSync:
             self._page_committed(job, obj, page)
 
         return PagePipeline(self._uow, self._clock, job, obj, mapping, committed)
-
-    async def _commit(
-        self,
-        job: SyncJob,
-        obj: CrmObject,
-        page: QueryPage,
-        mapping: FieldMapping,
-        calls: int,
-        *,
-        advance_cursor: bool = True,
-    ) -> SyncJob:
-        """Plan and write one page, nothing in flight before or after it."""
-        plan = await plan_page(
-            self._uow,
-            job.workspace_id,
-            obj,
-            page.records,
-            mapping,
-            self._clock.now(),
-        )
-        async with self._uow() as uow:
-            job = await write_plan(
-                uow,
-                job,
-                plan,
-                api_calls=calls,
-                now=self._clock.now(),
-                advance_cursor=advance_cursor,
-            )
-        self._page_committed(job, obj, page)
-        return job
 
     def _page_committed(self, job: SyncJob, obj: CrmObject, page: QueryPage) -> None:
         """Show progress, then stop if the page's usage reached the reserve."""
