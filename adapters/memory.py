@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -345,11 +345,23 @@ class InMemoryPeopleRepository(PeopleRepository):
             stored = self._table.get(key) or StoredPerson(person)
             self._table.put(key, _seen(stored, person, obj, job_id))
 
-    async def sweep_unseen(self, workspace_id: str, obj: CrmObject, job_id: str) -> int:
+    async def sweep_unseen(
+        self,
+        workspace_id: str,
+        obj: CrmObject,
+        job_id: str,
+        *,
+        keep: Collection[str] = (),
+    ) -> int:
         if obj is CrmObject.ACCOUNT:
             raise ValueError("people are not swept for Account")
         now = self._clock.now()
-        unseen = [s for s in self._of(workspace_id) if _unseen(s, obj, job_id)]
+        kept = set(keep)
+        unseen = [
+            s
+            for s in self._of(workspace_id)
+            if _unseen(s, obj, job_id) and _salesforce_id(s.person, obj) not in kept
+        ]
 
         for stored in unseen:
             person = msgspec.structs.replace(
@@ -420,12 +432,17 @@ class InMemoryCompanyRepository(CompanyRepository):
         for account_id, company in page.items():
             self._table.put((workspace_id, account_id), StoredCompany(company, job_id))
 
-    async def sweep_unseen(self, workspace_id: str, job_id: str) -> int:
+    async def sweep_unseen(
+        self, workspace_id: str, job_id: str, *, keep: Collection[str] = ()
+    ) -> int:
         now = self._clock.now()
+        kept = set(keep)
         unseen = [
             stored
             for stored in self._of(workspace_id)
-            if not stored.company.deleted and stored.seen_job != job_id
+            if not stored.company.deleted
+            and stored.seen_job != job_id
+            and stored.company.account_id not in kept
         ]
 
         for stored in unseen:
@@ -562,6 +579,10 @@ def _seen(
     if obj is CrmObject.LEAD:
         return StoredPerson(person, job_id, stored.contact_seen_job)
     return StoredPerson(person, stored.lead_seen_job, job_id)
+
+
+def _salesforce_id(person: Person, obj: CrmObject) -> str | None:
+    return person.lead_id if obj is CrmObject.LEAD else person.contact_id
 
 
 def _unseen(stored: StoredPerson, obj: CrmObject, job_id: str) -> bool:

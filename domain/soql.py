@@ -87,6 +87,15 @@ def window_query(
     )
 
 
+def changed_after_query(obj: CrmObject, until: datetime) -> str:
+    """Ids of rows changed after the run's bound: alive, though no window of
+    the run saw them, so a full sync's sweep must leave them be."""
+    return (
+        f"SELECT Id FROM {obj.value} "  # noqa: S608
+        f"WHERE SystemModstamp > {datetime_literal(truncate(until))}"
+    )
+
+
 def related_query(
     obj: CrmObject,
     fields: tuple[str, ...],

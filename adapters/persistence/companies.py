@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, Table, false, select, true, update
 
+from adapters.persistence.id_sets import none_of
 from adapters.persistence.keyset import keyset_page
 from adapters.persistence.page_upsert import PageUpsert, Row
 from adapters.persistence.people_rows import (
@@ -55,15 +56,20 @@ class SqlAlchemyCompanyRepository(CompanyRepository):
             "companies page saved workspace=%s count=%d", workspace_id, len(rows)
         )
 
-    async def sweep_unseen(self, workspace_id: str, job_id: str) -> int:
-        """Marks only companies not already deleted; they count as updated now."""
+    async def sweep_unseen(
+        self, workspace_id: str, job_id: str, *, keep: Collection[str] = ()
+    ) -> int:
+        """Marks only companies not already deleted and not in `keep`; they
+        count as updated now."""
         session = await self._transaction.for_writing()
+        kept = none_of(_columns.account_id, set(keep), self._transaction.dialect)
         statement = (
             update(_table)
             .where(
                 _table.c.workspace_id == workspace_id,
                 _table.c.deleted == false(),
                 _table.c.seen_job.is_distinct_from(job_id),
+                *([] if kept is None else [kept]),
             )
             .values(deleted=true(), updated_at=self._clock.now())
         )

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any, cast
 
-import msgspec
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     CursorResult,
     Select,
-    String,
     Table,
     Update,
-    any_,
     case,
     delete,
     false,
-    func,
-    literal,
     select,
     true,
     update,
@@ -30,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.batches import batches
+from adapters.persistence.id_sets import any_of, none_of
 from adapters.persistence.page_upsert import PageUpsert, Row
 from adapters.persistence.people_reads import count_people, get_person, list_people
 from adapters.persistence.people_rows import (
@@ -77,7 +72,7 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
             (_columns.lead_id, lead_ids),
             (_columns.contact_id, contact_ids),
         ):
-            for condition in _holding(column, set(ids), self._transaction.dialect):
+            for condition in any_of(column, set(ids), self._transaction.dialect):
                 rows = await session.execute(_in(workspace_id).where(condition))
                 found.update((row.person_id, _Row.to_domain(row)) for row in rows)
 
@@ -119,7 +114,14 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
             removed_count,
         )
 
-    async def sweep_unseen(self, workspace_id: str, obj: CrmObject, job_id: str) -> int:
+    async def sweep_unseen(
+        self,
+        workspace_id: str,
+        obj: CrmObject,
+        job_id: str,
+        *,
+        keep: Collection[str] = (),
+    ) -> int:
         """Marks only people not already deleted there; returns how many.
 
         Swept people count as updated now, so readers polling by update
@@ -127,8 +129,9 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
         """
         session = await self._transaction.for_writing()
 
+        statement = _sweep(workspace_id, obj, job_id, self._clock.now())
         result = await session.execute(
-            _sweep(workspace_id, obj, job_id, self._clock.now())
+            statement.where(*_kept(obj, keep, self._transaction.dialect))
         )
 
         count = result.rowcount if isinstance(result, CursorResult) else 0
@@ -168,26 +171,6 @@ async def _upsert(
         ) from exc
 
 
-def _holding(
-    column: ColumnElement[str | None], ids: set[str], dialect: str
-) -> list[ColumnElement[bool]]:
-    """Conditions for `column IN ids`, together covering every id.
-
-    On SQLite and PostgreSQL the ids travel as one parameter, a JSON array
-    or an array, whatever their number: a page's 2,000 ids cost one
-    statement, not four, and no per-id rendering of the SQL text.
-    """
-    if not ids:
-        return []
-    if dialect == "sqlite":
-        ids_json = msgspec.json.encode(list(ids)).decode()
-        each = func.json_each(literal(ids_json)).table_valued("value")
-        return [column.in_(select(each.c.value))]
-    if dialect == "postgresql":
-        return [column == any_(literal(list(ids), ARRAY(String)))]
-    return [column.in_(batch) for batch in batches(ids)]
-
-
 def _seen_column(obj: CrmObject) -> str:
     if obj is CrmObject.LEAD:
         return "lead_seen_job"
@@ -211,6 +194,15 @@ def _page_rows(
 def _in(workspace_id: str) -> Select[Any]:
     """Core rows, not ORM instances: several times faster on whole pages."""
     return select(*PERSON_COLUMNS).where(_columns.workspace_id == workspace_id)
+
+
+def _kept(
+    obj: CrmObject, keep: Collection[str], dialect: str
+) -> list[ColumnElement[bool]]:
+    """Leave people whose `obj` id is in `keep` out of a sweep."""
+    key = _columns.lead_id if obj is CrmObject.LEAD else _columns.contact_id
+    condition = none_of(key, set(keep), dialect)
+    return [] if condition is None else [condition]
 
 
 def _sweep(workspace_id: str, obj: CrmObject, job_id: str, now: datetime) -> Update:

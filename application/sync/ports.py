@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -117,8 +117,17 @@ class PeopleRepository(Protocol):
         seen for that object by that job (for the sweep after a full sync)."""
         ...
 
-    async def sweep_unseen(self, workspace_id: str, obj: CrmObject, job_id: str) -> int:
-        """Mark people whose `obj` record the job did not see as deleted there."""
+    async def sweep_unseen(
+        self,
+        workspace_id: str,
+        obj: CrmObject,
+        job_id: str,
+        *,
+        keep: Collection[str] = (),
+    ) -> int:
+        """Mark people whose `obj` record the job did not see as deleted there,
+        except those whose `obj` id is in `keep` (changed after the run's
+        window: unseen, yet alive)."""
         ...
 
     async def get(self, workspace_id: str, person_id: str) -> Person | None: ...
@@ -135,7 +144,11 @@ class CompanyRepository(Protocol):
         self, workspace_id: str, companies: Iterable[Company], *, job_id: str
     ) -> None: ...
 
-    async def sweep_unseen(self, workspace_id: str, job_id: str) -> int: ...
+    async def sweep_unseen(
+        self, workspace_id: str, job_id: str, *, keep: Collection[str] = ()
+    ) -> int:
+        """Mark Accounts the job did not see, and not in `keep`, as deleted."""
+        ...
 
     async def get(self, workspace_id: str, account_id: str) -> Company | None: ...
 

@@ -37,7 +37,13 @@ from domain.crm import CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
 from domain.mapping import FieldMapping
 from domain.problems import Problem
-from domain.soql import SyncCursor, related_query, select_fields, window_query
+from domain.soql import (
+    SyncCursor,
+    changed_after_query,
+    related_query,
+    select_fields,
+    window_query,
+)
 from domain.sync import SyncJob, SyncMode, SyncState
 from domain.tokens import TokenSet
 
@@ -181,7 +187,7 @@ class RunSync:
             raise
 
         if job.mode is SyncMode.FULL:
-            await self._sweep(job, obj)
+            job = await self._sweep(job, obj)
         async with self._uow() as uow:
             job = job.finish_object(obj)
             await uow.sync_jobs.save(job)
@@ -369,19 +375,52 @@ class RunSync:
         reserve = usage.max * self._options.quota_reserve
         return bool(usage.max) and usage.used + spending >= reserve
 
-    async def _sweep(self, job: SyncJob, obj: CrmObject) -> None:
+    async def _sweep(self, job: SyncJob, obj: CrmObject) -> SyncJob:
+        """Mark what the full run did not see as deleted, except rows changed
+        after its window: no page showed them, yet they exist."""
+        alive, calls = await self._changed_after_window(job, obj)
         async with self._uow() as uow:
             if obj is CrmObject.ACCOUNT:
-                swept = await uow.companies.sweep_unseen(job.workspace_id, job.job_id)
+                swept = await uow.companies.sweep_unseen(
+                    job.workspace_id, job.job_id, keep=alive
+                )
             else:
-                swept = await uow.people.sweep_unseen(job.workspace_id, obj, job.job_id)
+                swept = await uow.people.sweep_unseen(
+                    job.workspace_id, obj, job.job_id, keep=alive
+                )
+            job = job.count_calls(obj, calls, self._clock.now())
+            await uow.sync_jobs.save(job)
             await uow.commit()
         logger.info(
-            "full sync swept workspace=%s object=%s missing=%d",
+            "full sync swept workspace=%s object=%s missing=%d changed_since=%d",
             job.workspace_id,
             obj.value,
             swept,
+            len(alive),
         )
+        return job
+
+    async def _changed_after_window(
+        self, job: SyncJob, obj: CrmObject
+    ) -> tuple[set[str], int]:
+        """Ids of `obj` rows changed after the run's bound (deleted ones too),
+        and the API calls it took to read them."""
+        assert job.until is not None
+        soql = changed_after_query(obj, job.until)
+        page = await self._call(
+            job, partial(self._records.query, soql=soql, include_deleted=True)
+        )
+        ids, calls = {record["Id"] for record in page.records}, 1
+        while page.next_records_url is not None:
+            page = await self._call(
+                job,
+                partial(
+                    self._records.query_more, next_records_url=page.next_records_url
+                ),
+            )
+            ids.update(record["Id"] for record in page.records)
+            calls += 1
+        return ids, calls
 
     async def _end(
         self, job: SyncJob, state: SyncState, problem: Problem | None

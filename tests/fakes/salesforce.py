@@ -392,6 +392,9 @@ _SYNC_QUERY = re.compile(
     r"SystemModstamp <= (?P<until>\S+)(?: ORDER BY SystemModstamp ASC, Id ASC)?",
     re.DOTALL,
 )
+_CHANGED_QUERY = re.compile(
+    r"SELECT Id FROM (?P<obj>\w+) WHERE SystemModstamp > (?P<since>\S+)"
+)
 _NEXT_URL = re.compile(r"/services/data/v\d+\.0/(?:query|queryAll)/(\w+)-(\d+)")
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
 
@@ -423,9 +426,18 @@ class SyncQuery:
     after: tuple[datetime, str] | None = None
     reference: str | None = None
     ids: frozenset[str] = frozenset()
+    since: datetime | None = None
 
     @classmethod
     def parse(cls, soql: str) -> SyncQuery:
+        changed = _CHANGED_QUERY.fullmatch(soql)
+        if changed is not None and changed["obj"] in {o.value for o in CrmObject}:
+            return cls(
+                obj=CrmObject(changed["obj"]),
+                fields=("Id",),
+                until=datetime.max.replace(tzinfo=UTC),
+                since=_soql_datetime(changed["since"]),
+            )
         found = _SYNC_QUERY.fullmatch(soql)
         if found is None:
             raise _query_error(
@@ -448,6 +460,8 @@ class SyncQuery:
 
     def matches(self, row: Record) -> bool:
         stamp = datetime.strptime(row["SystemModstamp"], "%Y-%m-%dT%H:%M:%S.%f%z")
+        if self.since is not None:
+            return stamp > self.since
         if stamp > self.until:
             return False
         if self.reference is not None and row.get(self.reference) not in self.ids:

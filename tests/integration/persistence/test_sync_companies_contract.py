@@ -97,6 +97,19 @@ async def test_a_full_sync_sweeps_the_companies_it_did_not_see(
     assert await _sweep(backend, "new") == 0
 
 
+async def test_a_sweep_keeps_the_companies_it_is_told_are_alive(
+    backend: Backend,
+) -> None:
+    await save_companies(backend.uow, [company("0011"), company("0012")], job_id="old")
+
+    swept = await _sweep(backend, "new", keep={"0012", "001x"})
+
+    async with backend.uow() as uow:
+        assert await uow.companies.get(WS, "0012") == company("0012")
+        assert await uow.companies.get(WS, "0011") != company("0011")
+    assert swept == 1
+
+
 async def test_a_company_deleted_in_salesforce_is_not_swept_again(
     backend: Backend,
 ) -> None:
@@ -191,9 +204,9 @@ async def test_keyset_pages_never_skip_or_repeat_under_tied_times(
     assert walked == sorted(stored, key=lambda c: (c.updated_at, c.account_id))
 
 
-async def _sweep(backend: Backend, job_id: str) -> int:
+async def _sweep(backend: Backend, job_id: str, keep: set[str] | None = None) -> int:
     async with backend.uow() as uow:
-        swept = await uow.companies.sweep_unseen(WS, job_id)
+        swept = await uow.companies.sweep_unseen(WS, job_id, keep=keep or ())
         await uow.commit()
     return swept
 

@@ -230,6 +230,18 @@ async def test_a_full_sync_sweeps_what_it_did_not_see_of_each_object(
         assert await uow.people.count(WS, include_deleted=False) == 2
 
 
+async def test_a_sweep_keeps_the_ids_it_is_told_are_alive(backend: Backend) -> None:
+    await _three_people_seen_by(backend, "old")
+
+    leads = await _sweep(backend, LEAD, "new", keep={"00Q1", "00Q3", "00Qx"})
+    contacts = await _sweep(backend, CONTACT, "new", keep={"0032"})
+
+    async with backend.uow() as uow:
+        people = [await uow.people.get(WS, p) for p in ("lead", "converted", "contact")]
+    assert (leads, contacts) == (0, 1)
+    assert [p.deleted if p else None for p in people] == [False, True, False]
+
+
 async def test_a_swept_lead_of_a_converted_person_leaves_it_alive(
     backend: Backend,
 ) -> None:
@@ -358,8 +370,10 @@ async def _three_people_seen_by(backend: Backend, job_id: str) -> None:
     )
 
 
-async def _sweep(backend: Backend, obj: CrmObject, job_id: str) -> int:
+async def _sweep(
+    backend: Backend, obj: CrmObject, job_id: str, keep: set[str] | None = None
+) -> int:
     async with backend.uow() as uow:
-        swept = await uow.people.sweep_unseen(WS, obj, job_id)
+        swept = await uow.people.sweep_unseen(WS, obj, job_id, keep=keep or ())
         await uow.commit()
     return swept

@@ -234,6 +234,31 @@ async def test_a_page_planned_during_a_write_sees_what_it_stores(sync: Sync) -> 
     assert (person.lead_id, person.contact_id) == (second, contact_id)
 
 
+async def test_a_full_sync_leaves_rows_changed_after_its_window_alive(
+    sync: Sync,
+) -> None:
+    """A row changed after the run's upper bound is in no page of that run;
+    its sweep must not take it for deleted. The next run reads the change."""
+    lead_id = lead(sync.org, 1)
+    account = sync.org.create(ACCOUNT, {"Name": "Acme"})
+    await sync.once(SyncMode.FULL)
+    sync.org.now = sync.app.clock.now() + timedelta(minutes=1)
+    sync.org.update(LEAD, lead_id, {"Title": "CTO"})
+    sync.org.update(ACCOUNT, account, {"Name": "Acme 2"})
+
+    job = await sync.once(SyncMode.FULL)
+
+    assert job.state is SyncState.SUCCEEDED
+    assert [p.lead_id for p in sync.people()] == [lead_id]
+    company = await sync.app.store.unit_of_work().companies.get("ws-a", account)
+    assert company is not None
+    assert not company.deleted
+    sync.app.clock.advance(minutes=2)
+    await sync.once()
+    (person,) = sync.people()
+    assert person.fields["job_title"] == "CTO"
+
+
 async def test_only_changed_people_count_as_updated(sync: Sync) -> None:
     """Readers poll by `updated_at`: a run stamps whom it changed, nobody else."""
     changed, unchanged = lead(sync.org, 1), lead(sync.org, 2)
