@@ -250,25 +250,36 @@ class RunSync:
 
     async def _follow_up_since(
         self, job: SyncJob, mapping: FieldMapping
-    ) -> datetime | None:
-        """From when Accounts need their Contacts re-read; None if not at all
-        (no `Account.*` rule, or this run reads every Contact anyway)."""
+    ) -> tuple[datetime, datetime] | None:
+        """From when Accounts need their Contacts re-read, and up to which
+        Contact modstamp (later ones this run reads anyway); None if not at
+        all (no `Account.*` rule, or this run reads every Contact)."""
         if CrmObject.CONTACT not in job.objects or not follows_accounts(mapping):
             return None
-        if await self._start_cursor(job, CrmObject.CONTACT) is None:
+        cursor = await self._start_cursor(job, CrmObject.CONTACT)
+        if cursor is None:
             return None
-        return await self._account_follow_up.since(job.workspace_id)
+        since = await self._account_follow_up.since(job.workspace_id)
+        return since, cursor.modstamp
 
     async def _refresh_contacts(
-        self, job: SyncJob, mapping: FieldMapping, since: datetime
+        self, job: SyncJob, mapping: FieldMapping, follow_up: tuple[datetime, datetime]
     ) -> SyncJob:
-        """Re-read the Contacts of Accounts stored since `since`."""
+        """Re-read the Contacts of Accounts stored since the first bound that
+        the run's own Contact window did not read (changed by the second)."""
+        since, read_up_to = follow_up
         obj = CrmObject.CONTACT
         fields = select_fields(obj, mapping.source_fields(obj))
         assert job.until is not None
         async for batch in self._account_follow_up.changed(job.workspace_id, since):
+            # Contacts changed after the start cursor were just read with
+            # the stored Accounts' new values: not again.
             soql = related_query(
-                obj, fields, reference="AccountId", ids=batch, until=job.until
+                obj,
+                fields,
+                reference="AccountId",
+                ids=batch,
+                until=min(job.until, read_up_to),
             )
             page = await self._call(
                 job, partial(self._records.query, soql=soql, include_deleted=True)

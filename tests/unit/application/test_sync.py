@@ -379,6 +379,28 @@ async def test_an_account_rename_reaches_its_contacts(sync: Sync) -> None:
     assert person.fields["company"] == "New Name"
 
 
+async def test_contacts_read_in_the_run_are_not_read_again_for_their_account(
+    sync: Sync,
+) -> None:
+    """New Accounts with new Contacts: the run's Contact window reads them
+    with the new Account values; the Account follow-up must not read them
+    again (nor count them twice)."""
+    old_account = sync.org.create(ACCOUNT, {"Name": "Old"})
+    contact(sync.org, 0, old_account)
+    await sync.once()
+    sync.org.now += timedelta(minutes=1)
+    sync.org.update(ACCOUNT, old_account, {"Name": "Renamed"})
+    account = sync.org.create(ACCOUNT, {"Name": "New"})
+    for n in range(1, 4):
+        contact(sync.org, n, account)
+
+    job = await sync.once()
+
+    assert job.progress_of(CONTACT).seen == 3 + 1  # the window's, the rename's
+    companies = sorted(str(p.fields["company"]) for p in sync.people())
+    assert companies == ["New", "New", "New", "Renamed"]
+
+
 async def test_one_sync_at_a_time(sync: Sync) -> None:
     await sync.start.execute(StartSync.Command(actor=ADMIN))
 
