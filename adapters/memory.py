@@ -2,8 +2,8 @@
 
 They keep the SQL adapters' promises, checked by the same contract suites:
 changes show only after commit, and a unit of work that locks or writes a
-workspace's connection (or takes a state, or makes a sync job active) holds
-that key until it ends, as a row lock or a unique index would.
+workspace's connection (or takes a state, or writes a sync job, or makes one
+active) holds that key until it ends, as a row lock or a unique index would.
 """
 
 from __future__ import annotations
@@ -485,13 +485,28 @@ class InMemorySyncJobRepository(SyncJobRepository):
         await self.save(job)
 
     async def save(self, job: SyncJob) -> None:
+        await self._lock_row(job.workspace_id, job.job_id)
         if job.is_active:
             # As a unique index would: a second writer waits for the first.
             await self._uow.lock(f"active-sync:{job.workspace_id}")
             active = await self.active(job.workspace_id)
             if active is not None and active.job_id != job.job_id:
                 raise _job_conflict(job)
+
+        stored = self._table.get((job.workspace_id, job.job_id))
+        if stored is not None and stored.cancel_requested:
+            job = msgspec.structs.replace(job, cancel_requested=True)
         self._table.put((job.workspace_id, job.job_id), job)
+
+    async def request_cancel(self, workspace_id: str, job_id: str) -> SyncJob | None:
+        await self._lock_row(workspace_id, job_id)
+        stored = self._table.get((workspace_id, job_id))
+        if stored is None or not stored.is_active:
+            return stored
+
+        flagged = msgspec.structs.replace(stored, cancel_requested=True)
+        self._table.put((workspace_id, job_id), flagged)
+        return flagged
 
     async def get(self, workspace_id: str, job_id: str) -> SyncJob | None:
         return self._table.get((workspace_id, job_id))
@@ -512,6 +527,11 @@ class InMemorySyncJobRepository(SyncJobRepository):
         return [job for job in jobs if before is None or job.created_at < before][
             :limit
         ]
+
+    async def _lock_row(self, workspace_id: str, job_id: str) -> None:
+        # As a row lock would: writers of one job take turns until each unit
+        # ends, so each reads the job as the one before it left it.
+        await self._uow.lock(f"sync-job:{workspace_id}:{job_id}")
 
 
 class InMemorySyncCursorRepository(SyncCursorRepository):

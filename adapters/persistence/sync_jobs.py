@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import Executable, Select, insert, select
+from sqlalchemy import Executable, Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 _Row = SyncJobRow
 _KEY = ("workspace_id", "job_id")
+_STICKY = ("cancel_requested",)
 
 
 class SqlAlchemySyncJobRepository(SyncJobRepository):
@@ -27,7 +28,8 @@ class SqlAlchemySyncJobRepository(SyncJobRepository):
 
     A partial unique index allows one queued or running job per workspace;
     `add` and `save` raise `Conflict` when a change would make a second one
-    (or when `add` is given a job id already stored).
+    (or when `add` is given a job id already stored). `request_cancel` is one
+    conditional UPDATE; `save` ORs the stored cancel flag into the new row.
     """
 
     def __init__(self, transaction: Transaction) -> None:
@@ -39,7 +41,28 @@ class SqlAlchemySyncJobRepository(SyncJobRepository):
 
     async def save(self, job: SyncJob) -> None:
         values = column_values(_Row.to_row(job))
-        await self._write(job, self._transaction.upsert(_Row, values, _KEY))
+        upsert = self._transaction.upsert(_Row, values, _KEY, sticky=_STICKY)
+        await self._write(job, upsert)
+
+    async def request_cancel(self, workspace_id: str, job_id: str) -> SyncJob | None:
+        session = await self._transaction.for_writing()
+        flag = (
+            update(_Row)
+            .where(_Row.workspace_id == workspace_id, _Row.job_id == job_id)
+            .where(_Row.state.in_(ACTIVE_STATES))
+            .values(cancel_requested=True)
+            .execution_options(synchronize_session=False)
+        )
+        await session.execute(flag)
+
+        stored = await self.get(workspace_id, job_id)
+        logger.debug(
+            "sync cancel requested workspace=%s job=%s state=%s",
+            workspace_id,
+            job_id,
+            stored.state.value if stored else None,
+        )
+        return stored
 
     async def get(self, workspace_id: str, job_id: str) -> SyncJob | None:
         session = await self._transaction.for_reading()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Insert
+from sqlalchemy import Insert, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,20 +71,35 @@ class Transaction:
         self._writing = False
 
     def upsert(
-        self, row_class: type[Any], values: dict[str, Any], key: str | tuple[str, ...]
+        self,
+        row_class: type[Any],
+        values: dict[str, Any],
+        key: str | tuple[str, ...],
+        *,
+        sticky: Iterable[str] = (),
     ) -> Insert:
-        """INSERT, or UPDATE every other column when `key` already exists."""
-        return self.upsert_many(row_class, values, key).values(values)
+        """INSERT, or UPDATE every other column when `key` already exists; a
+        `sticky` boolean column, once true in the stored row, stays true."""
+        statement = self.upsert_many(row_class, values, key, sticky=sticky)
+        return statement.values(values)
 
     def upsert_many(
-        self, target: Any, columns: Iterable[str], key: str | tuple[str, ...]
+        self,
+        target: Any,
+        columns: Iterable[str],
+        key: str | tuple[str, ...],
+        *,
+        sticky: Iterable[str] = (),
     ) -> Insert:
         """Like `upsert`, without values: execute it with a list of rows, which
         runs as one executemany. `target` is a row class or a table."""
         keys = (key,) if isinstance(key, str) else key
         insert = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
         statement = insert(target)
-        changes = {
+        changes: dict[str, Any] = {
             name: statement.excluded[name] for name in columns if name not in keys
         }
+        for name in sticky:
+            # The stored row's value, read under the row lock the upsert holds.
+            changes[name] = or_(changes[name], statement.table.c[name])
         return statement.on_conflict_do_update(index_elements=keys, set_=changes)

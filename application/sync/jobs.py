@@ -134,16 +134,19 @@ class CancelSync:
     async def execute(self, actor: Actor, job_id: str) -> SyncJob:
         require_manager(actor, "cancel a sync")
         async with self._uow() as uow:
-            job = await uow.sync_jobs.get(actor.workspace_id, job_id)
+            # Only the flag is written: a run's progress or end, committed
+            # since anyone read the job, stays as it is.
+            job = await uow.sync_jobs.request_cancel(actor.workspace_id, job_id)
             if job is None:
                 raise NotFound(f"no sync {job_id} in this workspace")
             with domain_rules(hint="Only a queued or running sync can be cancelled."):
-                job = job.request_cancel()
+                job.request_cancel()  # Refuses a job that had already ended.
+
             now = self._clock.now()
             dead = job.is_stale(now, self._options.stale_after_seconds)
             if job.started_at is None or dead:
                 job = job.cancel(now)
-            await uow.sync_jobs.save(job)
+                await uow.sync_jobs.save(job)
             await uow.commit()
         self._scheduler.cancel(actor.workspace_id, job_id)
         logger.info(

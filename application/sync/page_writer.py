@@ -105,8 +105,8 @@ async def write_plan(
 ) -> SyncJob:
     """Store a planned page, move the cursor and record progress in one
     transaction; raises `Cancelled` if the job was asked to stop."""
-    # Limitation: the job row is read here and written whole below; a cancel
-    # stored in between is overwritten (the store has no partial update).
+    # A cancel stored after this read survives the save below (the store
+    # keeps the flag), so the next page's check sees it.
     stored = await uow.sync_jobs.get(job.workspace_id, job.job_id)
     if stored is not None and stored.cancel_requested:
         raise Cancelled(job.job_id)

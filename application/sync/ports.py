@@ -156,9 +156,27 @@ class CompanyRepository(Protocol):
 
 
 class SyncJobRepository(Protocol):
+    """Sync jobs of every workspace, keyed by workspace and job id.
+
+    The cancel flag is sticky: once stored, no `save` clears it, so a cancel
+    stored while a run holds an older copy of the job still reaches the run.
+    """
+
     async def add(self, job: SyncJob) -> None: ...
 
-    async def save(self, job: SyncJob) -> None: ...
+    async def save(self, job: SyncJob) -> None:
+        """Store the whole job, keeping a stored `cancel_requested`."""
+        ...
+
+    async def request_cancel(self, workspace_id: str, job_id: str) -> SyncJob | None:
+        """Set `cancel_requested` if the job is still queued or running, in one
+        step no concurrent save can undo, and write nothing else.
+
+        Returns:
+            The job as stored afterwards (unchanged if it had ended); None if
+            the workspace has no such job.
+        """
+        ...
 
     async def get(self, workspace_id: str, job_id: str) -> SyncJob | None:
         """The job if it belongs to the workspace; None otherwise."""

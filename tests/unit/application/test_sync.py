@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -106,6 +107,37 @@ class SlowCommits:
 
         inner.commit = slow_commit  # type: ignore[method-assign]
         return inner
+
+
+def after_reading_a_job(
+    uow: SyncUnitOfWorkFactory, then: Callable[[SyncJob], Awaitable[None]]
+) -> SyncUnitOfWorkFactory:
+    """Units of work that call `then` with each job their repository reads
+    (by `get` or `request_cancel`) before handing it back."""
+
+    def hooked(read: Callable[[str, str], Awaitable[SyncJob | None]]) -> Any:
+        async def read_then(workspace_id: str, job_id: str) -> SyncJob | None:
+            found = await read(workspace_id, job_id)
+            if found is not None:
+                await then(found)
+            return found
+
+        return read_then
+
+    def factory() -> SyncUnitOfWork:
+        inner = uow()
+        jobs = inner.sync_jobs
+        jobs.get = hooked(jobs.get)  # type: ignore[method-assign]
+        jobs.request_cancel = hooked(jobs.request_cancel)  # type: ignore[method-assign]
+        return inner
+
+    return factory
+
+
+async def save_job(uow: SyncUnitOfWorkFactory, job: SyncJob) -> None:
+    async with uow() as work:
+        await work.sync_jobs.save(job)
+        await work.commit()
 
 
 def mapping_replacer(sync: Sync) -> ReplaceFieldMapping:
@@ -545,6 +577,65 @@ async def test_cancelling_a_dead_running_job_ends_it_at_once(sync: Sync) -> None
     fresh = await sync.start.execute(StartSync.Command(actor=ADMIN))
 
     assert cancelled.state is SyncState.CANCELLED
+    assert fresh.job_id != job.job_id
+
+
+async def test_a_cancel_between_a_page_check_and_its_save_stops_the_run(
+    sync: Sync,
+) -> None:
+    sync.org.page_size = 2
+    for n in range(6):
+        lead(sync.org, n)
+    only_leads = StartSync.Command(actor=ADMIN, objects=(LEAD,))
+    job = await sync.start.execute(only_leads)
+    cancel = CancelSync(sync.app.store.unit_of_work, sync.scheduler, sync.app.clock)
+    answers: list[SyncJob] = []
+
+    async def cancel_once(seen: SyncJob) -> None:
+        if seen.state is SyncState.RUNNING and not answers:
+            answers.append(await cancel.execute(ADMIN, job.job_id))
+
+    runner = sync.runner(after_reading_a_job(sync.app.store.unit_of_work, cancel_once))
+
+    finished = await runner.execute(job.workspace_id, job.job_id)
+
+    assert [a.state for a in answers] == [SyncState.RUNNING]
+    assert finished is not None
+    assert finished.state is SyncState.CANCELLED
+    assert finished.progress_of(LEAD).pages == 1
+    assert finished.progress_of(LEAD).written == 2
+
+
+async def test_a_run_ending_while_a_cancel_is_in_flight_stays_ended(
+    sync: Sync,
+) -> None:
+    job = await sync.start.execute(StartSync.Command(actor=ADMIN))
+    now = sync.app.clock.now()
+    running = job.start(now=now, until=now)
+    await save_job(sync.app.store.unit_of_work, running)
+    ending: list[asyncio.Task[None]] = []
+
+    async def end_the_run(seen: SyncJob) -> None:
+        if not ending:
+            done = running.succeed(now)
+            ending.append(
+                asyncio.create_task(save_job(sync.app.store.unit_of_work, done))
+            )
+            for _ in range(20):
+                await asyncio.sleep(0)
+
+    uow = after_reading_a_job(sync.app.store.unit_of_work, end_the_run)
+    cancel = CancelSync(uow, sync.scheduler, sync.app.clock)
+
+    await cancel.execute(ADMIN, job.job_id)
+    await asyncio.gather(*ending)
+    fresh = await sync.start.execute(StartSync.Command(actor=ADMIN))
+
+    async with sync.app.store.unit_of_work() as reading:
+        stored = await reading.sync_jobs.get(job.workspace_id, job.job_id)
+    assert stored is not None
+    assert stored.state is SyncState.SUCCEEDED
+    assert stored.finished_at == now
     assert fresh.job_id != job.job_id
 
 
