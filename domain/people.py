@@ -6,7 +6,7 @@ person: it keeps the id it had as a Lead and follows the Contact from then on.
 
 from __future__ import annotations
 
-import os
+import random
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -250,17 +250,20 @@ def new_person_id(modstamp: datetime) -> str:
     A sync meets records in modstamp order, so new ids arrive nearly in
     order and land at the end of the database's indexes instead of at random
     places in them; 74 random bits keep ids of one millisecond apart.
+
+    The bits come from `random` (reseeded in forked children), not the
+    system's entropy: ids must be unique, not secret, and `os.urandom` lets
+    go of the GIL for its system call, so on every new person the sync's
+    event loop queued behind aiosqlite's thread to get it back.
     """
     millis = max(0, (modstamp - _EPOCH) // _MILLISECOND) & _MILLIS_MASK
-    random = os.urandom(10).hex()
-    variant = _VARIANT[random[3]]  # The two top bits of this digit are 10.
+    high, low = random.getrandbits(12), random.getrandbits(62)
     return (
-        f"{millis >> 16:08x}-{millis & 0xFFFF:04x}-7{random[:3]}-"
-        f"{variant}{random[4:7]}-{random[7:19]}"
+        f"{millis >> 16:08x}-{millis & 0xFFFF:04x}-7{high:03x}-"
+        f"{0x8000 | low >> 48:04x}-{low & 0xFFFFFFFFFFFF:012x}"
     )
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 _MILLIS_MASK = (1 << 48) - 1
-_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
