@@ -176,9 +176,16 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
     try:
         job = run(sync_in_foreground(config, command, console))
     except ApplicationError as exc:
-        hint = f" {exc.hint}" if exc.hint else ""
-        raise click.ClickException(f"{exc.message}{hint}") from None
+        raise click.ClickException(_said(exc.message, exc.hint)) from None
     report(job)
+
+
+def _said(message: str, hint: str | None) -> str:
+    """A problem's message, then its hint, as two sentences."""
+    if not hint:
+        return message
+    end = "" if message.endswith((".", "!", "?", ":")) else "."
+    return f"{message}{end} {hint}"
 
 
 @main.command()

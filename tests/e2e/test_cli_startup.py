@@ -74,7 +74,7 @@ def test_sync_on_a_new_database_migrates_it_first(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["sync", "--workspace", "nobody"], env=env)
 
     assert result.exit_code == 1
-    assert "Connect Salesforce" in result.output
+    assert "Salesforce is not connected. Connect Salesforce" in result.output
     with sqlite3.connect(database) as db:
         (stamped,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
     db.close()
