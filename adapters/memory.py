@@ -357,11 +357,7 @@ class InMemoryPeopleRepository(PeopleRepository):
             raise ValueError("people are not swept for Account")
         now = self._clock.now()
         kept = set(keep)
-        unseen = [
-            s
-            for s in self._of(workspace_id)
-            if _unseen(s, obj, job_id) and _salesforce_id(s.person, obj) not in kept
-        ]
+        unseen = [s for s in self._of(workspace_id) if _unseen(s, obj, job_id, kept)]
 
         for stored in unseen:
             person = msgspec.structs.replace(
@@ -601,20 +597,19 @@ def _seen(
     return StoredPerson(person, stored.lead_seen_job, job_id)
 
 
-def _salesforce_id(person: Person, obj: CrmObject) -> str | None:
-    return person.lead_id if obj is CrmObject.LEAD else person.contact_id
-
-
-def _unseen(stored: StoredPerson, obj: CrmObject, job_id: str) -> bool:
+def _unseen(stored: StoredPerson, obj: CrmObject, job_id: str, kept: set[str]) -> bool:
+    """Swept: holds an `obj` id, not in `kept`, not deleted, not seen by the job."""
     person = stored.person
     if obj is CrmObject.LEAD:
         return (
             bool(person.lead_id)
+            and person.lead_id not in kept
             and not person.lead_deleted
             and (stored.lead_seen_job != job_id)
         )
     return (
         bool(person.contact_id)
+        and person.contact_id not in kept
         and not person.contact_deleted
         and (stored.contact_seen_job != job_id)
     )

@@ -69,7 +69,7 @@ class SqlAlchemyCompanyRepository(CompanyRepository):
                 _table.c.workspace_id == workspace_id,
                 _table.c.deleted == false(),
                 _table.c.seen_job.is_distinct_from(job_id),
-                *([] if kept is None else [kept]),
+                kept,
             )
             .values(deleted=true(), updated_at=self._clock.now())
         )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    true,
 )
 from sqlalchemy.sql.selectable import TableValuedAlias
 
@@ -43,11 +44,11 @@ def any_of(
 
 def none_of(
     column: ColumnElement[str | None], ids: Set[str], dialect: str
-) -> ColumnElement[bool] | None:
-    """A condition that holds for rows whose `column` is not in `ids`; None
-    for no ids (nothing to leave out)."""
+) -> ColumnElement[bool]:
+    """A condition that holds for rows whose `column` is not in `ids`; for no
+    ids, TRUE, which SQLAlchemy drops from the WHERE clause."""
     if not ids:
-        return None
+        return true()
     if dialect == "sqlite":
         return column.not_in(select(_json_each(ids).c.value))
     if dialect == "postgresql":

@@ -129,9 +129,10 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
         """
         session = await self._transaction.for_writing()
 
-        statement = _sweep(workspace_id, obj, job_id, self._clock.now())
+        now = self._clock.now()
+        dialect = self._transaction.dialect
         result = await session.execute(
-            statement.where(*_kept(obj, keep, self._transaction.dialect))
+            _sweep(workspace_id, obj, job_id, now, keep=set(keep), dialect=dialect)
         )
 
         count = result.rowcount if isinstance(result, CursorResult) else 0
@@ -196,16 +197,15 @@ def _in(workspace_id: str) -> Select[Any]:
     return select(*PERSON_COLUMNS).where(_columns.workspace_id == workspace_id)
 
 
-def _kept(
-    obj: CrmObject, keep: Collection[str], dialect: str
-) -> list[ColumnElement[bool]]:
-    """Leave people whose `obj` id is in `keep` out of a sweep."""
-    key = _columns.lead_id if obj is CrmObject.LEAD else _columns.contact_id
-    condition = none_of(key, set(keep), dialect)
-    return [] if condition is None else [condition]
-
-
-def _sweep(workspace_id: str, obj: CrmObject, job_id: str, now: datetime) -> Update:
+def _sweep(
+    workspace_id: str,
+    obj: CrmObject,
+    job_id: str,
+    now: datetime,
+    *,
+    keep: set[str],
+    dialect: str,
+) -> Update:
     columns = _table.c
     if obj is CrmObject.LEAD:
         key, flag, seen = columns.lead_id, columns.lead_deleted, columns.lead_seen_job
@@ -224,6 +224,7 @@ def _sweep(workspace_id: str, obj: CrmObject, job_id: str, now: datetime) -> Upd
             key.is_not(None),
             flag == false(),
             seen.is_distinct_from(job_id),
+            none_of(key, keep, dialect),
         )
         .values({flag: true(), columns.deleted: deleted, columns.updated_at: now})
     )
