@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
@@ -281,24 +281,11 @@ class RunSync:
                 ids=batch,
                 until=min(job.until, read_up_to),
             )
-            page = await self._call(
-                job, partial(self._records.query, soql=soql, include_deleted=True)
-            )
-            calls = 1
             # One page at a time: the quota is checked before each next call.
             pipeline = self._pipeline(job, obj, mapping)
-            while True:
-                await pipeline.submit(page, api_calls=calls, advance_cursor=False)
+            async for page in self._pages(job, soql):
+                await pipeline.submit(page, api_calls=1, advance_cursor=False)
                 job = await pipeline.drain()
-                if page.next_records_url is None:
-                    break
-                page = await self._call(
-                    job,
-                    partial(
-                        self._records.query_more,
-                        next_records_url=page.next_records_url,
-                    ),
-                )
         return job
 
     async def _continue_in_bulk(
@@ -418,10 +405,20 @@ class RunSync:
         and the API calls it took to read them."""
         assert job.until is not None
         soql = changed_after_query(obj, job.until)
+        ids: set[str] = set()
+        calls = 0
+        async for page in self._pages(job, soql):
+            ids.update(record["Id"] for record in page.records)
+            calls += 1
+        return ids, calls
+
+    async def _pages(self, job: SyncJob, soql: str) -> AsyncIterator[QueryPage]:
+        """Every page of a `queryAll`, one call each, the next asked for only
+        once the caller is done with the one before."""
         page = await self._call(
             job, partial(self._records.query, soql=soql, include_deleted=True)
         )
-        ids, calls = {record["Id"] for record in page.records}, 1
+        yield page
         while page.next_records_url is not None:
             page = await self._call(
                 job,
@@ -429,9 +426,7 @@ class RunSync:
                     self._records.query_more, next_records_url=page.next_records_url
                 ),
             )
-            ids.update(record["Id"] for record in page.records)
-            calls += 1
-        return ids, calls
+            yield page
 
     async def _end(
         self, job: SyncJob, state: SyncState, problem: Problem | None
