@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Connection, MetaData, Text, inspect
 
-from adapters.persistence import create_database_engine, upgrade_to_head
-from adapters.persistence.migrate import alembic_config, current_revision, head_revision
+from adapters.persistence import upgrade_to_head
+from adapters.persistence.migrate import current_revision, head_revision
 from adapters.persistence.schema import metadata as orm_metadata
 from tests.integration.persistence.conftest import Backend
+from tests.integration.persistence.migrating import downgrade
 from tests.integration.persistence.samples import connected
 
 SYNC_TABLES = {
@@ -84,7 +84,7 @@ async def test_downgrading_0002_keeps_the_connections_and_upgrades_again(
         await uow.connections.save(connected("ws-1"))
         await uow.commit()
 
-    await _downgrade(sql_backend, "0001")
+    await downgrade(sql_backend, "0001")
     after_downgrade = await _tables(sql_backend)
     await upgrade_to_head(sql_backend.url)
 
@@ -107,19 +107,7 @@ def _differences(
 
 
 async def _downgrade_to_base(backend: Backend) -> None:
-    await _downgrade(backend, "base")
-
-
-async def _downgrade(backend: Backend, revision: str) -> None:
-    assert backend.url is not None
-    engine = create_database_engine(backend.url)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(
-                lambda sync: command.downgrade(alembic_config(sync), revision)
-            )
-    finally:
-        await engine.dispose()
+    await downgrade(backend, "base")
 
 
 async def _tables(backend: Backend) -> set[str]:

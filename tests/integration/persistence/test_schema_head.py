@@ -8,24 +8,22 @@ import sys
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.util.exc import CommandError
 from sqlalchemy import text
 
 from adapters.persistence import (
-    create_database_engine,
     ensure_at_head,
     ensure_engine_at_head,
     upgrade_to_head,
 )
 from adapters.persistence.migrate import (
     HEAD_REVISION,
-    alembic_config,
     current_revision,
     head_revision,
     stamped_revisions,
 )
 from tests.integration.persistence.conftest import Backend
+from tests.integration.persistence.migrating import downgrade
 from tests.support.databases import sqlite_url
 
 PROJECT = Path(__file__).resolve().parents[3]
@@ -45,7 +43,7 @@ async def test_a_database_at_head_is_left_alone(sql_backend: Backend) -> None:
 
 
 async def test_a_new_database_is_migrated(sql_backend: Backend) -> None:
-    await _downgrade(sql_backend, "base")
+    await downgrade(sql_backend, "base")
     async with sql_backend.sql.begin() as connection:
         await connection.execute(text("DROP TABLE alembic_version"))
 
@@ -55,7 +53,7 @@ async def test_a_new_database_is_migrated(sql_backend: Backend) -> None:
 
 
 async def test_a_database_behind_is_upgraded(sql_backend: Backend) -> None:
-    await _downgrade(sql_backend, "0001")
+    await downgrade(sql_backend, "0001")
 
     migrated = await ensure_engine_at_head(sql_backend.sql)
 
@@ -105,18 +103,6 @@ def test_at_head_the_check_does_not_import_alembic(tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
-
-
-async def _downgrade(backend: Backend, revision: str) -> None:
-    assert backend.url is not None
-    engine = create_database_engine(backend.url)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(
-                lambda sync: command.downgrade(alembic_config(sync), revision)
-            )
-    finally:
-        await engine.dispose()
 
 
 async def _stamp(backend: Backend, revision: str) -> None:
