@@ -9,8 +9,10 @@ active) holds that key until it ends, as a row lock or a unique index would.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -277,6 +279,10 @@ class InMemoryUnitOfWork(SyncUnitOfWork):
         for key in self._held:
             self.store.locks.release(key)
         self._held.clear()
+
+    def together(self) -> AbstractAsyncContextManager[None]:
+        # Writes are staged until commit anyway.
+        return contextlib.nullcontext()
 
     async def commit(self) -> None:
         self.store.connections.update(self.staged_connections)

@@ -48,9 +48,10 @@ class SqlAlchemyCompanyRepository(CompanyRepository):
                     f"company {company.account_id} is not in {workspace_id}"
                 )
             rows[company.account_id] = _Row.page_row(company, now, job_id)
-        session = await self._transaction.for_writing()
-
-        await _UPSERT.execute(session, list(rows.values()))
+        if rows:
+            await self._transaction.run(
+                _UPSERT.write(self._transaction.sql_dialect, list(rows.values()))
+            )
 
         logger.debug(
             "companies page saved workspace=%s count=%d", workspace_id, len(rows)

@@ -13,39 +13,50 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Insert, Table
+from sqlalchemy import ColumnElement, Insert, Table, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import IntegrityError
+
+from adapters.persistence.writes import Write
 
 Row = tuple[Any, ...]
 
 
 class PageUpsert:
-    """INSERT rows of `columns`, or UPDATE every non-key column on `key`."""
+    """INSERT rows of `columns`, or UPDATE every non-key column on `key`; a
+    `sticky` boolean column, once true in the stored row, stays true."""
 
-    def __init__(self, table: Table, columns: Sequence[str], key: Sequence[str]):
+    def __init__(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        key: Sequence[str],
+        *,
+        sticky: Sequence[str] = (),
+    ):
         unknown = [name for name in (*columns, *key) if name not in table.c]
-        if unknown or not set(key) <= set(columns):
+        if unknown or not set((*key, *sticky)) <= set(columns):
             raise ValueError(f"bad upsert columns for {table.name}: {unknown}")
         self.columns = tuple(columns)
         self._table = table
         self._key = tuple(key)
+        self._sticky = tuple(sticky)
         self._compiled: dict[str, _Compiled] = {}
 
-    async def execute(self, session: AsyncSession, rows: Sequence[Row]) -> None:
-        """Run one executemany for `rows`, each in the order of `columns`.
-
-        Raises `IntegrityError` as the Core path does; a savepoint around it
-        is the caller's business.
-        """
-        if not rows:
-            return
-        connection = await session.connection()
-        compiled = self._compiled_for(connection.dialect)
-        await connection.exec_driver_sql(
-            compiled.sql, [compiled.bind(row) for row in rows]
-        )
+    def write(
+        self,
+        dialect: Dialect,
+        rows: Sequence[Row],
+        *,
+        refused: Callable[[IntegrityError], Exception] | None = None,
+    ) -> Write:
+        """The statement for `rows`, each in the order of `columns`."""
+        compiled = self._compiled_for(dialect)
+        bound = [compiled.bind(row) for row in rows]
+        if len(bound) == 1:
+            return Write(compiled.sql, bound[0], refused=refused)
+        return Write(compiled.sql, bound, many=True, refused=refused)
 
     def _compiled_for(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
@@ -59,11 +70,14 @@ class PageUpsert:
     def _statement(self, dialect: Dialect) -> Insert:
         insert = sqlite.insert if dialect.name == "sqlite" else postgresql.insert
         statement = insert(self._table)
-        changes = {
+        changes: dict[str, ColumnElement[Any]] = {
             name: statement.excluded[name]
             for name in self.columns
             if name not in self._key
         }
+        for name in self._sticky:
+            # The stored row's value, read under the row lock the upsert holds.
+            changes[name] = or_(changes[name], self._table.c[name])
         return statement.on_conflict_do_update(index_elements=self._key, set_=changes)
 
 

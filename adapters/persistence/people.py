@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -21,7 +22,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.batches import batches
 from adapters.persistence.id_sets import any_of, none_of
@@ -92,10 +92,10 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
         obj, job_id = seen_by
         upsert = _UPSERTS[_seen_column(obj)]
         rows = _page_rows(workspace_id, changed, job_id, self._clock)
-        session = await self._transaction.for_writing()
 
         removed_count = 0
         for batch in batches(set(removed)):
+            session = await self._transaction.for_writing()
             result = await session.execute(
                 delete(_table).where(
                     _columns.workspace_id == workspace_id,
@@ -104,7 +104,13 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
             )
             removed_count += result.rowcount if isinstance(result, CursorResult) else 0
         if rows:
-            await _upsert(session, upsert, workspace_id, rows)
+            await self._transaction.run(
+                upsert.write(
+                    self._transaction.sql_dialect,
+                    rows,
+                    refused=partial(_conflict, workspace_id),
+                )
+            )
 
         logger.debug(
             "people page saved workspace=%s object=%s changed=%d removed=%d",
@@ -157,19 +163,11 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
         )
 
 
-async def _upsert(
-    session: AsyncSession, upsert: PageUpsert, workspace_id: str, rows: list[Row]
-) -> None:
-    try:
-        # A savepoint keeps the unit of work usable after a refusal, as
-        # SQLite does by itself and PostgreSQL does not.
-        async with session.begin_nested():
-            await upsert.execute(session, rows)
-    except IntegrityError as exc:
-        raise Conflict(
-            f"a page gives a Lead or Contact id of workspace {workspace_id} "
-            "to a second person"
-        ) from exc
+def _conflict(workspace_id: str, _error: IntegrityError) -> Conflict:
+    return Conflict(
+        f"a page gives a Lead or Contact id of workspace {workspace_id} "
+        "to a second person"
+    )
 
 
 def _seen_column(obj: CrmObject) -> str:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Self, cast
 
-from sqlalchemy import MetaData, String, Text
+from sqlalchemy import MetaData, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from adapters.encryption import FernetTokenCipher
@@ -184,3 +184,17 @@ class PendingAuthorizationRow(Base):
 def column_values(row: Base) -> dict[str, Any]:
     """The row's columns as a dict, for INSERT statements."""
     return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+
+
+def table_of(row_class: type[Base]) -> Table:
+    return cast(Table, row_class.__table__)
+
+
+def column_names(row_class: type[Base]) -> tuple[str, ...]:
+    """The row class's columns, in the order `row_values` gives them."""
+    return tuple(column.key for column in table_of(row_class).columns)
+
+
+def row_values(row: Base) -> tuple[Any, ...]:
+    """The row's columns as a tuple, in the order of `column_names`."""
+    return tuple(getattr(row, column.key) for column in row.__table__.columns)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import Executable, Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.rows import column_values
+from adapters.persistence.page_upsert import PageUpsert
+from adapters.persistence.rows import column_names, column_values, row_values, table_of
 from adapters.persistence.sync_rows import ACTIVE_STATES, SyncJobRow
 from adapters.persistence.transaction import Transaction
 from application.errors import Conflict
@@ -20,7 +22,9 @@ logger = logging.getLogger(__name__)
 
 _Row = SyncJobRow
 _KEY = ("workspace_id", "job_id")
-_STICKY = ("cancel_requested",)
+_UPSERT = PageUpsert(
+    table_of(_Row), column_names(_Row), _KEY, sticky=("cancel_requested",)
+)
 
 
 class SqlAlchemySyncJobRepository(SyncJobRepository):
@@ -40,9 +44,13 @@ class SqlAlchemySyncJobRepository(SyncJobRepository):
         await self._write(job, insert(_Row).values(values))
 
     async def save(self, job: SyncJob) -> None:
-        values = column_values(_Row.to_row(job))
-        upsert = self._transaction.upsert(_Row, values, _KEY, sticky=_STICKY)
-        await self._write(job, upsert)
+        write = _UPSERT.write(
+            self._transaction.sql_dialect,
+            [row_values(_Row.to_row(job))],
+            refused=partial(_conflict, job),
+        )
+        await self._transaction.run(write)
+        _saved(job)
 
     async def request_cancel(self, workspace_id: str, job_id: str) -> SyncJob | None:
         session = await self._transaction.for_writing()
@@ -114,17 +122,25 @@ class SqlAlchemySyncJobRepository(SyncJobRepository):
         try:
             await _in_savepoint(session, statement)
         except IntegrityError as exc:
-            raise Conflict(
-                f"sync {job.job_id} conflicts: another is queued or running in "
-                "this workspace, or the id is taken",
-                hint="Wait for it to end, or cancel it.",
-            ) from exc
-        logger.debug(
-            "sync job saved workspace=%s job=%s state=%s",
-            job.workspace_id,
-            job.job_id,
-            job.state.value,
-        )
+            raise _conflict(job, exc) from exc
+        _saved(job)
+
+
+def _conflict(job: SyncJob, _error: IntegrityError) -> Conflict:
+    return Conflict(
+        f"sync {job.job_id} conflicts: another is queued or running in "
+        "this workspace, or the id is taken",
+        hint="Wait for it to end, or cancel it.",
+    )
+
+
+def _saved(job: SyncJob) -> None:
+    logger.debug(
+        "sync job saved workspace=%s job=%s state=%s",
+        job.workspace_id,
+        job.job_id,
+        job.state.value,
+    )
 
 
 async def _in_savepoint(session: AsyncSession, statement: Executable) -> None:

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import delete
 
-from adapters.persistence.rows import column_values
+from adapters.persistence.page_upsert import PageUpsert
+from adapters.persistence.rows import column_names, column_values, row_values, table_of
 from adapters.persistence.sync_rows import DescribeRow, FieldMappingRow, SyncCursorRow
 from adapters.persistence.transaction import Transaction
 from application.sync.ports import (
@@ -23,6 +24,9 @@ from domain.soql import SyncCursor
 logger = logging.getLogger(__name__)
 
 _PER_OBJECT = ("workspace_id", "object")
+_CURSOR_UPSERT = PageUpsert(
+    table_of(SyncCursorRow), column_names(SyncCursorRow), _PER_OBJECT
+)
 
 
 class SqlAlchemySyncCursorRepository(SyncCursorRepository):
@@ -41,9 +45,8 @@ class SqlAlchemySyncCursorRepository(SyncCursorRepository):
     async def set(
         self, workspace_id: str, obj: CrmObject, cursor: SyncCursor | None
     ) -> None:
-        session = await self._transaction.for_writing()
-
         if cursor is None:
+            session = await self._transaction.for_writing()
             await session.execute(
                 delete(SyncCursorRow)
                 .where(
@@ -53,9 +56,9 @@ class SqlAlchemySyncCursorRepository(SyncCursorRepository):
                 .execution_options(synchronize_session=False)
             )
         else:
-            values = column_values(SyncCursorRow.to_row(workspace_id, obj, cursor))
-            await session.execute(
-                self._transaction.upsert(SyncCursorRow, values, _PER_OBJECT)
+            row = row_values(SyncCursorRow.to_row(workspace_id, obj, cursor))
+            await self._transaction.run(
+                _CURSOR_UPSERT.write(self._transaction.sql_dialect, [row])
             )
 
         logger.debug(

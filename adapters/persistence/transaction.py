@@ -3,15 +3,18 @@ where the unit's plain reads run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from sqlalchemy import Insert, or_
+from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.database import IMMEDIATE
 from adapters.persistence.reads import Reader, ReadQuery, Row
+from adapters.persistence.writes import Write, execute, execute_together
 
 
 class Transaction:
@@ -27,14 +30,20 @@ class Transaction:
     until the unit writes (or takes a lock); from then on in the transaction,
     so that it sees the unit's own changes. A unit that never touches its
     session does not close it either.
+
+    Inside `together()`, on SQLite, the writes repositories `run` are queued
+    and sent in one round trip when the block ends, or before anything else
+    touches the session (so reads still see them).
     """
 
     def __init__(self, session: AsyncSession, reader: Reader | None = None) -> None:
         self.session = session
-        self.dialect = session.get_bind().dialect.name
+        self.sql_dialect = session.get_bind().dialect
+        self.dialect = self.sql_dialect.name
         self._reader = reader
         self._writing = False
         self._used = False
+        self._queued: list[Write] | None = None
 
     async def read(self, query: ReadQuery, values: Mapping[str, Any]) -> list[Row]:
         """The rows of a read-only query, typed as the Core path types them."""
@@ -46,9 +55,63 @@ class Transaction:
 
     async def for_reading(self) -> AsyncSession:
         self._used = True
+        await self._send_queued()
         return self.session
 
     async def for_writing(self) -> AsyncSession:
+        await self._begin_writing()
+        await self._send_queued()
+        return self.session
+
+    async def run(self, write: Write) -> None:
+        """Run `write` in this transaction, or queue it inside `together()`.
+
+        A refusal raises `write.refused(error)`; run at once, it leaves the
+        unit usable (a savepoint undoes the statement).
+        """
+        await self._begin_writing()
+        if self._queued is not None:
+            self._queued.append(write)
+            return
+        if write.refused is None:
+            await execute(await self.session.connection(), write)
+            return
+        try:
+            async with self.session.begin_nested():
+                await execute(await self.session.connection(), write)
+        except IntegrityError as exc:
+            raise write.refused(exc) from exc
+
+    @contextlib.asynccontextmanager
+    async def together(self) -> AsyncIterator[None]:
+        """Send the writes run in the block together (on SQLite; elsewhere
+        they run at once). A refusal is raised when they are sent, at the
+        latest at the end of the block, and then the unit must roll back."""
+        if self.dialect != "sqlite" or self._queued is not None:
+            yield
+            return
+        self._queued = []
+        try:
+            yield
+            await self._send_queued()
+        finally:
+            self._queued = None
+
+    async def commit(self) -> None:
+        self._used = True
+        await self._send_queued()
+        await self.session.commit()
+        self._writing = False
+
+    async def close(self) -> None:
+        """Roll back whatever was not committed and give the connection back."""
+        if self._queued:
+            self._queued.clear()
+        if self._used:
+            await self.session.close()
+        self._writing = False
+
+    async def _begin_writing(self) -> None:
         # Limitation: on SQLite one writer at a time for the whole database, so
         # a refresh in one workspace delays writes in all others (reads go on).
         self._used = True
@@ -57,49 +120,25 @@ class Transaction:
                 await self.session.rollback()
             await self.session.connection(execution_options=IMMEDIATE)
         self._writing = True
-        return self.session
 
-    async def commit(self) -> None:
-        self._used = True
-        await self.session.commit()
-        self._writing = False
-
-    async def close(self) -> None:
-        """Roll back whatever was not committed and give the connection back."""
-        if self._used:
-            await self.session.close()
-        self._writing = False
+    async def _send_queued(self) -> None:
+        if not self._queued:
+            return
+        queued = list(self._queued)
+        self._queued.clear()
+        await execute_together(await self.session.connection(), queued)
 
     def upsert(
         self,
         row_class: type[Any],
         values: dict[str, Any],
         key: str | tuple[str, ...],
-        *,
-        sticky: Iterable[str] = (),
     ) -> Insert:
-        """INSERT, or UPDATE every other column when `key` already exists; a
-        `sticky` boolean column, once true in the stored row, stays true."""
-        statement = self.upsert_many(row_class, values, key, sticky=sticky)
-        return statement.values(values)
-
-    def upsert_many(
-        self,
-        target: Any,
-        columns: Iterable[str],
-        key: str | tuple[str, ...],
-        *,
-        sticky: Iterable[str] = (),
-    ) -> Insert:
-        """Like `upsert`, without values: execute it with a list of rows, which
-        runs as one executemany. `target` is a row class or a table."""
+        """INSERT, or UPDATE every other column when `key` already exists."""
         keys = (key,) if isinstance(key, str) else key
         insert = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
-        statement = insert(target)
-        changes: dict[str, Any] = {
-            name: statement.excluded[name] for name in columns if name not in keys
+        statement = insert(row_class).values(values)
+        changes = {
+            name: statement.excluded[name] for name in values if name not in keys
         }
-        for name in sticky:
-            # The stored row's value, read under the row lock the upsert holds.
-            changes[name] = or_(changes[name], statement.table.c[name])
         return statement.on_conflict_do_update(index_elements=keys, set_=changes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
@@ -67,6 +68,9 @@ class SqlAlchemyUnitOfWork(SyncUnitOfWork):
 
     async def commit(self) -> None:
         await self._transaction.commit()
+
+    def together(self) -> AbstractAsyncContextManager[None]:
+        return self._transaction.together()
 
 
 class SqlAlchemyUnitOfWorkFactory:

@@ -112,19 +112,8 @@ async def write_plan(
         raise Cancelled(job.job_id)
 
     workspace_id = job.workspace_id
-    if plan.obj is CrmObject.ACCOUNT:
-        await uow.companies.save_page(workspace_id, plan.companies, job_id=job.job_id)
-    else:
-        await uow.people.save_page(
-            workspace_id,
-            plan.people.changed.values(),
-            plan.people.removed,
-            seen_by=(plan.obj, job.job_id),
-        )
     records = plan.records
     cursor = last_cursor(records) if advance_cursor else None
-    if cursor is not None:
-        await uow.cursors.set(workspace_id, plan.obj, cursor)
     job = job.record_page(
         plan.obj,
         seen=len(records),
@@ -134,6 +123,20 @@ async def write_plan(
         cursor=cursor,
         now=now,
     )
-    await uow.sync_jobs.save(job)
+    async with uow.together():
+        if plan.obj is CrmObject.ACCOUNT:
+            await uow.companies.save_page(
+                workspace_id, plan.companies, job_id=job.job_id
+            )
+        else:
+            await uow.people.save_page(
+                workspace_id,
+                plan.people.changed.values(),
+                plan.people.removed,
+                seen_by=(plan.obj, job.job_id),
+            )
+        if cursor is not None:
+            await uow.cursors.set(workspace_id, plan.obj, cursor)
+        await uow.sync_jobs.save(job)
     await uow.commit()
     return job

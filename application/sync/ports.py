@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -237,6 +238,17 @@ class SyncUnitOfWork(UnitOfWork, Protocol):
     cursors: SyncCursorRepository
     mappings: MappingRepository
     describes: DescribeCache
+
+    def together(self) -> AbstractAsyncContextManager[None]:
+        """A block whose writes the store may send together when it ends.
+
+        For a caller that commits several writes at once (a sync page): a
+        store that pays a round trip per statement saves all but one. Reads
+        in the block still see its writes. A refusal (`Conflict`) may come at
+        the end of the block instead of from the call; after one, leave the
+        unit of work without committing.
+        """
+        ...
 
 
 class SyncScheduler(Protocol):

@@ -1,0 +1,77 @@
+"""Writes in the driver's own SQL, run one at a time or sent to SQLite together.
+
+Through aiosqlite every statement is about three round trips between the event
+loop and aiosqlite's thread (cursor, execute, close), and each round trip waits
+for the GIL while the loop is busy planning the next page. A sync commits a
+page with three statements (its rows, its cursor, its job); sent together,
+they cost one round trip.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One statement and its parameters, already through the bind processors.
+
+    `params` is one row (a tuple), or a list of rows when `many`. `refused`
+    turns an integrity error of this statement into the repository's own.
+    """
+
+    sql: str
+    params: Any
+    many: bool = False
+    refused: Callable[[IntegrityError], Exception] | None = None
+
+
+async def execute(connection: AsyncConnection, write: Write) -> None:
+    await connection.exec_driver_sql(write.sql, write.params)
+
+
+async def execute_together(
+    connection: AsyncConnection, writes: Sequence[Write]
+) -> None:
+    """Run `writes` in order on an aiosqlite connection, in one round trip to
+    its thread; stops at the first failure, which is raised as SQLAlchemy
+    would raise it (after `refused`, if the write has one)."""
+    if not writes:
+        return
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    # aiosqlite runs calls on its own thread; `_execute` queues one function
+    # there. SQLAlchemy's own aiosqlite adapter uses it too.
+    failure = await driver._execute(_execute_all, driver, writes)
+    if failure is None:
+        return
+    index, error = failure
+    write = writes[index]
+    wrapped = DBAPIError.instance(write.sql, None, error, sqlite3.Error)
+    if write.refused is not None and isinstance(wrapped, IntegrityError):
+        raise write.refused(wrapped) from wrapped
+    raise wrapped from error
+
+
+def _execute_all(
+    driver: Any, writes: Sequence[Write]
+) -> tuple[int, sqlite3.Error] | None:
+    cursor: sqlite3.Cursor = driver._conn.cursor()
+    try:
+        for index, write in enumerate(writes):
+            try:
+                if write.many:
+                    cursor.executemany(write.sql, write.params)
+                else:
+                    cursor.execute(write.sql, write.params)
+            except sqlite3.Error as error:
+                return index, error
+    finally:
+        cursor.close()
+    return None
