@@ -6,7 +6,8 @@
 | NotPermitted                            | 403    |
 | NotFound                                | 404    |
 | Conflict, NotConnected,                 | 409    |
-| NeedsReauthorization                    |        |
+| NeedsReauthorization,                   |        |
+| CredentialsUnreadable                   |        |
 | InvalidInput, a malformed request body  | 422    |
 | MappingInvalid (every broken rule)      | 422, with `errors` |
 | AuthorizationStateInvalid               | 400    |
@@ -31,6 +32,7 @@ from application.errors import (
     AuthorizationFailed,
     AuthorizationStateInvalid,
     Conflict,
+    CredentialsUnreadable,
     InvalidInput,
     NeedsReauthorization,
     NotConnected,
@@ -57,6 +59,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     Conflict: 409,
     NotConnected: 409,
     NeedsReauthorization: 409,
+    CredentialsUnreadable: 409,
     IllegalTransition: 409,
     InvalidInput: 422,
     InvalidSetting: 422,

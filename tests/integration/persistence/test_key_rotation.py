@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.encryption import FernetTokenCipher, UndecryptableSecret
+from adapters.encryption import FernetTokenCipher
 from adapters.persistence import create_session_factory, reencrypt_all
+from application.errors import CredentialsUnreadable
 from tests.integration.persistence.conftest import Backend
 from tests.integration.persistence.samples import STATE, connected, pending
 
@@ -23,7 +24,7 @@ async def test_keys_rotate_without_reconnecting(
 
     assert during == after == _expected(3)
     assert count == 3 + 3
-    with pytest.raises(UndecryptableSecret):
+    with pytest.raises(CredentialsUnreadable):
         await _read_all(sql_backend, FernetTokenCipher([old]), 1)
 
 
