@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +22,9 @@ from domain.workspace import Role
 from entrypoints.config import MAX_WORKERS, Config, ConfigError, load_config, variable
 from entrypoints.logs import configure_logging
 from entrypoints.loop import run
+
+if TYPE_CHECKING:
+    from adapters.persistence import Reencrypted
 
 # What each worker process of `crmbridge serve --workers N` imports and calls.
 APP_FACTORY = "entrypoints.http.app:app_from_environment"
@@ -200,13 +203,25 @@ def migrate() -> None:
 
 @main.command("rotate-keys")
 def rotate_keys() -> None:
-    """Re-encrypt stored secrets with the first of CRMBRIDGE_ENCRYPTION_KEYS."""
+    """Re-encrypt stored secrets with the first of CRMBRIDGE_ENCRYPTION_KEYS.
+
+    Exits non-zero, changing nothing of theirs, if some no configured key opens.
+    """
     config = configured()
-    count = run(_reencrypt(config))
-    click.echo(f"re-encrypted {count} stored secrets with the first key", err=True)
+    result = run(_reencrypt(config))
+    click.echo(
+        f"re-encrypted {result.done} stored secrets with the first key", err=True
+    )
+    if result.unreadable:
+        raise click.ClickException(
+            f"{result.unreadable} stored secrets cannot be decrypted with any of "
+            f"{variable('encryption_keys')} and were left as they are. Put the key "
+            "that encrypted them back in the list, after the first, and run "
+            "rotate-keys again; drop no old key until it reports none."
+        )
 
 
-async def _reencrypt(config: Config) -> int:
+async def _reencrypt(config: Config) -> Reencrypted:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from adapters.encryption import FernetTokenCipher
