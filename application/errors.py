@@ -11,6 +11,7 @@ ApplicationError
 ├── AuthorizationStateInvalid    callback state unknown, replayed or expired
 ├── AuthorizationUnreadable      no configured key opens a pending verifier
 ├── AuthorizationFailed          the callback completed with a problem
+├── SyncNotScheduled             no runner could take a queued sync job
 └── SalesforceError              raised by Salesforce adapters
     ├── OAuthError               an OAuth endpoint answered {error, ...}
     ├── SessionExpired           a REST call answered 401 INVALID_SESSION_ID
@@ -103,6 +104,21 @@ class AuthorizationFailed(ProblemError):
     def __init__(self, problem: Problem, *, workspace_id: str) -> None:
         super().__init__(problem)
         self.workspace_id = workspace_id
+
+
+class SyncNotScheduled(ProblemError):
+    """Raised by a `SyncScheduler` that could not take a job: it will not run."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            Problem(
+                code="sync_not_scheduled",
+                message="The sync could not be handed to the worker that runs "
+                f"syncs ({reason}).",
+                hint="Start it again in a moment; if this repeats, the service's "
+                "runner folder needs fixing by its operator.",
+            )
+        )
 
 
 class AuthorizationStateInvalid(ApplicationError):

@@ -19,7 +19,14 @@ import click
 from domain.crm import SYNC_ORDER
 from domain.sync import SyncMode
 from domain.workspace import Role
-from entrypoints.config import MAX_WORKERS, Config, ConfigError, load_config, variable
+from entrypoints.config import (
+    MAX_WORKERS,
+    STATE_DIR,
+    Config,
+    ConfigError,
+    load_config,
+    variable,
+)
 from entrypoints.logs import configure_logging
 from entrypoints.loop import run
 
@@ -87,6 +94,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     options = {"host": host, "port": port, "workers": workers}
     config = configured(**options)
+    if config.workers > 1:
+        _check_runner_folder(config)
     run(ensure_at_head(config.database_url))
     shown = f" ({config.workers} workers)" if config.workers > 1 else ""
     click.echo(
@@ -102,6 +111,20 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         access_log=False,
         server_header=False,
     )
+
+
+def _check_runner_folder(config: Config) -> None:
+    """Workers would each die on an unusable folder: say so once, up front."""
+    from entrypoints.worker import (
+        RunnerFolderUnusable,
+        check_runner_folder,
+        runner_folder,
+    )
+
+    try:
+        check_runner_folder(runner_folder(config.database_url, STATE_DIR))
+    except RunnerFolderUnusable as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def application(config: Config, options: Mapping[str, object]) -> Any:

@@ -12,7 +12,8 @@
 | MappingInvalid (every broken rule)      | 422, with `errors` |
 | AuthorizationStateInvalid               | 400    |
 | AuthorizationFailed                     | 400; 502 if Salesforce was unreachable |
-| SalesforceUnavailable, QuotaExhausted   | 503    |
+| SalesforceUnavailable, QuotaExhausted,  | 503    |
+| SyncNotScheduled                        |        |
 | any other SalesforceError               | 502    |
 | any other ApplicationError              | 400    |
 | anything else                           | 500 `internal_error`, stack trace logged |
@@ -41,6 +42,7 @@ from application.errors import (
     QuotaExhausted,
     SalesforceError,
     SalesforceUnavailable,
+    SyncNotScheduled,
 )
 from application.sync.mapping import MappingInvalid
 from domain.errors import IllegalTransition, InvalidSetting
@@ -67,6 +69,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     AuthorizationFailed: 400,
     SalesforceUnavailable: 503,
     QuotaExhausted: 503,
+    SyncNotScheduled: 503,
     SalesforceError: 502,
     ApplicationError: 400,
 }

@@ -20,6 +20,7 @@ from application.errors import (
     QuotaExhausted,
     SalesforceUnavailable,
     SessionExpired,
+    SyncNotScheduled,
 )
 from domain import problems
 from entrypoints.bearer import InvalidToken, MissingToken, TokenExpired
@@ -48,6 +49,7 @@ from entrypoints.http.errors import body_for, status_for
             502,
         ),
         (SalesforceUnavailable("down"), 503),
+        (SyncNotScheduled("No space left on device"), 503),
         (QuotaExhausted("quota", error_code="REQUEST_LIMIT_EXCEEDED", status=403), 503),
         (ApiDisabled("off", error_code="API_DISABLED_FOR_ORG", status=403), 502),
         (ApiError("bad", error_code="MALFORMED_QUERY", status=400), 502),
