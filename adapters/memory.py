@@ -21,7 +21,11 @@ from typing import Any, Generic, Self, TypeVar
 import msgspec
 
 from adapters.clock import SystemClock
-from application.errors import Conflict
+from application.errors import (
+    AuthorizationUnreadable,
+    Conflict,
+    CredentialsUnreadable,
+)
 from application.ports import (
     AuthorizationRepository,
     Clock,
@@ -109,7 +113,9 @@ class InMemoryStore:
     """The committed state shared by every unit of work made from it.
 
     `clock` stamps people and companies saved without `updated_at`, and those
-    a sweep marks deleted; the system clock unless given.
+    a sweep marks deleted; the system clock unless given. Nothing is
+    encrypted here: `lose_keys` plays what a dropped encryption key does to
+    a database's stored secrets.
     """
 
     def __init__(
@@ -117,6 +123,9 @@ class InMemoryStore:
     ) -> None:
         self.connections: dict[str, Connection] = {}
         self.authorizations: dict[str, PendingAuthorization] = {}
+        # Workspaces whose tokens, and states whose verifiers, no key opens.
+        self.unreadable_tokens: set[str] = set()
+        self.unreadable_verifiers: set[str] = set()
         self.people: dict[tuple[str, str], StoredPerson] = {}
         self.companies: dict[tuple[str, str], StoredCompany] = {}
         self.sync_jobs: dict[tuple[str, str], SyncJob] = {}
@@ -132,24 +141,33 @@ class InMemoryStore:
         """A fresh unit of work: `store.unit_of_work` is a UnitOfWorkFactory."""
         return InMemoryUnitOfWork(self)
 
+    def lose_keys(self) -> None:
+        """Make every secret committed so far unreadable until it is replaced,
+        as dropping the key that encrypted them does to the SQL stores."""
+        held = {key for key, found in self.connections.items() if found.tokens}
+        self.unreadable_tokens |= held
+        self.unreadable_verifiers |= self.authorizations.keys()
+
 
 class InMemoryConnectionRepository(ConnectionRepository):
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
 
     async def get(self, workspace_id: str) -> Connection | None:
-        if workspace_id in self._uow.staged_connections:
-            return self._uow.staged_connections[workspace_id]
-        return self._uow.store.connections.get(workspace_id)
+        if self._unreadable(workspace_id):
+            raise CredentialsUnreadable()
+        return self._visible(workspace_id)
 
     async def overview(self, workspace_id: str) -> ConnectionOverview | None:
-        connection = await self.get(workspace_id)
+        connection = self._visible(workspace_id)
         if connection is None:
             return None
-        tokens = connection.tokens
+        unreadable = self._unreadable(workspace_id)
+        tokens = None if unreadable else connection.tokens
         return ConnectionOverview(
             connection=msgspec.structs.replace(connection, tokens=None),
             instance_url=tokens.instance_url if tokens else None,
+            credentials_unreadable=unreadable,
         )
 
     async def get_for_update(self, workspace_id: str) -> Connection | None:
@@ -159,6 +177,15 @@ class InMemoryConnectionRepository(ConnectionRepository):
     async def save(self, connection: Connection) -> None:
         await self._uow.lock(f"connection:{connection.workspace_id}")
         self._uow.staged_connections[connection.workspace_id] = connection
+
+    def _visible(self, workspace_id: str) -> Connection | None:
+        if workspace_id in self._uow.staged_connections:
+            return self._uow.staged_connections[workspace_id]
+        return self._uow.store.connections.get(workspace_id)
+
+    def _unreadable(self, workspace_id: str) -> bool:
+        staged = workspace_id in self._uow.staged_connections
+        return not staged and workspace_id in self._uow.store.unreadable_tokens
 
 
 class InMemoryAuthorizationRepository(AuthorizationRepository):
@@ -173,8 +200,11 @@ class InMemoryAuthorizationRepository(AuthorizationRepository):
         # Like DELETE ... RETURNING: a second taker waits for the first to end,
         # then finds nothing if the first committed.
         await self._uow.lock(f"authorization:{state}")
+        staged = state in self._uow.staged_authorizations
         pending = self._uow.authorization(state)
         self._uow.staged_authorizations[state] = None
+        if pending and not staged and state in self._uow.store.unreadable_verifiers:
+            raise AuthorizationUnreadable(workspace_id=pending.workspace_id)
         return pending
 
     async def discard_workspace(self, workspace_id: str) -> None:
@@ -286,6 +316,8 @@ class InMemoryUnitOfWork(SyncUnitOfWork):
 
     async def commit(self) -> None:
         self.store.connections.update(self.staged_connections)
+        self.store.unreadable_tokens -= self.staged_connections.keys()
+        self.store.unreadable_verifiers -= self.staged_authorizations.keys()
         for state, pending in self.staged_authorizations.items():
             if pending is None:
                 self.store.authorizations.pop(state, None)

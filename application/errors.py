@@ -7,8 +7,11 @@ ApplicationError
 ├── Conflict                     the connection's state forbids the change
 ├── NotConnected                 the workspace has no working connection
 ├── NeedsReauthorization         Salesforce revoked the grant: reconnect
+├── CredentialsUnreadable        no configured key opens the stored tokens
 ├── AuthorizationStateInvalid    callback state unknown, replayed or expired
+├── AuthorizationUnreadable      no configured key opens a pending verifier
 ├── AuthorizationFailed          the callback completed with a problem
+├── SyncNotScheduled             no runner could take a queued sync job
 └── SalesforceError              raised by Salesforce adapters
     ├── OAuthError               an OAuth endpoint answered {error, ...}
     ├── SessionExpired           a REST call answered 401 INVALID_SESSION_ID
@@ -21,6 +24,7 @@ ApplicationError
 
 from __future__ import annotations
 
+from domain import problems
 from domain.problems import Problem
 
 
@@ -86,6 +90,14 @@ class NeedsReauthorization(ProblemError):
     """Raised when the stored grant is dead; only a reconnect helps."""
 
 
+class CredentialsUnreadable(ProblemError):
+    """Raised when a connection's stored tokens cannot be decrypted with the
+    configured keys (a key dropped too early, or the wrong keys configured)."""
+
+    def __init__(self) -> None:
+        super().__init__(problems.credentials_unreadable())
+
+
 class AuthorizationFailed(ProblemError):
     """Raised when a callback could not complete the connection."""
 
@@ -94,11 +106,37 @@ class AuthorizationFailed(ProblemError):
         self.workspace_id = workspace_id
 
 
+class SyncNotScheduled(ProblemError):
+    """Raised by a `SyncScheduler` that could not take a job: it will not run."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            Problem(
+                code="sync_not_scheduled",
+                message="The sync could not be handed to the worker that runs "
+                f"syncs ({reason}).",
+                hint="Start it again in a moment; if this repeats, the service's "
+                "runner folder needs fixing by its operator.",
+            )
+        )
+
+
 class AuthorizationStateInvalid(ApplicationError):
     """Raised when a callback's `state` is unknown, already used or expired."""
 
     code = "invalid_state"
     hint = "Start again with Connect to Salesforce; a link works once, for 10 minutes."
+
+
+class AuthorizationUnreadable(ApplicationError):
+    """Raised by `take` when a pending authorization's verifier cannot be
+    decrypted; the state is spent all the same if the unit of work commits."""
+
+    code = "authorization_unreadable"
+
+    def __init__(self, *, workspace_id: str) -> None:
+        super().__init__("the pending authorization's verifier cannot be decrypted")
+        self.workspace_id = workspace_id
 
 
 class SalesforceError(ApplicationError):

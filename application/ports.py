@@ -24,11 +24,13 @@ class ConnectionOverview(msgspec.Struct, frozen=True, kw_only=True):
     """A stored connection as any member may see it, secrets left sealed.
 
     `connection.tokens` is always None; `instance_url`, the one value of the
-    token set a member is shown, stands beside it (None without tokens).
+    token set a member is shown, stands beside it (None without tokens, or
+    when `credentials_unreadable`: tokens are stored but no key opens them).
     """
 
     connection: Connection
     instance_url: str | None
+    credentials_unreadable: bool = False
 
 
 class ConnectionRepository(Protocol):
@@ -38,7 +40,10 @@ class ConnectionRepository(Protocol):
     """
 
     async def get(self, workspace_id: str) -> Connection | None:
-        """The workspace's connection, or None when it never configured one."""
+        """The workspace's connection, or None when it never configured one.
+
+        Raises `CredentialsUnreadable` when no configured key opens its tokens.
+        """
         ...
 
     async def overview(self, workspace_id: str) -> ConnectionOverview | None:
@@ -46,8 +51,8 @@ class ConnectionRepository(Protocol):
 
         Never locks. Before the unit of work writes, it reads what is
         committed at that moment (a plain read, no transaction needed);
-        after, the unit's own changes too. A stored value that cannot be
-        opened fails here as it does in `get`.
+        after, the unit's own changes too. Tokens no configured key opens
+        are reported (`credentials_unreadable`), not raised.
         """
         ...
 
@@ -55,7 +60,9 @@ class ConnectionRepository(Protocol):
         """Like `get`, and lock the connection until the unit of work ends.
 
         Other units of work, in this process or another one sharing the store,
-        wait here: this is what makes a token refresh single-flight.
+        wait here: this is what makes a token refresh single-flight. When it
+        raises `CredentialsUnreadable` the lock is held all the same, so the
+        caller may go on with `overview` (to forget the tokens, say).
         """
         ...
 
@@ -75,7 +82,9 @@ class AuthorizationRepository(Protocol):
         """Remove and return the authorization for `state`; None when unknown.
 
         Atomic: of two concurrent takes of one state, only one gets it.
-        Expired ones are returned too, so the caller can say "expired".
+        Expired ones are returned too, so the caller can say "expired". Raises
+        `AuthorizationUnreadable` when no configured key opens the verifier;
+        it is removed all the same, once the unit of work commits.
         """
         ...
 

@@ -146,6 +146,37 @@ def api_version_retired(detail: str) -> Problem:
     )
 
 
+def credentials_unreadable() -> Problem:
+    return Problem(
+        code="credentials_unreadable",
+        message="The stored Salesforce credentials cannot be decrypted with the "
+        "configured encryption keys.",
+        hint="An operator can put the key that encrypted them back into "
+        "CRMBRIDGE_ENCRYPTION_KEYS; otherwise disconnect Salesforce in Settings > "
+        "CRM Integration and connect again.",
+    )
+
+
+def authorization_unreadable() -> Problem:
+    return Problem(
+        code="authorization_unreadable",
+        message="This authorization's stored PKCE verifier cannot be decrypted "
+        "with the configured encryption keys.",
+        hint="Click Connect to Salesforce again. If it keeps happening, every "
+        "process of the service needs the same CRMBRIDGE_ENCRYPTION_KEYS.",
+    )
+
+
+def grant_not_revoked() -> Problem:
+    return Problem(
+        code="grant_not_revoked",
+        message="Disconnected, but the grant was not revoked at Salesforce: its "
+        "stored tokens cannot be decrypted with the configured encryption keys.",
+        hint="A Salesforce admin can revoke it under Setup > Connected Apps OAuth "
+        "Usage.",
+    )
+
+
 def printable(text: str, limit: int) -> str:
     """`text` without control characters, cut to `limit` characters."""
     cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
@@ -229,8 +260,11 @@ __all__ = [
     "api_disabled",
     "api_version_retired",
     "authorization_failed",
+    "authorization_unreadable",
     "client_secret_required",
+    "credentials_unreadable",
     "environment_mismatch",
+    "grant_not_revoked",
     "invalid_client_id",
     "is_concurrent_refresh",
     "no_refresh_token",

@@ -12,16 +12,26 @@ import os
 import sys
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from domain.crm import SYNC_ORDER
 from domain.sync import SyncMode
 from domain.workspace import Role
-from entrypoints.config import MAX_WORKERS, Config, ConfigError, load_config, variable
+from entrypoints.config import (
+    MAX_WORKERS,
+    STATE_DIR,
+    Config,
+    ConfigError,
+    load_config,
+    variable,
+)
 from entrypoints.logs import configure_logging
 from entrypoints.loop import run
+
+if TYPE_CHECKING:
+    from adapters.persistence import Reencrypted
 
 # What each worker process of `crmbridge serve --workers N` imports and calls.
 APP_FACTORY = "entrypoints.http.app:app_from_environment"
@@ -84,6 +94,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     options = {"host": host, "port": port, "workers": workers}
     config = configured(**options)
+    if config.workers > 1:
+        _check_runner_folder(config)
     run(ensure_at_head(config.database_url))
     shown = f" ({config.workers} workers)" if config.workers > 1 else ""
     click.echo(
@@ -99,6 +111,20 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         access_log=False,
         server_header=False,
     )
+
+
+def _check_runner_folder(config: Config) -> None:
+    """Workers would each die on an unusable folder: say so once, up front."""
+    from entrypoints.worker import (
+        RunnerFolderUnusable,
+        check_runner_folder,
+        runner_folder,
+    )
+
+    try:
+        check_runner_folder(runner_folder(config.database_url, STATE_DIR))
+    except RunnerFolderUnusable as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def application(config: Config, options: Mapping[str, object]) -> Any:
@@ -200,13 +226,25 @@ def migrate() -> None:
 
 @main.command("rotate-keys")
 def rotate_keys() -> None:
-    """Re-encrypt stored secrets with the first of CRMBRIDGE_ENCRYPTION_KEYS."""
+    """Re-encrypt stored secrets with the first of CRMBRIDGE_ENCRYPTION_KEYS.
+
+    Exits non-zero, changing nothing of theirs, if some no configured key opens.
+    """
     config = configured()
-    count = run(_reencrypt(config))
-    click.echo(f"re-encrypted {count} stored secrets with the first key", err=True)
+    result = run(_reencrypt(config))
+    click.echo(
+        f"re-encrypted {result.done} stored secrets with the first key", err=True
+    )
+    if result.unreadable:
+        raise click.ClickException(
+            f"{result.unreadable} stored secrets cannot be decrypted with any of "
+            f"{variable('encryption_keys')} and were left as they are. Put the key "
+            "that encrypted them back in the list, after the first, and run "
+            "rotate-keys again; drop no old key until it reports none."
+        )
 
 
-async def _reencrypt(config: Config) -> int:
+async def _reencrypt(config: Config) -> Reencrypted:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from adapters.encryption import FernetTokenCipher

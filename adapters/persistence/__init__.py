@@ -16,7 +16,7 @@ from adapters.persistence.migrate import (
     upgrade_to_head,
 )
 from adapters.persistence.people import SqlAlchemyPeopleRepository
-from adapters.persistence.reencrypt import reencrypt_all
+from adapters.persistence.reencrypt import Reencrypted, reencrypt_all
 from adapters.persistence.sync_jobs import SqlAlchemySyncJobRepository
 from adapters.persistence.sync_state import (
     SqlAlchemyDescribeCache,
@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "MisplacedSecret",
     "PersistenceError",
+    "Reencrypted",
     "SqlAlchemyAuthorizationRepository",
     "SqlAlchemyCompanyRepository",
     "SqlAlchemyConnectionRepository",

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from sqlalchemy import CursorResult, delete, insert
 
-from adapters.encryption import FernetTokenCipher
+from adapters.encryption import FernetTokenCipher, UndecryptableSecret
 from adapters.persistence.rows import PendingAuthorizationRow, column_values
 from adapters.persistence.sealing import state_hash
 from adapters.persistence.transaction import Transaction
+from application.errors import AuthorizationUnreadable
 from application.ports import AuthorizationRepository
 from domain.authorization import PendingAuthorization
 
@@ -47,7 +48,7 @@ class SqlAlchemyAuthorizationRepository(AuthorizationRepository):
         row = (await session.scalars(statement)).one_or_none()
 
         logger.debug("authorization taken found=%s", row is not None)
-        return row.to_domain(state, self._cipher) if row else None
+        return self._opened(row, state) if row else None
 
     async def discard_workspace(self, workspace_id: str) -> None:
         session = await self._transaction.for_writing()
@@ -67,3 +68,14 @@ class SqlAlchemyAuthorizationRepository(AuthorizationRepository):
         count = result.rowcount if isinstance(result, CursorResult) else 0
         logger.debug("expired authorizations purged count=%d", count)
         return count
+
+    def _opened(self, row: _Row, state: str) -> PendingAuthorization:
+        try:
+            return row.to_domain(state, self._cipher)
+        except UndecryptableSecret as exc:
+            logger.warning(
+                "a pending verifier cannot be decrypted with the configured keys "
+                "workspace=%s",
+                row.workspace_id,
+            )
+            raise AuthorizationUnreadable(workspace_id=row.workspace_id) from exc

@@ -7,11 +7,12 @@ from collections import OrderedDict
 
 from sqlalchemy import Select, bindparam, func, select
 
-from adapters.encryption import FernetTokenCipher
+from adapters.encryption import FernetTokenCipher, UndecryptableSecret
 from adapters.persistence.reads import ReadQuery
 from adapters.persistence.rows import ConnectionRow, column_values, connection_of
 from adapters.persistence.sealing import open_tokens
 from adapters.persistence.transaction import Transaction
+from application.errors import CredentialsUnreadable
 from application.ports import ConnectionOverview, ConnectionRepository
 from domain.connection import Connection
 
@@ -32,7 +33,7 @@ class InstanceUrls:
     tokens. This keeps only that URL (no secret), keyed by workspace and
     ciphertext, so an unchanged row is not decrypted on every read; every
     save seals anew, so changed tokens are a new key. Failures are not kept:
-    a value that cannot be opened fails each time, as `get` does.
+    a value that cannot be opened is tried again each time.
     """
 
     def __init__(self, cipher: FernetTokenCipher, size: int = 1024) -> None:
@@ -67,7 +68,7 @@ class SqlAlchemyConnectionRepository(ConnectionRepository):
     async def get(self, workspace_id: str) -> Connection | None:
         session = await self._transaction.for_reading()
         row = await session.scalar(_by_workspace(workspace_id))
-        return row.to_domain(self._cipher) if row else None
+        return self._opened(row) if row else None
 
     async def overview(self, workspace_id: str) -> ConnectionOverview | None:
         rows = await self._transaction.read(_OVERVIEW, {"workspace_id": workspace_id})
@@ -76,12 +77,17 @@ class SqlAlchemyConnectionRepository(ConnectionRepository):
 
         values = dict(zip(_NAMES, rows[0], strict=True))
         sealed = values["sealed_tokens"]
-        return ConnectionOverview(
-            connection=connection_of(values, None),
-            instance_url=None
-            if sealed is None
-            else self._instance_urls.of(workspace_id, sealed),
-        )
+        connection = connection_of(values, None)
+        if sealed is None:
+            return ConnectionOverview(connection=connection, instance_url=None)
+        try:
+            instance_url = self._instance_urls.of(workspace_id, sealed)
+        except UndecryptableSecret:
+            logger.debug("overview of unreadable tokens workspace=%s", workspace_id)
+            return ConnectionOverview(
+                connection=connection, instance_url=None, credentials_unreadable=True
+            )
+        return ConnectionOverview(connection=connection, instance_url=instance_url)
 
     async def get_for_update(self, workspace_id: str) -> Connection | None:
         session = await self._transaction.for_writing()
@@ -94,7 +100,7 @@ class SqlAlchemyConnectionRepository(ConnectionRepository):
         row = await session.scalar(_by_workspace(workspace_id).with_for_update())
 
         logger.debug("connection locked workspace=%s", workspace_id)
-        return row.to_domain(self._cipher) if row else None
+        return self._opened(row) if row else None
 
     async def save(self, connection: Connection) -> None:
         session = await self._transaction.for_writing()
@@ -108,6 +114,17 @@ class SqlAlchemyConnectionRepository(ConnectionRepository):
             connection.workspace_id,
             connection.status.value,
         )
+
+    def _opened(self, row: ConnectionRow) -> Connection:
+        try:
+            return row.to_domain(self._cipher)
+        except UndecryptableSecret as exc:
+            logger.warning(
+                "stored tokens cannot be decrypted with the configured keys "
+                "workspace=%s",
+                row.workspace_id,
+            )
+            raise CredentialsUnreadable() from exc
 
 
 def _by_workspace(workspace_id: str) -> Select[tuple[ConnectionRow]]:

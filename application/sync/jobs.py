@@ -8,7 +8,7 @@ from datetime import datetime
 import msgspec
 
 from application.access import domain_rules, require_manager
-from application.errors import Conflict, NotFound
+from application.errors import Conflict, NotFound, SyncNotScheduled
 from application.ports import Clock
 from application.session import usable
 from application.sync.options import SyncOptions
@@ -19,7 +19,7 @@ from application.sync.ports import (
 )
 from domain import problems
 from domain.crm import CrmObject
-from domain.sync import SyncJob, SyncMode
+from domain.sync import SyncJob, SyncMode, SyncState
 from domain.workspace import Actor
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,8 @@ class StartSync:
     - one sync at a time per workspace: another active one is a conflict,
       unless its worker died (no progress for `stale_after_seconds`), which
       then ends as failed;
-    - the job is queued and handed to the scheduler; the answer is at once.
+    - the job is queued and handed to the scheduler; the answer is at once;
+      a job the scheduler cannot take ends failed at once, not left queued.
     """
 
     class Command(msgspec.Struct, frozen=True, kw_only=True):
@@ -74,7 +75,11 @@ class StartSync:
             await uow.sync_jobs.add(job)
             await uow.commit()
 
-        self._scheduler.submit(workspace_id, job.job_id)
+        try:
+            self._scheduler.submit(workspace_id, job.job_id)
+        except SyncNotScheduled as exc:
+            await self._fail_unscheduled(job, exc)
+            raise
         logger.info(
             "sync queued workspace=%s job=%s mode=%s",
             workspace_id,
@@ -95,6 +100,22 @@ class StartSync:
                 "a sync is already running for this workspace",
                 hint=f"Wait for sync {active.job_id} to end, or cancel it.",
             )
+
+    async def _fail_unscheduled(self, job: SyncJob, exc: SyncNotScheduled) -> None:
+        """Queued, a job no runner took would block the next one until stale."""
+        # Limitation: not a compare-and-set; a runner restarting right now
+        # could start the job between this read and this write.
+        async with self._uow() as uow:
+            current = await uow.sync_jobs.get(job.workspace_id, job.job_id)
+            if current is not None and current.state is SyncState.QUEUED:
+                failed = current.fail(exc.problem, self._clock.now())
+                await uow.sync_jobs.save(failed)
+                await uow.commit()
+        logger.warning(
+            "sync not scheduled workspace=%s job=%s: ended as failed",
+            job.workspace_id,
+            job.job_id,
+        )
 
     async def _end_if_stale(
         self, uow: SyncUnitOfWork, workspace_id: str, now: datetime

@@ -255,7 +255,11 @@ class SyncScheduler(Protocol):
     """Runs queued sync jobs somewhere: a task in this process, or a queue."""
 
     def submit(self, workspace_id: str, job_id: str) -> None:
-        """Arrange for the job to run soon; returns at once."""
+        """Arrange for the job to run soon; returns at once.
+
+        Raises `SyncNotScheduled` when no runner can take it: then it never
+        runs, and the caller ends it.
+        """
         ...
 
     def cancel(self, workspace_id: str, job_id: str) -> None:

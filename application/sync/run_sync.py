@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from application.errors import (
     ApiError,
+    CredentialsUnreadable,
     NeedsReauthorization,
     NotConnected,
     QuotaExhausted,
@@ -72,7 +73,8 @@ class RunSync:
     - the run pauses when the quota reserve is reached or Salesforce says
       REQUEST_LIMIT_EXCEEDED, and never retries hot;
     - a full sync marks records it did not see as deleted;
-    - an expired session refreshes (single-flight) and the run continues.
+    - an expired session refreshes (single-flight) and the run continues;
+    - a dead grant, or stored tokens no configured key opens, fails the run.
     """
 
     def __init__(
@@ -113,7 +115,7 @@ class RunSync:
             return await self._end(job, SyncState.PAUSED, problem)
         except QuotaExhausted:
             return await self._end(job, SyncState.PAUSED, problems.rate_limited())
-        except NeedsReauthorization as exc:
+        except (NeedsReauthorization, CredentialsUnreadable) as exc:
             return await self._end(job, SyncState.FAILED, exc.problem)
         except (SalesforceError, NotConnected) as exc:
             problem = problem_for_sync_error(exc)

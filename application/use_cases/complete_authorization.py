@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import NoReturn
 
@@ -10,6 +11,8 @@ import msgspec
 from application.errors import (
     AuthorizationFailed,
     AuthorizationStateInvalid,
+    AuthorizationUnreadable,
+    CredentialsUnreadable,
     InvalidInput,
     OAuthError,
     SalesforceError,
@@ -39,7 +42,8 @@ class CompleteAuthorization:
     """Business rules:
 
     - the `state` must be known, unused and unexpired; it is consumed at once,
-      so a replay changes nothing;
+      so a replay changes nothing; one whose verifier no configured key opens
+      is consumed too, and ends the attempt with a problem;
     - it completes only the workspace and environment that started it;
     - an `error` from Salesforce, a failed code exchange, a grant without a
       refresh token, a user without API access, or an org whose kind does not
@@ -90,13 +94,24 @@ class CompleteAuthorization:
         return ConnectionSummary.of(connection, self._settings, self._clock.now())
 
     async def _take(self, state: str) -> PendingAuthorization:
-        async with self._uow() as uow:
-            pending = await uow.authorizations.take(state)
-            await uow.commit()
+        try:
+            pending = await self._spend(state)
+        except AuthorizationUnreadable as exc:
+            await self._fail_unreadable(exc.workspace_id)
         if pending is None:
             raise AuthorizationStateInvalid("unknown or already used state")
         if pending.is_expired(self._clock.now()):
             raise AuthorizationStateInvalid("this authorization has expired")
+        return pending
+
+    async def _spend(self, state: str) -> PendingAuthorization | None:
+        async with self._uow() as uow:
+            try:
+                pending = await uow.authorizations.take(state)
+            except AuthorizationUnreadable:
+                await uow.commit()  # Spent all the same: a replay finds nothing.
+                raise
+            await uow.commit()
         return pending
 
     async def _exchange(self, pending: PendingAuthorization, code: str) -> TokenSet:
@@ -137,7 +152,15 @@ class CompleteAuthorization:
         self, pending: PendingAuthorization, identity: OrgIdentity, tokens: TokenSet
     ) -> Connection:
         async with self._uow() as uow:
-            current = await uow.connections.get_for_update(pending.workspace_id)
+            try:
+                current = await uow.connections.get_for_update(pending.workspace_id)
+            except CredentialsUnreadable as exc:
+                # Limitation: old tokens no key opens (a key dropped during the
+                # attempt) fail it; only a disconnect forgets them.
+                await self._revoke(pending, tokens)
+                raise AuthorizationFailed(
+                    exc.problem, workspace_id=pending.workspace_id
+                ) from exc
             if not _still_waiting_for(current, pending):
                 await self._revoke(pending, tokens)
                 raise AuthorizationStateInvalid(
@@ -171,6 +194,21 @@ class CompleteAuthorization:
             problem.code,
         )
         raise AuthorizationFailed(problem, workspace_id=pending.workspace_id)
+
+    async def _fail_unreadable(self, workspace_id: str) -> NoReturn:
+        """End the attempt whose verifier no key opens, as `_fail` would."""
+        problem = problems.authorization_unreadable()
+        async with self._uow() as uow:
+            # Tokens no key opens are left alone: a save would drop them.
+            with contextlib.suppress(CredentialsUnreadable):
+                current = await uow.connections.get_for_update(workspace_id)
+                if current and current.status is ConnectionStatus.AUTHORIZING:
+                    await uow.connections.save(current.fail_authorization(problem))
+                    await uow.commit()
+        logger.info(
+            "authorization failed workspace=%s problem=%s", workspace_id, problem.code
+        )
+        raise AuthorizationFailed(problem, workspace_id=workspace_id)
 
     async def _revoke(self, pending: PendingAuthorization, tokens: TokenSet) -> None:
         token = tokens.refresh_token or tokens.access_token

@@ -7,10 +7,11 @@ import logging
 import msgspec
 
 from application.access import require_manager
-from application.errors import SalesforceError
+from application.errors import CredentialsUnreadable, SalesforceError
 from application.ports import Clock, SalesforceOAuth, UnitOfWork, UnitOfWorkFactory
 from application.settings import OAuthSettings
 from application.summary import ConnectionSummary
+from domain import problems
 from domain.connection import Connection
 from domain.workspace import Actor
 
@@ -34,7 +35,9 @@ class Disconnect:
     - the refresh token is then revoked at the login host it came from, best
       effort and outside the transaction: a Salesforce outage never blocks a
       disconnect, nor holds other writers up;
-    - disconnecting a disconnected workspace is a no-op, not an error.
+    - disconnecting a disconnected workspace is a no-op, not an error;
+    - tokens no configured key opens are forgotten all the same, unrevoked,
+      and the connection's problem says so.
     """
 
     def __init__(
@@ -63,11 +66,12 @@ class Disconnect:
 
     async def within(self, uow: UnitOfWork, workspace_id: str) -> Forgotten:
         """Forget the grant inside the caller's unit of work; revoke after commit."""
-        current = await uow.connections.get_for_update(workspace_id)
-        current = current or Connection(workspace_id=workspace_id)
+        current, unreadable = await _locked(uow, workspace_id)
         tokens = current.tokens
 
         disconnected = current.disconnect()
+        if unreadable:
+            disconnected = disconnected.note_problem(problems.grant_not_revoked())
         await uow.authorizations.discard_workspace(workspace_id)
         await uow.connections.save(disconnected)
         return Forgotten(
@@ -92,3 +96,22 @@ class Disconnect:
                     exc.code,
                 )
         logger.info("disconnected workspace=%s revoked=%s", workspace_id, revoked)
+
+
+async def _locked(uow: UnitOfWork, workspace_id: str) -> tuple[Connection, bool]:
+    """The connection, locked, and whether no key opened its tokens: then it
+    comes without them, as there is no way to revoke them."""
+    try:
+        found = await uow.connections.get_for_update(workspace_id)
+    except CredentialsUnreadable:
+        # The lock is held: read the rest, and forget tokens nobody can read.
+        # Limitation: so unrevoked, the grant lives on at Salesforce.
+        overview = await uow.connections.overview(workspace_id)
+        found = overview.connection if overview else None
+        logger.warning(
+            "stored tokens cannot be decrypted workspace=%s: forgetting them "
+            "without revoking them at Salesforce",
+            workspace_id,
+        )
+        return found or Connection(workspace_id=workspace_id), True
+    return found or Connection(workspace_id=workspace_id), False

@@ -7,12 +7,17 @@ import msgspec
 from application.ports import Clock, ConnectionOverview, UnitOfWorkFactory
 from application.settings import OAuthSettings
 from application.summary import ConnectionSummary
-from domain.connection import Connection
+from domain import problems
+from domain.connection import Connection, ConnectionStatus
 from domain.workspace import Actor
 
 
 class GetConnection:
-    """Any member may look; the answer never carries a secret."""
+    """Any member may look; the answer never carries a secret.
+
+    Stored tokens that no configured key opens show as needing
+    reauthorization, with the problem that says so; nothing is changed.
+    """
 
     def __init__(
         self, uow: UnitOfWorkFactory, clock: Clock, settings: OAuthSettings
@@ -32,4 +37,12 @@ class GetConnection:
         summary = ConnectionSummary.of(
             overview.connection, self._settings, self._clock.now()
         )
-        return msgspec.structs.replace(summary, instance_url=overview.instance_url)
+        summary = msgspec.structs.replace(summary, instance_url=overview.instance_url)
+        if overview.credentials_unreadable:
+            # Not stored: the grant comes back if the key is put back.
+            summary = msgspec.structs.replace(
+                summary,
+                status=ConnectionStatus.NEEDS_REAUTHORIZATION,
+                problem=problems.credentials_unreadable(),
+            )
+        return summary

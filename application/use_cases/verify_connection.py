@@ -8,6 +8,7 @@ from datetime import datetime
 import msgspec
 
 from application.errors import (
+    CredentialsUnreadable,
     NeedsReauthorization,
     SalesforceError,
 )
@@ -50,6 +51,7 @@ class VerifyConnection:
     - any member may test; the test calls identity, Organization and limits;
     - an expired session is refreshed once (single-flight) and retried once;
     - a refused refresh marks the connection as needing reauthorization;
+    - stored tokens no configured key opens fail the test, and change nothing;
     - a failure answers `ok: false` with a problem instead of an error, and
       transient trouble never changes the connection's status.
     """
@@ -74,9 +76,9 @@ class VerifyConnection:
         workspace_id = actor.workspace_id
         now = self._clock.now()
         async with self._uow() as uow:
-            connection = await uow.connections.get(workspace_id)
+            overview = await uow.connections.overview(workspace_id)
         login_host = self._settings.login_host(
-            connection or Connection(workspace_id=workspace_id)
+            overview.connection if overview else Connection(workspace_id=workspace_id)
         )
 
         async def check(tokens: TokenSet) -> _Checked:
@@ -88,7 +90,7 @@ class VerifyConnection:
 
         try:
             checked = await self._session.run(workspace_id, check)
-        except NeedsReauthorization as exc:
+        except (NeedsReauthorization, CredentialsUnreadable) as exc:
             return await self._failed(workspace_id, exc.problem, now)
         except SalesforceError as exc:
             return await self._failed(workspace_id, problem_for(exc), now)

@@ -6,12 +6,14 @@
 | NotPermitted                            | 403    |
 | NotFound                                | 404    |
 | Conflict, NotConnected,                 | 409    |
-| NeedsReauthorization                    |        |
+| NeedsReauthorization,                   |        |
+| CredentialsUnreadable                   |        |
 | InvalidInput, a malformed request body  | 422    |
 | MappingInvalid (every broken rule)      | 422, with `errors` |
 | AuthorizationStateInvalid               | 400    |
 | AuthorizationFailed                     | 400; 502 if Salesforce was unreachable |
-| SalesforceUnavailable, QuotaExhausted   | 503    |
+| SalesforceUnavailable, QuotaExhausted,  | 503    |
+| SyncNotScheduled                        |        |
 | any other SalesforceError               | 502    |
 | any other ApplicationError              | 400    |
 | anything else                           | 500 `internal_error`, stack trace logged |
@@ -31,6 +33,7 @@ from application.errors import (
     AuthorizationFailed,
     AuthorizationStateInvalid,
     Conflict,
+    CredentialsUnreadable,
     InvalidInput,
     NeedsReauthorization,
     NotConnected,
@@ -39,6 +42,7 @@ from application.errors import (
     QuotaExhausted,
     SalesforceError,
     SalesforceUnavailable,
+    SyncNotScheduled,
 )
 from application.sync.mapping import MappingInvalid
 from domain.errors import IllegalTransition, InvalidSetting
@@ -57,6 +61,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     Conflict: 409,
     NotConnected: 409,
     NeedsReauthorization: 409,
+    CredentialsUnreadable: 409,
     IllegalTransition: 409,
     InvalidInput: 422,
     InvalidSetting: 422,
@@ -64,6 +69,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     AuthorizationFailed: 400,
     SalesforceUnavailable: 503,
     QuotaExhausted: 503,
+    SyncNotScheduled: 503,
     SalesforceError: 502,
     ApplicationError: 400,
 }

@@ -3,13 +3,20 @@
 from entrypoints.worker.executor import SyncJobExecutor
 from entrypoints.worker.foreground import ForegroundScheduler
 from entrypoints.worker.in_process import InProcessSyncScheduler, ServiceTask
-from entrypoints.worker.shared import SharedSyncScheduler, runner_folder
+from entrypoints.worker.shared import (
+    RunnerFolderUnusable,
+    SharedSyncScheduler,
+    check_runner_folder,
+    runner_folder,
+)
 
 __all__ = [
     "ForegroundScheduler",
     "InProcessSyncScheduler",
+    "RunnerFolderUnusable",
     "ServiceTask",
     "SharedSyncScheduler",
     "SyncJobExecutor",
+    "check_runner_folder",
     "runner_folder",
 ]

@@ -23,6 +23,7 @@ from pathlib import Path
 import msgspec
 from sqlalchemy.engine import make_url
 
+from application.errors import SyncNotScheduled
 from application.sync.ports import SyncScheduler
 from entrypoints.worker.in_process import InProcessSyncScheduler, Key, ServiceTask
 
@@ -38,6 +39,25 @@ def runner_folder(database_url: str, state_dir: Path) -> Path:
     shown = make_url(database_url).render_as_string(hide_password=True)
     digest = hashlib.sha256(shown.encode()).hexdigest()[:16]
     return state_dir.resolve() / "runner" / digest
+
+
+class RunnerFolderUnusable(Exception):
+    """Raised when the runner folder cannot hold the lock and the handoffs."""
+
+
+def check_runner_folder(folder: Path) -> None:
+    """Make the folder's parts and try each, or say in one line what fails."""
+    try:
+        handoffs = folder / "handoffs"
+        handoffs.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o600))
+        probe = handoffs / f".probe.{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RunnerFolderUnusable(
+            f"the sync runner folder is not usable: {_said(exc)}"
+        ) from exc
 
 
 class RunnerLock:
@@ -95,6 +115,12 @@ class Handoffs:
         return [key for path in posted if (key := _taken(path)) is not None]
 
 
+def _said(exc: OSError) -> str:
+    """What failed where, in one line: `path: reason`."""
+    reason = exc.strerror or type(exc).__name__
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
 def _taken(path: Path) -> Key | None:
     try:
         body = path.read_bytes()
@@ -142,8 +168,17 @@ class SharedSyncScheduler(SyncScheduler, ServiceTask):
     def submit(self, workspace_id: str, job_id: str) -> None:
         if self._leading:
             self._runner.submit(workspace_id, job_id)
-        else:
+            return
+        try:
             self._handoffs.post(workspace_id, job_id)
+        except OSError as exc:
+            logger.error(
+                "could not hand a sync to the runner workspace=%s job=%s: %s",
+                workspace_id,
+                job_id,
+                _said(exc),
+            )
+            raise SyncNotScheduled(exc.strerror or type(exc).__name__) from exc
 
     def cancel(self, workspace_id: str, job_id: str) -> None:
         if self._leading:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -142,6 +143,28 @@ async def test_keys_rotate_without_a_reconnect(flow: Flow, tmp_path: Path) -> No
     assert new not in output
     assert old not in output
     assert shown.json()["status"] == "connected"
+    assert tested.json()["ok"] is True
+
+
+async def test_rotating_with_keys_that_open_nothing_fails_and_loses_nothing(
+    flow: Flow,
+) -> None:
+    await flow.connect()
+    new, wrong = FernetTokenCipher.generate_key(), FernetTokenCipher.generate_key()
+
+    code, output = await crmbridge(
+        "rotate-keys",
+        env=flow.service.env | {"CRMBRIDGE_ENCRYPTION_KEYS": f"{new},{wrong}"},
+    )
+    tested = await flow.verify()
+
+    assert code == 1, output
+    # The session's database holds other tests' workspaces too.
+    assert re.search(r"[1-9][0-9]* stored secrets cannot be decrypted", output)
+    assert "left as they are" in output
+    assert "Traceback" not in output
+    assert new not in output
+    assert wrong not in output
     assert tested.json()["ok"] is True
 
 

@@ -10,16 +10,24 @@ import time
 
 from click.testing import CliRunner
 
+from adapters.encryption import FernetTokenCipher
 from entrypoints.cli import main
 from sfemulator.server import EmulatorServer
 from tests.e2e.conftest import Service
 from tests.e2e.syncing import Copy, Org, OrgReader, Workspace, assert_mirrors
 
 
-def crmbridge_sync(service: Service, *args: str) -> tuple[int, str]:
+def crmbridge_sync(
+    service: Service, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, str]:
     completed = subprocess.run(  # noqa: S603 (our interpreter, our module)
         [sys.executable, "-m", "entrypoints.cli", "sync", *args],
-        env={**os.environ, **service.env, "CRMBRIDGE_LOG_LEVEL": "WARNING"},
+        env={
+            **os.environ,
+            **service.env,
+            "CRMBRIDGE_LOG_LEVEL": "WARNING",
+            **(env or {}),
+        },
         capture_output=True,
         timeout=120,
         check=False,
@@ -124,6 +132,20 @@ def test_a_workspace_without_a_connection_is_told_to_connect(
     assert code == 1
     assert "Connect Salesforce" in output
     assert "Traceback" not in output
+
+
+def test_tokens_no_key_opens_are_a_problem_not_a_traceback(
+    service: Service, workspace: Workspace
+) -> None:
+    other_key = {"CRMBRIDGE_ENCRYPTION_KEYS": FernetTokenCipher.generate_key()}
+
+    code, output = crmbridge_sync(service, "--workspace", workspace.id, env=other_key)
+
+    assert code == 1
+    assert "cannot be decrypted with the configured encryption keys." in output
+    assert "disconnect Salesforce" in output
+    assert "Traceback" not in output
+    assert workspace.call("GET", "/api/crm/salesforce/syncs").json()["items"] == []
 
 
 def test_bad_options_are_refused_before_anything_runs() -> None:

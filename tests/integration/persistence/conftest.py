@@ -51,6 +51,7 @@ class Backend:
     clock: SettableClock
     url: str | None = None
     engine: AsyncEngine | None = None
+    store: InMemoryStore | None = None
 
     @property
     def sql(self) -> AsyncEngine:
@@ -60,6 +61,19 @@ class Backend:
     def reopened_with(self, cipher: FernetTokenCipher) -> UnitOfWorkFactory:
         """Units of work on the same database under another key list."""
         return SqlAlchemyUnitOfWorkFactory(create_session_factory(self.sql), cipher)
+
+    def losing_keys(self) -> tuple[SyncUnitOfWorkFactory, SyncUnitOfWorkFactory]:
+        """Two ways into the store as after the key of all stored secrets was
+        dropped: the SQL stores under a stranger key, the memory store told to."""
+        if self.store is not None:
+            self.store.lose_keys()
+            return self.uow, self.other_process
+        stranger = FernetTokenCipher([FernetTokenCipher.generate_key()])
+        sessions = create_session_factory(self.sql)
+        return (
+            SqlAlchemyUnitOfWorkFactory(sessions, stranger),
+            SqlAlchemyUnitOfWorkFactory(sessions, stranger),
+        )
 
 
 @pytest.fixture
@@ -87,7 +101,9 @@ async def backend(
 ) -> AsyncIterator[Backend]:
     if request.param == "memory":
         store = InMemoryStore(clock=clock)
-        yield Backend("memory", store.unit_of_work, store.unit_of_work, clock)
+        yield Backend(
+            "memory", store.unit_of_work, store.unit_of_work, clock, store=store
+        )
         return
     url = database_url(request, tmp_path)
     async with open_sql_backend(request.param, url, cipher, clock) as sql:

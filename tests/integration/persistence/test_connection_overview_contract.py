@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import text
 
-from adapters.encryption import FernetTokenCipher, UndecryptableSecret
 from adapters.persistence import MisplacedSecret
 from application.ports import ConnectionOverview, UnitOfWorkFactory
 from domain.connection import Connection
@@ -100,15 +99,18 @@ async def test_tokens_copied_to_another_workspace_fail_the_overview(
             await _overview(sql_backend.uow, "ws-2")
 
 
-async def test_tokens_under_an_unknown_key_fail_the_overview(
-    sql_backend: Backend,
-) -> None:
-    await _save(sql_backend.uow, connected("ws-1"))
-    await _overview(sql_backend.uow, "ws-1")
-    stranger = FernetTokenCipher([FernetTokenCipher.generate_key()])
+async def test_tokens_no_key_opens_show_as_unreadable(backend: Backend) -> None:
+    await _save(backend.uow, connected("ws-1"))
+    await _overview(backend.uow, "ws-1")  # Known to the URL cache.
+    losing, _ = backend.losing_keys()
 
-    with pytest.raises(UndecryptableSecret):
-        await _overview(sql_backend.reopened_with(stranger), "ws-1")
+    overview = await _overview(losing, "ws-1")
+
+    assert overview == ConnectionOverview(
+        connection=connected("ws-1", tokens=None),
+        instance_url=None,
+        credentials_unreadable=True,
+    )
 
 
 def _expected(connection: Connection) -> ConnectionOverview:

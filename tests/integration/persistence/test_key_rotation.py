@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.encryption import FernetTokenCipher, UndecryptableSecret
-from adapters.persistence import create_session_factory, reencrypt_all
+from adapters.encryption import FernetTokenCipher
+from adapters.persistence import Reencrypted, create_session_factory, reencrypt_all
+from application.errors import CredentialsUnreadable
 from tests.integration.persistence.conftest import Backend
 from tests.integration.persistence.samples import STATE, connected, pending
 
@@ -22,9 +23,27 @@ async def test_keys_rotate_without_reconnecting(
     after = await _read_all(sql_backend, FernetTokenCipher([new]), 3)
 
     assert during == after == _expected(3)
-    assert count == 3 + 3
-    with pytest.raises(UndecryptableSecret):
+    assert count == Reencrypted(done=3 + 3)
+    with pytest.raises(CredentialsUnreadable):
         await _read_all(sql_backend, FernetTokenCipher([old]), 1)
+
+
+async def test_what_no_key_opens_is_counted_and_left_as_it_was(
+    sql_backend: Backend, encryption_key: str
+) -> None:
+    first, missing = encryption_key, FernetTokenCipher.generate_key()
+    new = FernetTokenCipher.generate_key()
+    await _store(sql_backend, workspaces=2)
+    await _store(
+        sql_backend, workspaces=3, first=2, cipher=FernetTokenCipher([missing])
+    )
+    sessions = create_session_factory(sql_backend.sql)
+
+    result = await reencrypt_all(sessions, FernetTokenCipher([new, first]))
+    after = await _read_all(sql_backend, FernetTokenCipher([new, missing]), 5)
+
+    assert result == Reencrypted(done=2 + 2, unreadable=3 + 3)
+    assert after == _expected(5)
 
 
 async def test_reencrypt_works_in_batches_and_can_run_again(
@@ -37,7 +56,7 @@ async def test_reencrypt_works_in_batches_and_can_run_again(
     first = await reencrypt_all(sessions, new_then_old, batch_size=2)
     second = await reencrypt_all(sessions, new_then_old, batch_size=3)
 
-    assert first == second == 14
+    assert first == second == Reencrypted(done=14)
     assert await _read_all(sql_backend, new_then_old, 7) == _expected(7)
 
 
@@ -46,12 +65,18 @@ async def test_reencrypt_of_an_empty_database_does_nothing(
 ) -> None:
     sessions = create_session_factory(sql_backend.sql)
 
-    assert await reencrypt_all(sessions, cipher) == 0
+    assert await reencrypt_all(sessions, cipher) == Reencrypted()
 
 
-async def _store(backend: Backend, workspaces: int) -> None:
-    async with backend.uow() as uow:
-        for n in range(workspaces):
+async def _store(
+    backend: Backend,
+    workspaces: int,
+    first: int = 0,
+    cipher: FernetTokenCipher | None = None,
+) -> None:
+    uow_factory = backend.reopened_with(cipher) if cipher else backend.uow
+    async with uow_factory() as uow:
+        for n in range(first, first + workspaces):
             await uow.connections.save(connected(f"ws-{n}"))
             await uow.authorizations.add(pending(f"ws-{n}", state=f"{STATE}{n}"))
         await uow.commit()

@@ -12,6 +12,7 @@ from sqlalchemy import text, update
 from adapters.encryption import FernetTokenCipher, UndecryptableSecret
 from adapters.persistence import MisplacedSecret
 from adapters.persistence.rows import ConnectionRow
+from application.errors import CredentialsUnreadable
 from tests.integration.persistence.conftest import Backend, open_sql_backend
 from tests.integration.persistence.samples import (
     ACCESS_TOKEN,
@@ -103,12 +104,14 @@ async def test_tokens_under_an_unknown_key_fail_clearly(
     stranger = FernetTokenCipher([FernetTokenCipher.generate_key()])
 
     async with sql_backend.reopened_with(stranger)() as uow:
-        with pytest.raises(UndecryptableSecret) as raised:
+        with pytest.raises(CredentialsUnreadable) as raised:
             await uow.connections.get("ws-1")
 
-    assert raised.value.code == "undecryptable_secret"
+    assert raised.value.code == "credentials_unreadable"
+    assert isinstance(raised.value.__cause__, UndecryptableSecret)
     for secret in SECRETS:
         assert secret not in str(raised.value)
+        assert secret not in str(raised.value.__cause__)
 
 
 async def _store_everything(backend: Backend) -> None:

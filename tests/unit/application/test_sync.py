@@ -16,6 +16,7 @@ from application.errors import (
     NotPermitted,
     QuotaExhausted,
     SalesforceUnavailable,
+    SyncNotScheduled,
 )
 from application.sync.describes import DescribeSource
 from application.sync.jobs import CancelSync, StartSync
@@ -49,6 +50,11 @@ class RecordingScheduler:
 
     def cancel(self, workspace_id: str, job_id: str) -> None:
         self.cancelled.append(job_id)
+
+
+class RefusingScheduler(RecordingScheduler):
+    def submit(self, workspace_id: str, job_id: str) -> None:
+        raise SyncNotScheduled("No space left on device")
 
 
 @dataclass
@@ -447,6 +453,25 @@ async def test_a_silent_job_does_not_block_a_new_one(sync: Sync) -> None:
     fresh = await sync.start.execute(StartSync.Command(actor=ADMIN))
 
     assert fresh.job_id != stale.job_id
+
+
+async def test_a_job_no_runner_takes_ends_failed_instead_of_queued(
+    sync: Sync,
+) -> None:
+    refusing = StartSync(
+        sync.app.store.unit_of_work, RefusingScheduler(), sync.app.clock, SyncOptions()
+    )
+
+    with pytest.raises(SyncNotScheduled) as refused:
+        await refusing.execute(StartSync.Command(actor=ADMIN))
+    next_one = await sync.start.execute(StartSync.Command(actor=ADMIN))
+
+    jobs = sync.app.store.sync_jobs.values()
+    [failed] = [job for job in jobs if job.job_id != next_one.job_id]
+    assert failed.state is SyncState.FAILED
+    assert failed.problem == refused.value.problem
+    assert "No space left on device" in refused.value.message
+    assert next_one.state is SyncState.QUEUED
 
 
 async def test_members_cannot_start_syncs(sync: Sync) -> None:

@@ -10,6 +10,7 @@ from application.errors import (
     AuthorizationFailed,
     AuthorizationStateInvalid,
     Conflict,
+    CredentialsUnreadable,
     InvalidInput,
     NeedsReauthorization,
     NotConnected,
@@ -19,6 +20,7 @@ from application.errors import (
     QuotaExhausted,
     SalesforceUnavailable,
     SessionExpired,
+    SyncNotScheduled,
 )
 from domain import problems
 from entrypoints.bearer import InvalidToken, MissingToken, TokenExpired
@@ -36,6 +38,7 @@ from entrypoints.http.errors import body_for, status_for
         (Conflict("connected"), 409),
         (NotConnected("not connected"), 409),
         (NeedsReauthorization(problems.refresh_token_invalid(None)), 409),
+        (CredentialsUnreadable(), 409),
         (InvalidInput("bad", field="client_id"), 422),
         (AuthorizationStateInvalid("replayed"), 400),
         (AuthorizationFailed(problems.access_denied(None), workspace_id="w"), 400),
@@ -46,6 +49,7 @@ from entrypoints.http.errors import body_for, status_for
             502,
         ),
         (SalesforceUnavailable("down"), 503),
+        (SyncNotScheduled("No space left on device"), 503),
         (QuotaExhausted("quota", error_code="REQUEST_LIMIT_EXCEEDED", status=403), 503),
         (ApiDisabled("off", error_code="API_DISABLED_FOR_ORG", status=403), 502),
         (ApiError("bad", error_code="MALFORMED_QUERY", status=400), 502),

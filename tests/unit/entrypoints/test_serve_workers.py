@@ -59,8 +59,12 @@ def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 
 def test_several_workers_get_the_factory_and_the_options(
-    env: dict[str, str | None], uvicorn_calls: list[dict[str, Any]], tmp_path: Path
+    env: dict[str, str | None],
+    uvicorn_calls: list[dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # serve checks the runner folder it will use
     args = ["serve", "--workers", "3", "--port", "9011", "--host", "127.0.0.1"]
 
     result = CliRunner().invoke(main, args, env=env)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from adapters.memory import InMemoryStore
+from application.errors import SyncNotScheduled
 from domain.sync import SyncJob, SyncMode, SyncState
 from entrypoints.worker import (
     InProcessSyncScheduler,
@@ -170,6 +171,23 @@ async def test_a_worker_that_runs_jobs_runs_its_own_at_once(
 
     assert workers.first.run_sync.started == [job]
     assert not list((workers.folder / "handoffs").glob("*.job"))
+
+
+async def test_a_failed_handoff_raises_and_is_logged_in_one_line(
+    workers: Workers, caplog: pytest.LogCaptureFixture
+) -> None:
+    await workers.first.scheduler.start()
+    await workers.second.scheduler.start()
+    (workers.folder / "handoffs").write_text("not a folder")
+    job = workers.queue("ws-a")
+
+    with pytest.raises(SyncNotScheduled) as raised:
+        workers.second.scheduler.submit("ws-a", job)
+
+    assert raised.value.code == "sync_not_scheduled"
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.exc_info is None
+    assert f"workspace=ws-a job={job}" in record.getMessage()
 
 
 def test_the_lock_is_held_by_one_holder_until_released(tmp_path: Path) -> None:
