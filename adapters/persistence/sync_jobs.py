@@ -69,6 +69,15 @@ class SqlAlchemySyncJobRepository(SyncJobRepository):
         row = await session.scalar(_in(workspace_id).where(_Row.job_id == job_id))
         return row.to_domain() if row else None
 
+    async def get_for_update(self, workspace_id: str, job_id: str) -> SyncJob | None:
+        session = await self._transaction.for_writing()
+        statement = _in(workspace_id).where(_Row.job_id == job_id).with_for_update()
+
+        row = await session.scalar(statement)
+
+        logger.debug("sync job locked workspace=%s job=%s", workspace_id, job_id)
+        return row.to_domain() if row else None
+
     async def active(self, workspace_id: str) -> SyncJob | None:
         session = await self._transaction.for_reading()
         statement = (

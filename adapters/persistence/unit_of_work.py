@@ -22,6 +22,7 @@ from adapters.persistence.sync_state import (
     SqlAlchemyDescribeCache,
     SqlAlchemyMappingRepository,
     SqlAlchemySyncCursorRepository,
+    SqlAlchemySyncedOrgRepository,
 )
 from adapters.persistence.transaction import Transaction
 from application.ports import Clock
@@ -53,6 +54,7 @@ class SqlAlchemyUnitOfWork(SyncUnitOfWork):
         self.cursors = SqlAlchemySyncCursorRepository(transaction)
         self.mappings = SqlAlchemyMappingRepository(transaction)
         self.describes = SqlAlchemyDescribeCache(transaction)
+        self.synced_orgs = SqlAlchemySyncedOrgRepository(transaction)
 
     async def __aenter__(self) -> Self:
         return self
