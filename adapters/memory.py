@@ -2,8 +2,9 @@
 
 They keep the SQL adapters' promises, checked by the same contract suites:
 changes show only after commit, and a unit of work that locks or writes a
-workspace's connection (or takes a state, or writes a sync job, or makes one
-active) holds that key until it ends, as a row lock or a unique index would.
+workspace's connection (or takes a state, or locks or writes a sync job, or
+makes one active) holds that key until it ends, as a row lock or a unique
+index would.
 """
 
 from __future__ import annotations

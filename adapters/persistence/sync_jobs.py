@@ -30,6 +30,8 @@ class SqlAlchemySyncJobRepository(SyncJobRepository):
     `add` and `save` raise `Conflict` when a change would make a second one
     (or when `add` is given a job id already stored). `request_cancel` is one
     conditional UPDATE; `save` ORs the stored cancel flag into the new row.
+    `get_for_update` is SELECT … FOR UPDATE on PostgreSQL; on SQLite the
+    unit's BEGIN IMMEDIATE, which it starts, locks the whole database.
     """
 
     def __init__(self, transaction: Transaction) -> None:
