@@ -2,8 +2,9 @@
 
 They keep the SQL adapters' promises, checked by the same contract suites:
 changes show only after commit, and a unit of work that locks or writes a
-workspace's connection (or takes a state, or writes a sync job, or makes one
-active) holds that key until it ends, as a row lock or a unique index would.
+workspace's connection (or takes a state, or locks or writes a sync job, or
+makes one active) holds that key until it ends, as a row lock or a unique
+index would.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from application.sync.ports import (
     PeopleQuery,
     PeopleRepository,
     SyncCursorRepository,
+    SyncedOrgRepository,
     SyncJobRepository,
     SyncUnitOfWork,
 )
@@ -134,6 +136,7 @@ class InMemoryStore:
         self.describes: dict[
             tuple[str, CrmObject], tuple[ObjectDescribe, datetime]
         ] = {}
+        self.synced_orgs: dict[str, str] = {}
         self.locks = KeyedLocks(lock_timeout)
         self.clock = clock or SystemClock()
 
@@ -269,6 +272,7 @@ class InMemoryUnitOfWork(SyncUnitOfWork):
         self.staged_cursors = Staged(store.cursors)
         self.staged_mappings = Staged(store.mappings)
         self.staged_describes = Staged(store.describes)
+        self.staged_synced_orgs = Staged(store.synced_orgs)
         self._held: set[str] = set()
         self.connections = InMemoryConnectionRepository(self)
         self.authorizations = InMemoryAuthorizationRepository(self)
@@ -278,6 +282,7 @@ class InMemoryUnitOfWork(SyncUnitOfWork):
         self.cursors = InMemorySyncCursorRepository(self)
         self.mappings = InMemoryMappingRepository(self)
         self.describes = InMemoryDescribeCache(self)
+        self.synced_orgs = InMemorySyncedOrgRepository(self)
 
     async def lock(self, key: str) -> None:
         if key not in self._held:
@@ -335,6 +340,7 @@ class InMemoryUnitOfWork(SyncUnitOfWork):
             self.staged_cursors,
             self.staged_mappings,
             self.staged_describes,
+            self.staged_synced_orgs,
         )
 
     def _clear(self) -> None:
@@ -409,6 +415,12 @@ class InMemoryPeopleRepository(PeopleRepository):
             self._table.put(key, dataclasses.replace(stored, person=person))
 
         return len(unseen)
+
+    async def purge(self, workspace_id: str) -> int:
+        people = list(self._of(workspace_id))
+        for stored in people:
+            self._table.drop((workspace_id, stored.person.person_id))
+        return len(people)
 
     async def get(self, workspace_id: str, person_id: str) -> Person | None:
         stored = self._table.get((workspace_id, person_id))
@@ -488,6 +500,12 @@ class InMemoryCompanyRepository(CompanyRepository):
 
         return len(unseen)
 
+    async def purge(self, workspace_id: str) -> int:
+        companies = list(self._of(workspace_id))
+        for stored in companies:
+            self._table.drop((workspace_id, stored.company.account_id))
+        return len(companies)
+
     async def get(self, workspace_id: str, account_id: str) -> Company | None:
         stored = self._table.get((workspace_id, account_id))
         return stored.company if stored else None
@@ -545,6 +563,10 @@ class InMemorySyncJobRepository(SyncJobRepository):
     async def get(self, workspace_id: str, job_id: str) -> SyncJob | None:
         return self._table.get((workspace_id, job_id))
 
+    async def get_for_update(self, workspace_id: str, job_id: str) -> SyncJob | None:
+        await self._lock_row(workspace_id, job_id)
+        return self._table.get((workspace_id, job_id))
+
     async def active(self, workspace_id: str) -> SyncJob | None:
         jobs = _newest_first(self._table, workspace_id)
         return next((job for job in jobs if job.is_active), None)
@@ -583,6 +605,11 @@ class InMemorySyncCursorRepository(SyncCursorRepository):
         else:
             self._table.put((workspace_id, obj), cursor)
 
+    async def clear(self, workspace_id: str) -> None:
+        for key, _ in list(self._table.items()):
+            if key[0] == workspace_id:
+                self._table.drop(key)
+
 
 class InMemoryMappingRepository(MappingRepository):
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
@@ -613,6 +640,17 @@ class InMemoryDescribeCache(DescribeCache):
         for key, _ in list(self._table.items()):
             if key[0] == workspace_id:
                 self._table.drop(key)
+
+
+class InMemorySyncedOrgRepository(SyncedOrgRepository):
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._table = uow.staged_synced_orgs
+
+    async def get(self, workspace_id: str) -> str | None:
+        return self._table.get(workspace_id)
+
+    async def set(self, workspace_id: str, org_id: str) -> None:
+        self._table.put(workspace_id, org_id)
 
 
 Stamped = TypeVar("Stamped", Person, Company)

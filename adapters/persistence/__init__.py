@@ -22,6 +22,7 @@ from adapters.persistence.sync_state import (
     SqlAlchemyDescribeCache,
     SqlAlchemyMappingRepository,
     SqlAlchemySyncCursorRepository,
+    SqlAlchemySyncedOrgRepository,
 )
 from adapters.persistence.unit_of_work import (
     SqlAlchemyUnitOfWork,
@@ -41,6 +42,7 @@ __all__ = [
     "SqlAlchemyPeopleRepository",
     "SqlAlchemySyncCursorRepository",
     "SqlAlchemySyncJobRepository",
+    "SqlAlchemySyncedOrgRepository",
     "SqlAlchemyUnitOfWork",
     "SqlAlchemyUnitOfWorkFactory",
     "create_database_engine",

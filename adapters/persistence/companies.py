@@ -6,7 +6,16 @@ import logging
 from collections.abc import Collection, Iterable
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, Table, false, select, true, update
+from sqlalchemy import (
+    CursorResult,
+    Select,
+    Table,
+    delete,
+    false,
+    select,
+    true,
+    update,
+)
 
 from adapters.persistence.id_sets import none_of
 from adapters.persistence.keyset import keyset_page
@@ -81,6 +90,17 @@ class SqlAlchemyCompanyRepository(CompanyRepository):
         logger.debug(
             "companies swept workspace=%s job=%s count=%d", workspace_id, job_id, count
         )
+        return count
+
+    async def purge(self, workspace_id: str) -> int:
+        session = await self._transaction.for_writing()
+
+        result = await session.execute(
+            delete(_table).where(_columns.workspace_id == workspace_id)
+        )
+
+        count = result.rowcount if isinstance(result, CursorResult) else 0
+        logger.debug("companies purged workspace=%s count=%d", workspace_id, count)
         return count
 
     async def get(self, workspace_id: str, account_id: str) -> Company | None:

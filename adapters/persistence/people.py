@@ -151,6 +151,17 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
         )
         return count
 
+    async def purge(self, workspace_id: str) -> int:
+        session = await self._transaction.for_writing()
+
+        result = await session.execute(
+            delete(_table).where(_columns.workspace_id == workspace_id)
+        )
+
+        count = result.rowcount if isinstance(result, CursorResult) else 0
+        logger.debug("people purged workspace=%s count=%d", workspace_id, count)
+        return count
+
     async def get(self, workspace_id: str, person_id: str) -> Person | None:
         return await get_person(self._transaction, workspace_id, person_id)
 

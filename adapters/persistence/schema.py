@@ -8,6 +8,7 @@ from adapters.persistence.sync_rows import (
     DescribeRow,
     FieldMappingRow,
     SyncCursorRow,
+    SyncedOrgRow,
     SyncJobRow,
 )
 
@@ -20,5 +21,6 @@ ROW_CLASSES = (
     SyncCursorRow,
     FieldMappingRow,
     DescribeRow,
+    SyncedOrgRow,
 )
 metadata = Base.metadata

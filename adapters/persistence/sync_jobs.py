@@ -34,6 +34,8 @@ class SqlAlchemySyncJobRepository(SyncJobRepository):
     `add` and `save` raise `Conflict` when a change would make a second one
     (or when `add` is given a job id already stored). `request_cancel` is one
     conditional UPDATE; `save` ORs the stored cancel flag into the new row.
+    `get_for_update` is SELECT … FOR UPDATE on PostgreSQL; on SQLite the
+    unit's BEGIN IMMEDIATE, which it starts, locks the whole database.
     """
 
     def __init__(self, transaction: Transaction) -> None:
@@ -75,6 +77,15 @@ class SqlAlchemySyncJobRepository(SyncJobRepository):
     async def get(self, workspace_id: str, job_id: str) -> SyncJob | None:
         session = await self._transaction.for_reading()
         row = await session.scalar(_in(workspace_id).where(_Row.job_id == job_id))
+        return row.to_domain() if row else None
+
+    async def get_for_update(self, workspace_id: str, job_id: str) -> SyncJob | None:
+        session = await self._transaction.for_writing()
+        statement = _in(workspace_id).where(_Row.job_id == job_id).with_for_update()
+
+        row = await session.scalar(statement)
+
+        logger.debug("sync job locked workspace=%s job=%s", workspace_id, job_id)
         return row.to_domain() if row else None
 
     async def active(self, workspace_id: str) -> SyncJob | None:

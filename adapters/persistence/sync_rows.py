@@ -1,4 +1,5 @@
-"""Database rows for sync jobs, cursors, field mappings and cached describes.
+"""Database rows for sync jobs, cursors, field mappings, cached describes,
+and the org each workspace's synced data came from.
 
 Nested domain values (a job's progress and problem, a mapping, a describe)
 are stored as msgspec JSON text: they are read whole and never queried into.
@@ -164,3 +165,10 @@ class DescribeRow(Base):
 
     def to_domain(self) -> tuple[ObjectDescribe, datetime]:
         return _describe.decode(self.describe), self.fetched_at
+
+
+class SyncedOrgRow(Base):
+    __tablename__ = "synced_orgs"
+
+    workspace_id: Mapped[str] = mapped_column(String, primary_key=True)
+    org_id: Mapped[str] = mapped_column(String)

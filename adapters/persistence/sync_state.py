@@ -1,5 +1,5 @@
 """SQLAlchemy adapters of the per-workspace sync state: cursors, field
-mappings and cached describes."""
+mappings, cached describes, and the org the synced data came from."""
 
 from __future__ import annotations
 
@@ -10,12 +10,18 @@ from sqlalchemy import delete
 
 from adapters.persistence.page_upsert import PageUpsert
 from adapters.persistence.rows import column_names, column_values, row_values, table_of
-from adapters.persistence.sync_rows import DescribeRow, FieldMappingRow, SyncCursorRow
+from adapters.persistence.sync_rows import (
+    DescribeRow,
+    FieldMappingRow,
+    SyncCursorRow,
+    SyncedOrgRow,
+)
 from adapters.persistence.transaction import Transaction
 from application.sync.ports import (
     DescribeCache,
     MappingRepository,
     SyncCursorRepository,
+    SyncedOrgRepository,
 )
 from domain.crm import CrmObject, ObjectDescribe
 from domain.mapping import FieldMapping
@@ -67,6 +73,17 @@ class SqlAlchemySyncCursorRepository(SyncCursorRepository):
             obj.value,
             cursor,
         )
+
+    async def clear(self, workspace_id: str) -> None:
+        session = await self._transaction.for_writing()
+
+        await session.execute(
+            delete(SyncCursorRow)
+            .where(SyncCursorRow.workspace_id == workspace_id)
+            .execution_options(synchronize_session=False)
+        )
+
+        logger.debug("sync cursors cleared workspace=%s", workspace_id)
 
 
 class SqlAlchemyMappingRepository(MappingRepository):
@@ -132,3 +149,25 @@ class SqlAlchemyDescribeCache(DescribeCache):
         )
 
         logger.debug("describes cleared workspace=%s", workspace_id)
+
+
+class SqlAlchemySyncedOrgRepository(SyncedOrgRepository):
+    """One row per workspace that ever connected."""
+
+    def __init__(self, transaction: Transaction) -> None:
+        self._transaction = transaction
+
+    async def get(self, workspace_id: str) -> str | None:
+        session = await self._transaction.for_reading()
+        row = await session.get(SyncedOrgRow, workspace_id, populate_existing=True)
+        return row.org_id if row else None
+
+    async def set(self, workspace_id: str, org_id: str) -> None:
+        session = await self._transaction.for_writing()
+        values = {"workspace_id": workspace_id, "org_id": org_id}
+
+        await session.execute(
+            self._transaction.upsert(SyncedOrgRow, values, "workspace_id")
+        )
+
+        logger.debug("synced org set workspace=%s org=%s", workspace_id, org_id)

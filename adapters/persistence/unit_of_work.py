@@ -23,6 +23,7 @@ from adapters.persistence.sync_state import (
     SqlAlchemyDescribeCache,
     SqlAlchemyMappingRepository,
     SqlAlchemySyncCursorRepository,
+    SqlAlchemySyncedOrgRepository,
 )
 from adapters.persistence.transaction import Transaction
 from application.ports import Clock
@@ -54,6 +55,7 @@ class SqlAlchemyUnitOfWork(SyncUnitOfWork):
         self.cursors = SqlAlchemySyncCursorRepository(transaction)
         self.mappings = SqlAlchemyMappingRepository(transaction)
         self.describes = SqlAlchemyDescribeCache(transaction)
+        self.synced_orgs = SqlAlchemySyncedOrgRepository(transaction)
 
     async def __aenter__(self) -> Self:
         return self

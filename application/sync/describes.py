@@ -45,6 +45,9 @@ class DescribeSource:
         for obj in missing:
             found[obj] = await self._fetch(workspace_id, obj)
         if missing:
+            # Limitation: a describe fetched with the previous org's tokens just
+            # before a switch to another org can land after its purge; it is
+            # used until the TTL ends or `?refresh=true`.
             async with self._uow() as uow:
                 for obj in missing:
                     await uow.describes.save(workspace_id, obj, found[obj], now)

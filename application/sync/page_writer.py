@@ -31,7 +31,21 @@ from domain.sync import SyncJob
 
 
 class Cancelled(Exception):
-    """Raised inside a run when the job was asked to stop."""
+    """Raised inside a run when the job was asked to stop, or has ended."""
+
+
+async def hold_running(uow: SyncUnitOfWork, job: SyncJob) -> None:
+    """Lock the stored job until `uow` ends; raise `Cancelled` unless it still
+    runs with no cancel stored.
+
+    Every write of a run goes through here first, in the write's own unit of
+    work. A cancel (one a switch to another org stores before it purges the
+    workspace's data, too) waits for a write holding the job, so it can undo
+    it; a write that comes after the cancel sees it and writes nothing.
+    """
+    stored = await uow.sync_jobs.get_for_update(job.workspace_id, job.job_id)
+    if stored is None or not stored.is_active or stored.cancel_requested:
+        raise Cancelled(job.job_id)
 
 
 def last_cursor(records: Sequence[Record]) -> SyncCursor | None:
@@ -105,11 +119,7 @@ async def write_plan(
 ) -> SyncJob:
     """Store a planned page, move the cursor and record progress in one
     transaction; raises `Cancelled` if the job was asked to stop."""
-    # A cancel stored after this read survives the save below (the store
-    # keeps the flag), so the next page's check sees it.
-    stored = await uow.sync_jobs.get(job.workspace_id, job.job_id)
-    if stored is not None and stored.cancel_requested:
-        raise Cancelled(job.job_id)
+    await hold_running(uow, job)
 
     workspace_id = job.workspace_id
     records = plan.records

@@ -131,6 +131,10 @@ class PeopleRepository(Protocol):
         window: unseen, yet alive)."""
         ...
 
+    async def purge(self, workspace_id: str) -> int:
+        """Delete every person of the workspace, deleted ones too; how many."""
+        ...
+
     async def get(self, workspace_id: str, person_id: str) -> Person | None: ...
 
     async def list(self, workspace_id: str, query: PeopleQuery) -> list[Person]: ...
@@ -149,6 +153,10 @@ class CompanyRepository(Protocol):
         self, workspace_id: str, job_id: str, *, keep: Collection[str] = ()
     ) -> int:
         """Mark Accounts the job did not see, and not in `keep`, as deleted."""
+        ...
+
+    async def purge(self, workspace_id: str) -> int:
+        """Delete every company of the workspace, deleted ones too; how many."""
         ...
 
     async def get(self, workspace_id: str, account_id: str) -> Company | None: ...
@@ -183,6 +191,15 @@ class SyncJobRepository(Protocol):
         """The job if it belongs to the workspace; None otherwise."""
         ...
 
+    async def get_for_update(self, workspace_id: str, job_id: str) -> SyncJob | None:
+        """Like `get`, and lock the job until the unit of work ends.
+
+        A `request_cancel` or `save` of the job in another unit of work waits
+        for this one to end; one already in flight is waited for, and its
+        outcome is what this returns.
+        """
+        ...
+
     async def active(self, workspace_id: str) -> SyncJob | None:
         """The workspace's queued or running job, if any."""
         ...
@@ -207,6 +224,24 @@ class SyncCursorRepository(Protocol):
     async def set(
         self, workspace_id: str, obj: CrmObject, cursor: SyncCursor | None
     ) -> None: ...
+
+    async def clear(self, workspace_id: str) -> None:
+        """Forget every cursor of the workspace: its next run reads from the start."""
+        ...
+
+
+class SyncedOrgRepository(Protocol):
+    """Which Salesforce org each workspace's synced data (people, companies,
+    cursors, cached describes) came from; changes show after commit."""
+
+    async def get(self, workspace_id: str) -> str | None:
+        """The org id; None when none was recorded (a workspace that never
+        connected, or whose data predates the record)."""
+        ...
+
+    async def set(self, workspace_id: str, org_id: str) -> None:
+        """Record (or replace) the org the workspace's data comes from."""
+        ...
 
 
 class MappingRepository(Protocol):
@@ -238,6 +273,7 @@ class SyncUnitOfWork(UnitOfWork, Protocol):
     cursors: SyncCursorRepository
     mappings: MappingRepository
     describes: DescribeCache
+    synced_orgs: SyncedOrgRepository
 
     def together(self) -> AbstractAsyncContextManager[None]:
         """A block whose writes the store may send together when it ends.

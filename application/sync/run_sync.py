@@ -24,7 +24,7 @@ from application.sync.account_follow_up import AccountFollowUp, follows_accounts
 from application.sync.bulk import BulkReader, field_types
 from application.sync.describes import DescribeSource
 from application.sync.options import SyncOptions
-from application.sync.page_writer import Cancelled, last_cursor
+from application.sync.page_writer import Cancelled, hold_running, last_cursor
 from application.sync.pipeline import PagePipeline
 from application.sync.ports import (
     QueryPage,
@@ -74,7 +74,10 @@ class RunSync:
       REQUEST_LIMIT_EXCEEDED, and never retries hot;
     - a full sync marks records it did not see as deleted;
     - an expired session refreshes (single-flight) and the run continues;
-    - a dead grant, or stored tokens no configured key opens, fails the run.
+    - a dead grant, or stored tokens no configured key opens, fails the run;
+    - each write (page, cursor, sweep, progress) first locks the stored job
+      and stops the run if a cancel is stored or the job has ended, so
+      nothing is written once a cancel (or a switch to another org) is in.
     """
 
     def __init__(
@@ -191,6 +194,7 @@ class RunSync:
         if job.mode is SyncMode.FULL:
             job = await self._sweep(job, obj)
         async with self._uow() as uow:
+            await hold_running(uow, job)
             job = job.finish_object(obj)
             await uow.sync_jobs.save(job)
             await uow.commit()
@@ -311,6 +315,7 @@ class RunSync:
         async def save_cursor(current: SyncJob, cursor: SyncCursor) -> SyncJob:
             current = await pipeline.drain()
             async with self._uow() as uow:
+                await hold_running(uow, current)
                 await uow.cursors.set(current.workspace_id, obj, cursor)
                 await uow.commit()
             return current
@@ -335,9 +340,7 @@ class RunSync:
         """Count a status poll and beat the heart, so a long Bulk job neither
         looks dead to StartSync nor ignores a cancel."""
         async with self._uow() as uow:
-            stored = await uow.sync_jobs.get(job.workspace_id, job.job_id)
-            if stored is not None and stored.cancel_requested:
-                raise Cancelled(job.job_id)
+            await hold_running(uow, job)
             job = job.count_calls(obj, 1, self._clock.now())
             await uow.sync_jobs.save(job)
             await uow.commit()
@@ -380,6 +383,7 @@ class RunSync:
         after its window: no page showed them, yet they exist."""
         alive, calls = await self._changed_after_window(job, obj)
         async with self._uow() as uow:
+            await hold_running(uow, job)
             if obj is CrmObject.ACCOUNT:
                 swept = await uow.companies.sweep_unseen(
                     job.workspace_id, job.job_id, keep=alive

@@ -17,15 +17,12 @@ from application.errors import (
     OAuthError,
     SalesforceError,
 )
-from application.ports import (
-    Clock,
-    SalesforceApi,
-    SalesforceOAuth,
-    UnitOfWorkFactory,
-)
+from application.ports import Clock, SalesforceApi, SalesforceOAuth
 from application.problems import problem_for
 from application.settings import OAuthSettings
 from application.summary import ConnectionSummary
+from application.sync.ports import SyncUnitOfWorkFactory
+from application.sync.synced_org import SyncedDataDropped, claim_synced_data
 from domain import problems
 from domain.authorization import PendingAuthorization
 from domain.connection import Connection, ConnectionStatus, OrgIdentity
@@ -49,7 +46,14 @@ class CompleteAuthorization:
       refresh token, a user without API access, or an org whose kind does not
       match the Sandbox toggle each end the attempt with a problem (and tokens
       we got are revoked);
-    - otherwise the tokens are stored encrypted and the connection is Connected.
+    - otherwise the tokens are stored encrypted and the connection is Connected;
+    - the workspace's synced data (people, companies, sync cursors, cached
+      describes) stays only if it came from this same org: reconnecting to
+      it keeps the next sync incremental. Data of another org, or of an
+      unrecorded one, is deleted in the transaction that stores the
+      connection, the workspace's active sync is cancelled (a running one
+      writes nothing more), and the next sync reads the new org in full.
+      The field mapping and the sync history stay.
     """
 
     class Command(msgspec.Struct, frozen=True, kw_only=True):
@@ -60,7 +64,7 @@ class CompleteAuthorization:
 
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        uow: SyncUnitOfWorkFactory,
         oauth: SalesforceOAuth,
         api: SalesforceApi,
         clock: Clock,
@@ -84,7 +88,9 @@ class CompleteAuthorization:
         tokens = await self._exchange(pending, command.code or "")
         identity = await self._inspect(pending, tokens)
 
-        connection = await self._store(pending, identity, tokens)
+        connection, dropped = await self._store(pending, identity, tokens)
+        if dropped is not None:
+            _log_dropped(pending.workspace_id, dropped)
         logger.info(
             "authorization completed workspace=%s environment=%s org=%s",
             pending.workspace_id,
@@ -150,7 +156,8 @@ class CompleteAuthorization:
 
     async def _store(
         self, pending: PendingAuthorization, identity: OrgIdentity, tokens: TokenSet
-    ) -> Connection:
+    ) -> tuple[Connection, SyncedDataDropped | None]:
+        now = self._clock.now()
         async with self._uow() as uow:
             try:
                 current = await uow.connections.get_for_update(pending.workspace_id)
@@ -167,12 +174,13 @@ class CompleteAuthorization:
                     "the connection settings changed while authorizing"
                 )
             assert current is not None
-            connection = current.complete(
-                identity=identity, tokens=tokens, at=self._clock.now()
+            connection = current.complete(identity=identity, tokens=tokens, at=now)
+            dropped = await claim_synced_data(
+                uow, pending.workspace_id, identity.org_id, now
             )
             await uow.connections.save(connection)
             await uow.commit()
-        return connection
+        return connection, dropped
 
     async def _fail(
         self,
@@ -220,6 +228,18 @@ class CompleteAuthorization:
                 pending.workspace_id,
                 exc.code,
             )
+
+
+def _log_dropped(workspace_id: str, dropped: SyncedDataDropped) -> None:
+    logger.info(
+        "synced data of another org dropped workspace=%s previous_org=%s "
+        "people=%d companies=%d cancelled_sync=%s",
+        workspace_id,
+        dropped.previous_org_id,
+        dropped.people,
+        dropped.companies,
+        dropped.cancelled_job_id,
+    )
 
 
 def _still_waiting_for(

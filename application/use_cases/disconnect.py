@@ -32,6 +32,9 @@ class Disconnect:
     - only an Owner or Admin may disconnect;
     - tokens, org identity and pending authorizations are forgotten; the
       Client ID, environment and login host stay;
+    - the synced data stays, still served: reconnecting to the same org
+      goes on incrementally, and connecting to another org drops it
+      (`CompleteAuthorization`);
     - the refresh token is then revoked at the login host it came from, best
       effort and outside the transaction: a Salesforce outage never blocks a
       disconnect, nor holds other writers up;

@@ -24,7 +24,9 @@ class SwitchEnvironment:
     - only an Owner or Admin may switch;
     - the current grant is revoked (best effort) and forgotten, the toggle
       flips, and a new authorization starts for the other environment;
-    - a workspace-specific My Domain login host is kept: it serves both.
+    - a workspace-specific My Domain login host is kept: it serves both;
+    - the other environment is another org, so the synced data stays only
+      until that authorization completes (`CompleteAuthorization`).
     """
 
     class Command(msgspec.Struct, frozen=True, kw_only=True):

@@ -35,7 +35,8 @@ EXPIRED_TOKEN = "expired access/refresh token"
 
 
 class FakeSalesforce(SalesforceOAuth, SalesforceApi, SalesforceRecords):
-    """One org and one user; grants keyed by refresh token; faults by flag.
+    """One org at a time (`org_id`, `org`) and one user; grants keyed by
+    refresh token; faults by flag.
 
     The grant model is Salesforce's in miniature: a code is redeemed once for
     a grant; refreshing with rotation retires the old refresh token, and
@@ -61,6 +62,7 @@ class FakeSalesforce(SalesforceOAuth, SalesforceApi, SalesforceRecords):
         self.require_secret = False
         self.api_enabled = True
         self.username = "admin@example.com"
+        self.org_id = ORG_ID
         self.codes: dict[str, PendingAuthorization] = {}
         self.live_access: set[str] = set()
         self.live_refresh: set[str] = set()
@@ -145,12 +147,12 @@ class FakeSalesforce(SalesforceOAuth, SalesforceApi, SalesforceRecords):
         self.identity_calls += 1
         self._play("identity")
         self._check(tokens)
-        return OrgIdentity(org_id=ORG_ID, user_id=USER_ID, username=self.username)
+        return OrgIdentity(org_id=self.org_id, user_id=USER_ID, username=self.username)
 
     async def organization(self, tokens: TokenSet) -> OrgInfo:
         self._rest_call("organization", tokens)
         return OrgInfo(
-            org_id=ORG_ID,
+            org_id=self.org_id,
             is_sandbox=self.is_sandbox,
             organization_type="Developer Edition",
         )
@@ -491,10 +493,11 @@ class FakeOrg:
 
     Rows are flat dicts of stored fields; datetimes are REST strings at whole
     seconds. `now` stamps every change unless a `modstamp` is given, so rows
-    tie on SystemModstamp until a test moves `now`.
+    tie on SystemModstamp until a test moves `now`. Record ids count up from
+    `first_id`: give a second org another start to keep their ids apart.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, first_id: int = 1) -> None:
         self.fields = {obj: list(fields) for obj, fields in STANDARD_FIELDS.items()}
         self.rows: dict[CrmObject, dict[str, Record]] = {obj: {} for obj in CrmObject}
         self.now = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
@@ -503,7 +506,7 @@ class FakeOrg:
         self.bulk_final_state = "JobComplete"
         self._cursors: dict[str, _Cursor] = {}
         self._jobs: dict[str, _BulkJob] = {}
-        self._ids = itertools.count(1)
+        self._ids = itertools.count(first_id)
 
     def create(
         self,

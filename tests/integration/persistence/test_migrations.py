@@ -10,11 +10,17 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Connection, MetaData, Text, inspect
 
 from adapters.persistence import upgrade_to_head
-from adapters.persistence.migrate import current_revision, head_revision
+from adapters.persistence.migrate import (
+    HEAD_REVISION,
+    current_revision,
+    head_revision,
+)
 from adapters.persistence.schema import metadata as orm_metadata
+from domain.crm import CrmObject
+from domain.soql import SyncCursor
 from tests.integration.persistence.conftest import Backend
 from tests.integration.persistence.migrating import downgrade
-from tests.integration.persistence.samples import connected
+from tests.integration.persistence.samples import NOW, connected
 
 SYNC_TABLES = {
     "people",
@@ -23,7 +29,9 @@ SYNC_TABLES = {
     "sync_cursors",
     "field_mappings",
     "describe_cache",
+    "synced_orgs",
 }
+CURSOR = SyncCursor(modstamp=NOW, record_id="00Q000000000001")
 
 
 async def test_the_migrated_schema_equals_the_orm_metadata(
@@ -57,7 +65,7 @@ async def test_upgrade_records_the_head_and_can_run_again(
     await upgrade_to_head(sql_backend.url)
     await upgrade_to_head(sql_backend.url)
 
-    assert await current_revision(sql_backend.sql) == head_revision() == "0002"
+    assert await current_revision(sql_backend.sql) == head_revision() == "0003"
 
 
 async def test_concurrent_starts_upgrade_once(sql_backend: Backend) -> None:
@@ -66,7 +74,7 @@ async def test_concurrent_starts_upgrade_once(sql_backend: Backend) -> None:
 
     await asyncio.gather(*(upgrade_to_head(sql_backend.url) for _ in range(4)))
 
-    assert await current_revision(sql_backend.sql) == "0002"
+    assert await current_revision(sql_backend.sql) == HEAD_REVISION
     assert await _tables(sql_backend) >= {"connections", *SYNC_TABLES}
 
 
@@ -93,10 +101,52 @@ async def test_downgrading_0002_keeps_the_connections_and_upgrades_again(
         "connections",
         "pending_authorizations",
     }
-    assert await current_revision(sql_backend.sql) == "0002"
+    assert await current_revision(sql_backend.sql) == HEAD_REVISION
     assert await _tables(sql_backend) >= SYNC_TABLES
     async with sql_backend.uow() as uow:
         assert await uow.connections.get("ws-1") == connected("ws-1")
+
+
+async def test_0003_records_the_org_of_each_connected_workspace(
+    sql_backend: Backend,
+) -> None:
+    assert sql_backend.url is not None
+    await downgrade(sql_backend, "0002")
+    async with sql_backend.uow() as uow:
+        await uow.connections.save(connected("ws-1"))
+        await uow.connections.save(connected("ws-2").disconnect())
+        await uow.commit()
+
+    await upgrade_to_head(sql_backend.url)
+
+    async with sql_backend.uow() as uow:
+        assert await uow.synced_orgs.get("ws-1") == "00D5e0000000001"
+        assert await uow.synced_orgs.get("ws-2") is None
+
+
+async def test_downgrading_0003_keeps_the_rest_and_upgrades_again(
+    sql_backend: Backend,
+) -> None:
+    assert sql_backend.url is not None
+    async with sql_backend.uow() as uow:
+        await uow.connections.save(connected("ws-1"))
+        await uow.cursors.set("ws-1", CrmObject.LEAD, CURSOR)
+        await uow.synced_orgs.set("ws-1", "00D5e0000000001")
+        await uow.commit()
+
+    await downgrade(sql_backend, "0002")
+    after_downgrade = await _tables(sql_backend)
+    await upgrade_to_head(sql_backend.url)
+
+    assert after_downgrade == {
+        "alembic_version",
+        "connections",
+        "pending_authorizations",
+        *SYNC_TABLES - {"synced_orgs"},
+    }
+    async with sql_backend.uow() as uow:
+        assert await uow.cursors.get("ws-1", CrmObject.LEAD) == CURSOR
+        assert await uow.synced_orgs.get("ws-1") == "00D5e0000000001"
 
 
 def _differences(

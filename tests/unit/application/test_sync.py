@@ -29,6 +29,7 @@ from application.sync.ports import (
 )
 from application.sync.reads import ListPeople
 from application.sync.run_sync import RunSync
+from domain import problems
 from domain.crm import CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
 from domain.mapping import FieldMapping, PersonRule
@@ -119,7 +120,7 @@ def after_reading_a_job(
     uow: SyncUnitOfWorkFactory, then: Callable[[SyncJob], Awaitable[None]]
 ) -> SyncUnitOfWorkFactory:
     """Units of work that call `then` with each job their repository reads
-    (by `get` or `request_cancel`) before handing it back."""
+    (by `get`, `get_for_update` or `request_cancel`) before handing it back."""
 
     def hooked(read: Callable[[str, str], Awaitable[SyncJob | None]]) -> Any:
         async def read_then(workspace_id: str, job_id: str) -> SyncJob | None:
@@ -134,6 +135,7 @@ def after_reading_a_job(
         inner = uow()
         jobs = inner.sync_jobs
         jobs.get = hooked(jobs.get)  # type: ignore[method-assign]
+        jobs.get_for_update = hooked(jobs.get_for_update)  # type: ignore[method-assign]
         jobs.request_cancel = hooked(jobs.request_cancel)  # type: ignore[method-assign]
         return inner
 
@@ -605,7 +607,7 @@ async def test_cancelling_a_dead_running_job_ends_it_at_once(sync: Sync) -> None
     assert fresh.job_id != job.job_id
 
 
-async def test_a_cancel_between_a_page_check_and_its_save_stops_the_run(
+async def test_a_cancel_sent_while_a_page_is_written_stops_the_next_page(
     sync: Sync,
 ) -> None:
     sync.org.page_size = 2
@@ -614,21 +616,53 @@ async def test_a_cancel_between_a_page_check_and_its_save_stops_the_run(
     only_leads = StartSync.Command(actor=ADMIN, objects=(LEAD,))
     job = await sync.start.execute(only_leads)
     cancel = CancelSync(sync.app.store.unit_of_work, sync.scheduler, sync.app.clock)
-    answers: list[SyncJob] = []
+    cancels: list[asyncio.Task[SyncJob]] = []
 
     async def cancel_once(seen: SyncJob) -> None:
-        if seen.state is SyncState.RUNNING and not answers:
-            answers.append(await cancel.execute(ADMIN, job.job_id))
+        # Not awaited: the page holds the job until it commits.
+        if seen.state is SyncState.RUNNING and not cancels:
+            cancels.append(asyncio.create_task(cancel.execute(ADMIN, job.job_id)))
+            for _ in range(20):
+                await asyncio.sleep(0)
 
     runner = sync.runner(after_reading_a_job(sync.app.store.unit_of_work, cancel_once))
 
     finished = await runner.execute(job.workspace_id, job.job_id)
 
-    assert [a.state for a in answers] == [SyncState.RUNNING]
+    answer = await cancels[0]
+    assert answer.state is SyncState.RUNNING
+    assert answer.progress_of(LEAD).pages == 1
     assert finished is not None
     assert finished.state is SyncState.CANCELLED
     assert finished.progress_of(LEAD).pages == 1
     assert finished.progress_of(LEAD).written == 2
+
+
+async def test_a_run_whose_job_was_ended_meanwhile_writes_nothing(
+    sync: Sync,
+) -> None:
+    for n in range(3):
+        lead(sync.org, n)
+    job = await sync.start.execute(StartSync.Command(actor=ADMIN))
+    original = sync.app.salesforce.query
+    ended: list[SyncJob] = []
+
+    async def end_the_job_first(tokens: Any, soql: str, **options: Any) -> Any:
+        if not ended:
+            async with sync.app.store.unit_of_work() as uow:
+                stored = await uow.sync_jobs.get(job.workspace_id, job.job_id)
+                assert stored is not None
+                ended.append(stored.fail(problems.rate_limited(), sync.app.clock.now()))
+                await uow.sync_jobs.save(ended[0])
+                await uow.commit()
+        return await original(tokens, soql, **options)
+
+    sync.app.salesforce.query = end_the_job_first  # type: ignore[method-assign]
+
+    finished = await sync.run.execute(job.workspace_id, job.job_id)
+
+    assert finished == ended[0]
+    assert sync.people() == []
 
 
 async def test_a_run_ending_while_a_cancel_is_in_flight_stays_ended(
