@@ -10,7 +10,8 @@ from typing import Any
 
 from application.errors import ApiError, SalesforceUnavailable
 from application.ports import Clock
-from application.sync.options import SyncOptions
+from application.sync.options import SyncOptions, reserve_reached
+from application.sync.pipeline import abandon
 from application.sync.ports import BulkPage, QueryPage, Record, SalesforceRecords
 from domain.crm import CrmObject, ObjectDescribe
 from domain.mapping import resolve_field
@@ -23,6 +24,7 @@ Call = Callable[[Callable[[TokenSet], Awaitable[Any]]], Awaitable[Any]]
 Commit = Callable[[SyncJob, QueryPage, int, bool], Awaitable[SyncJob]]
 SaveCursor = Callable[[SyncJob, SyncCursor], Awaitable[SyncJob]]
 Polled = Callable[[SyncJob], Awaitable[SyncJob]]
+Settle = Callable[[], Awaitable[SyncJob]]
 
 FINISHED = "JobComplete"
 BROKEN = frozenset({"Failed", "Aborted"})
@@ -75,9 +77,13 @@ class BulkReader:
         commit: Commit,
         save_cursor: SaveCursor,
         polled: Polled,
+        settle: Settle,
     ) -> SyncJob:
         """`polled` is told after each status poll (one API call): it records
-        the call and a heartbeat, and raises `Cancelled` if asked to stop."""
+        the call and a heartbeat, and raises `Cancelled` if asked to stop.
+        `commit` raises to stop the run (a cancel, the quota reserve); the
+        download in flight is then cancelled. `settle` waits for the commits
+        in flight and raises as they would."""
         assert job.until is not None
         after = job.progress_of(obj).cursor
         soql = window_query(obj, fields, after=after, until=job.until, ordered=False)
@@ -89,25 +95,59 @@ class BulkReader:
         )
         job = await self._wait(job, str(job_id), call, polled)
 
-        locator: str | None = None
         newest = after
-        calls = 1
+        page = await self._fetch(call, str(job_id), None, types)
+        calls = 2
         while True:
-            page = await call(
-                partial(self._page, job_id=str(job_id), locator=locator, types=types)
-            )
-            assert isinstance(page, BulkPage)
-            calls += 1
+            # The next page downloads (Salesforce renders it meanwhile) while
+            # this one commits; the one before is gone, so at most two are
+            # held at once.
+            ahead = self._read_ahead(call, str(job_id), page, types)
+            try:
+                job, newest = await self._commit(job, page, calls, newest, commit)
+            except BaseException:
+                await abandon(ahead)
+                raise
             locator = page.locator
-            job, newest = await self._commit(job, page, calls, newest, commit)
-            # The page is gone before the next one is read: two never overlap.
             del page
-            calls = 0
             if locator is None:
                 break
+            if ahead is None:
+                # Near the quota reserve: the commits in flight decide, as
+                # they do for the read-ahead, whether one more call may go.
+                job = await settle()
+                ahead = asyncio.ensure_future(
+                    self._fetch(call, str(job_id), locator, types)
+                )
+            page = await ahead
+            ahead = None
+            calls = 1
         if newest is not None and newest != after:
             job = await save_cursor(job, newest)
         return job
+
+    def _read_ahead(
+        self, call: Call, job_id: str, page: BulkPage, types: dict[str, str]
+    ) -> asyncio.Future[BulkPage] | None:
+        """The next page's download, started now; None after the last page, or
+        when one more call would reach the quota reserve (the commit decides)."""
+        if page.locator is None:
+            return None
+        usage = page.api_usage
+        if usage is not None and reserve_reached(
+            usage, self._options.quota_reserve, spending=1
+        ):
+            return None
+        return asyncio.ensure_future(self._fetch(call, job_id, page.locator, types))
+
+    async def _fetch(
+        self, call: Call, job_id: str, locator: str | None, types: dict[str, str]
+    ) -> BulkPage:
+        page = await call(
+            partial(self._page, job_id=job_id, locator=locator, types=types)
+        )
+        assert isinstance(page, BulkPage)
+        return page
 
     async def _commit(
         self,

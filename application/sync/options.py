@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from application.ports import ApiUsage
+
 
 class SyncOptions(msgspec.Struct, frozen=True, kw_only=True):
     """Defaults suit a production org; tests shrink the waits.
@@ -25,3 +27,8 @@ class SyncOptions(msgspec.Struct, frozen=True, kw_only=True):
     bulk_timeout_seconds: float = 3600.0
     stale_after_seconds: float = 300.0
     related_batch_size: int = 200
+
+
+def reserve_reached(usage: ApiUsage, reserve: float, *, spending: int = 0) -> bool:
+    """Would `spending` more calls reach the share `reserve` of the quota?"""
+    return bool(usage.max) and usage.used + spending >= usage.max * reserve

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from typing import Any
 
 from application.ports import Clock
 from application.sync.page_writer import PagePlan, plan_page, write_plan
@@ -116,3 +117,13 @@ class PagePipeline:
             )
         self._committed(job, page)
         return job
+
+
+async def abandon(download: asyncio.Future[Any] | None) -> None:
+    """Stop a read-ahead whose page will not be committed, and wait until it
+    has let go."""
+    if download is None:
+        return
+    download.cancel()
+    with contextlib.suppress(BaseException):
+        await download

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
@@ -23,9 +22,9 @@ from application.session import SalesforceSession
 from application.sync.account_follow_up import AccountFollowUp, follows_accounts
 from application.sync.bulk import BulkReader, field_types
 from application.sync.describes import DescribeSource
-from application.sync.options import SyncOptions
+from application.sync.options import SyncOptions, reserve_reached
 from application.sync.page_writer import Cancelled, hold_running, last_cursor
-from application.sync.pipeline import PagePipeline
+from application.sync.pipeline import PagePipeline, abandon
 from application.sync.ports import (
     QueryPage,
     SalesforceRecords,
@@ -187,7 +186,7 @@ class RunSync:
                 )
                 ahead = None
         except BaseException:
-            await _abandon(ahead)
+            await abandon(ahead)
             await pipeline.abandon()
             raise
 
@@ -330,6 +329,7 @@ class RunSync:
                 commit=commit,
                 save_cursor=save_cursor,
                 polled=lambda current: self._polled(current, obj),
+                settle=pipeline.drain,
             )
             return await pipeline.drain()
         except BaseException:
@@ -374,9 +374,7 @@ class RunSync:
             raise QuotaReserveReached(usage)
 
     def _reserve_reached(self, usage: ApiUsage, *, spending: int = 0) -> bool:
-        """Would `spending` more calls reach the share of the quota we keep?"""
-        reserve = usage.max * self._options.quota_reserve
-        return bool(usage.max) and usage.used + spending >= reserve
+        return reserve_reached(usage, self._options.quota_reserve, spending=spending)
 
     async def _sweep(self, job: SyncJob, obj: CrmObject) -> SyncJob:
         """Mark what the full run did not see as deleted, except rows changed
@@ -462,12 +460,3 @@ class RunSync:
             job.problem.code if job.problem else None,
         )
         return job
-
-
-async def _abandon(task: asyncio.Task[tuple[QueryPage, int]] | None) -> None:
-    """Stop a read-ahead whose page will not be committed."""
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(BaseException):
-        await task

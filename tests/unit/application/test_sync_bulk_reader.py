@@ -1,15 +1,21 @@
-"""BulkReader: a Bulk page committed in REST-sized batches, one page at a time."""
+"""BulkReader: a Bulk page committed in REST-sized batches while the next one
+downloads, never more than two pages held."""
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from application.ports import ApiUsage
 from application.sync.bulk import BulkReader
 from application.sync.options import SyncOptions
+from application.sync.page_writer import Cancelled
 from application.sync.ports import BulkPage, QueryPage, Record, SalesforceRecords
 from domain.crm import CrmObject, ObjectDescribe
 from domain.soql import SyncCursor, parse_record_datetime
@@ -37,11 +43,22 @@ def lead(n: int, stamp: str = "2026-12-01T08:00:00.000+0000") -> Record:
 class ScriptedBulk(SalesforceRecords):
     """Answers one Bulk job with the pages given; REST reads are not expected."""
 
-    def __init__(self, pages: list[list[Record]]) -> None:
+    def __init__(
+        self,
+        pages: list[list[Record]],
+        *,
+        log: list[tuple[str, Any]] | None = None,
+        usage: ApiUsage | None = None,
+        stalled: frozenset[str] = frozenset(),
+    ) -> None:
         self.pages = pages
         self.asked: list[str | None] = []
         self.released: list[weakref.ref[Records]] = []
-        self.alive_when_asked: list[bool] = []
+        self.alive_when_asked: list[int] = []
+        self.log = log if log is not None else []
+        self.usage = usage
+        self.stalled = stalled
+        self.cancelled: list[str | None] = []
 
     async def query(
         self, tokens: TokenSet, soql: str, *, include_deleted: bool
@@ -71,13 +88,24 @@ class ScriptedBulk(SalesforceRecords):
         max_records: int,
         field_types: Mapping[str, str],
     ) -> BulkPage:
-        self.alive_when_asked.append(any(ref() is not None for ref in self.released))
+        self.alive_when_asked.append(sum(ref() is not None for ref in self.released))
         index = int(locator or 0)
         self.asked.append(locator)
+        self.log.append(("asked", locator))
+        if locator in self.stalled:
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                self.cancelled.append(locator)
+                raise
         records = Records(self.pages[index])
         self.released.append(weakref.ref(records))
         more = index + 1 < len(self.pages)
-        return BulkPage(records=records, locator=str(index + 1) if more else None)
+        return BulkPage(
+            records=records,
+            locator=str(index + 1) if more else None,
+            api_usage=self.usage,
+        )
 
 
 @dataclass
@@ -86,33 +114,48 @@ class Committed:
     calls: list[int] = field(default_factory=list)
     advanced: list[bool] = field(default_factory=list)
     cursors: list[SyncCursor] = field(default_factory=list)
+    log: list[tuple[str, Any]] = field(default_factory=list)
+    refuse: bool = False
 
     async def commit(
         self, job: SyncJob, page: QueryPage, calls: int, advance: bool
     ) -> SyncJob:
+        # A real commit waits on the database: the download goes on meanwhile.
+        await asyncio.sleep(0)
+        if self.refuse:
+            raise Cancelled(job.job_id)
         self.sizes.append(len(page.records))
         self.calls.append(calls)
         self.advanced.append(advance)
+        self.log.append(("committed", len(page.records)))
         return job
+
+    async def settle(self) -> SyncJob:
+        self.log.append(("settled", None))
+        return JOB
 
     async def save_cursor(self, job: SyncJob, cursor: SyncCursor) -> SyncJob:
         self.cursors.append(cursor)
         return job
 
 
-async def read(salesforce: ScriptedBulk, *, batch: int) -> Committed:
-    clock = FixedClock()
-    job = SyncJob.request(
-        workspace_id="ws-a",
-        mode=SyncMode.FULL,
-        objects=(LEAD,),
-        requested_by="alice",
-        now=clock.now(),
-    ).start(now=clock.now(), until=clock.now() - timedelta(seconds=30))
+CLOCK = FixedClock()
+JOB = SyncJob.request(
+    workspace_id="ws-a",
+    mode=SyncMode.FULL,
+    objects=(LEAD,),
+    requested_by="alice",
+    now=CLOCK.now(),
+).start(now=CLOCK.now(), until=CLOCK.now() - timedelta(seconds=30))
+
+
+async def read(
+    salesforce: ScriptedBulk, *, batch: int, committed: Committed | None = None
+) -> Committed:
     reader = BulkReader(
-        salesforce, clock, SyncOptions(bulk_poll_seconds=0), commit_batch=batch
+        salesforce, CLOCK, SyncOptions(bulk_poll_seconds=0), commit_batch=batch
     )
-    committed = Committed()
+    committed = committed or Committed(log=salesforce.log)
 
     async def call(run: Callable[[TokenSet], Awaitable[Any]]) -> Any:
         return await run(TOKENS)
@@ -121,7 +164,7 @@ async def read(salesforce: ScriptedBulk, *, batch: int) -> Committed:
         return current
 
     await reader.read(
-        job,
+        JOB,
         LEAD,
         ("Id", "SystemModstamp", "IsDeleted"),
         {},
@@ -129,6 +172,7 @@ async def read(salesforce: ScriptedBulk, *, batch: int) -> Committed:
         commit=committed.commit,
         save_cursor=committed.save_cursor,
         polled=polled,
+        settle=committed.settle,
     )
     return committed
 
@@ -161,11 +205,52 @@ async def test_an_empty_page_is_committed_once_so_its_call_counts() -> None:
     assert committed.cursors == []
 
 
-async def test_a_page_is_let_go_before_the_next_is_read() -> None:
+async def test_the_next_page_downloads_while_this_one_commits() -> None:
+    salesforce = ScriptedBulk([[lead(n)] * 4 for n in range(2)])
+
+    committed = await read(salesforce, batch=2)
+
+    assert committed.log == [
+        ("asked", None),
+        ("asked", "1"),
+        ("committed", 2),
+        ("committed", 2),
+        ("committed", 2),
+        ("committed", 2),
+    ]
+
+
+async def test_a_page_is_let_go_before_the_one_after_the_next_is_read() -> None:
     salesforce = ScriptedBulk([[lead(n)] * 4 for n in range(3)])
 
     committed = await read(salesforce, batch=2)
 
     assert salesforce.asked == [None, "1", "2"]
-    assert salesforce.alive_when_asked == [False, False, False]
+    # The page committing while the next downloads, never the one before it.
+    assert salesforce.alive_when_asked == [0, 1, 1]
     assert committed.sizes == [2, 2] * 3
+
+
+async def test_a_refused_commit_stops_the_download_in_flight() -> None:
+    salesforce = ScriptedBulk([[lead(1)], [lead(2)]], stalled=frozenset({"1"}))
+
+    with pytest.raises(Cancelled):
+        await read(salesforce, batch=2, committed=Committed(refuse=True))
+
+    assert salesforce.cancelled == ["1"]
+
+
+async def test_near_the_quota_reserve_the_next_page_waits_for_the_commits() -> None:
+    # 79 of 100 used, 80% kept: the next call reaches the reserve.
+    usage = ApiUsage(used=79, max=100)
+    salesforce = ScriptedBulk([[lead(1)], [lead(2)]], usage=usage)
+
+    committed = await read(salesforce, batch=2)
+
+    assert committed.log == [
+        ("asked", None),
+        ("committed", 1),
+        ("settled", None),
+        ("asked", "1"),
+        ("committed", 1),
+    ]
