@@ -28,7 +28,7 @@ from entrypoints.config import (
     variable,
 )
 from entrypoints.logs import configure_logging
-from entrypoints.loop import run
+from entrypoints.loop import freeze_start_up, run
 
 if TYPE_CHECKING:
     from adapters.persistence import Reencrypted
@@ -101,6 +101,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     click.echo(
         f"crmbridge listening on http://{config.host}:{config.port}{shown}", err=True
     )
+    freeze_start_up()  # This process only serves, or watches its workers.
     uvicorn.run(
         application(config, options),
         factory=True,

@@ -22,6 +22,7 @@ from entrypoints.http.people import people_routes
 from entrypoints.http.salesforce import salesforce_routes
 from entrypoints.http.sync import sync_routes
 from entrypoints.logs import configure_logging
+from entrypoints.loop import freeze_start_up
 from entrypoints.worker import ServiceTask
 
 MAX_BODY_BYTES = 16 * 1024
@@ -68,7 +69,9 @@ def app_from_environment() -> Litestar:
     environment; the configuration is read and checked here as it was there."""
     config = load_config()
     configure_logging(config.log_level.value)
-    return app_for(config)
+    app = app_for(config)
+    freeze_start_up()  # This process only serves the app.
+    return app
 
 
 def _resources(container: Any) -> Any:
