@@ -27,7 +27,8 @@ PROJECT = ("domain/", "application/", "adapters/", "entrypoints/")
 WAITING = "waiting in a blocking call"
 # Where a leaf frame's file lives says which layer a sample's time is spent in.
 AREAS = (
-    ("sqlite (C, via aiosqlite)", ("aiosqlite/",)),
+    # A page's writes run on aiosqlite's thread inside this one function.
+    ("sqlite (C, via aiosqlite)", ("aiosqlite/", "adapters/persistence/writes.py")),
     ("SQLAlchemy", ("sqlalchemy/",)),
     ("httpx / httpcore / h11", ("httpx/", "httpcore/", "h11/", "anyio/")),
     ("JSON / msgspec", ("json/", "msgspec/")),
