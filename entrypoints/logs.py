@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TextIO
 
 from adapters.salesforce.log_redaction import redact_httpx_logs
 
@@ -10,9 +11,21 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def configure_logging(level: str) -> None:
-    """One stderr handler on the root logger; library chatter kept to warnings."""
-    logging.basicConfig(level=level, format=FORMAT, force=True)
+    """Our stderr handler on the root logger, at `level`; library chatter kept
+    to warnings. A second call replaces the handler the first one added and
+    leaves every other handler alone (a host's, or a test's capture)."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
+        root.removeHandler(handler)
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter(FORMAT))
+    root.addHandler(handler)
+    root.setLevel(level)
     quiet_libraries()
+
+
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """The handler `configure_logging` adds, so it can find it again."""
 
 
 def quiet_libraries() -> None:

@@ -101,6 +101,17 @@ def service_log() -> Iterator[ServiceLog]:
     root.setLevel(previous)
 
 
+@pytest.fixture(autouse=True)
+def _capturing(service_log: ServiceLog) -> None:
+    """In-process CLI runs set logging up for themselves: each test starts
+    with the capture attached again and at DEBUG, so a check of the log for
+    secrets sees everything the service said."""
+    root = logging.getLogger()
+    if service_log not in root.handlers:
+        root.addHandler(service_log)
+    root.setLevel(logging.DEBUG)
+
+
 @pytest.fixture(scope="session")
 def service(
     emulator_server: EmulatorServer,
@@ -143,7 +154,9 @@ async def flow(
     service.clock.offset = timedelta()
 
     secrets.note_world(emulator.world)
-    seen = "\n".join([*flow.responses, *service.log.lines[log_start:]])
+    logged = service.log.lines[log_start:]
+    assert logged, "the service's log captured nothing: the check below would pass"
+    seen = "\n".join([*flow.responses, *logged])
     assert secrets.found_in(seen) == [], "a secret reached a response or the log"
 
 
@@ -167,8 +180,9 @@ def workspace(
 
     secrets = Secrets()
     secrets.note_world(emulator.world)
-    logged = "\n".join(service.log.lines[log_start:])
-    assert secrets.found_in(logged) == [], "a secret reached the service's log"
+    lines = service.log.lines[log_start:]
+    assert lines, "the service's log captured nothing: the check below would pass"
+    assert secrets.found_in("\n".join(lines)) == [], "a secret reached the log"
 
 
 @pytest.fixture

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from entrypoints.logs import printable
+from entrypoints.logs import configure_logging, printable
 
 
 @pytest.mark.parametrize(
@@ -38,3 +41,28 @@ def test_any_text_becomes_one_bounded_printable_line(raw: str, limit: int) -> No
 
     assert shown.isprintable()
     assert len(shown) <= limit + len("...")
+
+
+@pytest.fixture
+def root_logging() -> Iterator[logging.Logger]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield root
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_configuring_again_replaces_our_handler_and_keeps_the_others(
+    root_logging: logging.Logger,
+) -> None:
+    capture = logging.Handler()
+    root_logging.addHandler(capture)
+    before = set(root_logging.handlers)
+
+    configure_logging("INFO")
+    configure_logging("WARNING")
+
+    added = [h for h in root_logging.handlers if h not in before]
+    assert capture in root_logging.handlers
+    assert len(added) == 1
+    assert root_logging.level == logging.WARNING
