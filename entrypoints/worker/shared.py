@@ -201,12 +201,22 @@ class SharedSyncScheduler(SyncScheduler, ServiceTask):
         self._lock.release()
 
     async def _watching(self) -> None:
+        failing: str | None = None  # The failure logged last, said once.
         while True:
             await asyncio.sleep(self._poll_seconds)
             try:
                 await self._try()
             except Exception as exc:
-                logger.error("sync runner election failed", exc_info=exc)
+                said = f"{type(exc).__name__}: {exc}"
+                if said != failing:
+                    logger.error("sync runner election failed", exc_info=exc)
+                else:
+                    logger.debug("sync runner election still failing: %s", said)
+                failing = said
+            else:
+                if failing is not None:
+                    logger.info("sync runner election works again")
+                failing = None
 
     async def _try(self) -> None:
         if not self._leading and self._lock.acquire():

@@ -190,6 +190,29 @@ async def test_a_failed_handoff_raises_and_is_logged_in_one_line(
     assert f"workspace=ws-a job={job}" in record.getMessage()
 
 
+async def test_a_failing_election_is_logged_once_until_it_works_again(
+    workers: Workers, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.INFO, logger="entrypoints.worker.shared")
+    broken = asyncio.Event()
+    broken.set()
+    take = Handoffs.take
+
+    def flaky(self: Handoffs) -> list[tuple[str, str]]:
+        if broken.is_set():
+            raise PermissionError(13, "Permission denied", "handoffs")
+        return take(self)
+
+    await workers.first.scheduler.start()
+    monkeypatch.setattr(Handoffs, "take", flaky)
+    await asyncio.sleep(POLL * 30)
+    broken.clear()
+    await until(lambda: "works again" in caplog.text)
+
+    failed = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert [r.getMessage() for r in failed] == ["sync runner election failed"]
+
+
 def test_the_lock_is_held_by_one_holder_until_released(tmp_path: Path) -> None:
     first, second = RunnerLock(tmp_path / "lock"), RunnerLock(tmp_path / "lock")
 
