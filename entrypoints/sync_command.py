@@ -47,6 +47,8 @@ async def sync_in_foreground(
 def _container(config: Config) -> Any:
     container = container_for(config)
     container.scheduler.override(providers.Object(ForegroundScheduler()))
+    # This process serves nothing else: the page writes may hold its loop.
+    container.uow.add_kwargs(writes_on_loop=True)
     return container
 
 

@@ -33,11 +33,19 @@ class Transaction:
 
     Inside `together()`, on SQLite, the writes repositories `run` are queued
     and sent in one round trip when the block ends, or before anything else
-    touches the session (so reads still see them).
+    touches the session (so reads still see them); with `writes_on_loop`,
+    run on the event loop's thread instead (see `writes.execute_together`).
     """
 
-    def __init__(self, session: AsyncSession, reader: Reader | None = None) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        reader: Reader | None = None,
+        *,
+        writes_on_loop: bool = False,
+    ) -> None:
         self.session = session
+        self._writes_on_loop = writes_on_loop
         self.sql_dialect = session.get_bind().dialect
         self.dialect = self.sql_dialect.name
         self._reader = reader
@@ -126,7 +134,9 @@ class Transaction:
             return
         queued = list(self._queued)
         self._queued.clear()
-        await execute_together(await self.session.connection(), queued)
+        await execute_together(
+            await self.session.connection(), queued, on_loop=self._writes_on_loop
+        )
 
     def upsert(
         self,

@@ -41,8 +41,9 @@ class SqlAlchemyUnitOfWork(SyncUnitOfWork):
         *,
         reader: Reader | None = None,
         instance_urls: InstanceUrls | None = None,
+        writes_on_loop: bool = False,
     ) -> None:
-        transaction = Transaction(sessions(), reader)
+        transaction = Transaction(sessions(), reader, writes_on_loop=writes_on_loop)
         clock = clock or SystemClock()
         self._transaction = transaction
         self.connections = SqlAlchemyConnectionRepository(
@@ -81,6 +82,8 @@ class SqlAlchemyUnitOfWorkFactory:
     `clock` stamps people and companies saved without `updated_at`, and those
     a sweep marks deleted; the system clock unless given. Its units share one
     reader for their plain reads (see `adapters.persistence.reads`).
+    `writes_on_loop`: SQLite units send the writes of `together()` from the
+    event loop's own thread, for a process that only syncs.
     """
 
     def __init__(
@@ -88,7 +91,10 @@ class SqlAlchemyUnitOfWorkFactory:
         sessions: async_sessionmaker[AsyncSession],
         cipher: FernetTokenCipher,
         clock: Clock | None = None,
+        *,
+        writes_on_loop: bool = False,
     ) -> None:
+        self._writes_on_loop = writes_on_loop
         self._sessions = sessions
         self._cipher = cipher
         self._clock = clock or SystemClock()
@@ -102,6 +108,7 @@ class SqlAlchemyUnitOfWorkFactory:
             self._clock,
             reader=self._reader,
             instance_urls=self._instance_urls,
+            writes_on_loop=self._writes_on_loop,
         )
 
 

@@ -37,18 +37,28 @@ async def execute(connection: AsyncConnection, write: Write) -> None:
 
 
 async def execute_together(
-    connection: AsyncConnection, writes: Sequence[Write]
+    connection: AsyncConnection, writes: Sequence[Write], *, on_loop: bool = False
 ) -> None:
     """Run `writes` in order on an aiosqlite connection, in one round trip to
     its thread; stops at the first failure, which is raised as SQLAlchemy
-    would raise it (after `refused`, if the write has one)."""
+    would raise it (after `refused`, if the write has one).
+
+    `on_loop` runs them on the calling thread instead, blocking the event
+    loop meanwhile: no hand-over at all, and no fight with the loop for the
+    GIL on every row. Only for a process whose loop serves nothing else (a
+    sync from the command line); the connection's thread is idle meanwhile,
+    as this unit of work awaits nothing else on it.
+    """
     if not writes:
         return
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
-    # aiosqlite runs calls on its own thread; `_execute` queues one function
-    # there. SQLAlchemy's own aiosqlite adapter uses it too.
-    failure = await driver._execute(_execute_all, driver, writes)
+    if on_loop:
+        failure = _execute_all(driver, writes)
+    else:
+        # aiosqlite runs calls on its own thread; `_execute` queues one
+        # function there. SQLAlchemy's own aiosqlite adapter uses it too.
+        failure = await driver._execute(_execute_all, driver, writes)
     if failure is None:
         return
     index, error = failure

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.persistence import create_database_engine
+from adapters.persistence import create_database_engine, writes
 from adapters.persistence.writes import Write, execute_together
 
 
@@ -27,7 +29,13 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-async def test_writes_run_in_order_one_row_or_many(engine: AsyncEngine) -> None:
+ON_LOOP = pytest.mark.parametrize("on_loop", [False, True], ids=["thread", "loop"])
+
+
+@ON_LOOP
+async def test_writes_run_in_order_one_row_or_many(
+    engine: AsyncEngine, on_loop: bool
+) -> None:
     async with engine.begin() as connection:
         await execute_together(
             connection,
@@ -35,6 +43,7 @@ async def test_writes_run_in_order_one_row_or_many(engine: AsyncEngine) -> None:
                 Write("INSERT INTO t VALUES (?, ?)", [("a", 1), ("b", 2)], many=True),
                 Write("UPDATE t SET v = v * 10 WHERE k = ?", ("a",)),
             ],
+            on_loop=on_loop,
         )
 
     async with engine.connect() as connection:
@@ -42,8 +51,9 @@ async def test_writes_run_in_order_one_row_or_many(engine: AsyncEngine) -> None:
     assert [tuple(row) for row in rows] == [("a", 10), ("b", 2)]
 
 
+@ON_LOOP
 async def test_a_refusal_is_raised_as_the_write_says_and_stops_the_rest(
-    engine: AsyncEngine,
+    engine: AsyncEngine, on_loop: bool
 ) -> None:
     insert = "INSERT INTO t VALUES (?, ?)"
     async with engine.connect() as connection:
@@ -56,6 +66,7 @@ async def test_a_refusal_is_raised_as_the_write_says_and_stops_the_rest(
                     Write(insert, ("a", 2), refused=lambda _error: Refused()),
                     Write(insert, ("c", 3)),
                 ],
+                on_loop=on_loop,
             )
         keys = (await connection.execute(text("SELECT k FROM t"))).scalars().all()
 
@@ -72,3 +83,26 @@ async def test_other_failures_are_raised_as_sqlalchemy_raises_them(
                 connection,
                 [Write("INSERT INTO nowhere VALUES (?)", (1,), refused=Refused)],
             )
+
+
+@ON_LOOP
+async def test_they_run_on_the_loop_only_when_asked(
+    engine: AsyncEngine, on_loop: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[int] = []
+    run_all = writes._execute_all
+
+    def spied(driver: Any, queued: Sequence[Write]) -> Any:
+        threads.append(threading.get_ident())
+        return run_all(driver, queued)
+
+    monkeypatch.setattr(writes, "_execute_all", spied)
+    async with engine.begin() as connection:
+        await execute_together(
+            connection,
+            [Write("INSERT INTO t VALUES (?, ?)", ("a", 1))],
+            on_loop=on_loop,
+        )
+
+    assert (threads == [threading.get_ident()]) is on_loop
+    assert len(threads) == 1
