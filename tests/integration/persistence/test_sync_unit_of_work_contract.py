@@ -104,9 +104,11 @@ async def test_a_page_of_writes_together_is_one_round_trip_on_sqlite(
     sent: list[int] = []
     send = writes.execute_together
 
-    async def counting(connection: AsyncConnection, queued: list[Write]) -> None:
+    async def counting(
+        connection: AsyncConnection, queued: list[Write], *, on_loop: bool
+    ) -> None:
         sent.append(len(queued))
-        await send(connection, queued)
+        await send(connection, queued, on_loop=on_loop)
 
     monkeypatch.setattr("adapters.persistence.transaction.execute_together", counting)
     async with backend.uow() as uow:
