@@ -47,7 +47,9 @@ async def execute_together(
     loop meanwhile: no hand-over at all, and no fight with the loop for the
     GIL on every row. Only for a process whose loop serves nothing else (a
     sync from the command line); the connection's thread is idle meanwhile,
-    as this unit of work awaits nothing else on it.
+    as this unit of work awaits nothing else on it, and the unit already
+    holds the write lock (BEGIN IMMEDIATE), so no statement here waits for
+    another writer.
     """
     if not writes:
         return
