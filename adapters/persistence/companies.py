@@ -7,10 +7,8 @@ from collections.abc import Collection, Iterable
 from typing import Any, cast
 
 from sqlalchemy import (
-    CursorResult,
     Select,
     Table,
-    delete,
     false,
     select,
     true,
@@ -71,7 +69,6 @@ class SqlAlchemyCompanyRepository(CompanyRepository):
     ) -> int:
         """Marks only companies not already deleted and not in `keep`; they
         count as updated now."""
-        session = await self._transaction.for_writing()
         kept = none_of(_columns.account_id, set(keep), self._transaction.dialect)
         statement = (
             update(_table)
@@ -84,22 +81,14 @@ class SqlAlchemyCompanyRepository(CompanyRepository):
             .values(deleted=true(), updated_at=self._clock.now())
         )
 
-        result = await session.execute(statement)
-
-        count = result.rowcount if isinstance(result, CursorResult) else 0
+        count = await self._transaction.changed(statement)
         logger.debug(
             "companies swept workspace=%s job=%s count=%d", workspace_id, job_id, count
         )
         return count
 
     async def purge(self, workspace_id: str) -> int:
-        session = await self._transaction.for_writing()
-
-        result = await session.execute(
-            delete(_table).where(_columns.workspace_id == workspace_id)
-        )
-
-        count = result.rowcount if isinstance(result, CursorResult) else 0
+        count = await self._transaction.purge(_table, workspace_id)
         logger.debug("companies purged workspace=%s count=%d", workspace_id, count)
         return count
 

@@ -10,7 +10,6 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
-    CursorResult,
     Select,
     Table,
     Update,
@@ -95,14 +94,12 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
 
         removed_count = 0
         for batch in batches(set(removed)):
-            session = await self._transaction.for_writing()
-            result = await session.execute(
+            removed_count += await self._transaction.changed(
                 delete(_table).where(
                     _columns.workspace_id == workspace_id,
                     _columns.person_id.in_(batch),
                 )
             )
-            removed_count += result.rowcount if isinstance(result, CursorResult) else 0
         if rows:
             await self._transaction.run(
                 upsert.write(
@@ -133,15 +130,11 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
         Swept people count as updated now, so readers polling by update
         time learn of the deletion.
         """
-        session = await self._transaction.for_writing()
-
         now = self._clock.now()
         dialect = self._transaction.dialect
-        result = await session.execute(
+        count = await self._transaction.changed(
             _sweep(workspace_id, obj, job_id, now, keep=set(keep), dialect=dialect)
         )
-
-        count = result.rowcount if isinstance(result, CursorResult) else 0
         logger.debug(
             "people swept workspace=%s object=%s job=%s count=%d",
             workspace_id,
@@ -152,13 +145,7 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
         return count
 
     async def purge(self, workspace_id: str) -> int:
-        session = await self._transaction.for_writing()
-
-        result = await session.execute(
-            delete(_table).where(_columns.workspace_id == workspace_id)
-        )
-
-        count = result.rowcount if isinstance(result, CursorResult) else 0
+        count = await self._transaction.purge(_table, workspace_id)
         logger.debug("people purged workspace=%s count=%d", workspace_id, count)
         return count
 

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from sqlalchemy import Insert
+from sqlalchemy import CursorResult, Executable, Insert, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -136,6 +136,18 @@ class Transaction:
         self._queued.clear()
         await execute_together(
             await self.session.connection(), queued, on_loop=self._writes_on_loop
+        )
+
+    async def changed(self, statement: Executable) -> int:
+        """Run an UPDATE or DELETE in this transaction; the rows it changed."""
+        session = await self.for_writing()
+        result = await session.execute(statement)
+        return result.rowcount if isinstance(result, CursorResult) else 0
+
+    async def purge(self, table: Table, workspace_id: str) -> int:
+        """Delete the workspace's rows of `table`; how many there were."""
+        return await self.changed(
+            delete(table).where(table.c.workspace_id == workspace_id)
         )
 
     def upsert(
