@@ -27,8 +27,9 @@ PROJECT = ("domain/", "application/", "adapters/", "entrypoints/")
 WAITING = "waiting in a blocking call"
 # Where a leaf frame's file lives says which layer a sample's time is spent in.
 AREAS = (
-    # A page's writes run on aiosqlite's thread inside this one function.
-    ("sqlite (C, via aiosqlite)", ("aiosqlite/", "adapters/persistence/writes.py")),
+    # A page's writes run inside this one function, on aiosqlite's thread or
+    # (a CLI sync) on the event loop's.
+    ("sqlite (C)", ("aiosqlite/", "adapters/persistence/writes.py")),
     ("SQLAlchemy", ("sqlalchemy/",)),
     ("httpx / httpcore / h11", ("httpx/", "httpcore/", "h11/", "anyio/")),
     ("JSON / msgspec", ("json/", "msgspec/")),
