@@ -131,9 +131,11 @@ def rate_limited() -> Problem:
 
 
 def salesforce_unavailable(detail: str) -> Problem:
+    """`detail` says what happened: no answer, or an answer that was not one
+    (a 5xx, a throttle); it reads as one sentence whatever it ends with."""
     return Problem(
         code="salesforce_unavailable",
-        message=f"Salesforce could not be reached: {detail}.",
+        message=f"Salesforce is unavailable: {detail.rstrip(' .')}.",
         hint="This is usually temporary; try again in a few minutes.",
     )
 
