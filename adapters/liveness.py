@@ -57,7 +57,8 @@ class FlockJobLiveness(JobLiveness):
         try:
             handle = _locked(self._path(workspace_id, job_id), create=False)
         except OSError as exc:
-            # No file: the job runs elsewhere. Others: nothing safe to say.
+            # Limitation: a file on this host, in this state folder: a job run
+            # on another host or from another folder leaves none to read here.
             logger.debug("sync job lock unreadable: %s", exc)
             return None
         if handle is None:
