@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import SystemClock
 from adapters.encryption import FernetTokenCipher
+from adapters.liveness import FlockJobLiveness
 from adapters.persistence import (
     SqlAlchemyUnitOfWorkFactory,
     create_database_engine,
@@ -36,6 +37,7 @@ from application.sync.describes import DescribeSource
 from application.sync.jobs import CancelSync, GetSync, ListSyncs, StartSync
 from application.sync.mapping import GetFieldMapping, ListFields, ReplaceFieldMapping
 from application.sync.options import SyncOptions
+from application.sync.orphans import SyncOrphans
 from application.sync.ports import SyncScheduler
 from application.sync.reads import GetPerson, ListCompanies, ListPeople
 from application.sync.run_sync import RunSync
@@ -88,6 +90,12 @@ def sync_options_for(config: Config) -> SyncOptions:
         bulk_threshold=config.sync_bulk_threshold,
         stale_after_seconds=config.sync_stale_seconds,
     )
+
+
+def liveness_for(config: Config) -> FlockJobLiveness:
+    """Job locks beside the runner's: every process serving this database
+    from this state folder (workers, `crmbridge sync`) sees the others'."""
+    return FlockJobLiveness(runner_folder(config.database_url, STATE_DIR) / "jobs")
 
 
 def scheduler_for(config: Config, runner: InProcessSyncScheduler) -> SyncScheduler:
@@ -155,22 +163,32 @@ class Container(containers.DeclarativeContainer):
     sync_options = providers.Singleton(sync_options_for, config)
     describes = providers.Factory(DescribeSource, uow, session, records, clock)
     run_sync = providers.Factory(RunSync, uow, session, records, clock, sync_options)
+    liveness = providers.Singleton(liveness_for, config)
+    orphans = providers.Singleton(
+        SyncOrphans, liveness, clock, sync_options.provided.stale_after_seconds
+    )
     executor = providers.Singleton(
         SyncJobExecutor,
         providers.Callable(deferred, run_sync.provider, RunSync),
         uow,
         clock,
+        liveness,
     )
     runner = providers.Singleton(
         InProcessSyncScheduler,
         executor,
         uow,
         workers=config.provided.sync_workers,
+        orphans=orphans,
     )
     scheduler = providers.Singleton(scheduler_for, config, runner)
 
-    start_sync = providers.Factory(StartSync, uow, scheduler, clock, sync_options)
-    cancel_sync = providers.Factory(CancelSync, uow, scheduler, clock, sync_options)
+    start_sync = providers.Factory(
+        StartSync, uow, scheduler, clock, sync_options, liveness
+    )
+    cancel_sync = providers.Factory(
+        CancelSync, uow, scheduler, clock, sync_options, liveness
+    )
     get_sync = providers.Factory(GetSync, uow)
     list_syncs = providers.Factory(ListSyncs, uow)
     list_fields = providers.Factory(ListFields, describes)

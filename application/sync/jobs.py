@@ -12,12 +12,13 @@ from application.errors import Conflict, NotFound, SyncNotScheduled
 from application.ports import Clock
 from application.session import usable
 from application.sync.options import SyncOptions
+from application.sync.orphans import SyncOrphans
 from application.sync.ports import (
+    JobLiveness,
     SyncScheduler,
     SyncUnitOfWork,
     SyncUnitOfWorkFactory,
 )
-from domain import problems
 from domain.crm import CrmObject
 from domain.sync import SyncJob, SyncMode, SyncState
 from domain.workspace import Actor
@@ -32,8 +33,8 @@ class StartSync:
 
     - only an Owner or Admin may start a sync, and only when connected;
     - one sync at a time per workspace: another active one is a conflict,
-      unless its worker died (no progress for `stale_after_seconds`), which
-      then ends as failed;
+      unless its worker died (its process's lock reads free, or no progress
+      for `stale_after_seconds`), which then ends as failed;
     - the job is queued and handed to the scheduler; the answer is at once;
       a job the scheduler cannot take ends failed at once, not left queued.
     """
@@ -49,11 +50,12 @@ class StartSync:
         scheduler: SyncScheduler,
         clock: Clock,
         options: SyncOptions,
+        liveness: JobLiveness | None = None,
     ) -> None:
         self._uow = uow
         self._scheduler = scheduler
         self._clock = clock
-        self._options = options
+        self._orphans = SyncOrphans(liveness, clock, options.stale_after_seconds)
 
     async def execute(self, command: Command) -> SyncJob:
         require_manager(command.actor, "start a sync")
@@ -63,7 +65,7 @@ class StartSync:
         async with self._uow() as uow:
             # The connection row lock serialises concurrent starts.
             usable(await uow.connections.get_for_update(workspace_id))
-            await self._end_if_stale(uow, workspace_id, now)
+            await self._end_if_orphaned(uow, workspace_id)
             with domain_rules():
                 job = SyncJob.request(
                     workspace_id=workspace_id,
@@ -92,10 +94,7 @@ class StartSync:
         """Raise `Conflict` if a live sync runs for the workspace."""
         async with self._uow() as uow:
             active = await uow.sync_jobs.active(workspace_id)
-        now = self._clock.now()
-        if active is not None and not active.is_stale(
-            now, self._options.stale_after_seconds
-        ):
+        if active is not None and not self._orphans.is_orphan(active):
             raise Conflict(
                 "a sync is already running for this workspace",
                 hint=f"Wait for sync {active.job_id} to end, or cancel it.",
@@ -117,28 +116,22 @@ class StartSync:
             job.job_id,
         )
 
-    async def _end_if_stale(
-        self, uow: SyncUnitOfWork, workspace_id: str, now: datetime
-    ) -> None:
+    async def _end_if_orphaned(self, uow: SyncUnitOfWork, workspace_id: str) -> None:
         active = await uow.sync_jobs.active(workspace_id)
         if active is None:
             return
-        if not active.is_stale(now, self._options.stale_after_seconds):
+        if not self._orphans.is_orphan(active):
             raise Conflict(
                 "a sync is already running for this workspace",
                 hint=f"Wait for sync {active.job_id} to end, or cancel it.",
             )
-        interrupted = problems.Problem(
-            code="sync_interrupted",
-            message="The worker running this sync stopped. A new incremental "
-            "sync goes on from its last committed page; a full sync starts over.",
-        )
-        await uow.sync_jobs.save(active.fail(interrupted, now))
+        await self._orphans.end(uow, active)
 
 
 class CancelSync:
     """Owner or Admin; a queued job ends at once, a running one at its next
-    page, and a running one whose worker died (silent too long) at once."""
+    page, and a running one whose worker died (its process's lock reads free,
+    or silent too long) at once."""
 
     def __init__(
         self,
@@ -146,11 +139,13 @@ class CancelSync:
         scheduler: SyncScheduler,
         clock: Clock,
         options: SyncOptions | None = None,
+        liveness: JobLiveness | None = None,
     ) -> None:
         self._uow = uow
         self._scheduler = scheduler
         self._clock = clock
-        self._options = options or SyncOptions()
+        stale_after = (options or SyncOptions()).stale_after_seconds
+        self._orphans = SyncOrphans(liveness, clock, stale_after)
 
     async def execute(self, actor: Actor, job_id: str) -> SyncJob:
         require_manager(actor, "cancel a sync")
@@ -163,10 +158,10 @@ class CancelSync:
             with domain_rules(hint="Only a queued or running sync can be cancelled."):
                 job.request_cancel()  # Refuses a job that had already ended.
 
-            now = self._clock.now()
-            dead = job.is_stale(now, self._options.stale_after_seconds)
-            if job.started_at is None or dead:
-                job = job.cancel(now)
+            # The flag's write locks the row: a live run cannot store its
+            # end, nor let its lock go, before this commits.
+            if job.started_at is None or self._orphans.is_orphan(job):
+                job = job.cancel(self._clock.now())
                 await uow.sync_jobs.save(job)
             await uow.commit()
         self._scheduler.cancel(actor.workspace_id, job_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -300,6 +300,29 @@ class SyncScheduler(Protocol):
 
     def cancel(self, workspace_id: str, job_id: str) -> None:
         """Ask a running job to stop at its next page."""
+        ...
+
+
+class JobLiveness(Protocol):
+    """Whether the process running a sync job is still alive.
+
+    The heartbeat says a job is silent; this says its process is gone, at
+    once. It knows nothing of the job's state, which the store holds.
+    """
+
+    def running(self, workspace_id: str, job_id: str) -> AbstractContextManager[bool]:
+        """Held by the process running the job, from before the job starts
+        until after its end is stored; a process that dies lets it go.
+
+        Yields False, holding nothing, when another live process holds it
+        (the job runs there); True otherwise, also when it cannot hold it.
+        """
+        ...
+
+    def is_held(self, workspace_id: str, job_id: str) -> bool | None:
+        """True while a live process runs the job; False when the process
+        that ran it is gone; None when this process cannot tell (another
+        host or state folder runs it, or no such lock here)."""
         ...
 
 

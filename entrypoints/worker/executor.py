@@ -9,12 +9,13 @@ from there). A queue consumer added later runs jobs through this class too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from application.ports import Clock
-from application.sync.ports import SyncUnitOfWorkFactory
+from application.sync.ports import JobLiveness, SyncUnitOfWorkFactory
 from domain.problems import Problem
 from domain.sync import SyncJob
 
@@ -45,17 +46,45 @@ JobRunnerFactory = Callable[[], Awaitable[JobRunner]]
 
 
 class SyncJobExecutor:
-    """Runs a job with a fresh `RunSync` and makes sure it does not stay running."""
+    """Runs a job with a fresh `RunSync` and makes sure it does not stay running.
+
+    While it runs, and until its end is stored, it holds the job's liveness
+    lock: a process that finds the lock free knows this one died.
+    """
 
     def __init__(
-        self, run_sync: JobRunnerFactory, uow: SyncUnitOfWorkFactory, clock: Clock
+        self,
+        run_sync: JobRunnerFactory,
+        uow: SyncUnitOfWorkFactory,
+        clock: Clock,
+        liveness: JobLiveness | None = None,
     ) -> None:
         self._run_sync = run_sync
         self._uow = uow
         self._clock = clock
+        self._liveness = liveness
 
     async def run(self, workspace_id: str, job_id: str) -> SyncJob | None:
-        """The job as it ended; None if it was no longer queued."""
+        """The job as it ended; None if it was no longer queued, or another
+        live process runs it."""
+        with self._held(workspace_id, job_id) as ours:
+            if not ours:
+                logger.warning(
+                    "sync not run here, another process runs it workspace=%s job=%s",
+                    workspace_id,
+                    job_id,
+                )
+                return None
+            return await self._run(workspace_id, job_id)
+
+    def _held(
+        self, workspace_id: str, job_id: str
+    ) -> contextlib.AbstractContextManager[bool]:
+        if self._liveness is None:
+            return contextlib.nullcontext(True)
+        return self._liveness.running(workspace_id, job_id)
+
+    async def _run(self, workspace_id: str, job_id: str) -> SyncJob | None:
         try:
             use_case = await self._run_sync()
             return await use_case.execute(workspace_id, job_id)

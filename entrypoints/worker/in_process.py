@@ -11,8 +11,9 @@ import asyncio
 import logging
 from typing import Protocol, runtime_checkable
 
+from application.sync.orphans import SyncOrphans
 from application.sync.ports import SyncScheduler, SyncUnitOfWorkFactory
-from domain.sync import SyncState
+from domain.sync import SyncJob, SyncState
 from entrypoints.worker.executor import SyncJobExecutor
 
 logger = logging.getLogger(__name__)
@@ -36,8 +37,9 @@ class InProcessSyncScheduler(SyncScheduler, ServiceTask):
     - `cancel` drops a job still waiting for a slot (CancelSync has ended it);
       a running one stops by itself at its next page, where RunSync reads the
       job's cancel flag;
-    - `start` resubmits queued jobs a dead process left behind, and leaves
-      running ones to StartSync's stale rule (their worker may live on);
+    - `start` resubmits queued jobs a dead process left behind, ends running
+      ones whose process's lock reads free (`sync_interrupted`), and leaves
+      the others to StartSync's stale rule (their worker may live on);
     - `stop` cancels every task: each job ends paused, resumable from its
       last committed page.
 
@@ -53,9 +55,11 @@ class InProcessSyncScheduler(SyncScheduler, ServiceTask):
         *,
         workers: int = 2,
         stop_timeout: float = 10.0,
+        orphans: SyncOrphans | None = None,
     ) -> None:
         self._executor = executor
         self._uow = uow
+        self._orphans = orphans
         self._slots = asyncio.Semaphore(workers)
         self._stop_timeout = stop_timeout
         self._tasks: dict[Key, asyncio.Task[None]] = {}
@@ -102,6 +106,14 @@ class InProcessSyncScheduler(SyncScheduler, ServiceTask):
                     job.job_id,
                 )
                 self.submit(job.workspace_id, job.job_id)
+            elif await self._ended_if_lost(job):
+                logger.warning(
+                    "a sync was running when its process died workspace=%s "
+                    "job=%s: ended as interrupted; a new sync goes on from "
+                    "its last committed page",
+                    job.workspace_id,
+                    job.job_id,
+                )
             else:
                 logger.warning(
                     "a sync was running when its process stopped workspace=%s "
@@ -111,6 +123,14 @@ class InProcessSyncScheduler(SyncScheduler, ServiceTask):
                     job.workspace_id,
                     job.job_id,
                 )
+
+    async def _ended_if_lost(self, job: SyncJob) -> bool:
+        if self._orphans is None or not self._orphans.lost(job):
+            return False
+        async with self._uow() as uow:
+            ended = await self._orphans.end(uow, job)
+            await uow.commit()
+        return ended is not None
 
     async def stop(self) -> None:
         self._stopping = True

@@ -1,5 +1,7 @@
-"""kill -9 a service in the middle of a sync, start it again, sync again: the run
-goes on from the last committed page, losing and repeating nothing."""
+"""kill -9 a service in the middle of a sync, start it again, sync again: the
+restarted service ends the killed run at once (its job lock reads free), and
+the next run goes on from the last committed page, losing and repeating
+nothing."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import httpx
 
@@ -32,7 +34,8 @@ from tests.e2e.syncing import (
 
 PAGE_SIZE = 4
 QUERIES = "/services/data/v62.0/queryAll"
-STALE_SECONDS = 1
+# Far beyond the test: the killed run must end by its lock, not by silence.
+STALE_SECONDS = 300
 
 
 @contextmanager
@@ -75,19 +78,6 @@ def free_port() -> int:
     return port
 
 
-def start_when_the_old_one_is_stale(workspace: Workspace) -> dict[str, Any]:
-    """StartSync refuses while the killed job looks alive, then ends it."""
-    deadline = time.monotonic() + 10 * STALE_SECONDS
-    while True:
-        answer = workspace.call("POST", "/api/crm/salesforce/syncs")
-        if answer.status_code == 202:
-            started: dict[str, Any] = answer.json()
-            return started
-        assert answer.status_code == 409, answer.text
-        assert time.monotonic() < deadline, answer.text
-        time.sleep(0.2)
-
-
 def test_a_sync_killed_mid_run_resumes_from_its_last_committed_page(
     emulator: EmulatorServer, tmp_path: Path
 ) -> None:
@@ -122,9 +112,9 @@ def test_a_sync_killed_mid_run_resumes_from_its_last_committed_page(
 
         with crmbridge_serve(env, port, log), OrgReader(emulator, org, app) as reader:
             left = workspace.job(killed)
-            resumed = workspace.wait(
-                start_when_the_old_one_is_stale(workspace)["job_id"]
-            )
+            answer = workspace.call("POST", "/api/crm/salesforce/syncs")
+            assert answer.status_code == 202, answer.text
+            resumed = workspace.wait(answer.json()["job_id"])
             ended = workspace.job(killed)
             assert_mirrors(workspace, Copy.of(reader))
             after_the_kill = rows_after(
@@ -133,7 +123,7 @@ def test_a_sync_killed_mid_run_resumes_from_its_last_committed_page(
         workspace.close()
 
     assert first_life.returncode == -signal.SIGKILL
-    assert left["state"] == "running"
+    assert left["state"] == "failed"
     assert resumed["state"] == "succeeded", resumed
     assert ended["state"] == "failed"
     assert ended["problem"]["code"] == "sync_interrupted"
@@ -152,4 +142,4 @@ def test_a_sync_killed_mid_run_resumes_from_its_last_committed_page(
     assert again[CrmObject.LEAD]["pages"] < all_lead_pages
     assert again[CrmObject.ACCOUNT]["records_seen"] == 0
     log_text = log_path.read_text("utf-8")
-    assert "was running when its process stopped" in log_text
+    assert f"job={killed}: ended as interrupted" in log_text

@@ -109,6 +109,39 @@ def test_ctrl_c_pauses_the_sync_so_the_next_one_can_start_at_once(
     assert workspace.wait(after["job_id"])["state"] == "succeeded"
 
 
+def test_a_killed_sync_command_does_not_block_the_next_sync(
+    service: Service, workspace: Workspace, org: Org, emulator: EmulatorServer
+) -> None:
+    org.world.generate_records(org.id, accounts=0, contacts=0, leads=40)
+    emulator.world.set_query_paging(page_size=2)
+    emulator.world.add_http_fault(
+        path_prefix="/services/data/", count=1000, action="delay", delay=0.1
+    )
+    child = subprocess.Popen(  # noqa: S603 (our interpreter, our module)
+        [sys.executable, "-m", "entrypoints.cli", "sync", "--workspace", workspace.id],
+        env={**os.environ, **service.env, "CRMBRIDGE_LOG_LEVEL": "WARNING"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    job = running_job(workspace)
+
+    child.kill()
+    child.wait(timeout=30)
+    emulator.world.clear_http_faults()
+    left = workspace.job(job)
+    answer = workspace.call(
+        "POST", "/api/crm/salesforce/syncs", json={"objects": ["Lead"]}
+    )
+    ended = workspace.job(job)
+
+    assert child.returncode == -signal.SIGKILL
+    assert left["state"] == "running"
+    assert answer.status_code == 202, answer.text
+    assert ended["state"] == "failed"
+    assert ended["problem"]["code"] == "sync_interrupted"
+    assert workspace.wait(answer.json()["job_id"])["state"] == "succeeded"
+
+
 def running_job(workspace: Workspace) -> str:
     """The id of the workspace's sync once it has committed a page."""
     deadline = time.monotonic() + 30

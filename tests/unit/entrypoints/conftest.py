@@ -19,6 +19,7 @@ from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from adapters.encryption import FernetTokenCipher
+from adapters.liveness import InMemoryJobLiveness
 from adapters.memory import InMemoryStore
 from application.sync.ports import SyncScheduler
 from domain.workspace import Role
@@ -108,6 +109,7 @@ def in_memory_container(config: Config, salesforce: Any, store: Any, clock: Any)
     container.api.override(salesforce)
     container.records.override(salesforce)
     container.clock.override(clock)
+    container.liveness.override(providers.Object(InMemoryJobLiveness()))
     return container
 
 

@@ -10,7 +10,9 @@ from datetime import timedelta
 
 import pytest
 
+from adapters.liveness import InMemoryJobLiveness
 from adapters.memory import InMemoryStore
+from application.sync.orphans import SyncOrphans
 from domain.sync import SyncJob, SyncMode, SyncState
 from entrypoints.worker import InProcessSyncScheduler, SyncJobExecutor
 from entrypoints.worker.executor import JobRunner
@@ -231,3 +233,69 @@ async def test_a_job_paused_at_shutdown_can_be_followed_by_a_new_one(
 
     assert not stored.is_active
     assert not stored.is_stale(runner.clock.now() + timedelta(hours=1), 1)
+
+
+def with_liveness(runner: Runner, liveness: InMemoryJobLiveness) -> Runner:
+    """The same store and RunSync, with job locks and the orphans' rule."""
+    uow, clock = runner.store.unit_of_work, runner.clock
+    executor = SyncJobExecutor(factory(runner.run_sync), uow, clock, liveness)
+    orphans = SyncOrphans(liveness, clock, stale_after_seconds=300)
+    scheduler = InProcessSyncScheduler(executor, uow, workers=1, orphans=orphans)
+    return Runner(runner.store, clock, runner.run_sync, scheduler)
+
+
+def mark_running(runner: Runner, workspace_id: str) -> str:
+    job_id = runner.queue(workspace_id)
+    now = runner.clock.now()
+    job = runner.store.sync_jobs[(workspace_id, job_id)]
+    runner.store.sync_jobs[(workspace_id, job_id)] = job.start(now=now, until=now)
+    return job_id
+
+
+async def test_start_up_ends_running_jobs_whose_process_died(
+    runner: Runner, caplog: pytest.LogCaptureFixture
+) -> None:
+    liveness = InMemoryJobLiveness()
+    runner = with_liveness(runner, liveness)
+    dead, live, unknown = (mark_running(runner, ws) for ws in ("ws-a", "ws-b", "ws-c"))
+    liveness.die("ws-a", dead)
+    liveness.held.add(("ws-b", live))
+
+    await runner.scheduler.start()
+
+    ended = runner.store.sync_jobs[("ws-a", dead)]
+    assert ended.state is SyncState.FAILED
+    assert ended.problem is not None
+    assert ended.problem.code == "sync_interrupted"
+    assert runner.state(live, "ws-b") is SyncState.RUNNING
+    assert runner.state(unknown, "ws-c") is SyncState.RUNNING
+    assert f"job={dead}: ended as interrupted" in caplog.text
+
+
+async def test_a_job_holds_its_lock_until_its_end_is_stored(runner: Runner) -> None:
+    liveness = InMemoryJobLiveness()
+    runner = with_liveness(runner, liveness)
+    job = runner.queue()
+
+    runner.scheduler.submit("ws-a", job)
+    await settle()
+    held_while_running = liveness.is_held("ws-a", job)
+    runner.run_sync.cue(job).set()
+    await settle()
+
+    assert held_while_running is True
+    assert runner.state(job) is SyncState.SUCCEEDED
+    assert liveness.is_held("ws-a", job) is None
+
+
+async def test_a_job_another_process_runs_is_not_run_here(runner: Runner) -> None:
+    liveness = InMemoryJobLiveness()
+    runner = with_liveness(runner, liveness)
+    job = runner.queue()
+    liveness.held.add(("ws-a", job))
+
+    runner.scheduler.submit("ws-a", job)
+    await settle()
+
+    assert runner.run_sync.started == []
+    assert runner.state(job) is SyncState.QUEUED

@@ -1,0 +1,136 @@
+"""Job liveness: the flock adapter across real OS processes, and one contract
+for it and the in-memory fake."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from adapters.liveness import FlockJobLiveness, InMemoryJobLiveness
+from application.sync.ports import JobLiveness
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+@contextmanager
+def holder(folder: Path, job_id: str = "job-1") -> Iterator[subprocess.Popen[str]]:
+    """A child process running the job; killed on the way out if still alive."""
+    child = subprocess.Popen(  # noqa: S603 (our interpreter, our module)
+        [
+            sys.executable,
+            "-m",
+            "tests.integration.persistence.job_lock_holder",
+            str(folder),
+            "ws-1",
+            job_id,
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    try:
+        yield child
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait(timeout=30)
+
+
+def said(child: subprocess.Popen[str]) -> str:
+    assert child.stdout is not None
+    return child.stdout.readline().strip()
+
+
+def test_a_lock_reads_held_while_its_process_lives_and_free_once_killed(
+    tmp_path: Path,
+) -> None:
+    liveness = FlockJobLiveness(tmp_path)
+
+    with holder(tmp_path) as child:
+        first = said(child)
+        while_alive = liveness.is_held("ws-1", "job-1")
+        child.kill()
+        child.wait(timeout=30)
+        once_killed = liveness.is_held("ws-1", "job-1")
+
+    assert first == "held"
+    assert while_alive is True
+    assert once_killed is False
+
+
+def test_a_run_that_ends_cleanly_leaves_nothing_to_read(tmp_path: Path) -> None:
+    liveness = FlockJobLiveness(tmp_path)
+
+    with holder(tmp_path) as child:
+        said(child)
+        assert child.stdin is not None
+        child.stdin.write("done\n")
+        child.stdin.flush()
+        code = child.wait(timeout=30)
+
+    assert code == 0
+    assert liveness.is_held("ws-1", "job-1") is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_job_another_process_runs_is_not_taken_here(tmp_path: Path) -> None:
+    liveness = FlockJobLiveness(tmp_path)
+
+    with holder(tmp_path) as child:
+        said(child)
+        with liveness.running("ws-1", "job-1") as ours:
+            here = ours
+
+    assert here is False
+
+
+def test_a_killed_run_s_job_can_be_taken_again(tmp_path: Path) -> None:
+    with holder(tmp_path) as child:
+        said(child)
+        child.kill()
+    liveness = FlockJobLiveness(tmp_path)
+
+    with liveness.running("ws-1", "job-1") as ours:
+        held = liveness.is_held("ws-1", "job-1")
+
+    assert ours is True
+    assert held is True
+
+
+Factory = Callable[[Path], JobLiveness]
+
+
+def in_memory(_: Path) -> JobLiveness:
+    return InMemoryJobLiveness()
+
+
+@pytest.fixture(params=[FlockJobLiveness, in_memory], ids=["flock", "memory"])
+def liveness(request: pytest.FixtureRequest, tmp_path: Path) -> JobLiveness:
+    factory: Factory = request.param
+    return factory(tmp_path)
+
+
+def test_contract_a_job_never_run_here_cannot_be_told(liveness: JobLiveness) -> None:
+    assert liveness.is_held("ws-1", "job-1") is None
+
+
+def test_contract_a_running_job_reads_held_and_others_do_not(
+    liveness: JobLiveness,
+) -> None:
+    with liveness.running("ws-1", "job-1") as ours:
+        held = liveness.is_held("ws-1", "job-1")
+        other = liveness.is_held("ws-1", "job-2")
+        with liveness.running("ws-1", "job-1") as twice:
+            again = twice
+
+    assert ours is True
+    assert held is True
+    assert other is None
+    assert again is False
+    assert liveness.is_held("ws-1", "job-1") is None
