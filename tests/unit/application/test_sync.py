@@ -731,7 +731,14 @@ async def test_a_forged_cursor_is_invalid_input(sync: Sync) -> None:
     from application.errors import InvalidInput
 
     reader = ListPeople(sync.app.store.unit_of_work)
-    for cursor in ("2026-01-01T00:00:00|a", "0001-01-01T00:00:00+14:00|x", "nope"):
+    forged = (
+        "2026-01-01T00:00:00|a",
+        "2026-12-04T22:31:17.323790+00:00|person-001",
+        "0001-01-01T00:00:00+14:00|x",
+        "nope",
+        "nope+",
+    )
+    for cursor in forged:
         with pytest.raises(InvalidInput) as caught:
             await reader.execute(MEMBER, PeopleQuery(), cursor)
         assert caught.value.field == "cursor"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -142,6 +143,39 @@ async def test_people_pages_follow_the_cursor_to_the_end(seeded: Api) -> None:
 
     assert seen == [f"person-00{n}" for n in (1, 2, 3, 4)]
     assert pages == 3
+
+
+async def test_a_cursor_is_url_safe_so_it_pastes_into_a_url_as_it_is(
+    seeded: Api,
+) -> None:
+    first = await seeded.client.get(
+        PEOPLE, params={"limit": "1"}, headers=seeded.auth()
+    )
+    cursor = first.json()["next_cursor"]
+
+    second = await seeded.client.get(
+        f"{PEOPLE}?limit=1&cursor={cursor}", headers=seeded.auth()
+    )
+
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", cursor)
+    assert second.status_code == 200
+    assert [p["person_id"] for p in second.json()["items"]] == ["person-003"]
+
+
+async def test_a_people_cursor_is_refused_by_companies(seeded: Api) -> None:
+    first = await seeded.client.get(
+        PEOPLE, params={"limit": "1"}, headers=seeded.auth()
+    )
+
+    answer = await seeded.client.get(
+        COMPANIES,
+        params={"cursor": first.json()["next_cursor"]},
+        headers=seeded.auth(),
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "invalid_input"
+    assert answer.json()["message"].startswith("cursor")
 
 
 @pytest.mark.parametrize(
