@@ -340,6 +340,22 @@ async def test_the_quota_reserve_pauses_the_run(sync: Sync) -> None:
     assert job.state is SyncState.PAUSED
     assert job.problem is not None
     assert job.problem.code == "api_quota_reserve_reached"
+    assert "incremental sync goes on from its last committed page" in (
+        job.problem.hint or ""
+    )
+
+
+async def test_a_paused_full_sync_says_a_new_full_sync_starts_over(
+    sync: Sync,
+) -> None:
+    lead(sync.org, 1)
+    sync.app.salesforce.api_used = 12_001
+
+    job = await sync.once(SyncMode.FULL)
+
+    assert job.problem is not None
+    assert "starts over" in (job.problem.hint or "")
+    assert "last committed page" not in (job.problem.hint or "")
 
 
 async def test_request_limit_exceeded_pauses_without_retrying(sync: Sync) -> None:
