@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import msgspec
 
-from application.errors import InvalidInput, NotFound
+from application.errors import InvalidInput, NotFound, shown_id
 from application.sync.page_cursor import Resource, decode_cursor, encode_cursor
 from application.sync.ports import CompanyQuery, PeopleQuery, SyncUnitOfWorkFactory
 from domain.people import Company, Person
@@ -66,7 +66,7 @@ class GetPerson:
         async with self._uow() as uow:
             person = await uow.people.get(actor.workspace_id, person_id)
         if person is None:
-            raise NotFound(f"no person {person_id} in this workspace")
+            raise NotFound(f"no person {shown_id(person_id)} in this workspace")
         return person
 
 

@@ -319,6 +319,34 @@ async def test_a_cursor_from_workspace_a_reads_only_workspace_b(seeded: Api) -> 
     assert answer.json()["items"] == []
 
 
+async def test_a_long_id_is_not_echoed_whole(seeded: Api) -> None:
+    long_id = "x" * 500 + "%0A"
+
+    answer = await seeded.client.get(f"{PEOPLE}/{long_id}", headers=seeded.auth())
+
+    assert answer.status_code == 404
+    assert len(answer.json()["message"]) < 120
+    assert "\n" not in answer.json()["message"]
+    assert answer.json()["message"].endswith("in this workspace")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{PEOPLE}/{'p' * 5000}",
+        f"/api/crm/salesforce/syncs/{'j' * 5000}",
+        f"{PEOPLE}?{'q' * 5000}=1",
+    ],
+)
+async def test_an_id_or_name_past_any_stored_one_is_refused_unechoed(
+    seeded: Api, path: str
+) -> None:
+    answer = await seeded.client.get(path, headers=seeded.auth())
+
+    assert answer.status_code in {404, 422}
+    assert len(answer.json()["message"]) < 200
+
+
 async def test_reads_need_a_bearer_token(api: Api) -> None:
     answers = [
         await api.client.get(path) for path in (PEOPLE, f"{PEOPLE}/x", COMPANIES)
