@@ -27,6 +27,8 @@ from __future__ import annotations
 from domain import problems
 from domain.problems import Problem
 
+SHOWN_ID = 64
+
 
 class ApplicationError(Exception):
     """Root of the errors use cases raise; `code` is stable and machine-readable."""
@@ -55,6 +57,12 @@ class NotFound(ApplicationError):
     """Raised when the resource does not exist in the caller's workspace."""
 
     code = "not_found"
+
+
+def shown_id(value: str) -> str:
+    """An id a caller gave, fit to echo in a message: one line, elided past
+    `SHOWN_ID` characters, so a forged one cannot fill the answer or a log."""
+    return problems.printable(value, SHOWN_ID)
 
 
 class InvalidInput(ApplicationError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import socket
 import sys
 from collections.abc import Mapping
 from functools import partial
@@ -96,6 +97,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     config = configured(**options)
     if config.workers > 1:
         _check_runner_folder(config)
+    _check_port(config.host, config.port)
     run(ensure_at_head(config.database_url))
     shown = f" ({config.workers} workers)" if config.workers > 1 else ""
     click.echo(
@@ -126,6 +128,21 @@ def _check_runner_folder(config: Config) -> None:
         check_runner_folder(runner_folder(config.database_url, STATE_DIR))
     except RunnerFolderUnusable as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _check_port(host: str, port: int) -> None:
+    """uvicorn meets a busy port only after start-up, and says so at length:
+    try the bind first, as uvicorn will, and fail in one line."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise click.ClickException(
+                f"cannot listen on {host}:{port}: {reason}"
+            ) from None
 
 
 def application(config: Config, options: Mapping[str, object]) -> Any:

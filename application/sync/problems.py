@@ -6,15 +6,27 @@ from application.errors import NotConnected, SalesforceError
 from application.ports import ApiUsage
 from application.problems import problem_for
 from domain.problems import Problem
+from domain.sync import SyncMode
 
 
-def quota_reserve_reached(usage: ApiUsage) -> Problem:
+def quota_reserve_reached(usage: ApiUsage, mode: SyncMode) -> Problem:
     return Problem(
         code="api_quota_reserve_reached",
         message=f"Paused: the org has used {usage.used} of {usage.max} daily API "
         "requests, and the rest is kept for its other tools.",
-        hint="Start the sync again later; it resumes where it stopped.",
+        hint=f"Start the sync again later: {started_again(mode)}",
     )
+
+
+def started_again(mode: SyncMode) -> str:
+    """What starting an unfinished sync of this mode again does: only an
+    incremental sync reads from the committed cursors."""
+    if mode is SyncMode.FULL:
+        return (
+            "a new full sync starts over from the beginning (what this one "
+            "stored is updated, not duplicated)."
+        )
+    return "a new incremental sync goes on from its last committed page."
 
 
 def problem_for_sync_error(exc: SalesforceError | NotConnected) -> Problem:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import TypeVar
 
 import msgspec
 
-from application.errors import InvalidInput, NotFound
+from application.errors import InvalidInput, NotFound, shown_id
+from application.sync.page_cursor import Resource, decode_cursor, encode_cursor
 from application.sync.ports import CompanyQuery, PeopleQuery, SyncUnitOfWorkFactory
 from domain.people import Company, Person
 from domain.workspace import Actor
@@ -23,31 +23,13 @@ class PageOf(msgspec.Struct, frozen=True, kw_only=True):
     next_cursor: str | None
 
 
-def encode_cursor(updated_at: datetime | None, key: str) -> str:
-    stamp = updated_at.isoformat() if updated_at else ""
-    return f"{stamp}|{key}"
-
-
-def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
-    if not cursor:
-        return None
-    try:
-        stamp, key = cursor.split("|", 1)
-        moment = datetime.fromisoformat(stamp)
-        if moment.tzinfo is None or not key:
-            raise ValueError(cursor)
-        return moment.astimezone(UTC), key
-    except (ValueError, OverflowError) as exc:
-        raise InvalidInput("cursor is not one we issued", field="cursor") from exc
-
-
 Query = TypeVar("Query", PeopleQuery, CompanyQuery)
 
 
-def _prepared(query: Query, cursor: str | None) -> Query:
+def _prepared(query: Query, resource: Resource, cursor: str | None) -> Query:
     if not 1 <= query.limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be 1..{MAX_PAGE}", field="limit")
-    return msgspec.structs.replace(query, after=decode_cursor(cursor))
+    return msgspec.structs.replace(query, after=decode_cursor(resource, cursor))
 
 
 def _next_cursor(items: Sequence[Person] | Sequence[Company], limit: int) -> str | None:
@@ -55,8 +37,10 @@ def _next_cursor(items: Sequence[Person] | Sequence[Company], limit: int) -> str
     if len(items) < limit:
         return None
     last = items[-1]
-    key = last.person_id if isinstance(last, Person) else last.account_id
-    return encode_cursor(last.updated_at, key)
+    assert last.updated_at is not None  # Stamped when saved.
+    if isinstance(last, Person):
+        return encode_cursor("people", last.updated_at, last.person_id)
+    return encode_cursor("companies", last.updated_at, last.account_id)
 
 
 class ListPeople:
@@ -68,7 +52,7 @@ class ListPeople:
     async def execute(
         self, actor: Actor, query: PeopleQuery, cursor: str | None = None
     ) -> PageOf:
-        query = _prepared(query, cursor)
+        query = _prepared(query, "people", cursor)
         async with self._uow() as uow:
             people = await uow.people.list(actor.workspace_id, query)
         return PageOf(items=people, next_cursor=_next_cursor(people, query.limit))
@@ -82,7 +66,7 @@ class GetPerson:
         async with self._uow() as uow:
             person = await uow.people.get(actor.workspace_id, person_id)
         if person is None:
-            raise NotFound(f"no person {person_id} in this workspace")
+            raise NotFound(f"no person {shown_id(person_id)} in this workspace")
         return person
 
 
@@ -95,7 +79,7 @@ class ListCompanies:
     async def execute(
         self, actor: Actor, query: CompanyQuery, cursor: str | None = None
     ) -> PageOf:
-        query = _prepared(query, cursor)
+        query = _prepared(query, "companies", cursor)
         async with self._uow() as uow:
             companies = await uow.companies.list(actor.workspace_id, query)
         return PageOf(items=companies, next_cursor=_next_cursor(companies, query.limit))

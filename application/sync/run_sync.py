@@ -66,7 +66,8 @@ class RunSync:
       `(SystemModstamp, Id)` cursor (a full sync from the start), up to a bound
       fixed when the run starts;
     - every page commits its rows, the cursor and the job's progress together,
-      so a killed process resumes where it stopped, losing and repeating nothing;
+      so after a kill the next incremental run goes on where it stopped,
+      losing and repeating nothing (a full run starts from the beginning);
     - pagination follows `nextRecordsUrl` until Salesforce says done;
     - above `bulk_threshold` rows the rest is read with Bulk API 2.0;
     - the run pauses when the quota reserve is reached or Salesforce says
@@ -113,7 +114,7 @@ class RunSync:
         except Cancelled:
             return await self._end(job, SyncState.CANCELLED, None)
         except QuotaReserveReached as exc:
-            problem = quota_reserve_reached(exc.usage)
+            problem = quota_reserve_reached(exc.usage, job.mode)
             return await self._end(job, SyncState.PAUSED, problem)
         except QuotaExhausted:
             return await self._end(job, SyncState.PAUSED, problems.rate_limited())

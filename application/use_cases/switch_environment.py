@@ -24,6 +24,8 @@ class SwitchEnvironment:
     - only an Owner or Admin may switch;
     - the current grant is revoked (best effort) and forgotten, the toggle
       flips, and a new authorization starts for the other environment;
+    - tokens no configured key opens are forgotten all the same, unrevoked,
+      and the connection's problem says so, as a disconnect's does;
     - a workspace-specific My Domain login host is kept: it serves both;
     - the other environment is another org, so the synced data stays only
       until that authorization completes (`CompleteAuthorization`).
@@ -49,7 +51,10 @@ class SwitchEnvironment:
 
         async with self._uow() as uow:
             forgotten = await self._disconnect.within(uow, workspace_id)
-            switched = forgotten.connection.switch_environment(sandbox=command.sandbox)
+            disconnected = forgotten.connection
+            switched = disconnected.switch_environment(sandbox=command.sandbox)
+            # Keep what the disconnect noted (grant_not_revoked) in sight.
+            switched = switched.note_problem(disconnected.problem)
             started = await self._start.begin(uow, switched)
             await uow.commit()
         await self._disconnect.revoke(forgotten)

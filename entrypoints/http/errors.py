@@ -17,6 +17,10 @@
 | any other SalesforceError               | 502    |
 | any other ApplicationError              | 400    |
 | anything else                           | 500 `internal_error`, stack trace logged |
+
+A Salesforce error with a curated problem of its own code (quota, API
+access, API version, unavailable) answers with that problem's message and
+hint, the words Test Connection and a sync show for it.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from application.errors import (
     SalesforceUnavailable,
     SyncNotScheduled,
 )
+from application.problems import problem_for
 from application.sync.mapping import MappingInvalid
 from domain.errors import IllegalTransition, InvalidSetting
 from domain.mapping import Violation
@@ -114,6 +119,14 @@ def status_for(exc: Exception) -> int:
 
 
 def body_for(exc: Exception) -> ErrorBody:
+    if isinstance(exc, SalesforceError):
+        problem = problem_for(exc)
+        # The curated words for this very condition, as Test Connection and a
+        # sync show them; other Salesforce errors keep their own code.
+        if problem.code == exc.code:
+            return ErrorBody(
+                code=problem.code, message=problem.message, hint=problem.hint
+            )
     code = getattr(exc, "code", "error")
     message = getattr(exc, "message", str(exc))
     field = getattr(exc, "field", None)

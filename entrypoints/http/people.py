@@ -18,6 +18,7 @@ from entrypoints.container import resolve
 from entrypoints.http.deps import authenticate, current_actor, description
 from entrypoints.http.openapi import errors
 from entrypoints.http.query import (
+    bounded_path,
     choice,
     flag,
     integer,
@@ -124,7 +125,7 @@ async def list_companies(
 people_routes = Router(
     path="/api",
     route_handlers=[list_people, show_person, list_companies],
-    guards=[authenticate],
+    guards=[authenticate, bounded_path],
     dependencies={"actor": Provide(current_actor)},
     security=[{"BearerToken": []}],
     tags=["people and companies"],

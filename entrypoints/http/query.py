@@ -11,7 +11,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
-from application.errors import InvalidInput
+from application.errors import InvalidInput, shown_id
 
 T = TypeVar("T")
 MAX_VALUE_LENGTH = 512
@@ -28,8 +28,9 @@ def query_of(
         given = request.query_params.getall(name)
         if name not in known:
             expected = ", ".join(sorted(known)) or "none"
+            shown = shown_id(name)
             raise InvalidInput(
-                f"{name} is not a parameter here (expected: {expected})", field=name
+                f"{shown} is not a parameter here (expected: {expected})", field=shown
             )
         if len(given) > 1:
             raise InvalidInput(f"{name} is given more than once", field=name)
@@ -53,6 +54,17 @@ def only_query(*allowed: str) -> Guard:
 
 
 no_query = only_query()
+
+
+async def bounded_path(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """A guard refusing path values longer than any id we store, unechoed."""
+    for name, value in connection.path_params.items():
+        if isinstance(value, str) and len(value) > MAX_VALUE_LENGTH:
+            raise InvalidInput(
+                f"{name} is longer than {MAX_VALUE_LENGTH} characters", field=name
+            )
 
 
 def integer(

@@ -16,7 +16,13 @@ from domain.workspace import Actor
 from entrypoints.container import resolve
 from entrypoints.http.deps import authenticate, current_actor, description
 from entrypoints.http.openapi import errors
-from entrypoints.http.query import integer, moment, no_query, query_of
+from entrypoints.http.query import (
+    bounded_path,
+    integer,
+    moment,
+    no_query,
+    query_of,
+)
 from entrypoints.http.schemas import strict_body
 from entrypoints.http.sync_schemas import SyncBody, SyncHistoryView, SyncView
 
@@ -110,7 +116,7 @@ async def cancel_sync(
 sync_routes = Router(
     path="/api/crm/salesforce",
     route_handlers=[start_sync, list_syncs, show_sync, cancel_sync],
-    guards=[authenticate],
+    guards=[authenticate, bounded_path],
     dependencies={"actor": Provide(current_actor)},
     security=[{"BearerToken": []}],
     tags=["sync"],

@@ -77,7 +77,7 @@ def test_a_paused_sync_exits_non_zero_with_the_problem(
     assert code == 1
     assert "paused" in output
     assert "daily API requests" in output
-    assert "resumes where it stopped" in output
+    assert "goes on from its last committed page" in output
 
 
 def test_ctrl_c_pauses_the_sync_so_the_next_one_can_start_at_once(

@@ -160,7 +160,7 @@ def test_the_quota_reserve_pauses_the_sync_and_a_later_one_resumes(
     assert paused["state"] == "paused"
     assert paused["problem"]["code"] == "api_quota_reserve_reached"
     assert "12000 of 15000" in paused["problem"]["message"]
-    assert "resumes" in paused["problem"]["hint"]
+    assert "goes on from its last committed page" in paused["problem"]["hint"]
     assert sent(calls) == 3
     assert progress(paused, CrmObject.ACCOUNT)["records_seen"] == 6
     emulator.world.set_quota(org.id, used=0)

@@ -340,6 +340,22 @@ async def test_the_quota_reserve_pauses_the_run(sync: Sync) -> None:
     assert job.state is SyncState.PAUSED
     assert job.problem is not None
     assert job.problem.code == "api_quota_reserve_reached"
+    assert "incremental sync goes on from its last committed page" in (
+        job.problem.hint or ""
+    )
+
+
+async def test_a_paused_full_sync_says_a_new_full_sync_starts_over(
+    sync: Sync,
+) -> None:
+    lead(sync.org, 1)
+    sync.app.salesforce.api_used = 12_001
+
+    job = await sync.once(SyncMode.FULL)
+
+    assert job.problem is not None
+    assert "starts over" in (job.problem.hint or "")
+    assert "last committed page" not in (job.problem.hint or "")
 
 
 async def test_request_limit_exceeded_pauses_without_retrying(sync: Sync) -> None:
@@ -731,7 +747,14 @@ async def test_a_forged_cursor_is_invalid_input(sync: Sync) -> None:
     from application.errors import InvalidInput
 
     reader = ListPeople(sync.app.store.unit_of_work)
-    for cursor in ("2026-01-01T00:00:00|a", "0001-01-01T00:00:00+14:00|x", "nope"):
+    forged = (
+        "2026-01-01T00:00:00|a",
+        "2026-12-04T22:31:17.323790+00:00|person-001",
+        "0001-01-01T00:00:00+14:00|x",
+        "nope",
+        "nope+",
+    )
+    for cursor in forged:
         with pytest.raises(InvalidInput) as caught:
             await reader.execute(MEMBER, PeopleQuery(), cursor)
         assert caught.value.field == "cursor"

@@ -108,17 +108,23 @@ async def test_after_a_disconnect_a_reconnect_works(app: App) -> None:
     assert (await app.get.execute(ADMIN)).status is ConnectionStatus.CONNECTED
 
 
-async def test_switching_the_environment_works_too(app: App) -> None:
+async def test_switching_the_environment_works_too_and_says_what_it_left(
+    app: App,
+) -> None:
     await app.connect()
     app.store.lose_keys()
 
     started = await app.switch.execute(
         SwitchEnvironment.Command(actor=ADMIN, sandbox=True)
     )
+    shown = await app.get.execute(MEMBER)
 
     assert started.authorization_url.startswith("https://test.example/")
     assert app.connection().tokens is None  # type: ignore[union-attr]
     assert app.salesforce.revoke_calls == 0
+    assert shown.status is ConnectionStatus.AUTHORIZING
+    assert shown.problem is not None
+    assert shown.problem.code == "grant_not_revoked"
 
 
 async def test_saving_settings_refuses_with_the_problem(app: App) -> None:

@@ -86,3 +86,32 @@ def test_class_hints_are_kept() -> None:
 
     assert body.code == "forbidden"
     assert body.hint == "Ask a workspace Owner or Admin."
+
+
+@pytest.mark.parametrize(
+    ("error", "problem"),
+    [
+        (
+            QuotaExhausted(
+                "TotalRequests Limit exceeded.",
+                error_code="REQUEST_LIMIT_EXCEEDED",
+                status=403,
+            ),
+            problems.rate_limited(),
+        ),
+        (
+            ApiDisabled("off", error_code="API_DISABLED_FOR_ORG", status=403),
+            problems.api_disabled(),
+        ),
+    ],
+)
+def test_a_salesforce_error_with_a_curated_problem_answers_with_it(
+    error: Exception, problem: problems.Problem
+) -> None:
+    body = body_for(error)
+
+    assert (body.code, body.message, body.hint) == (
+        problem.code,
+        problem.message,
+        problem.hint,
+    )

@@ -72,6 +72,26 @@ async def test_bad_field_parameters_are_refused_naming_them(
     assert api.salesforce.record_calls["describe"] == 0
 
 
+async def test_fields_with_the_quota_spent_answer_the_curated_problem(
+    api: Api,
+) -> None:
+    await api.connect()
+    api.salesforce.api_used = api.salesforce.api_max
+    tested = await api.client.post(
+        "/api/crm/salesforce/verification", headers=api.auth()
+    )
+
+    answer = await api.client.get(
+        FIELDS, params={"refresh": "true"}, headers=api.auth()
+    )
+
+    assert answer.status_code == 503
+    assert answer.json() == {
+        key: tested.json()["problem"][key] for key in ("code", "message", "hint")
+    }
+    assert answer.json()["hint"]
+
+
 async def test_fields_need_a_connection(api: Api) -> None:
     answer = await api.client.get(FIELDS, headers=api.auth())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -144,6 +145,39 @@ async def test_people_pages_follow_the_cursor_to_the_end(seeded: Api) -> None:
     assert pages == 3
 
 
+async def test_a_cursor_is_url_safe_so_it_pastes_into_a_url_as_it_is(
+    seeded: Api,
+) -> None:
+    first = await seeded.client.get(
+        PEOPLE, params={"limit": "1"}, headers=seeded.auth()
+    )
+    cursor = first.json()["next_cursor"]
+
+    second = await seeded.client.get(
+        f"{PEOPLE}?limit=1&cursor={cursor}", headers=seeded.auth()
+    )
+
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", cursor)
+    assert second.status_code == 200
+    assert [p["person_id"] for p in second.json()["items"]] == ["person-003"]
+
+
+async def test_a_people_cursor_is_refused_by_companies(seeded: Api) -> None:
+    first = await seeded.client.get(
+        PEOPLE, params={"limit": "1"}, headers=seeded.auth()
+    )
+
+    answer = await seeded.client.get(
+        COMPANIES,
+        params={"cursor": first.json()["next_cursor"]},
+        headers=seeded.auth(),
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "invalid_input"
+    assert answer.json()["message"].startswith("cursor")
+
+
 @pytest.mark.parametrize(
     ("query", "name"),
     [
@@ -283,6 +317,34 @@ async def test_a_cursor_from_workspace_a_reads_only_workspace_b(seeded: Api) -> 
 
     assert answer.status_code == 200
     assert answer.json()["items"] == []
+
+
+async def test_a_long_id_is_not_echoed_whole(seeded: Api) -> None:
+    long_id = "x" * 500 + "%0A"
+
+    answer = await seeded.client.get(f"{PEOPLE}/{long_id}", headers=seeded.auth())
+
+    assert answer.status_code == 404
+    assert len(answer.json()["message"]) < 120
+    assert "\n" not in answer.json()["message"]
+    assert answer.json()["message"].endswith("in this workspace")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{PEOPLE}/{'p' * 5000}",
+        f"/api/crm/salesforce/syncs/{'j' * 5000}",
+        f"{PEOPLE}?{'q' * 5000}=1",
+    ],
+)
+async def test_an_id_or_name_past_any_stored_one_is_refused_unechoed(
+    seeded: Api, path: str
+) -> None:
+    answer = await seeded.client.get(path, headers=seeded.auth())
+
+    assert answer.status_code in {404, 422}
+    assert len(answer.json()["message"]) < 200
 
 
 async def test_reads_need_a_bearer_token(api: Api) -> None:

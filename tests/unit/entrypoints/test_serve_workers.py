@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,3 +150,26 @@ def _stamped(database: Path) -> str:
         (revision,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
     db.close()
     return str(revision)
+
+
+def test_a_busy_port_fails_in_one_line_before_saying_it_listens(
+    env: dict[str, str | None],
+    uvicorn_calls: list[dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+
+        result = CliRunner().invoke(
+            main, ["serve", "--host", "127.0.0.1", "--port", port], env=env
+        )
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )
+    assert uvicorn_calls == []

@@ -71,6 +71,22 @@ async def test_disconnect_forgets_the_grant_and_a_reconnect_works(api: Api) -> N
     assert shown.json()["problem"] is None
 
 
+async def test_a_switch_forgets_the_grant_and_says_it_is_still_live(api: Api) -> None:
+    await api.connect()
+    api.store.lose_keys()
+
+    switched = await api.client.post(
+        f"{API}/environment", json={"sandbox": True}, headers=api.auth()
+    )
+    shown = await api.client.get(API, headers=api.auth())
+
+    assert switched.status_code == 201
+    assert api.salesforce.revoked == []
+    assert shown.json()["environment"] == "sandbox"
+    assert shown.json()["problem"]["code"] == "grant_not_revoked"
+    assert "Connected Apps OAuth Usage" in shown.json()["problem"]["hint"]
+
+
 async def test_a_callback_whose_verifier_no_key_opens_redirects_with_the_problem(
     api: Api,
 ) -> None:
