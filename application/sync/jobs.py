@@ -8,7 +8,7 @@ from datetime import datetime
 import msgspec
 
 from application.access import domain_rules, require_manager
-from application.errors import Conflict, NotFound, SyncNotScheduled
+from application.errors import Conflict, NotFound, SyncNotScheduled, shown_id
 from application.ports import Clock
 from application.session import usable
 from application.sync.options import SyncOptions
@@ -154,7 +154,7 @@ class CancelSync:
             # since anyone read the job, stays as it is.
             job = await uow.sync_jobs.request_cancel(actor.workspace_id, job_id)
             if job is None:
-                raise NotFound(f"no sync {job_id} in this workspace")
+                raise NotFound(f"no sync {shown_id(job_id)} in this workspace")
             with domain_rules(hint="Only a queued or running sync can be cancelled."):
                 job.request_cancel()  # Refuses a job that had already ended.
 
@@ -181,7 +181,7 @@ class GetSync:
         async with self._uow() as uow:
             job = await uow.sync_jobs.get(actor.workspace_id, job_id)
         if job is None:
-            raise NotFound(f"no sync {job_id} in this workspace")
+            raise NotFound(f"no sync {shown_id(job_id)} in this workspace")
         return job
 
 

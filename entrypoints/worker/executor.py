@@ -16,24 +16,29 @@ from typing import Protocol
 
 from application.ports import Clock
 from application.sync.ports import JobLiveness, SyncUnitOfWorkFactory
+from application.sync.problems import started_again
 from domain.problems import Problem
-from domain.sync import SyncJob
+from domain.sync import SyncJob, SyncMode
 
 logger = logging.getLogger(__name__)
 
-RESUME_HINT = "Start the sync again; it resumes from its last committed page."
 
-STOPPED = Problem(
-    code="sync_stopped",
-    message="The sync stopped before it finished: the service or command running "
-    "it shut down.",
-    hint=RESUME_HINT,
-)
-CRASHED = Problem(
-    code="internal_error",
-    message="The sync stopped on an unexpected error on our side.",
-    hint=f"{RESUME_HINT} If it keeps failing, contact support.",
-)
+def stopped(mode: SyncMode) -> Problem:
+    return Problem(
+        code="sync_stopped",
+        message="The sync stopped before it finished: the service or command "
+        "running it shut down.",
+        hint=f"Start the sync again: {started_again(mode)}",
+    )
+
+
+def crashed(mode: SyncMode) -> Problem:
+    return Problem(
+        code="internal_error",
+        message="The sync stopped on an unexpected error on our side.",
+        hint=f"Start the sync again: {started_again(mode)} If it keeps failing, "
+        "contact support.",
+    )
 
 
 class JobRunner(Protocol):
@@ -89,16 +94,21 @@ class SyncJobExecutor:
             use_case = await self._run_sync()
             return await use_case.execute(workspace_id, job_id)
         except asyncio.CancelledError:
-            await self._end(workspace_id, job_id, STOPPED, resumable=True)
+            await self._end(workspace_id, job_id, stopped, resumable=True)
             raise
         except Exception as exc:
             logger.error(
                 "sync crashed workspace=%s job=%s", workspace_id, job_id, exc_info=exc
             )
-            return await self._end(workspace_id, job_id, CRASHED, resumable=False)
+            return await self._end(workspace_id, job_id, crashed, resumable=False)
 
     async def _end(
-        self, workspace_id: str, job_id: str, problem: Problem, *, resumable: bool
+        self,
+        workspace_id: str,
+        job_id: str,
+        problem: Callable[[SyncMode], Problem],
+        *,
+        resumable: bool,
     ) -> SyncJob | None:
         """Pause (resumable) or fail the job, unless it has ended already."""
         try:
@@ -109,13 +119,17 @@ class SyncJobExecutor:
                 "could not end sync workspace=%s job=%s as %s",
                 workspace_id,
                 job_id,
-                problem.code,
+                problem(SyncMode.FULL).code,
                 exc_info=exc,
             )
             return None
 
     async def _store_end(
-        self, workspace_id: str, job_id: str, problem: Problem, resumable: bool
+        self,
+        workspace_id: str,
+        job_id: str,
+        problem: Callable[[SyncMode], Problem],
+        resumable: bool,
     ) -> SyncJob | None:
         async with self._uow() as uow:
             job = await uow.sync_jobs.get(workspace_id, job_id)
@@ -123,7 +137,7 @@ class SyncJobExecutor:
                 return job
             now = self._clock.now()
             end = job.pause if resumable else job.fail
-            ended = end(problem, now)
+            ended = end(problem(job.mode), now)
             await uow.sync_jobs.save(ended)
             await uow.commit()
         logger.warning(
@@ -131,6 +145,6 @@ class SyncJobExecutor:
             workspace_id,
             job_id,
             ended.state.value,
-            problem.code,
+            ended.problem.code if ended.problem else None,
         )
         return ended

@@ -319,10 +319,11 @@ async def test_a_cursor_from_workspace_a_reads_only_workspace_b(seeded: Api) -> 
     assert answer.json()["items"] == []
 
 
-async def test_a_long_id_is_not_echoed_whole(seeded: Api) -> None:
+@pytest.mark.parametrize("route", [PEOPLE, "/api/crm/salesforce/syncs"])
+async def test_a_long_id_is_not_echoed_whole(seeded: Api, route: str) -> None:
     long_id = "x" * 500 + "%0A"
 
-    answer = await seeded.client.get(f"{PEOPLE}/{long_id}", headers=seeded.auth())
+    answer = await seeded.client.get(f"{route}/{long_id}", headers=seeded.auth())
 
     assert answer.status_code == 404
     assert len(answer.json()["message"]) < 120

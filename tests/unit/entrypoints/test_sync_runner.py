@@ -56,10 +56,12 @@ class Runner:
     run_sync: ScriptedRunSync
     scheduler: InProcessSyncScheduler
 
-    def queue(self, workspace_id: str = "ws-a") -> str:
+    def queue(
+        self, workspace_id: str = "ws-a", mode: SyncMode = SyncMode.INCREMENTAL
+    ) -> str:
         job = SyncJob.request(
             workspace_id=workspace_id,
-            mode=SyncMode.INCREMENTAL,
+            mode=mode,
             objects=None,
             requested_by="alice",
             now=self.clock.now(),
@@ -216,9 +218,29 @@ async def test_shutdown_pauses_running_jobs_and_keeps_waiting_ones_queued(
     assert paused.state is SyncState.PAUSED
     assert paused.problem is not None
     assert paused.problem.code == "sync_stopped"
-    assert "resumes" in (paused.problem.hint or "")
+    assert "goes on from its last committed page" in (paused.problem.hint or "")
     assert runner.state(waiting, "ws-b") is SyncState.QUEUED
     assert runner.scheduler.jobs == frozenset()
+
+
+async def test_a_full_sync_stopped_or_crashed_says_a_new_one_starts_over(
+    runner: Runner,
+) -> None:
+    crashing = runner.queue("ws-a", SyncMode.FULL)
+    runner.run_sync.crash.add(crashing)
+    stopping = runner.queue("ws-b", SyncMode.FULL)
+    runner.scheduler.submit("ws-a", crashing)
+    runner.scheduler.submit("ws-b", stopping)
+    runner.run_sync.cue(crashing).set()
+    await settle()
+
+    await runner.scheduler.stop()
+
+    for workspace_id, job_id in (("ws-a", crashing), ("ws-b", stopping)):
+        problem = runner.store.sync_jobs[(workspace_id, job_id)].problem
+        assert problem is not None
+        assert "starts over from the beginning" in (problem.hint or "")
+        assert "last committed page" not in (problem.hint or "")
 
 
 async def test_a_job_paused_at_shutdown_can_be_followed_by_a_new_one(
