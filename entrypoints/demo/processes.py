@@ -29,6 +29,9 @@ def free_port(preferred: int) -> int:
     """`preferred` if nothing listens there, else any free 127.0.0.1 port."""
     for port in (preferred, 0):
         with socket.socket() as probe:
+            # As the server will bind: connections of an earlier run still in
+            # TIME_WAIT on the port do not keep it from listening there.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:

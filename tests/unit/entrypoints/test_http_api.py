@@ -442,6 +442,15 @@ async def test_health_and_unknown_routes(api: Api) -> None:
     assert "GET" in wrong_method.headers["allow"].split(", ")
 
 
+async def test_health_takes_the_callback_outcome_it_is_sent_back_with(
+    api: Api,
+) -> None:
+    # The default settings page: where a browser lands after consenting.
+    back = await api.client.get("/health?salesforce=error&code=access_denied")
+
+    assert (back.status_code, back.json()) == (200, {"status": "ok"})
+
+
 async def test_a_405_names_the_methods_the_path_takes(api: Api) -> None:
     head = await api.client.head("/api/crm/salesforce/syncs", headers=api.auth())
 
