@@ -80,9 +80,11 @@ def test_a_paused_sync_exits_non_zero_with_the_problem(
     assert "goes on from its last committed page" in output
 
 
-def test_ctrl_c_pauses_the_sync_so_the_next_one_can_start_at_once(
+def slow_sync_running(
     service: Service, workspace: Workspace, org: Org, emulator: EmulatorServer
-) -> None:
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A `crmbridge sync` child reading 40 Leads two at a time, slowly, and
+    the id of its job once it runs."""
     org.world.generate_records(org.id, accounts=0, contacts=0, leads=40)
     emulator.world.set_query_paging(page_size=2)
     emulator.world.add_http_fault(
@@ -94,7 +96,13 @@ def test_ctrl_c_pauses_the_sync_so_the_next_one_can_start_at_once(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    job = running_job(workspace)
+    return child, running_job(workspace)
+
+
+def test_ctrl_c_pauses_the_sync_so_the_next_one_can_start_at_once(
+    service: Service, workspace: Workspace, org: Org, emulator: EmulatorServer
+) -> None:
+    child, job = slow_sync_running(service, workspace, org, emulator)
 
     child.send_signal(signal.SIGINT)
     output, _ = child.communicate(timeout=30)
@@ -112,21 +120,10 @@ def test_ctrl_c_pauses_the_sync_so_the_next_one_can_start_at_once(
 def test_a_killed_sync_command_does_not_block_the_next_sync(
     service: Service, workspace: Workspace, org: Org, emulator: EmulatorServer
 ) -> None:
-    org.world.generate_records(org.id, accounts=0, contacts=0, leads=40)
-    emulator.world.set_query_paging(page_size=2)
-    emulator.world.add_http_fault(
-        path_prefix="/services/data/", count=1000, action="delay", delay=0.1
-    )
-    child = subprocess.Popen(  # noqa: S603 (our interpreter, our module)
-        [sys.executable, "-m", "entrypoints.cli", "sync", "--workspace", workspace.id],
-        env={**os.environ, **service.env, "CRMBRIDGE_LOG_LEVEL": "WARNING"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    job = running_job(workspace)
+    child, job = slow_sync_running(service, workspace, org, emulator)
 
     child.kill()
-    child.wait(timeout=30)
+    child.communicate(timeout=30)
     emulator.world.clear_http_faults()
     left = workspace.job(job)
     answer = workspace.call(
