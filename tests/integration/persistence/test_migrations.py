@@ -87,14 +87,11 @@ async def test_downgrade_removes_the_tables(sql_backend: Backend) -> None:
 async def test_downgrading_0002_keeps_the_connections_and_upgrades_again(
     sql_backend: Backend,
 ) -> None:
-    assert sql_backend.url is not None
     async with sql_backend.uow() as uow:
         await uow.connections.save(connected("ws-1"))
         await uow.commit()
 
-    await downgrade(sql_backend, "0001")
-    after_downgrade = await _tables(sql_backend)
-    await upgrade_to_head(sql_backend.url)
+    after_downgrade = await _down_and_up_again(sql_backend, "0001")
 
     assert after_downgrade == {
         "alembic_version",
@@ -127,16 +124,13 @@ async def test_0003_records_the_org_of_each_connected_workspace(
 async def test_downgrading_0003_keeps_the_rest_and_upgrades_again(
     sql_backend: Backend,
 ) -> None:
-    assert sql_backend.url is not None
     async with sql_backend.uow() as uow:
         await uow.connections.save(connected("ws-1"))
         await uow.cursors.set("ws-1", CrmObject.LEAD, CURSOR)
         await uow.synced_orgs.set("ws-1", "00D5e0000000001")
         await uow.commit()
 
-    await downgrade(sql_backend, "0002")
-    after_downgrade = await _tables(sql_backend)
-    await upgrade_to_head(sql_backend.url)
+    after_downgrade = await _down_and_up_again(sql_backend, "0002")
 
     assert after_downgrade == {
         "alembic_version",
@@ -158,6 +152,15 @@ def _differences(
 
 async def _downgrade_to_base(backend: Backend) -> None:
     await downgrade(backend, "base")
+
+
+async def _down_and_up_again(backend: Backend, revision: str) -> set[str]:
+    """Downgrade to `revision`, then upgrade to head; the tables in between."""
+    assert backend.url is not None
+    await downgrade(backend, revision)
+    tables = await _tables(backend)
+    await upgrade_to_head(backend.url)
+    return tables
 
 
 async def _tables(backend: Backend) -> set[str]:
