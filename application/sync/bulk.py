@@ -87,22 +87,24 @@ class BulkReader:
         assert job.until is not None
         after = job.progress_of(obj).cursor
         soql = window_query(obj, fields, after=after, until=job.until, ordered=False)
-        job_id = await call(
-            lambda t: self._records.start_bulk_query(t, soql, include_deleted=True)
+        job_id = str(
+            await call(
+                lambda t: self._records.start_bulk_query(t, soql, include_deleted=True)
+            )
         )
         logger.info(
             "bulk query started workspace=%s object=%s", job.workspace_id, obj.value
         )
-        job = await self._wait(job, str(job_id), call, polled)
+        job = await self._wait(job, job_id, call, polled)
 
         newest = after
-        page = await self._fetch(call, str(job_id), None, types)
+        page = await self._fetch(call, job_id, None, types)
         calls = 2
         while True:
             # The next page downloads (Salesforce renders it meanwhile) while
             # this one commits; the one before is gone, so at most two are
             # held at once.
-            ahead = self._read_ahead(call, str(job_id), page, types)
+            ahead = self._read_ahead(call, job_id, page, types)
             try:
                 job, newest = await self._commit(job, page, calls, newest, commit)
             except BaseException:
@@ -116,9 +118,7 @@ class BulkReader:
                 # Near the quota reserve: the commits in flight decide, as
                 # they do for the read-ahead, whether one more call may go.
                 job = await settle()
-                ahead = asyncio.ensure_future(
-                    self._fetch(call, str(job_id), locator, types)
-                )
+                ahead = asyncio.ensure_future(self._fetch(call, job_id, locator, types))
             page = await ahead
             ahead = None
             calls = 1
