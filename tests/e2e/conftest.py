@@ -154,7 +154,7 @@ async def flow(
     service.clock.offset = timedelta()
 
     secrets.note_world(emulator.world)
-    logged = service.log.lines[log_start:]
+    logged = service.log.since(log_start)
     assert logged, "the service's log captured nothing: the check below would pass"
     seen = "\n".join([*flow.responses, *logged])
     assert secrets.found_in(seen) == [], "a secret reached a response or the log"
@@ -180,7 +180,7 @@ def workspace(
 
     secrets = Secrets()
     secrets.note_world(emulator.world)
-    lines = service.log.lines[log_start:]
+    lines = service.log.since(log_start)
     assert lines, "the service's log captured nothing: the check below would pass"
     assert secrets.found_in("\n".join(lines)) == [], "a secret reached the log"
 

@@ -10,6 +10,7 @@ import re
 import socket
 import sqlite3
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,15 @@ class ServiceLog(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.threadName not in self.OTHERS:
             self.lines.append(self.format(record))
+
+    def since(self, start: int, *, wait: float = 2.0) -> list[str]:
+        """The lines after the first `start`, once there are any: the service
+        logs a request after its answer is sent, so the last line of a test
+        may still be on its way (at most `wait` seconds)."""
+        deadline = time.monotonic() + wait
+        while len(self.lines) <= start and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.lines[start:]
 
 
 class Secrets:
