@@ -219,6 +219,10 @@ class SharedSyncScheduler(SyncScheduler, ServiceTask):
                 failing = None
 
     async def _try(self) -> None:
+        # Limitation: when serve stops, the leader lets the lock go at its
+        # lifespan's end while another worker, not yet at its own, may still
+        # take it and start a runner it stops at once: nothing here knows the
+        # process is shutting down before its lifespan ends.
         if not self._leading and self._lock.acquire():
             # Leading only once the leftovers are resubmitted; a failure
             # keeps the lock and tries again at the next poll.
