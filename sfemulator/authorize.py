@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from sfemulator.ids import authorization_code, opaque
 from sfemulator.model import AuthCode, Org, PendingAuthorization
+from sfemulator.session import signed_in_without_form
 from sfemulator.world import CODE_SECONDS, LOGIN, MYDOMAIN, SANDBOX, World
 
 PENDING_SECONDS = 30 * 60
@@ -79,9 +80,8 @@ def start_authorization(
             created_at=world.now(),
         )
         world.pending[pending.request_id] = pending
-        signed_in = world.signed_in.get(role)
-        prompt = params.get("prompt", "").split()
-        if app.auto_approve and signed_in and not {"login", "consent"} & set(prompt):
+        signed_in = signed_in_without_form(world, role, params)
+        if signed_in is not None:
             return decide(world, role, pending.request_id, signed_in, "approve")
         return pending
 

@@ -15,6 +15,7 @@ from sfemulator.authorize import (
     decide,
     start_authorization,
 )
+from sfemulator.session import NoLoginForm, require_form_for
 from sfemulator.web import AnyRequest, host_of, json_response
 from sfemulator.world import EmulatorError, World
 
@@ -142,16 +143,15 @@ async def consent(request: AnyRequest) -> Response[bytes]:
     role = roles.get(f"{url.scheme}://{url.netloc}")
     if role is None or url.path != "/services/oauth2/authorize":
         return json_response({"error": "not an authorize URL of this emulator"}, 400)
+    username = str(body.get("username", ""))
+    decision = str(body.get("decision", "approve"))
     try:
+        require_form_for(world, url.geturl(), username, decision)
         outcome = start_authorization(world, role, dict(parse_qsl(url.query)))
         if not isinstance(outcome, str):
-            outcome = decide(
-                world,
-                role,
-                outcome.request_id,
-                str(body.get("username", "")),
-                str(body.get("decision", "approve")),
-            )
+            outcome = decide(world, role, outcome.request_id, username, decision)
+    except NoLoginForm as exc:
+        return json_response({"error": "no_login_form", "message": str(exc)}, 409)
     except AuthorizePageError as exc:
         return json_response(
             {"error": exc.error, "error_description": exc.description}, 400

@@ -11,7 +11,8 @@ import uvicorn
 
 from sfemulator.apps import build_app
 from sfemulator.asgi import TransportAwareProtocol
-from sfemulator.consent import aconsent, consent
+from sfemulator.consent import ConsentError, aconsent, consent
+from sfemulator.session import NoLoginForm, require_form_for
 from sfemulator.world import LOGIN, LOGIN_ROLES, MYDOMAIN, SANDBOX, World, instance_role
 
 
@@ -109,14 +110,26 @@ class EmulatorServer:
     def consent(
         self, authorization_url: str, username: str, decision: str = "approve"
     ) -> str:
-        """Log in and decide on the consent form over HTTP; the callback URL."""
+        """Log in and decide on the consent form over HTTP; the callback URL.
+
+        Raises `ConsentError` (409) where the browser's session skips the form
+        and so could not log in as `username` or `decision` (see `sign_in`).
+        """
+        self._require_form(authorization_url, username, decision)
         return consent(authorization_url, username, decision)
 
     async def aconsent(
         self, authorization_url: str, username: str, decision: str = "approve"
     ) -> str:
         """`consent` for async code."""
+        self._require_form(authorization_url, username, decision)
         return await aconsent(authorization_url, username, decision)
+
+    def _require_form(self, url: str, username: str, decision: str) -> None:
+        try:
+            require_form_for(self.world, url, username, decision)
+        except NoLoginForm as exc:
+            raise ConsentError(409, str(exc)) from None
 
     def _bind(self) -> socket.socket:
         # Naming IPPROTO_TCP lets asyncio set TCP_NODELAY; without it every

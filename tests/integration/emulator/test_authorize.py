@@ -258,6 +258,51 @@ def test_signed_in_users_of_auto_approved_apps_skip_the_form(
     assert forced.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("who", "decision"), [("other", "approve"), ("signed_in", "deny")]
+)
+def test_a_skipped_form_is_no_login_as_someone_else_nor_a_deny(
+    demo: Demo,
+    emulator: EmulatorServer,
+    client: httpx.Client,
+    who: str,
+    decision: str,
+) -> None:
+    world = emulator.world
+    world.sign_in("login", demo.production_user.username)
+    other = world.create_user(demo.production.id, username="grace@x.example")
+    username = other.username if who == "other" else demo.production_user.username
+    url = authorization_url(emulator.login_url, demo.app)
+
+    with pytest.raises(ConsentError) as refused:
+        emulator.consent(url, username, decision)
+    answer = client.post(
+        emulator.control_url + "/consent",
+        json={"authorization_url": url, "username": username, "decision": decision},
+    )
+
+    assert refused.value.status == 409
+    assert "signed in as" in refused.value.message
+    assert answer.status_code == 409
+    assert answer.json()["error"] == "no_login_form"
+    assert world.codes == {}
+
+
+def test_prompt_login_lets_another_user_log_in_over_a_session(
+    demo: Demo, emulator: EmulatorServer
+) -> None:
+    world = emulator.world
+    world.sign_in("login", demo.production_user.username)
+    other = world.create_user(demo.production.id, username="grace@x.example")
+    url = authorization_url(emulator.login_url, demo.app, prompt="login")
+
+    location = emulator.consent(url, other.username)
+
+    (code,) = world.codes.values()
+    assert query_of(location)["code"] == code.value
+    assert code.user_id == other.id
+
+
 async def test_async_consent_gives_a_code(demo: Demo, emulator: EmulatorServer) -> None:
     url = authorization_url(emulator.login_url, demo.app)
 
