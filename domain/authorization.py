@@ -11,6 +11,10 @@ from domain.environment import Environment
 
 AUTHORIZATION_TTL = timedelta(minutes=10)
 SCOPES = ("api", "refresh_token")
+# Every Connect asks Salesforce for a fresh sign-in: a browser still signed in
+# (to another org, to production when sandbox is wanted, as another user)
+# would otherwise approve silently as that session, and connect the wrong org.
+PROMPT = "login"
 
 
 class PendingAuthorization(msgspec.Struct, frozen=True, kw_only=True):
@@ -78,4 +82,5 @@ class PendingAuthorization(msgspec.Struct, frozen=True, kw_only=True):
             "state": self.state,
             "code_challenge": self.code_challenge,
             "code_challenge_method": "S256",
+            "prompt": PROMPT,
         }

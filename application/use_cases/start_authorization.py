@@ -29,7 +29,10 @@ class StartAuthorization:
     - a Client ID and environment given here are saved first, as settings;
     - a connection that is already connected must be disconnected first;
     - the `state` is random, single-use, bound to this workspace and
-      environment, and expires after 10 minutes; the PKCE verifier stays here.
+      environment, and expires after 10 minutes; the PKCE verifier stays here;
+    - Salesforce is asked for a fresh sign-in (`prompt=login`) every time, so
+      a browser already signed in to another org or as another user cannot
+      connect that org without the admin seeing who signs in.
     """
 
     class Command(msgspec.Struct, frozen=True, kw_only=True):

@@ -81,3 +81,19 @@ def test_connecting_to_another_org_serves_only_that_org_after_one_sync(
     assert_mirrors(workspace, Copy.of(other_reader))
     for obj in CrmObject:
         assert progress(job, obj)["records_seen"] == made[obj.value]
+
+
+def test_a_browser_still_signed_in_to_the_old_org_must_log_in_again(
+    workspace: Workspace,
+    org: Org,
+    other_org: Org,
+    emulator: EmulatorServer,
+    demo: Demo,
+) -> None:
+    emulator.world.sign_in("login", org.user.username)
+
+    reconnect(workspace, emulator, other_org, demo)
+    shown = workspace.call("GET", "/api/crm/salesforce").json()
+
+    assert shown["org_id"] == other_org.id
+    assert shown["username"] == other_org.user.username

@@ -48,6 +48,7 @@ async def test_start_builds_a_pkce_url_and_keeps_the_verifier_here(app: App) -> 
         "https://ws-a.crm.example/api/oauth/callback/salesforce"
     ]
     assert query["scope"] == ["api refresh_token"]
+    assert query["prompt"] == ["login"]
     assert pending.code_verifier not in url
     assert "client_secret" not in query
     assert app.connection() is not None
