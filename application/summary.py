@@ -13,11 +13,14 @@ from domain.problems import Problem
 
 
 class ConnectionSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """`login_host` is the workspace's My Domain setting (not a secret); None
+    means the environment's generic login host."""
+
     workspace_id: str
     status: ConnectionStatus
     environment: Environment
     client_id: str | None
-    login_host: str
+    login_host: str | None
     callback_url: str
     org_id: str | None
     username: str | None
@@ -37,7 +40,7 @@ class ConnectionSummary(msgspec.Struct, frozen=True, kw_only=True):
             status=connection.status_at(now),
             environment=connection.environment,
             client_id=mask_client_id(connection.client_id),
-            login_host=settings.login_host(connection),
+            login_host=connection.login_host,
             callback_url=settings.callback_url(connection.workspace_id),
             org_id=identity.org_id if identity else None,
             username=identity.username if identity else None,

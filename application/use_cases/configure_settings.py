@@ -20,6 +20,7 @@ class ConfigureSettings:
 
     - only an Owner or Admin may change settings;
     - the Client ID must look like a Consumer Key; nothing changes otherwise;
+    - a My Domain login host left out keeps the stored one; `None` clears it;
     - while a grant is held the environment, Client ID and login host are frozen:
       disconnect first, or use the environment switch.
     """
@@ -28,7 +29,7 @@ class ConfigureSettings:
         actor: Actor
         client_id: str
         sandbox: bool
-        login_host: str | None = None
+        login_host: str | msgspec.UnsetType | None = msgspec.UNSET
 
     def __init__(
         self, uow: UnitOfWorkFactory, clock: Clock, settings: OAuthSettings
@@ -46,7 +47,7 @@ class ConfigureSettings:
                 updated = current.configure(
                     client_id=command.client_id,
                     sandbox=command.sandbox,
-                    login_host=command.login_host,
+                    login_host=_host(command.login_host, current.login_host),
                 )
                 if updated.login_host:
                     policy = self._settings.host_policy()
@@ -62,3 +63,7 @@ class ConfigureSettings:
             updated.environment.value,
         )
         return ConnectionSummary.of(updated, self._settings, self._clock.now())
+
+
+def _host(given: str | msgspec.UnsetType | None, stored: str | None) -> str | None:
+    return stored if isinstance(given, msgspec.UnsetType) else given

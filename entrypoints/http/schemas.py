@@ -32,7 +32,8 @@ class SettingsBody(
 ):
     client_id: ClientId
     sandbox: bool
-    login_host: LoginHost | None = None
+    # Left out: the stored My Domain stays; null: it is cleared.
+    login_host: LoginHost | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class AuthorizationBody(
@@ -53,6 +54,7 @@ class ConnectionView(msgspec.Struct, frozen=True, kw_only=True):
     status: ConnectionStatus
     environment: Environment
     client_id: str | None
+    login_host: str | None
     org_id: str | None
     username: str | None
     instance_url: str | None

@@ -35,6 +35,7 @@ async def test_a_new_workspace_is_disconnected_and_shows_its_callback(
         "status": "disconnected",
         "environment": "production",
         "client_id": None,
+        "login_host": None,
         "org_id": None,
         "username": None,
         "instance_url": None,

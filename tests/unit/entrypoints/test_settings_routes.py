@@ -1,0 +1,75 @@
+"""PUT /settings and the overview: the workspace's My Domain login host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.workspace import Role
+from tests.unit.entrypoints.conftest import CLIENT_ID, Api, state_of
+
+SETTINGS = "/api/crm/salesforce/settings"
+MY_DOMAIN = "https://acme.my.salesforce.com"
+
+
+async def saved(api: Api, **body: Any) -> dict[str, Any]:
+    answer = await api.client.put(
+        SETTINGS,
+        json={"client_id": CLIENT_ID, "sandbox": False, **body},
+        headers=api.auth(),
+    )
+    assert answer.status_code == 200, answer.text
+    shown: dict[str, Any] = answer.json()
+    return shown
+
+
+async def test_the_overview_shows_the_my_domain_to_any_member(api: Api) -> None:
+    put = await saved(api, login_host=MY_DOMAIN + "/")
+
+    shown = await api.client.get(
+        "/api/crm/salesforce", headers=api.auth(role=Role.MEMBER)
+    )
+
+    assert put["login_host"] == MY_DOMAIN
+    assert shown.json()["login_host"] == MY_DOMAIN
+
+
+async def test_without_a_my_domain_the_overview_shows_none(api: Api) -> None:
+    shown = await saved(api)
+
+    assert shown["login_host"] is None
+
+
+async def test_settings_without_a_login_host_keep_the_stored_one(api: Api) -> None:
+    await saved(api, login_host=MY_DOMAIN)
+
+    shown = await saved(api, sandbox=True)
+
+    assert shown["login_host"] == MY_DOMAIN
+    assert shown["environment"] == "sandbox"
+    assert api.store.connections["ws-a"].login_host == MY_DOMAIN
+
+
+async def test_a_null_login_host_clears_it(api: Api) -> None:
+    await saved(api, login_host=MY_DOMAIN)
+
+    shown = await saved(api, login_host=None)
+
+    assert shown["login_host"] is None
+    assert api.store.connections["ws-a"].login_host is None
+
+
+async def test_saving_the_same_settings_while_connected_keeps_the_host(
+    api: Api,
+) -> None:
+    await saved(api, login_host=MY_DOMAIN)
+    started = await api.client.post(
+        "/api/crm/salesforce/authorizations", headers=api.auth()
+    )
+    state = state_of(started.json()["authorization_url"])
+    code = api.salesforce.approve(api.store.authorizations[state])
+    await api.callback({"state": state, "code": code})
+
+    shown = await saved(api)
+
+    assert shown["status"] == "connected"
+    assert shown["login_host"] == MY_DOMAIN
