@@ -18,7 +18,7 @@ import msgspec
 
 from domain.environment import Environment, normalize_login_host
 from domain.errors import IllegalTransition, InvalidSetting
-from domain.problems import Problem
+from domain.problems import Problem, standing
 from domain.tokens import TokenSet
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._]{20,256}$")
@@ -134,16 +134,22 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
             tokens=tokens,
             connected_at=at,
             last_verified_at=at,
+            # Limitation: a standing grant_not_revoked ends here too; whether
+            # the old grant was revoked at Salesforce is not ours to see.
             problem=None,
         )
 
     def fail_authorization(self, problem: Problem) -> Connection:
-        """An authorization attempt ended badly: record why, keep what was there."""
+        """An authorization attempt ended badly: record why, keep what was there.
+
+        A standing problem (an unrevoked grant) outranks the attempt's, which
+        the callback reports to the admin anyway.
+        """
         return msgspec.structs.replace(
             self,
             status=self._settled_status(),
             authorizing_until=None,
-            problem=problem,
+            problem=standing(self.problem) or problem,
         )
 
     def with_tokens(self, tokens: TokenSet) -> Connection:
@@ -167,12 +173,15 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
         return msgspec.structs.replace(self, problem=problem)
 
     def disconnect(self) -> Connection:
-        """Forget the grant and who it belonged to; keep the settings."""
+        """Forget the grant and who it belonged to; keep the settings, and a
+        standing problem (an earlier grant left unrevoked) until a new
+        connection completes."""
         return Connection(
             workspace_id=self.workspace_id,
             environment=self.environment,
             client_id=self.client_id,
             login_host=self.login_host,
+            problem=standing(self.problem),
         )
 
     def switch_environment(self, *, sandbox: bool) -> Connection:

@@ -179,6 +179,16 @@ def grant_not_revoked() -> Problem:
     )
 
 
+# Problems naming something left to do outside crmbridge: a later disconnect,
+# environment switch or failed authorization does not make them go away.
+STANDING = frozenset({"grant_not_revoked"})
+
+
+def standing(problem: Problem | None) -> Problem | None:
+    """`problem` if it must stay in sight until a new connection, else None."""
+    return problem if problem is not None and problem.code in STANDING else None
+
+
 def printable(text: str, limit: int) -> str:
     """`text` without control characters, cut to `limit` characters."""
     cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
@@ -257,6 +267,7 @@ def problem_for_callback_error(error: str, description: str | None) -> Problem:
 
 __all__ = [
     "REAUTHORIZE_HINT",
+    "STANDING",
     "Problem",
     "access_denied",
     "api_disabled",
@@ -276,5 +287,6 @@ __all__ = [
     "rate_limited",
     "refresh_token_invalid",
     "salesforce_unavailable",
+    "standing",
     "untrusted_host",
 ]

@@ -52,9 +52,8 @@ class SwitchEnvironment:
         async with self._uow() as uow:
             forgotten = await self._disconnect.within(uow, workspace_id)
             disconnected = forgotten.connection
+            # Keeps what the disconnect noted (grant_not_revoked) in sight.
             switched = disconnected.switch_environment(sandbox=command.sandbox)
-            # Keep what the disconnect noted (grant_not_revoked) in sight.
-            switched = switched.note_problem(disconnected.problem)
             started = await self._start.begin(uow, switched)
             await uow.commit()
         await self._disconnect.revoke(forgotten)

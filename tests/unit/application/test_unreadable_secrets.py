@@ -127,6 +127,61 @@ async def test_switching_the_environment_works_too_and_says_what_it_left(
     assert shown.problem.code == "grant_not_revoked"
 
 
+async def unrevoked(app: App) -> None:
+    await app.connect()
+    app.store.lose_keys()
+    await app.disconnect.execute(ADMIN)
+
+
+async def test_a_second_disconnect_keeps_the_unrevoked_grant_in_sight(
+    app: App,
+) -> None:
+    await unrevoked(app)
+
+    again = await app.disconnect.execute(ADMIN)
+
+    assert again.problem is not None
+    assert again.problem.code == "grant_not_revoked"
+
+
+async def test_switches_keep_the_unrevoked_grant_in_sight(app: App) -> None:
+    await unrevoked(app)
+
+    await app.switch.execute(SwitchEnvironment.Command(actor=ADMIN, sandbox=True))
+    await app.switch.execute(SwitchEnvironment.Command(actor=ADMIN, sandbox=False))
+    shown = await app.get.execute(MEMBER)
+
+    assert shown.problem is not None
+    assert shown.problem.code == "grant_not_revoked"
+
+
+async def test_a_failed_connect_keeps_the_unrevoked_grant_in_sight(app: App) -> None:
+    await unrevoked(app)
+    started = await app.start.execute(StartAuthorization.Command(actor=ADMIN))
+    command = CompleteAuthorization.Command(
+        state=state_of(started.authorization_url), error="access_denied"
+    )
+
+    with pytest.raises(AuthorizationFailed) as failed:
+        await app.complete.execute(command)
+    shown = await app.get.execute(MEMBER)
+
+    assert failed.value.problem.code == "access_denied"
+    assert shown.status is ConnectionStatus.DISCONNECTED
+    assert shown.problem is not None
+    assert shown.problem.code == "grant_not_revoked"
+
+
+async def test_a_new_connection_replaces_the_unrevoked_grant_problem(
+    app: App,
+) -> None:
+    await unrevoked(app)
+
+    await app.connect()
+
+    assert (await app.get.execute(MEMBER)).problem is None
+
+
 async def test_saving_settings_refuses_with_the_problem(app: App) -> None:
     await app.connect()
     stored = app.connection()
