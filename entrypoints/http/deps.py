@@ -13,7 +13,9 @@ from typing import Any
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Guard
 
+from application.access import require_manager
 from domain.workspace import Actor
 from entrypoints.bearer import actor_from_header
 
@@ -25,6 +27,19 @@ async def authenticate(
     secret: str = connection.app.state.jwt_secret
     header = connection.headers.get("authorization")
     connection.state.actor = actor_from_header(header, secret)
+
+
+def managers_only(action: str) -> Guard:
+    """A guard refusing anyone but an Owner or Admin, first among a route's
+    guards: before the query, path or body is checked, a member learns
+    nothing of their rules. The use case checks the role again."""
+
+    async def guard(
+        connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    ) -> None:
+        require_manager(connection.state.actor, action)
+
+    return guard
 
 
 async def current_actor(request: Request[Any, Any, Any]) -> Actor:

@@ -12,7 +12,12 @@ from litestar.params import JSONBody, Parameter
 from application.sync.mapping import GetFieldMapping, ListFields, ReplaceFieldMapping
 from domain.workspace import Actor
 from entrypoints.container import resolve
-from entrypoints.http.deps import authenticate, current_actor, description
+from entrypoints.http.deps import (
+    authenticate,
+    current_actor,
+    description,
+    managers_only,
+)
 from entrypoints.http.openapi import errors
 from entrypoints.http.query import flag, no_query, only_query, query_of
 from entrypoints.http.schemas import strict_body
@@ -72,7 +77,7 @@ async def show_field_mapping(
     "/field-mapping",
     description=description(ReplaceFieldMapping),
     before_request=strict_body(FieldMappingBody),
-    guards=[only_query("resync")],
+    guards=[managers_only("change the field mapping"), only_query("resync")],
     request_max_body_size=MAX_MAPPING_BYTES,
     responses=errors(401, 403, 409, 422, 502, 503),
 )

@@ -15,7 +15,12 @@ from application.use_cases.switch_environment import SwitchEnvironment
 from application.use_cases.verify_connection import VerifyConnection
 from domain.workspace import Actor
 from entrypoints.container import resolve
-from entrypoints.http.deps import authenticate, current_actor, description
+from entrypoints.http.deps import (
+    authenticate,
+    current_actor,
+    description,
+    managers_only,
+)
 from entrypoints.http.openapi import errors
 from entrypoints.http.query import no_query
 from entrypoints.http.schemas import (
@@ -48,7 +53,7 @@ async def show_connection(
     "/settings",
     description=description(ConfigureSettings),
     before_request=strict_body(SettingsBody),
-    guards=[no_query],
+    guards=[managers_only("change the Salesforce settings"), no_query],
     responses=errors(401, 403, 409, 422),
 )
 async def save_settings(
@@ -71,7 +76,7 @@ async def save_settings(
     status_code=201,
     description=description(StartAuthorization),
     before_request=strict_body(AuthorizationBody, optional=True),
-    guards=[no_query],
+    guards=[managers_only("connect Salesforce"), no_query],
     responses=errors(401, 403, 409, 422),
 )
 async def start_authorization(
@@ -108,7 +113,7 @@ async def verify_connection(
     "/connection",
     status_code=200,
     description=description(Disconnect),
-    guards=[no_query],
+    guards=[managers_only("disconnect Salesforce"), no_query],
     responses=errors(401, 403, 422),
 )
 async def disconnect(actor: NamedDependency[Actor], state: State) -> ConnectionView:
@@ -121,7 +126,7 @@ async def disconnect(actor: NamedDependency[Actor], state: State) -> ConnectionV
     status_code=201,
     description=description(SwitchEnvironment),
     before_request=strict_body(EnvironmentBody),
-    guards=[no_query],
+    guards=[managers_only("switch the Salesforce environment"), no_query],
     responses=errors(401, 403, 409, 422),
 )
 async def switch_environment(

@@ -14,7 +14,12 @@ from application.sync.jobs import MAX_LISTED, CancelSync, GetSync, ListSyncs, St
 from application.sync.run_sync import RunSync
 from domain.workspace import Actor
 from entrypoints.container import resolve
-from entrypoints.http.deps import authenticate, current_actor, description
+from entrypoints.http.deps import (
+    authenticate,
+    current_actor,
+    description,
+    managers_only,
+)
 from entrypoints.http.openapi import errors
 from entrypoints.http.query import (
     bounded_path,
@@ -47,7 +52,7 @@ Before = Annotated[
     description=f"{description(StartSync)}\n\nThe job then runs:\n\n"
     f"{inspect.cleandoc(RunSync.__doc__ or '')}",
     before_request=strict_body(SyncBody, optional=True),
-    guards=[no_query],
+    guards=[managers_only("start a sync"), no_query],
     responses=errors(401, 403, 409, 422, when=ACTIVE_NOW),
 )
 async def start_sync(
@@ -82,7 +87,7 @@ async def list_syncs(
 @get(
     "/syncs/{job_id:str}",
     description=description(GetSync),
-    guards=[no_query],
+    guards=[bounded_path, no_query],
     responses=errors(401, 404, 422),
 )
 async def show_sync(
@@ -97,7 +102,7 @@ async def show_sync(
 @delete(
     "/syncs/{job_id:str}",
     status_code=202,
-    guards=[no_query],
+    guards=[managers_only("cancel a sync"), bounded_path, no_query],
     description=f"{description(CancelSync)}\n\n202 while the job still runs "
     "(it stops at its next page); 200 when the cancel ended it at once (a "
     "queued job, or a dead worker's); 409 if it had already ended.",
@@ -116,7 +121,7 @@ async def cancel_sync(
 sync_routes = Router(
     path="/api/crm/salesforce",
     route_handlers=[start_sync, list_syncs, show_sync, cancel_sync],
-    guards=[authenticate, bounded_path],
+    guards=[authenticate],
     dependencies={"actor": Provide(current_actor)},
     security=[{"BearerToken": []}],
     tags=["sync"],
