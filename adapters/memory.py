@@ -26,6 +26,7 @@ from application.errors import (
     AuthorizationUnreadable,
     Conflict,
     CredentialsUnreadable,
+    SyncJobChanged,
 )
 from application.ports import (
     AuthorizationRepository,
@@ -51,7 +52,7 @@ from domain.crm import CrmObject, ObjectDescribe
 from domain.mapping import FieldMapping
 from domain.people import Company, Person
 from domain.soql import SyncCursor
-from domain.sync import SyncJob
+from domain.sync import SyncJob, SyncState
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -532,22 +533,30 @@ class InMemorySyncJobRepository(SyncJobRepository):
         self._table = uow.staged_sync_jobs
 
     async def add(self, job: SyncJob) -> None:
+        await self._lock_row(job.workspace_id, job.job_id)
         if self._table.get((job.workspace_id, job.job_id)) is not None:
             raise _job_conflict(job)
-        await self.save(job)
+        if job.is_active:
+            await self._uow.lock(f"active-sync:{job.workspace_id}")
+            if await self.active(job.workspace_id) is not None:
+                raise _job_conflict(job)
 
-    async def save(self, job: SyncJob) -> None:
+        self._table.put((job.workspace_id, job.job_id), job)
+
+    async def save(self, job: SyncJob, *, expected: SyncState | None = None) -> None:
         await self._lock_row(job.workspace_id, job.job_id)
+        stored = self._table.get((job.workspace_id, job.job_id))
+        if stored is None or not _in_state(stored, expected):
+            raise SyncJobChanged(job.workspace_id, job.job_id)
         if job.is_active:
             # As a unique index would: a second writer waits for the first.
             await self._uow.lock(f"active-sync:{job.workspace_id}")
             active = await self.active(job.workspace_id)
             if active is not None and active.job_id != job.job_id:
                 raise _job_conflict(job)
+            if stored.cancel_requested:
+                job = msgspec.structs.replace(job, cancel_requested=True)
 
-        stored = self._table.get((job.workspace_id, job.job_id))
-        if stored is not None and stored.cancel_requested:
-            job = msgspec.structs.replace(job, cancel_requested=True)
         self._table.put((job.workspace_id, job.job_id), job)
 
     async def request_cancel(self, workspace_id: str, job_id: str) -> SyncJob | None:
@@ -728,6 +737,10 @@ def _newest_first(
 ) -> list[SyncJob]:
     jobs = [job for (workspace, _), job in table.items() if workspace == workspace_id]
     return sorted(jobs, key=lambda job: (job.created_at, job.job_id), reverse=True)
+
+
+def _in_state(stored: SyncJob, expected: SyncState | None) -> bool:
+    return stored.is_active if expected is None else stored.state is expected
 
 
 def _job_conflict(job: SyncJob) -> Conflict:

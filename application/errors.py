@@ -5,6 +5,7 @@ ApplicationError
 ├── NotFound                     no such resource in the caller's workspace
 ├── InvalidInput                 a field fails validation (names the field)
 ├── Conflict                     the connection's state forbids the change
+│   └── SyncJobChanged           a sync job moved on before a write of it
 ├── NotConnected                 the workspace has no working connection
 ├── NeedsReauthorization         Salesforce revoked the grant: reconnect
 ├── CredentialsUnreadable        no configured key opens the stored tokens
@@ -76,6 +77,23 @@ class Conflict(ApplicationError):
     connected, a sync already running, a record id held by another person."""
 
     code = "conflict"
+
+
+class SyncJobChanged(Conflict):
+    """Raised by a save of a sync job that is no longer in the state its
+    writer read (another writer started, ended or removed it meanwhile);
+    nothing of the save was stored."""
+
+    code = "sync_job_changed"
+
+    def __init__(self, workspace_id: str, job_id: str) -> None:
+        super().__init__(
+            f"sync {shown_id(job_id)} changed meanwhile in workspace "
+            f"{shown_id(workspace_id)}",
+            hint="Read the sync again: another request or runner moved it on.",
+        )
+        self.workspace_id = workspace_id
+        self.job_id = job_id
 
 
 class NotConnected(ApplicationError):

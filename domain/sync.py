@@ -165,8 +165,15 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
     def _end(self, state: SyncState, now: datetime, problem: Problem | None) -> SyncJob:
         if not self.is_active:
             raise IllegalTransition(f"a {self.state.value} sync has already ended")
+        # A cancel pending when the job ends otherwise came too late: the
+        # flag says whether the job was cancelled, not that one was asked.
         return msgspec.structs.replace(
-            self, state=state, finished_at=now, heartbeat_at=now, problem=problem
+            self,
+            state=state,
+            finished_at=now,
+            heartbeat_at=now,
+            problem=problem,
+            cancel_requested=state is SyncState.CANCELLED,
         )
 
     def _with(

@@ -10,21 +10,28 @@ from sqlalchemy import Executable, Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.page_upsert import PageUpsert
+from adapters.persistence.row_update import RowUpdate
 from adapters.persistence.rows import column_names, column_values, row_values, table_of
 from adapters.persistence.sync_rows import ACTIVE_STATES, SyncJobRow
 from adapters.persistence.transaction import Transaction
-from application.errors import Conflict
+from application.errors import Conflict, SyncJobChanged
 from application.sync.ports import SyncJobRepository
-from domain.sync import SyncJob
+from domain.sync import SyncJob, SyncState
 
 logger = logging.getLogger(__name__)
 
 _Row = SyncJobRow
 _KEY = ("workspace_id", "job_id")
-_UPSERT = PageUpsert(
-    table_of(_Row), column_names(_Row), _KEY, sticky=("cancel_requested",)
+_ACTIVE_GUARDS = (SyncState.QUEUED.value, SyncState.RUNNING.value)
+# An active job keeps a stored cancel; an ended one stores its own flag.
+_SAVE_ACTIVE = RowUpdate(
+    table_of(_Row),
+    column_names(_Row),
+    _KEY,
+    guard="state",
+    sticky=("cancel_requested",),
 )
+_SAVE_ENDED = RowUpdate(table_of(_Row), column_names(_Row), _KEY, guard="state")
 
 
 class SqlAlchemySyncJobRepository(SyncJobRepository):
@@ -33,7 +40,9 @@ class SqlAlchemySyncJobRepository(SyncJobRepository):
     A partial unique index allows one queued or running job per workspace;
     `add` and `save` raise `Conflict` when a change would make a second one
     (or when `add` is given a job id already stored). `request_cancel` is one
-    conditional UPDATE; `save` ORs the stored cancel flag into the new row.
+    conditional UPDATE; so is `save`, guarded by the stored state (its row
+    count tells a lost race), and it ORs the stored cancel flag into an
+    active job.
     `get_for_update` is SELECT … FOR UPDATE on PostgreSQL; on SQLite the
     unit's BEGIN IMMEDIATE, which it starts, locks the whole database.
     """
@@ -45,10 +54,14 @@ class SqlAlchemySyncJobRepository(SyncJobRepository):
         values = column_values(_Row.to_row(job))
         await self._write(job, insert(_Row).values(values))
 
-    async def save(self, job: SyncJob) -> None:
-        write = _UPSERT.write(
+    async def save(self, job: SyncJob, *, expected: SyncState | None = None) -> None:
+        update_row = _SAVE_ACTIVE if job.is_active else _SAVE_ENDED
+        guards = _ACTIVE_GUARDS if expected is None else (expected.value,) * 2
+        write = update_row.write(
             self._transaction.sql_dialect,
-            [row_values(_Row.to_row(job))],
+            row_values(_Row.to_row(job)),
+            guards,
+            unmatched=partial(SyncJobChanged, job.workspace_id, job.job_id),
             refused=partial(_conflict, job),
         )
         await self._transaction.run(write)

@@ -23,17 +23,21 @@ class Write:
     """One statement and its parameters, already through the bind processors.
 
     `params` is one row (a tuple), or a list of rows when `many`. `refused`
-    turns an integrity error of this statement into the repository's own.
+    turns an integrity error of this statement into the repository's own;
+    `unmatched`, if given, is raised when the statement changed no row.
     """
 
     sql: str
     params: Any
     many: bool = False
     refused: Callable[[IntegrityError], Exception] | None = None
+    unmatched: Callable[[], Exception] | None = None
 
 
 async def execute(connection: AsyncConnection, write: Write) -> None:
-    await connection.exec_driver_sql(write.sql, write.params)
+    result = await connection.exec_driver_sql(write.sql, write.params)
+    if write.unmatched is not None and result.rowcount == 0:
+        raise write.unmatched()
 
 
 async def execute_together(
@@ -41,7 +45,8 @@ async def execute_together(
 ) -> None:
     """Run `writes` in order on an aiosqlite connection, in one round trip to
     its thread; stops at the first failure, which is raised as SQLAlchemy
-    would raise it (after `refused`, if the write has one).
+    would raise it (after `refused`, if the write has one), or at the first
+    write with `unmatched` that changed no row, raising what that makes.
 
     `on_loop` runs them on the calling thread instead, blocking the event
     loop meanwhile: no hand-over at all, and no fight with the loop for the
@@ -65,6 +70,9 @@ async def execute_together(
         return
     index, error = failure
     write = writes[index]
+    if error is None:
+        assert write.unmatched is not None
+        raise write.unmatched()
     wrapped = DBAPIError.instance(write.sql, None, error, sqlite3.Error)
     if write.refused is not None and isinstance(wrapped, IntegrityError):
         raise write.refused(wrapped) from wrapped
@@ -73,7 +81,8 @@ async def execute_together(
 
 def _execute_all(
     driver: Any, writes: Sequence[Write]
-) -> tuple[int, sqlite3.Error] | None:
+) -> tuple[int, sqlite3.Error | None] | None:
+    """Where the writes stopped, and on which error (None: matched no row)."""
     cursor: sqlite3.Cursor = driver._conn.cursor()
     try:
         for index, write in enumerate(writes):
@@ -84,6 +93,8 @@ def _execute_all(
                     cursor.execute(write.sql, write.params)
             except sqlite3.Error as error:
                 return index, error
+            if write.unmatched is not None and cursor.rowcount == 0:
+                return index, None
     finally:
         cursor.close()
     return None

@@ -14,7 +14,7 @@ from domain.crm import CrmObject, ObjectDescribe
 from domain.mapping import FieldMapping
 from domain.people import Company, Person
 from domain.soql import SyncCursor
-from domain.sync import SyncJob
+from domain.sync import SyncJob, SyncState
 from domain.tokens import TokenSet
 
 Record = dict[str, Any]
@@ -167,14 +167,29 @@ class CompanyRepository(Protocol):
 class SyncJobRepository(Protocol):
     """Sync jobs of every workspace, keyed by workspace and job id.
 
-    The cancel flag is sticky: once stored, no `save` clears it, so a cancel
-    stored while a run holds an older copy of the job still reaches the run.
+    A save is a compare-and-set on the job's state: it replaces the stored
+    job only if that is still in the state the writer read, so no writer
+    overwrites a start, an end or progress another stored meanwhile. The
+    cancel flag is sticky while the job is active: no save of an active job
+    clears it, so a cancel stored while a run holds an older copy of the
+    job still reaches the run. The job's end settles it: a job that ends
+    `cancelled` keeps it, any other end stores it cleared (the cancel came
+    too late to change anything).
     """
 
     async def add(self, job: SyncJob) -> None: ...
 
-    async def save(self, job: SyncJob) -> None:
-        """Store the whole job, keeping a stored `cancel_requested`."""
+    async def save(self, job: SyncJob, *, expected: SyncState | None = None) -> None:
+        """Replace the stored job with `job` if the stored one is in state
+        `expected` (the state its writer read) or, with no `expected`, is
+        still queued or running: an ended job never changes.
+
+        Raises:
+            SyncJobChanged: the stored job is in another state, or there is
+                none; nothing was stored. Inside `together()` it may come at
+                the end of the block; then leave the unit of work.
+            Conflict: `job` would be a second active job of its workspace.
+        """
         ...
 
     async def request_cancel(self, workspace_id: str, job_id: str) -> SyncJob | None:

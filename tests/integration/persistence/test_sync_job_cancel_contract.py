@@ -1,5 +1,6 @@
 """Contract of the SyncJobRepository cancel flag, for every adapter: set
-only on an active job, and never cleared by a save of an older copy."""
+only on an active job, never cleared by a save of an older copy while the
+job is active, and settled by its end."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ LATER = NOW + timedelta(minutes=1)
 async def test_a_cancel_flags_an_active_job_and_changes_nothing_else(
     backend: Backend,
 ) -> None:
-    await _save(backend.uow, RUNNING)
+    await _add(backend.uow, RUNNING)
 
     got = await _request_cancel(backend.other_process, WS, "j1")
 
@@ -32,7 +33,7 @@ async def test_a_cancel_flags_an_active_job_and_changes_nothing_else(
 
 
 async def test_a_cancel_flags_a_queued_job(backend: Backend) -> None:
-    await _save(backend.uow, job("j1"))
+    await _add(backend.uow, job("j1"))
 
     got = await _request_cancel(backend.uow, WS, "j1")
 
@@ -41,7 +42,7 @@ async def test_a_cancel_flags_a_queued_job(backend: Backend) -> None:
 
 async def test_a_cancel_of_an_ended_job_changes_nothing(backend: Backend) -> None:
     ended = RUNNING.succeed(LATER)
-    await _save(backend.uow, ended)
+    await _add(backend.uow, ended)
 
     got = await _request_cancel(backend.uow, WS, "j1")
 
@@ -50,7 +51,7 @@ async def test_a_cancel_of_an_ended_job_changes_nothing(backend: Backend) -> Non
 
 
 async def test_a_cancel_of_an_unknown_job_finds_nothing(backend: Backend) -> None:
-    await _save(backend.uow, RUNNING)
+    await _add(backend.uow, RUNNING)
 
     assert await _request_cancel(backend.uow, OTHER_WS, "j1") is None
     assert await _request_cancel(backend.uow, WS, "unknown") is None
@@ -60,7 +61,7 @@ async def test_a_cancel_of_an_unknown_job_finds_nothing(backend: Backend) -> Non
 async def test_a_save_of_an_older_copy_keeps_a_stored_cancel(
     backend: Backend,
 ) -> None:
-    await _save(backend.uow, RUNNING)
+    await _add(backend.uow, RUNNING)
     await _request_cancel(backend.other_process, WS, "j1")
     progressed = _page(RUNNING)
 
@@ -70,10 +71,8 @@ async def test_a_save_of_an_older_copy_keeps_a_stored_cancel(
     assert stored == msgspec.structs.replace(progressed, cancel_requested=True)
 
 
-async def test_an_ending_save_keeps_the_stored_cancel_flag(
-    backend: Backend,
-) -> None:
-    await _save(backend.uow, RUNNING)
+async def test_a_cancelled_end_keeps_the_cancel_flag(backend: Backend) -> None:
+    await _add(backend.uow, RUNNING)
     await _request_cancel(backend.uow, WS, "j1")
 
     await _save(backend.uow, RUNNING.cancel(LATER))
@@ -84,10 +83,24 @@ async def test_an_ending_save_keeps_the_stored_cancel_flag(
     assert stored.cancel_requested
 
 
+async def test_another_end_stores_a_cancel_that_came_too_late_as_cleared(
+    backend: Backend,
+) -> None:
+    await _add(backend.uow, RUNNING)
+    await _request_cancel(backend.other_process, WS, "j1")
+
+    await _save(backend.uow, RUNNING.succeed(LATER))
+
+    stored = await _get(backend.uow, "j1")
+    assert stored == RUNNING.succeed(LATER)
+    assert stored is not None
+    assert not stored.cancel_requested
+
+
 async def test_a_cancel_waits_for_a_save_in_flight_then_sees_the_end(
     backend: Backend,
 ) -> None:
-    await _save(backend.uow, RUNNING)
+    await _add(backend.uow, RUNNING)
     ended = RUNNING.succeed(LATER)
 
     async with backend.uow() as run:
@@ -103,7 +116,7 @@ async def test_a_cancel_waits_for_a_save_in_flight_then_sees_the_end(
 async def test_a_save_waits_for_a_cancel_in_flight_then_keeps_it(
     backend: Backend,
 ) -> None:
-    await _save(backend.uow, RUNNING)
+    await _add(backend.uow, RUNNING)
     progressed = _page(RUNNING)
 
     async with backend.uow() as cancelling:
@@ -141,6 +154,12 @@ async def _request_cancel(
 async def _get(uow_factory: SyncUnitOfWorkFactory, job_id: str) -> SyncJob | None:
     async with uow_factory() as uow:
         return await uow.sync_jobs.get(WS, job_id)
+
+
+async def _add(uow_factory: SyncUnitOfWorkFactory, value: SyncJob) -> None:
+    async with uow_factory() as uow:
+        await uow.sync_jobs.add(value)
+        await uow.commit()
 
 
 async def _save(uow_factory: SyncUnitOfWorkFactory, value: SyncJob) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import msgspec
 import pytest
@@ -11,8 +12,10 @@ from hypothesis import HealthCheck, given, settings
 
 from adapters.memory import InMemorySyncJobRepository
 from adapters.persistence.sync_jobs import SqlAlchemySyncJobRepository
-from application.errors import Conflict
+from application.errors import Conflict, SyncJobChanged
 from application.sync.ports import SyncUnitOfWorkFactory
+from domain import problems
+from domain.crm import CrmObject
 from domain.sync import SyncJob, SyncState
 from tests.integration.persistence.conftest import Backend
 from tests.integration.persistence.samples import NOW, is_waiting
@@ -30,6 +33,15 @@ SOME_EXAMPLES = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 SUCCEEDED = SyncState.SUCCEEDED
+QUEUED, RUNNING = SyncState.QUEUED, SyncState.RUNNING
+_PAGE: dict[str, Any] = {
+    "seen": 2,
+    "written": 2,
+    "deleted": 0,
+    "api_calls": 1,
+    "cursor": None,
+    "now": NOW,
+}
 
 
 @SOME_EXAMPLES
@@ -64,18 +76,89 @@ async def test_save_replaces_the_job(backend: Backend) -> None:
     running = queued.start(now=NOW, until=NOW - timedelta(seconds=30))
     finished = running.succeed(NOW + timedelta(minutes=1))
 
-    await _save(backend.uow, running)
-    await _save(backend.uow, finished)
+    await _save(backend.uow, running, expected=SyncState.QUEUED)
+    await _save(backend.uow, finished, expected=SyncState.RUNNING)
 
     async with backend.uow() as uow:
         assert await uow.sync_jobs.get(WS, "j1") == finished
 
 
-async def test_save_adds_a_job_it_does_not_know(backend: Backend) -> None:
-    await _save(backend.uow, job("j1", state=SUCCEEDED))
+async def test_save_stores_nothing_of_a_job_it_does_not_know(
+    backend: Backend,
+) -> None:
+    with pytest.raises(SyncJobChanged):
+        await _save(backend.uow, job("j1", state=SUCCEEDED))
 
     async with backend.uow() as uow:
-        assert await uow.sync_jobs.get(WS, "j1") == job("j1", state=SUCCEEDED)
+        assert await uow.sync_jobs.get(WS, "j1") is None
+
+
+async def test_a_save_expecting_another_state_stores_nothing(
+    backend: Backend,
+) -> None:
+    queued = job("j1")
+    running = queued.start(now=NOW, until=NOW)
+    await _add(backend.uow, running)
+
+    with pytest.raises(SyncJobChanged):
+        await _save(
+            backend.uow, queued.fail(problems.rate_limited(), NOW), expected=QUEUED
+        )
+
+    async with backend.uow() as uow:
+        assert await uow.sync_jobs.get(WS, "j1") == running
+
+
+async def test_an_ended_job_never_changes(backend: Backend) -> None:
+    running = job("j1").start(now=NOW, until=NOW)
+    failed = running.fail(problems.rate_limited(), NOW)
+    await _add(backend.uow, failed)
+
+    with pytest.raises(SyncJobChanged):
+        await _save(backend.uow, running.succeed(NOW + timedelta(minutes=1)))
+    with pytest.raises(SyncJobChanged):
+        await _save(backend.uow, running.record_page(CrmObject.LEAD, **_PAGE))
+
+    async with backend.uow() as uow:
+        assert await uow.sync_jobs.get(WS, "j1") == failed
+
+
+async def test_of_two_starts_of_one_queued_job_only_the_first_stores(
+    backend: Backend,
+) -> None:
+    queued = job("j1")
+    await _add(backend.uow, queued)
+    first = queued.start(now=NOW, until=NOW)
+    second = queued.start(now=NOW + timedelta(seconds=1), until=NOW)
+
+    async with backend.uow() as starting:
+        await starting.sync_jobs.save(first, expected=QUEUED)
+        other = asyncio.create_task(_save(backend.other_process, second, QUEUED))
+        assert await is_waiting(other)
+        await starting.commit()
+
+    with pytest.raises(SyncJobChanged):
+        await other
+    async with backend.uow() as uow:
+        assert await uow.sync_jobs.get(WS, "j1") == first
+
+
+async def test_a_refused_save_in_a_batched_write_is_raised_by_the_block(
+    backend: Backend,
+) -> None:
+    running = job("j1").start(now=NOW, until=NOW)
+    ended = running.cancel(NOW)
+    await _add(backend.uow, ended)
+
+    async with backend.uow() as uow:
+        with pytest.raises(SyncJobChanged):
+            async with uow.together():
+                await uow.sync_jobs.save(
+                    running.record_page(CrmObject.LEAD, **_PAGE), expected=RUNNING
+                )
+
+    async with backend.uow() as uow:
+        assert await uow.sync_jobs.get(WS, "j1") == ended
 
 
 async def test_active_is_the_queued_or_running_job(backend: Backend) -> None:
@@ -118,8 +201,9 @@ async def test_a_second_active_job_in_a_workspace_is_a_conflict(
 
     with pytest.raises(Conflict):
         await _add(backend.uow, job("j2"))
+    await _add(backend.uow, job("j3", state=SyncState.CANCELLED))
     with pytest.raises(Conflict):
-        await _save(backend.uow, job("j3", state=SyncState.RUNNING))
+        await _save(backend.uow, job("j3", state=RUNNING), SyncState.CANCELLED)
     await _add(backend.uow, job("j4", workspace_id=OTHER_WS))
     await _add(backend.uow, job("j5", state=SyncState.CANCELLED))
 
@@ -147,7 +231,7 @@ async def test_a_unit_of_work_goes_on_after_a_conflict(backend: Backend) -> None
     await _add(backend.uow, job("j1"))
 
     async with backend.uow() as uow:
-        await uow.sync_jobs.save(job("j0", state=SUCCEEDED))
+        await uow.sync_jobs.add(job("j0", state=SUCCEEDED))
         with pytest.raises(Conflict):
             await uow.sync_jobs.add(job("j2"))
         await uow.sync_jobs.save(job("j1", state=SyncState.RUNNING))
@@ -208,7 +292,11 @@ async def _add(uow_factory: SyncUnitOfWorkFactory, value: SyncJob) -> None:
         await uow.commit()
 
 
-async def _save(uow_factory: SyncUnitOfWorkFactory, value: SyncJob) -> None:
+async def _save(
+    uow_factory: SyncUnitOfWorkFactory,
+    value: SyncJob,
+    expected: SyncState | None = None,
+) -> None:
     async with uow_factory() as uow:
-        await uow.sync_jobs.save(value)
+        await uow.sync_jobs.save(value, expected=expected)
         await uow.commit()

@@ -16,6 +16,7 @@ from domain.crm import CrmObject
 from domain.mapping import FieldMapping
 from domain.people import Person
 from domain.soql import SyncCursor
+from domain.sync import SyncState
 from tests.integration.persistence.conftest import Backend
 from tests.integration.persistence.samples import NOW, connected
 from tests.integration.persistence.sync_samples import WS, company, job, person
@@ -110,10 +111,14 @@ async def test_a_page_of_writes_together_is_one_round_trip_on_sqlite(
         sent.append(len(queued))
         await send(connection, queued, on_loop=on_loop)
 
+    async with backend.uow() as uow:
+        await uow.sync_jobs.add(RUNNING)
+        await uow.commit()
+
     monkeypatch.setattr("adapters.persistence.transaction.execute_together", counting)
     async with backend.uow() as uow:
         async with uow.together():
-            await uow.sync_jobs.save(RUNNING)
+            await uow.sync_jobs.save(RUNNING, expected=SyncState.RUNNING)
             await uow.people.save_page(
                 WS, [person("p1", lead_id="00Q1")], [], seen_by=(LEAD, "j1")
             )
@@ -139,7 +144,7 @@ async def _write_people(backend: Backend, people: list[Person]) -> None:
 
 
 async def _write_a_page(uow: SyncUnitOfWork) -> None:
-    await uow.sync_jobs.save(RUNNING)
+    await uow.sync_jobs.add(RUNNING)
     await uow.people.save_page(
         WS, [person("p1", lead_id="00Q1")], [], seen_by=(CrmObject.LEAD, "j1")
     )

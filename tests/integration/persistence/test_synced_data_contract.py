@@ -114,7 +114,7 @@ async def test_purging_an_empty_workspace_finds_nothing(backend: Backend) -> Non
 
 
 async def test_a_cancel_waits_for_a_job_locked_for_update(backend: Backend) -> None:
-    await _save(backend, RUNNING)
+    await _add(backend, RUNNING)
 
     async with backend.uow() as page:
         locked = await page.sync_jobs.get_for_update(WS, "j1")
@@ -131,7 +131,7 @@ async def test_a_cancel_waits_for_a_job_locked_for_update(backend: Backend) -> N
 async def test_a_lock_for_update_waits_for_a_cancel_then_sees_it(
     backend: Backend,
 ) -> None:
-    await _save(backend, RUNNING)
+    await _add(backend, RUNNING)
 
     async with backend.uow() as cancelling:
         await cancelling.sync_jobs.request_cancel(WS, "j1")
@@ -145,7 +145,7 @@ async def test_a_lock_for_update_waits_for_a_cancel_then_sees_it(
 
 
 async def test_locking_an_unknown_job_finds_nothing(backend: Backend) -> None:
-    await _save(backend, RUNNING)
+    await _add(backend, RUNNING)
 
     async with backend.uow() as uow:
         assert await uow.sync_jobs.get_for_update(OTHER_WS, "j1") is None
@@ -170,9 +170,9 @@ async def _store_synced_data(backend: Backend, workspace_id: str) -> None:
         await uow.commit()
 
 
-async def _save(backend: Backend, value: SyncJob) -> None:
+async def _add(backend: Backend, value: SyncJob) -> None:
     async with backend.uow() as uow:
-        await uow.sync_jobs.save(value)
+        await uow.sync_jobs.add(value)
         await uow.commit()
 
 
