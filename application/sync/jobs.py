@@ -8,7 +8,13 @@ from datetime import datetime
 import msgspec
 
 from application.access import domain_rules, require_manager
-from application.errors import Conflict, NotFound, SyncNotScheduled, shown_id
+from application.errors import (
+    Conflict,
+    NotFound,
+    SyncJobChanged,
+    SyncNotScheduled,
+    shown_id,
+)
 from application.ports import Clock
 from application.session import usable
 from application.sync.options import SyncOptions
@@ -101,15 +107,21 @@ class StartSync:
             )
 
     async def _fail_unscheduled(self, job: SyncJob, exc: SyncNotScheduled) -> None:
-        """Queued, a job no runner took would block the next one until stale."""
-        # Limitation: not a compare-and-set; a runner restarting right now
-        # could start the job between this read and this write.
+        """Queued, a job no runner took would block the next one until stale.
+
+        Only while it is still queued: a runner that started it meanwhile
+        (one restarting right now) keeps it.
+        """
         async with self._uow() as uow:
             current = await uow.sync_jobs.get(job.workspace_id, job.job_id)
-            if current is not None and current.state is SyncState.QUEUED:
-                failed = current.fail(exc.problem, self._clock.now())
-                await uow.sync_jobs.save(failed)
-                await uow.commit()
+            if current is None or current.state is not SyncState.QUEUED:
+                return
+            failed = current.fail(exc.problem, self._clock.now())
+            try:
+                await uow.sync_jobs.save(failed, expected=SyncState.QUEUED)
+            except SyncJobChanged:
+                return
+            await uow.commit()
         logger.warning(
             "sync not scheduled workspace=%s job=%s: ended as failed",
             job.workspace_id,
@@ -161,8 +173,9 @@ class CancelSync:
             # The flag's write locks the row: a live run cannot store its
             # end, nor let its lock go, before this commits.
             if job.started_at is None or self._orphans.is_orphan(job):
+                read = job.state
                 job = job.cancel(self._clock.now())
-                await uow.sync_jobs.save(job)
+                await uow.sync_jobs.save(job, expected=read)
             await uow.commit()
         self._scheduler.cancel(actor.workspace_id, job_id)
         logger.info(

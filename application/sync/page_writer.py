@@ -27,7 +27,7 @@ from domain.people import (
     overlay,
 )
 from domain.soql import SyncCursor, parse_record_datetime
-from domain.sync import SyncJob
+from domain.sync import SyncJob, SyncState
 
 
 class Cancelled(Exception):
@@ -147,6 +147,6 @@ async def write_plan(
             )
         if cursor is not None:
             await uow.cursors.set(workspace_id, plan.obj, cursor)
-        await uow.sync_jobs.save(job)
+        await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
     await uow.commit()
     return job

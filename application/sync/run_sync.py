@@ -16,6 +16,7 @@ from application.errors import (
     NotConnected,
     QuotaExhausted,
     SalesforceError,
+    SyncJobChanged,
 )
 from application.ports import ApiUsage, Clock
 from application.session import SalesforceSession
@@ -110,7 +111,6 @@ class RunSync:
                 job = await self._sync_object(job, obj, mapping)
             if follow_up is not None:
                 job = await self._refresh_contacts(job, mapping, follow_up)
-            job = job.succeed(self._clock.now())
         except Cancelled:
             return await self._end(job, SyncState.CANCELLED, None)
         except QuotaReserveReached as exc:
@@ -123,9 +123,11 @@ class RunSync:
         except (SalesforceError, NotConnected) as exc:
             problem = problem_for_sync_error(exc)
             return await self._end(job, SyncState.FAILED, problem)
-        return await self._finish(job)
+        return await self._succeed(job)
 
     async def _start(self, workspace_id: str, job_id: str) -> SyncJob | None:
+        """Move the queued job to running; None if it is not queued, or
+        another runner (or a cancel) moved it on first."""
         now = self._clock.now()
         async with self._uow() as uow:
             job = await uow.sync_jobs.get(workspace_id, job_id)
@@ -133,7 +135,15 @@ class RunSync:
                 return None
             until = now - timedelta(seconds=self._options.settle_seconds)
             job = job.start(now=now, until=until)
-            await uow.sync_jobs.save(job)
+            try:
+                await uow.sync_jobs.save(job, expected=SyncState.QUEUED)
+            except SyncJobChanged:
+                logger.info(
+                    "sync not started workspace=%s job=%s: moved on meanwhile",
+                    workspace_id,
+                    job_id,
+                )
+                return None
             await uow.commit()
         logger.info(
             "sync started workspace=%s job=%s mode=%s",
@@ -196,7 +206,7 @@ class RunSync:
         async with self._uow() as uow:
             await hold_running(uow, job)
             job = job.finish_object(obj)
-            await uow.sync_jobs.save(job)
+            await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
             await uow.commit()
         return job
 
@@ -343,7 +353,7 @@ class RunSync:
         async with self._uow() as uow:
             await hold_running(uow, job)
             job = job.count_calls(obj, 1, self._clock.now())
-            await uow.sync_jobs.save(job)
+            await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
             await uow.commit()
         return job
 
@@ -392,7 +402,7 @@ class RunSync:
                     job.workspace_id, obj, job.job_id, keep=alive
                 )
             job = job.count_calls(obj, calls, self._clock.now())
-            await uow.sync_jobs.save(job)
+            await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
             await uow.commit()
         logger.info(
             "full sync swept workspace=%s object=%s missing=%d changed_since=%d",
@@ -433,26 +443,42 @@ class RunSync:
             )
             yield page
 
+    async def _succeed(self, job: SyncJob) -> SyncJob:
+        """End the run's job as succeeded: every page is written, so a cancel
+        stored after the last write came too late and is cleared; an end
+        another writer stored meanwhile stands."""
+        async with self._uow() as uow:
+            ended = job.succeed(self._clock.now())
+            try:
+                await uow.sync_jobs.save(ended, expected=SyncState.RUNNING)
+            except SyncJobChanged:
+                return await uow.sync_jobs.get(job.workspace_id, job.job_id) or job
+            await uow.commit()
+        return self._finished(ended)
+
     async def _end(
         self, job: SyncJob, state: SyncState, problem: Problem | None
     ) -> SyncJob:
-        """End the stored job (it holds the last committed progress)."""
+        """End the stored job (it holds the last committed progress), read
+        and written under its lock, so an end stored meanwhile stands."""
         async with self._uow() as uow:
-            stored = await uow.sync_jobs.get(job.workspace_id, job.job_id) or job
-        if not stored.is_active:
-            return stored
-        now = self._clock.now()
-        if state is SyncState.CANCELLED:
-            return await self._finish(stored.cancel(now))
-        assert problem is not None
-        if state is SyncState.PAUSED:
-            return await self._finish(stored.pause(problem, now))
-        return await self._finish(stored.fail(problem, now))
-
-    async def _finish(self, job: SyncJob) -> SyncJob:
-        async with self._uow() as uow:
-            await uow.sync_jobs.save(job)
+            stored = await uow.sync_jobs.get_for_update(job.workspace_id, job.job_id)
+            if stored is None or not stored.is_active:
+                return stored or job
+            now = self._clock.now()
+            if state is SyncState.CANCELLED:
+                ended = stored.cancel(now)
+            elif state is SyncState.PAUSED:
+                assert problem is not None
+                ended = stored.pause(problem, now)
+            else:
+                assert problem is not None
+                ended = stored.fail(problem, now)
+            await uow.sync_jobs.save(ended, expected=stored.state)
             await uow.commit()
+        return self._finished(ended)
+
+    def _finished(self, job: SyncJob) -> SyncJob:
         logger.info(
             "sync finished workspace=%s job=%s state=%s problem=%s",
             job.workspace_id,

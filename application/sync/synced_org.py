@@ -67,5 +67,5 @@ async def _cancel_active_sync(
         return None
     flagged = await uow.sync_jobs.request_cancel(workspace_id, active.job_id)
     if flagged is not None and flagged.is_active and flagged.started_at is None:
-        await uow.sync_jobs.save(flagged.cancel(now))
+        await uow.sync_jobs.save(flagged.cancel(now), expected=flagged.state)
     return active.job_id
