@@ -4,10 +4,11 @@ land between a read of the job and the write that follows it."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from application.sync.jobs import CancelSync, StartSync
 from application.sync.orphans import SyncOrphans
-from domain.sync import SyncJob, SyncState
+from domain.sync import SyncJob, SyncMode, SyncState
 from tests.unit.application.conftest import ADMIN
 from tests.unit.application.test_sync import (
     LEAD,
@@ -160,6 +161,37 @@ async def test_a_run_ending_on_an_error_leaves_an_end_stored_meanwhile(
     assert finished.state is SyncState.PAUSED
     assert await ending[0] is None
     assert sync.app.store.sync_jobs[job.workspace_id, job.job_id] == finished
+
+
+async def test_the_ids_changed_after_a_full_window_keep_to_the_quota_reserve(
+    sync: Sync,
+) -> None:
+    sync.org.page_size = 2
+    lead(sync.org, 0)
+    sync.org.now = sync.app.clock.now() + timedelta(minutes=1)
+    for n in range(1, 7):
+        lead(sync.org, n)
+    job = await sync.start.execute(
+        StartSync.Command(actor=ADMIN, mode=SyncMode.FULL, objects=(LEAD,))
+    )
+    original = sync.app.salesforce.query
+
+    async def usage_jumps_on_the_changed_ids(
+        tokens: object, soql: str, **options: object
+    ) -> object:
+        if soql.startswith("SELECT Id FROM"):
+            sync.app.salesforce.api_used = 12_001
+        return await original(tokens, soql, **options)  # type: ignore[arg-type]
+
+    sync.app.salesforce.query = usage_jumps_on_the_changed_ids  # type: ignore[method-assign,assignment]
+
+    finished = await sync.run.execute(job.workspace_id, job.job_id)
+
+    assert finished is not None
+    assert finished.state is SyncState.PAUSED
+    assert finished.problem is not None
+    assert finished.problem.code == "api_quota_reserve_reached"
+    assert sync.app.salesforce.record_calls["query_more"] == 0
 
 
 async def let_others_run() -> None:
