@@ -88,6 +88,16 @@ class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
+CancelRequested = Annotated[
+    bool,
+    msgspec.Meta(
+        description="True while a cancel is pending and on a cancelled sync; "
+        "a cancel that came after the last page was stored was too late, and "
+        "its sync shows its own end with false."
+    ),
+]
+
+
 class SyncView(msgspec.Struct, frozen=True, kw_only=True):
     job_id: str
     mode: SyncMode
@@ -99,7 +109,7 @@ class SyncView(msgspec.Struct, frozen=True, kw_only=True):
     finished_at: datetime | None
     heartbeat_at: datetime | None
     until: datetime | None
-    cancel_requested: bool
+    cancel_requested: CancelRequested
     problem: Problem | None
     progress: list[ProgressView]
 
