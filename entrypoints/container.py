@@ -102,7 +102,8 @@ def scheduler_for(config: Config, runner: InProcessSyncScheduler) -> SyncSchedul
     """This process's own runner; with several workers, the one they share."""
     if config.workers == 1:
         return runner
-    return SharedSyncScheduler(runner, runner_folder(config.database_url, STATE_DIR))
+    folder = runner_folder(config.database_url, STATE_DIR)
+    return SharedSyncScheduler(runner, folder, hear_stop_signals=True)
 
 
 def deferred(provider: Any, kind: type[T]) -> Callable[[], Awaitable[T]]:

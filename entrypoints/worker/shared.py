@@ -7,7 +7,10 @@ twice. The workers elect one: the process holding an exclusive lock on a file
 runs every job; the others hand the jobs they queue to it, one file per job
 in a folder beside the lock. When the runner's process ends, however it ends,
 the kernel drops its lock, and another worker takes over at its next try and
-resubmits what is still queued.
+resubmits what is still queued. A worker asked to stop never takes over: when
+all of `serve` stops, the leader lets the lock go at the end of its lifespan
+while the others may still be finishing their requests, and one of them
+would otherwise start a runner, and queued jobs in it, only to stop them.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sqlalchemy.engine import make_url
 from application.errors import SyncNotScheduled
 from application.sync.ports import SyncScheduler
 from entrypoints.worker.in_process import InProcessSyncScheduler, Key, ServiceTask
+from entrypoints.worker.signals import StopSignals
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +148,8 @@ class SharedSyncScheduler(SyncScheduler, ServiceTask):
       page, whichever process runs it;
     - `start` tries the lock, then keeps trying every `poll_seconds` while
       another worker holds it, and, holding it, takes the handed-over jobs;
+    - `stand_down` (on SIGINT or SIGTERM, with `hear_stop_signals`): this
+      process is stopping, so it never takes the lock from then on;
     - `stop` stops the runner, if it ran here, before letting the lock go.
     """
 
@@ -153,12 +159,15 @@ class SharedSyncScheduler(SyncScheduler, ServiceTask):
         folder: Path,
         *,
         poll_seconds: float = POLL_SECONDS,
+        hear_stop_signals: bool = False,
     ) -> None:
         self._runner = runner
         self._lock = RunnerLock(folder / "lock")
         self._handoffs = Handoffs(folder / "handoffs")
         self._poll_seconds = poll_seconds
         self._leading = False
+        self._standing_down = False
+        self._signals = StopSignals(self.stand_down) if hear_stop_signals else None
         self._watch: asyncio.Task[None] | None = None
 
     @property
@@ -184,7 +193,20 @@ class SharedSyncScheduler(SyncScheduler, ServiceTask):
         if self._leading:
             self._runner.cancel(workspace_id, job_id)
 
+    def stand_down(self) -> None:
+        """This process has begun to stop: it never takes the lock from now on.
+
+        A runner it leads already runs on until `stop`. Only sets a flag, so a
+        signal handler may call it.
+        """
+        self._standing_down = True
+
     async def start(self) -> None:
+        # Heard from the lifespan's start: a stop asked before that (serve
+        # stopping in this worker's first moments) still ends in a runner
+        # started and stopped at once.
+        if self._signals is not None:
+            self._signals.install()
         await self._try()
         self._watch = asyncio.get_running_loop().create_task(
             self._watching(), name="sync runner election"
@@ -199,6 +221,8 @@ class SharedSyncScheduler(SyncScheduler, ServiceTask):
             await self._runner.stop()
             self._leading = False
         self._lock.release()
+        if self._signals is not None:
+            self._signals.restore()
 
     async def _watching(self) -> None:
         failing: str | None = None  # The failure logged last, said once.
@@ -219,11 +243,14 @@ class SharedSyncScheduler(SyncScheduler, ServiceTask):
                 failing = None
 
     async def _try(self) -> None:
-        # Limitation: when serve stops, the leader lets the lock go at its
-        # lifespan's end while another worker, not yet at its own, may still
-        # take it and start a runner it stops at once: nothing here knows the
-        # process is shutting down before its lifespan ends.
-        if not self._leading and self._lock.acquire():
+        # Not the leader keeping the lock until its process exits: a worker
+        # still finishing a slow request would take it then all the same, and
+        # a process that stopped its runner but lives on (an app started
+        # again in it, a test) would keep every other from leading.
+        if not self._leading and not self._standing_down and self._lock.acquire():
+            if self._standing_down:  # Heard between the check and the lock.
+                self._lock.release()
+                return
             # Leading only once the leftovers are resubmitted; a failure
             # keeps the lock and tries again at the next poll.
             await self._runner.start()

@@ -32,11 +32,16 @@ class Worker:
     scheduler: SharedSyncScheduler
 
 
-def worker(store: InMemoryStore, clock: FixedClock, folder: Path) -> Worker:
+def worker(
+    store: InMemoryStore, clock: FixedClock, folder: Path, *, signals: bool = False
+) -> Worker:
     run_sync = ScriptedRunSync(store, clock)
     executor = SyncJobExecutor(factory(run_sync), store.unit_of_work, clock)
     runner = InProcessSyncScheduler(executor, store.unit_of_work, workers=1)
-    return Worker(run_sync, SharedSyncScheduler(runner, folder, poll_seconds=POLL))
+    scheduler = SharedSyncScheduler(
+        runner, folder, poll_seconds=POLL, hear_stop_signals=signals
+    )
+    return Worker(run_sync, scheduler)
 
 
 @dataclass
@@ -158,6 +163,39 @@ async def test_when_the_runner_stops_another_worker_takes_over(
     assert workers.first.run_sync.started == [running]
     assert workers.second.run_sync.started == [waiting]
     assert caplog.text.count("this worker runs the sync jobs") == 2
+
+
+async def test_a_worker_asked_to_stop_never_takes_over(
+    workers: Workers, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    await workers.first.scheduler.start()
+    await workers.second.scheduler.start()
+    waiting = workers.queue("ws-a")
+
+    workers.second.scheduler.stand_down()
+    await workers.first.scheduler.stop()
+    await asyncio.sleep(POLL * 10)
+
+    assert not workers.second.scheduler.runs_jobs
+    assert workers.started == []
+    assert workers.state("ws-a", waiting) is SyncState.QUEUED
+    assert caplog.text.count("this worker runs the sync jobs") == 1
+
+
+async def test_the_leader_asked_to_stop_runs_on_until_it_stops(
+    workers: Workers,
+) -> None:
+    await workers.first.scheduler.start()
+    await workers.second.scheduler.start()
+    job = workers.queue("ws-a")
+
+    workers.first.scheduler.stand_down()
+    workers.second.scheduler.submit("ws-a", job)
+    await until(lambda: bool(workers.started))
+
+    assert workers.first.scheduler.runs_jobs
+    assert workers.first.run_sync.started == [job]
 
 
 async def test_a_worker_that_runs_jobs_runs_its_own_at_once(
