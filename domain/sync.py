@@ -49,6 +49,10 @@ class ObjectProgress(msgspec.Struct, frozen=True, kw_only=True):
     error: Problem | None = None
 
 
+def new_job_id() -> str:
+    return str(uuid.uuid4())
+
+
 class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
     job_id: str
     workspace_id: str
@@ -74,13 +78,14 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
         objects: tuple[CrmObject, ...] | None,
         requested_by: str,
         now: datetime,
+        job_id: str | None = None,
     ) -> SyncJob:
         chosen = objects or SYNC_ORDER
         if len(set(chosen)) != len(chosen):
             raise InvalidSetting("objects must not repeat", field="objects")
         ordered = tuple(obj for obj in SYNC_ORDER if obj in chosen)
         return cls(
-            job_id=str(uuid.uuid4()),
+            job_id=job_id or new_job_id(),
             workspace_id=workspace_id,
             mode=mode,
             objects=ordered,

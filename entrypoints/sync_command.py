@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
+import msgspec
 from dependency_injector import providers
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,7 +15,7 @@ from adapters.persistence import ensure_engine_at_head
 from application.sync.jobs import GetSync, StartSync
 from domain.crm import CrmObject
 from domain.errors import InvalidSetting
-from domain.sync import SyncJob, SyncMode, SyncState
+from domain.sync import SyncJob, SyncMode, SyncState, new_job_id
 from domain.workspace import Actor, Role
 from entrypoints.config import Config
 from entrypoints.container import container_for, resolve, settle
@@ -31,17 +32,30 @@ async def sync_in_foreground(
     await settle(container.init_resources())
     try:
         await ensure_engine_at_head(await resolve(container.engine, AsyncEngine))
-        start = await resolve(container.start_sync, StartSync)
-        job = await start.execute(command)
-        console.print(f"sync {job.job_id} started ({job.mode.value})")
-        with ProgressBars(console) as bars:
-            bars.show(job)
-            container.run_sync.add_kwargs(progress=bars)
-            executor = await resolve(container.executor, SyncJobExecutor)
-            ended = await executor.run(job.workspace_id, job.job_id)
+        executor = await resolve(container.executor, SyncJobExecutor)
+        job_id = new_job_id()
+        # Held before the job is queued: killed at any point after, this
+        # process leaves a lock that reads free, and the job ends at once.
+        with executor.claim(command.actor.workspace_id, job_id):
+            job = await _queued(container, command, job_id)
+            console.print(f"sync {job.job_id} started ({job.mode.value})")
+            with ProgressBars(console) as bars:
+                bars.show(job)
+                container.run_sync.add_kwargs(progress=bars)
+                ended = await executor.run(job.workspace_id, job.job_id, claimed=True)
         return ended or await _stored(container, command.actor, job.job_id)
     finally:
         await settle(container.shutdown_resources())
+
+
+async def _queued(container: Any, command: StartSync.Command, job_id: str) -> SyncJob:
+    """StartSync's job, named `job_id`; its lock file goes if StartSync refuses."""
+    start = await resolve(container.start_sync, StartSync)
+    try:
+        return await start.execute(msgspec.structs.replace(command, job_id=job_id))
+    except Exception:
+        container.liveness().forget(command.actor.workspace_id, job_id)
+        raise
 
 
 def _container(config: Config) -> Any:

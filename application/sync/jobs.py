@@ -46,9 +46,13 @@ class StartSync:
     """
 
     class Command(msgspec.Struct, frozen=True, kw_only=True):
+        """`job_id`, when given, names the new job: `crmbridge sync` picks it
+        to hold the job's liveness lock from before the job is queued."""
+
         actor: Actor
         mode: SyncMode = SyncMode.INCREMENTAL
         objects: tuple[CrmObject, ...] | None = None
+        job_id: str | None = None
 
     def __init__(
         self,
@@ -71,7 +75,7 @@ class StartSync:
         async with self._uow() as uow:
             # The connection row lock serialises concurrent starts.
             usable(await uow.connections.get_for_update(workspace_id))
-            await self._end_if_orphaned(uow, workspace_id)
+            orphan = await self._end_if_orphaned(uow, workspace_id)
             with domain_rules():
                 job = SyncJob.request(
                     workspace_id=workspace_id,
@@ -79,9 +83,12 @@ class StartSync:
                     objects=command.objects,
                     requested_by=command.actor.subject,
                     now=now,
+                    job_id=command.job_id,
                 )
             await uow.sync_jobs.add(job)
             await uow.commit()
+        if orphan is not None:
+            self._orphans.forget(orphan)
 
         try:
             self._scheduler.submit(workspace_id, job.job_id)
@@ -128,16 +135,20 @@ class StartSync:
             job.job_id,
         )
 
-    async def _end_if_orphaned(self, uow: SyncUnitOfWork, workspace_id: str) -> None:
+    async def _end_if_orphaned(
+        self, uow: SyncUnitOfWork, workspace_id: str
+    ) -> SyncJob | None:
+        """The orphan ended, if one was in the way; the caller commits."""
         active = await uow.sync_jobs.active(workspace_id)
         if active is None:
-            return
+            return None
         if not self._orphans.is_orphan(active):
             raise Conflict(
                 "a sync is already running for this workspace",
                 hint=f"Wait for sync {active.job_id} to end, or cancel it.",
             )
         await self._orphans.end(uow, active)
+        return active
 
 
 class CancelSync:
@@ -177,6 +188,8 @@ class CancelSync:
                 job = job.cancel(self._clock.now())
                 await uow.sync_jobs.save(job, expected=read)
             await uow.commit()
+        if not job.is_active:
+            self._orphans.forget(job)
         self._scheduler.cancel(actor.workspace_id, job_id)
         logger.info(
             "sync cancel requested workspace=%s job=%s", actor.workspace_id, job_id

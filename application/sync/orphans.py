@@ -5,7 +5,7 @@ from __future__ import annotations
 from application.ports import Clock
 from application.sync.ports import JobLiveness, SyncUnitOfWork
 from domain.problems import Problem
-from domain.sync import SyncJob, SyncState
+from domain.sync import SyncJob
 
 INTERRUPTED = Problem(
     code="sync_interrupted",
@@ -17,11 +17,13 @@ INTERRUPTED = Problem(
 class SyncOrphans:
     """Which active jobs no process runs any more, and how they end.
 
-    - a running job whose liveness lock reads free lost its process: an
-      orphan at once;
+    - an active job whose liveness lock reads free lost its process: an
+      orphan at once (running, or queued by `crmbridge sync`, which holds
+      the lock from before it queues);
     - otherwise (lock held, or no way to tell) an active job silent for
       `stale_after_seconds` is taken as dead, as before there was a lock;
-    - an orphan ends `failed` with `sync_interrupted`, its cursors kept.
+    - an orphan ends `failed` with `sync_interrupted`, its cursors kept;
+      once that is committed, `forget` removes the lock file it left.
     """
 
     def __init__(
@@ -32,8 +34,13 @@ class SyncOrphans:
         self._stale_after = stale_after_seconds
 
     def lost(self, job: SyncJob) -> bool:
-        """Running, and the lock of its process reads free: that process died."""
-        if self._liveness is None or job.state is not SyncState.RUNNING:
+        """Active, and the lock of its process reads free: that process died.
+
+        A queued job's lock is there only while a process that queued it to
+        run it itself, or is starting it, holds it; the in-process runner's
+        queue holds none, so a job waiting there is never lost.
+        """
+        if self._liveness is None or not job.is_active:
             return False
         return self._liveness.is_held(job.workspace_id, job.job_id) is False
 
@@ -52,3 +59,8 @@ class SyncOrphans:
         ended = current.fail(INTERRUPTED, self._clock.now())
         await uow.sync_jobs.save(ended)
         return ended
+
+    def forget(self, job: SyncJob) -> None:
+        """Remove the lock file the job left, once its end is committed."""
+        if self._liveness is not None:
+            self._liveness.forget(job.workspace_id, job.job_id)

@@ -54,7 +54,9 @@ class SyncJobExecutor:
     """Runs a job with a fresh `RunSync` and makes sure it does not stay running.
 
     While it runs, and until its end is stored, it holds the job's liveness
-    lock: a process that finds the lock free knows this one died.
+    lock: a process that finds the lock free knows this one died. Once the
+    end is stored, the lock's file goes with the lock; a job left active (its
+    end could not be stored) leaves it, so others end the job at once.
     """
 
     def __init__(
@@ -69,10 +71,14 @@ class SyncJobExecutor:
         self._clock = clock
         self._liveness = liveness
 
-    async def run(self, workspace_id: str, job_id: str) -> SyncJob | None:
+    async def run(
+        self, workspace_id: str, job_id: str, *, claimed: bool = False
+    ) -> SyncJob | None:
         """The job as it ended; None if it was no longer queued, or another
-        live process runs it."""
-        with self._held(workspace_id, job_id) as ours:
+        live process runs it. `claimed`: the caller holds `claim` already."""
+        if claimed:
+            return await self._run(workspace_id, job_id)
+        with self.claim(workspace_id, job_id) as ours:
             if not ours:
                 logger.warning(
                     "sync not run here, another process runs it workspace=%s job=%s",
@@ -82,9 +88,10 @@ class SyncJobExecutor:
                 return None
             return await self._run(workspace_id, job_id)
 
-    def _held(
+    def claim(
         self, workspace_id: str, job_id: str
     ) -> contextlib.AbstractContextManager[bool]:
+        """The job's liveness lock (see `JobLiveness.running`)."""
         if self._liveness is None:
             return contextlib.nullcontext(True)
         return self._liveness.running(workspace_id, job_id)
@@ -92,15 +99,36 @@ class SyncJobExecutor:
     async def _run(self, workspace_id: str, job_id: str) -> SyncJob | None:
         try:
             use_case = await self._run_sync()
-            return await use_case.execute(workspace_id, job_id)
+            ended = await use_case.execute(workspace_id, job_id)
         except asyncio.CancelledError:
-            await self._end(workspace_id, job_id, stopped, resumable=True)
+            ended = await self._end(workspace_id, job_id, stopped, resumable=True)
+            await self._forget_if_over(workspace_id, job_id, ended)
             raise
         except Exception as exc:
             logger.error(
                 "sync crashed workspace=%s job=%s", workspace_id, job_id, exc_info=exc
             )
-            return await self._end(workspace_id, job_id, crashed, resumable=False)
+            ended = await self._end(workspace_id, job_id, crashed, resumable=False)
+        await self._forget_if_over(workspace_id, job_id, ended)
+        return ended
+
+    async def _forget_if_over(
+        self, workspace_id: str, job_id: str, ended: SyncJob | None
+    ) -> None:
+        """Forget the job's lock file if its end is stored; read the store
+        when `ended` cannot say (RunSync found it not queued, or no end was
+        stored)."""
+        if self._liveness is None:
+            return
+        if ended is None or ended.is_active:
+            try:
+                async with self._uow() as uow:
+                    ended = await uow.sync_jobs.get(workspace_id, job_id)
+            except Exception as exc:
+                logger.debug("sync job lock kept, job unread: %s", exc)
+                return
+        if ended is None or not ended.is_active:
+            self._liveness.forget(workspace_id, job_id)
 
     async def _end(
         self,

@@ -37,9 +37,11 @@ class InProcessSyncScheduler(SyncScheduler, ServiceTask):
     - `cancel` drops a job still waiting for a slot (CancelSync has ended it);
       a running one stops by itself at its next page, where RunSync reads the
       job's cancel flag;
-    - `start` resubmits queued jobs a dead process left behind, ends running
-      ones whose process's lock reads free (`sync_interrupted`), and leaves
-      the others to StartSync's stale rule (their worker may live on);
+    - `start` ends active jobs whose process's lock reads free
+      (`sync_interrupted`: a killed run, or a job a killed `crmbridge sync`
+      queued), resubmits the other queued jobs a dead process left behind,
+      and leaves the other running ones to StartSync's stale rule (their
+      worker may live on);
     - `stop` cancels every task: each job ends paused, resumable from its
       last committed page.
 
@@ -99,21 +101,22 @@ class InProcessSyncScheduler(SyncScheduler, ServiceTask):
         async with self._uow() as uow:
             left = await uow.sync_jobs.all_active()
         for job in left:
-            if job.state is SyncState.QUEUED:
+            if await self._ended_if_lost(job):
+                logger.warning(
+                    "a sync was %s when its process died workspace=%s "
+                    "job=%s: ended as interrupted; a new sync goes on from "
+                    "its last committed page",
+                    job.state.value,
+                    job.workspace_id,
+                    job.job_id,
+                )
+            elif job.state is SyncState.QUEUED:
                 logger.info(
                     "resubmitting a queued sync workspace=%s job=%s",
                     job.workspace_id,
                     job.job_id,
                 )
                 self.submit(job.workspace_id, job.job_id)
-            elif await self._ended_if_lost(job):
-                logger.warning(
-                    "a sync was running when its process died workspace=%s "
-                    "job=%s: ended as interrupted; a new sync goes on from "
-                    "its last committed page",
-                    job.workspace_id,
-                    job.job_id,
-                )
             else:
                 logger.warning(
                     "a sync was running when its process stopped workspace=%s "
@@ -130,6 +133,7 @@ class InProcessSyncScheduler(SyncScheduler, ServiceTask):
         async with self._uow() as uow:
             ended = await self._orphans.end(uow, job)
             await uow.commit()
+        self._orphans.forget(job)
         return ended is not None
 
     async def stop(self) -> None:

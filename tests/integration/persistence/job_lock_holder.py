@@ -1,8 +1,10 @@
 """A second OS process for the job liveness tests: runs a job, then waits.
 
 Run as `python -m tests.integration.persistence.job_lock_holder FOLDER WS JOB`.
-It holds the job's lock, prints "held", and ends the run cleanly on any line
-from stdin; killed instead, it leaves the lock as a dead runner does.
+It holds the job's lock, prints "held", and on a line from stdin lets it go:
+"done" ends the run cleanly (its end stored, it forgets the lock file), any
+other line as if its end could not be stored. Killed instead, it leaves the
+lock as a dead runner does.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from adapters.liveness import FlockJobLiveness
 
 
 def hold(folder: str, workspace_id: str, job_id: str) -> None:
-    with FlockJobLiveness(Path(folder)).running(workspace_id, job_id) as ours:
+    liveness = FlockJobLiveness(Path(folder))
+    with liveness.running(workspace_id, job_id) as ours:
         print("held" if ours else "taken", flush=True)
-        sys.stdin.readline()
+        if sys.stdin.readline().strip() == "done":
+            liveness.forget(workspace_id, job_id)
 
 
 if __name__ == "__main__":

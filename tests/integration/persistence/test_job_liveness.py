@@ -3,6 +3,7 @@ for it and the in-memory fake."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import adapters.liveness
 from adapters.liveness import FlockJobLiveness, InMemoryJobLiveness
 from application.sync.ports import JobLiveness
 
@@ -64,19 +66,87 @@ def test_a_lock_reads_held_while_its_process_lives_and_free_once_killed(
     assert once_killed is False
 
 
+def tell(child: subprocess.Popen[str], line: str) -> int:
+    assert child.stdin is not None
+    child.stdin.write(f"{line}\n")
+    child.stdin.flush()
+    return child.wait(timeout=30)
+
+
 def test_a_run_that_ends_cleanly_leaves_nothing_to_read(tmp_path: Path) -> None:
     liveness = FlockJobLiveness(tmp_path)
 
     with holder(tmp_path) as child:
         said(child)
-        assert child.stdin is not None
-        child.stdin.write("done\n")
-        child.stdin.flush()
-        code = child.wait(timeout=30)
+        code = tell(child, "done")
 
     assert code == 0
     assert liveness.is_held("ws-1", "job-1") is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_that_could_not_store_its_end_reads_dead(tmp_path: Path) -> None:
+    liveness = FlockJobLiveness(tmp_path)
+
+    with holder(tmp_path) as child:
+        said(child)
+        code = tell(child, "unstored")
+
+    assert code == 0
+    assert liveness.is_held("ws-1", "job-1") is False
+
+
+def test_a_killed_run_s_file_goes_once_forgotten(tmp_path: Path) -> None:
+    with holder(tmp_path) as child:
+        said(child)
+        child.kill()
+    liveness = FlockJobLiveness(tmp_path)
+
+    liveness.forget("ws-1", "job-1")
+
+    assert liveness.is_held("ws-1", "job-1") is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_live_run_s_file_is_not_forgotten_by_another_process(
+    tmp_path: Path,
+) -> None:
+    liveness = FlockJobLiveness(tmp_path)
+
+    with holder(tmp_path) as child:
+        said(child)
+        liveness.forget("ws-1", "job-1")
+        held = liveness.is_held("ws-1", "job-1")
+
+    assert held is True
+
+
+def test_a_lock_taken_on_a_file_since_removed_counts_for_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with holder(tmp_path) as child:
+        said(child)
+        child.kill()
+    [left] = list(tmp_path.iterdir())
+    lock = adapters.liveness._flock  # The step raced here.
+
+    def removed_first(handle: int) -> None:
+        """Its holder forgets the file between our open and our lock."""
+        with contextlib.suppress(FileNotFoundError):
+            left.unlink()
+        lock(handle)
+
+    monkeypatch.setattr(adapters.liveness, "_flock", removed_first)
+    liveness = FlockJobLiveness(tmp_path)
+
+    told = liveness.is_held("ws-1", "job-1")
+    with liveness.running("ws-1", "job-1") as ours:
+        monkeypatch.undo()
+        held = FlockJobLiveness(tmp_path).is_held("ws-1", "job-1")
+
+    assert told is None
+    assert ours is True
+    assert held is True
 
 
 def test_a_job_another_process_runs_is_not_taken_here(tmp_path: Path) -> None:
@@ -133,4 +203,38 @@ def test_contract_a_running_job_reads_held_and_others_do_not(
     assert held is True
     assert other is None
     assert again is False
+    assert liveness.is_held("ws-1", "job-1") is False
+
+
+def test_contract_a_job_forgotten_while_held_leaves_nothing_once_let_go(
+    liveness: JobLiveness,
+) -> None:
+    with liveness.running("ws-1", "job-1"):
+        liveness.forget("ws-1", "job-1")
+        held = liveness.is_held("ws-1", "job-1")
+
+    assert held is True
     assert liveness.is_held("ws-1", "job-1") is None
+
+
+def test_contract_a_trace_left_is_forgotten_at_once(liveness: JobLiveness) -> None:
+    with liveness.running("ws-1", "job-1"):
+        pass
+
+    left = liveness.is_held("ws-1", "job-1")
+    liveness.forget("ws-1", "job-1")
+    liveness.forget("ws-1", "job-2")
+
+    assert left is False
+    assert liveness.is_held("ws-1", "job-1") is None
+
+
+def test_contract_a_left_trace_can_be_taken_again(liveness: JobLiveness) -> None:
+    with liveness.running("ws-1", "job-1"):
+        pass
+
+    with liveness.running("ws-1", "job-1") as ours:
+        held = liveness.is_held("ws-1", "job-1")
+
+    assert ours is True
+    assert held is True

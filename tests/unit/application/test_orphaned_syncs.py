@@ -133,3 +133,47 @@ async def test_a_job_ended_just_before_its_lock_went_keeps_its_end(
 
     assert ended is None
     assert syncs.stored(job).state is SyncState.SUCCEEDED
+
+
+async def test_an_ended_orphan_s_lock_file_is_removed(syncs: Syncs) -> None:
+    started = await syncs.running()
+    syncs.liveness.die(started.workspace_id, started.job_id)
+    await syncs.start.execute(StartSync.Command(actor=ADMIN))
+    queued = syncs.app.store.sync_jobs
+    [fresh] = [job for job in queued.values() if job.is_active]
+    syncs.liveness.die(fresh.workspace_id, fresh.job_id)
+
+    cancelled = await syncs.cancel.execute(ADMIN, fresh.job_id)
+
+    assert syncs.liveness.is_held(started.workspace_id, started.job_id) is None
+    assert cancelled.state is SyncState.CANCELLED
+    assert syncs.liveness.is_held(fresh.workspace_id, fresh.job_id) is None
+
+
+async def test_a_job_queued_by_a_process_that_died_does_not_block_a_new_one(
+    syncs: Syncs,
+) -> None:
+    command = StartSync.Command(actor=ADMIN, job_id="job-of-a-killed-command")
+    with syncs.liveness.running(ADMIN.workspace_id, "job-of-a-killed-command"):
+        left = await syncs.start.execute(command)
+        with pytest.raises(Conflict):
+            await syncs.start.execute(StartSync.Command(actor=ADMIN))
+
+    fresh = await syncs.start.execute(StartSync.Command(actor=ADMIN))
+
+    ended = syncs.stored(left)
+    assert left.job_id == "job-of-a-killed-command"
+    assert ended.state is SyncState.FAILED
+    assert ended.problem is not None
+    assert ended.problem.code == "sync_interrupted"
+    assert syncs.stored(fresh).state is SyncState.QUEUED
+    assert syncs.liveness.is_held(left.workspace_id, left.job_id) is None
+
+
+async def test_a_job_queued_for_the_runner_holds_no_lock_and_still_blocks(
+    syncs: Syncs,
+) -> None:
+    await syncs.start.execute(StartSync.Command(actor=ADMIN))
+
+    with pytest.raises(Conflict):
+        await syncs.start.execute(StartSync.Command(actor=ADMIN))

@@ -13,6 +13,7 @@ import pytest
 from adapters.liveness import InMemoryJobLiveness
 from adapters.memory import InMemoryStore
 from application.sync.orphans import SyncOrphans
+from application.sync.ports import SyncUnitOfWork
 from domain.sync import SyncJob, SyncMode, SyncState
 from entrypoints.worker import InProcessSyncScheduler, SyncJobExecutor
 from entrypoints.worker.executor import JobRunner
@@ -321,3 +322,49 @@ async def test_a_job_another_process_runs_is_not_run_here(runner: Runner) -> Non
 
     assert runner.run_sync.started == []
     assert runner.state(job) is SyncState.QUEUED
+
+
+async def test_start_up_ends_a_queued_job_whose_process_died(
+    runner: Runner, caplog: pytest.LogCaptureFixture
+) -> None:
+    liveness = InMemoryJobLiveness()
+    runner = with_liveness(runner, liveness)
+    dead, waiting = runner.queue("ws-a"), runner.queue("ws-b")
+    liveness.die("ws-a", dead)
+    runner.run_sync.cue(waiting).set()
+
+    await runner.scheduler.start()
+    await settle()
+
+    ended = runner.store.sync_jobs[("ws-a", dead)]
+    assert ended.state is SyncState.FAILED
+    assert ended.problem is not None
+    assert ended.problem.code == "sync_interrupted"
+    assert runner.run_sync.started == [waiting]
+    assert runner.state(waiting, "ws-b") is SyncState.SUCCEEDED
+    assert liveness.is_held("ws-a", dead) is None
+    assert f"a sync was queued when its process died workspace=ws-a job={dead}" in (
+        caplog.text
+    )
+
+
+async def test_a_job_whose_end_could_not_be_stored_leaves_its_lock_to_read(
+    runner: Runner,
+) -> None:
+    liveness = InMemoryJobLiveness()
+    job = runner.queue()
+    runner.run_sync.crash.add(job)
+    runner.run_sync.cue(job).set()
+
+    def unstorable() -> SyncUnitOfWork:
+        raise RuntimeError("the database went away")
+
+    executor = SyncJobExecutor(
+        factory(runner.run_sync), unstorable, runner.clock, liveness
+    )
+
+    ended = await executor.run("ws-a", job)
+
+    assert ended is None
+    assert runner.state(job) is SyncState.RUNNING
+    assert liveness.is_held("ws-a", job) is False
