@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from application.errors import SyncJobChanged
 from application.ports import Clock
 from application.sync.ports import JobLiveness, SyncUnitOfWorkFactory
 from application.sync.problems import started_again
@@ -159,15 +160,21 @@ class SyncJobExecutor:
         problem: Callable[[SyncMode], Problem],
         resumable: bool,
     ) -> SyncJob | None:
-        async with self._uow() as uow:
-            job = await uow.sync_jobs.get(workspace_id, job_id)
-            if job is None or not job.is_active:
-                return job
-            now = self._clock.now()
-            end = job.pause if resumable else job.fail
-            ended = end(problem(job.mode), now)
-            await uow.sync_jobs.save(ended)
-            await uow.commit()
+        try:
+            async with self._uow() as uow:
+                job = await uow.sync_jobs.get(workspace_id, job_id)
+                if job is None or not job.is_active:
+                    return job
+                now = self._clock.now()
+                end = job.pause if resumable else job.fail
+                ended = end(problem(job.mode), now)
+                await uow.sync_jobs.save(ended, expected=job.state)
+                await uow.commit()
+        except SyncJobChanged:
+            # Moved since it was read (another runner started it, a cancel or
+            # the orphan check ended it): what that writer stored stands.
+            async with self._uow() as uow:
+                return await uow.sync_jobs.get(workspace_id, job_id)
         logger.warning(
             "sync ended workspace=%s job=%s state=%s problem=%s",
             workspace_id,

@@ -368,3 +368,39 @@ async def test_a_job_whose_end_could_not_be_stored_leaves_its_lock_to_read(
     assert ended is None
     assert runner.state(job) is SyncState.RUNNING
     assert liveness.is_held("ws-a", job) is False
+
+
+async def test_an_end_never_overwrites_a_start_stored_after_it_read_the_job(
+    runner: Runner,
+) -> None:
+    async def broken() -> JobRunner:
+        raise RuntimeError("no database")
+
+    job = runner.queue()
+    key = ("ws-a", job)
+    now = runner.clock.now()
+
+    def racing() -> SyncUnitOfWork:
+        uow = runner.store.unit_of_work()
+        read = uow.sync_jobs.get
+
+        async def read_then_lose_the_race(
+            workspace_id: str, job_id: str
+        ) -> SyncJob | None:
+            seen = await read(workspace_id, job_id)
+            stored = runner.store.sync_jobs[key]
+            if stored.state is SyncState.QUEUED:
+                # Another runner starts the job between this read and the save.
+                runner.store.sync_jobs[key] = stored.start(now=now, until=now)
+            return seen
+
+        uow.sync_jobs.get = read_then_lose_the_race  # type: ignore[method-assign]
+        return uow
+
+    executor = SyncJobExecutor(broken, racing, runner.clock)
+
+    ended = await executor.run("ws-a", job)
+
+    assert runner.state(job) is SyncState.RUNNING
+    assert ended is not None
+    assert ended.state is SyncState.RUNNING
