@@ -69,6 +69,39 @@ def configured(**overrides: Any) -> Config:
     return config
 
 
+def opened(config: Config) -> None:
+    """Open the configured database once, or exit with one line saying why.
+
+    Every command that works on the database calls this first, before it says
+    or starts anything: a bad URL or a server that does not answer would
+    otherwise end it in the driver's traceback. No password is shown.
+    """
+    from adapters.persistence import (
+        DatabaseUnavailable,
+        DatabaseUrlInvalid,
+        check_database,
+    )
+
+    setting = variable("database_url")
+    try:
+        run(check_database(config.database_url))
+    except DatabaseUrlInvalid as exc:
+        raise click.ClickException(f"configuration: {setting}: {exc}") from None
+    except DatabaseUnavailable as exc:
+        raise click.ClickException(
+            f"cannot open the database {exc.url} ({setting}): {exc.reason}. "
+            f"{_DATABASE_HINTS.get(exc.backend, _DATABASE_HINTS['postgresql'])}"
+        ) from None
+
+
+_DATABASE_HINTS = {
+    "sqlite": "Check that the path names a file (or none yet) in a folder "
+    "crmbridge may write to, or correct the URL.",
+    "postgresql": "Check that the server runs and answers there, and that the "
+    "URL, user and password are right.",
+}
+
+
 @click.group(cls=LazyGroup, lazy={"demo": "entrypoints.demo.command:demo"})
 def main() -> None:
     """crmbridge: connect workspaces to their Salesforce orgs."""
@@ -95,6 +128,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     options = {"host": host, "port": port, "workers": workers}
     config = configured(**options)
+    opened(config)
     if config.workers > 1:
         _check_runner_folder(config)
     _check_port(config.host, config.port)
@@ -216,6 +250,7 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
 
     config = configured()
     command = sync_command(workspace, SyncMode(mode), objects)
+    opened(config)
     console = Console(stderr=True)
     try:
         job = run(sync_in_foreground(config, command, console))
@@ -238,6 +273,7 @@ def migrate() -> None:
     from adapters.persistence import upgrade_to_head
 
     config = configured()
+    opened(config)
     run(upgrade_to_head(config.database_url))
     click.echo("database schema is up to date", err=True)
 
@@ -249,6 +285,7 @@ def rotate_keys() -> None:
     Exits non-zero, changing nothing of theirs, if some no configured key opens.
     """
     config = configured()
+    opened(config)
     result = run(_reencrypt(config))
     click.echo(
         f"re-encrypted {result.done} stored secrets with the first key", err=True

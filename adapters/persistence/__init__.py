@@ -7,8 +7,14 @@ from adapters.persistence.database import (
     DEFAULT_DATABASE_URL,
     create_database_engine,
     create_session_factory,
+    parse_database_url,
 )
-from adapters.persistence.errors import MisplacedSecret, PersistenceError
+from adapters.persistence.errors import (
+    DatabaseUnavailable,
+    DatabaseUrlInvalid,
+    MisplacedSecret,
+    PersistenceError,
+)
 from adapters.persistence.migrate import (
     ensure_at_head,
     ensure_engine_at_head,
@@ -16,6 +22,7 @@ from adapters.persistence.migrate import (
     upgrade_to_head,
 )
 from adapters.persistence.people import SqlAlchemyPeopleRepository
+from adapters.persistence.probe import check_database
 from adapters.persistence.reencrypt import Reencrypted, reencrypt_all
 from adapters.persistence.sync_jobs import SqlAlchemySyncJobRepository
 from adapters.persistence.sync_state import (
@@ -31,6 +38,8 @@ from adapters.persistence.unit_of_work import (
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "DatabaseUnavailable",
+    "DatabaseUrlInvalid",
     "MisplacedSecret",
     "PersistenceError",
     "Reencrypted",
@@ -45,10 +54,12 @@ __all__ = [
     "SqlAlchemySyncedOrgRepository",
     "SqlAlchemyUnitOfWork",
     "SqlAlchemyUnitOfWorkFactory",
+    "check_database",
     "create_database_engine",
     "create_session_factory",
     "ensure_at_head",
     "ensure_engine_at_head",
+    "parse_database_url",
     "reencrypt_all",
     "upgrade_engine_to_head",
     "upgrade_to_head",

@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from adapters.persistence.errors import DatabaseUrlInvalid
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///crmbridge.sqlite3"
 BEGIN_MODE = "crmbridge_sqlite_begin"
@@ -37,7 +40,14 @@ JSON_CODEC = MappingProxyType(
     {"json_serializer": _json_text, "json_deserializer": msgspec.json.decode}
 )
 
-_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+# What each supported scheme runs on; nothing else is installed or tested.
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+_EXPECTED = "expected sqlite:///path/to/file or postgresql://user:password@host/name"
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +64,12 @@ def create_database_engine(
     A token refresh holds it across a call to Salesforce, so keep it well above
     the HTTP client's worst case.
     """
-    parsed = _with_async_driver(make_url(url))
+    parsed = parse_database_url(url)
     options = {**JSON_CODEC, **options}
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(parsed, **options)
 
-    _ensure_parent_directory(parsed)
+    ensure_parent_directory(parsed)
     engine = create_async_engine(parsed, **options)
     _install_sqlite_hooks(engine, busy_timeout)
     return engine
@@ -69,19 +79,39 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def _with_async_driver(url: URL) -> URL:
-    async_driver = _ASYNC_DRIVERS.get(url.drivername)
-    return url.set(drivername=async_driver) if async_driver else url
+def parse_database_url(url: str | URL) -> URL:
+    """`url` with its async driver; `DatabaseUrlInvalid` if it cannot be served.
 
-
-def _ensure_parent_directory(url: URL) -> None:
-    database = url.database or ":memory:"
-    if database == ":memory:":
-        # One shared connection cannot hold two units of work's transactions.
-        raise ValueError(
-            "an in-memory SQLite database cannot serve concurrent units of "
-            "work; use a file, or adapters.memory.InMemoryStore"
+    The error names the scheme at most, never the URL: it may hold a password.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise DatabaseUrlInvalid(f"not a database URL; {_EXPECTED}") from exc
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise DatabaseUrlInvalid(
+            f"the scheme {parsed.drivername!r} is not supported; {_EXPECTED}"
         )
+    parsed = parsed.set(drivername=driver)
+    if parsed.get_backend_name() == "sqlite":
+        _check_sqlite_file(parsed)
+    return parsed
+
+
+def _check_sqlite_file(url: URL) -> None:
+    if (url.database or ":memory:") == ":memory:":
+        # One shared connection cannot hold two units of work's transactions.
+        raise DatabaseUrlInvalid(
+            "an in-memory SQLite database cannot serve concurrent units of "
+            "work; give a file (sqlite:///path/to/file), or use "
+            "adapters.memory.InMemoryStore"
+        )
+
+
+def ensure_parent_directory(url: URL) -> None:
+    """Make the folder of a SQLite file, as SQLite makes only the file."""
+    database = url.database or ""
     if not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 

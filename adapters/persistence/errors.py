@@ -1,7 +1,9 @@
 """Errors the persistence adapters raise beyond the cipher's own.
 
 PersistenceError
-└── MisplacedSecret    a sealed value sits on a row it was not written for
+├── MisplacedSecret        a sealed value sits on a row it was not written for
+├── DatabaseUrlInvalid     a database URL that does not parse, or is not served
+└── DatabaseUnavailable    a valid database URL whose database does not open
 """
 
 from __future__ import annotations
@@ -17,3 +19,28 @@ class MisplacedSecret(PersistenceError):
     """Raised when a decrypted value names another row: copied or tampered with."""
 
     code = "misplaced_secret"
+
+
+class DatabaseUrlInvalid(PersistenceError, ValueError):
+    """Raised when a database URL does not parse or names a database crmbridge
+    does not run on; the message never shows the URL, which may hold a password.
+    """
+
+    code = "database_url_invalid"
+
+
+class DatabaseUnavailable(PersistenceError):
+    """Raised when the database at a valid URL cannot be opened.
+
+    `url` is the URL with its password masked and its query left out; `reason`
+    is what the driver or the operating system said, with the password masked;
+    `backend` is "sqlite" or "postgresql".
+    """
+
+    code = "database_unavailable"
+
+    def __init__(self, url: str, reason: str, *, backend: str) -> None:
+        super().__init__(f"cannot open the database {url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.backend = backend

@@ -1,0 +1,121 @@
+"""Opening a database once before a command relies on it: why not, in one line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import URL
+
+from adapters.persistence import (
+    DatabaseUnavailable,
+    DatabaseUrlInvalid,
+    check_database,
+    parse_database_url,
+)
+
+PASSWORD = "pw-Secret-4711"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"mysql://crm:{PASSWORD}@127.0.0.1/crm",
+        f"postgres://crm:{PASSWORD}@127.0.0.1/crm",
+        f"oracle+cx_oracle://crm:{PASSWORD}@127.0.0.1/crm",
+        f"garbage {PASSWORD}",
+        f"postgresql://crm:{PASSWORD}@127.0.0.1:port/crm",
+        "sqlite://",
+        "sqlite:///:memory:",
+    ],
+)
+def test_a_url_crmbridge_cannot_serve_is_refused_without_showing_it(
+    url: str,
+) -> None:
+    with pytest.raises(DatabaseUrlInvalid) as raised:
+        parse_database_url(url)
+
+    assert "expected sqlite:///" in str(raised.value) or "in-memory" in str(
+        raised.value
+    )
+    assert PASSWORD not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "driver"),
+    [
+        ("sqlite:///a.sqlite3", "sqlite+aiosqlite"),
+        ("sqlite+aiosqlite:///a.sqlite3", "sqlite+aiosqlite"),
+        ("postgresql://crm@db/crm", "postgresql+asyncpg"),
+        ("postgresql+asyncpg://crm@db/crm", "postgresql+asyncpg"),
+    ],
+)
+def test_supported_urls_get_their_async_driver(url: str, driver: str) -> None:
+    assert parse_database_url(url).drivername == driver
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://crm:{PASSWORD}@127.0.0.1:1/crm",
+        f"postgresql+asyncpg://crm@127.0.0.1:1/crm?password={PASSWORD}",
+    ],
+)
+async def test_a_server_that_does_not_answer_is_named_with_its_password_masked(
+    url: str,
+) -> None:
+    with pytest.raises(DatabaseUnavailable) as raised:
+        await check_database(url)
+
+    problem = raised.value
+    assert problem.url.startswith("postgresql+asyncpg://crm")
+    assert "127.0.0.1:1/crm" in problem.url
+    # uvloop says "Connection refused"; asyncio's loop "Connect call failed".
+    assert re.fullmatch(r"Connection refused|Connect call failed .*", problem.reason)
+    assert problem.backend == "postgresql"
+    assert PASSWORD not in f"{problem} {problem.url} {problem.reason}"
+
+
+async def test_a_missing_database_on_a_live_server_is_named(
+    postgres_server_url: URL,
+) -> None:
+    url = postgres_server_url.set(database="crmbridge_no_such_database")
+
+    with pytest.raises(DatabaseUnavailable) as raised:
+        await check_database(url)
+
+    assert "crmbridge_no_such_database" in raised.value.reason
+    assert "***" in raised.value.url or postgres_server_url.password is None
+
+
+async def test_a_sqlite_path_under_a_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "plain").write_text("not a folder")
+    url = f"sqlite:///{tmp_path}/plain/crm.sqlite3"
+
+    with pytest.raises(DatabaseUnavailable) as raised:
+        await check_database(url)
+
+    assert raised.value.backend == "sqlite"
+    assert str(tmp_path / "plain") in raised.value.reason
+
+
+async def test_a_file_that_is_not_a_database_is_named(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("these are notes, not SQLite pages " * 40)
+
+    with pytest.raises(DatabaseUnavailable) as raised:
+        await check_database(f"sqlite:///{tmp_path}/notes.txt")
+
+    assert raised.value.reason == "file is not a database"
+
+
+async def test_a_usable_sqlite_path_passes_and_gets_its_folder(
+    tmp_path: Path,
+) -> None:
+    await check_database(f"sqlite:///{tmp_path}/new/folder/crm.sqlite3")
+
+    assert (tmp_path / "new" / "folder").is_dir()
+
+
+async def test_a_live_server_passes(postgres_server_url: URL) -> None:
+    await check_database(postgres_server_url)
