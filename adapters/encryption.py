@@ -6,10 +6,16 @@
 
 The first key encrypts; every key decrypts. To rotate: put a new key first,
 keep the old ones, run the re-encrypt job, then drop the old keys.
+
+A key is taken only exactly as `Fernet.generate_key()` prints it: the base64
+decoder Fernet uses skips characters it does not know, so "K1;K2" would
+otherwise be read as K1 alone, and K2 silently lost.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -39,6 +45,43 @@ class UndecryptableSecret(TokenCipherError):
         )
 
 
+SEPARATOR = ","
+KEY_BYTES = 32
+KEY_SHAPE = (
+    "a key is 44 characters of url-safe base64 (32 bytes), exactly as "
+    "Fernet.generate_key() prints it"
+)
+
+
+def keys_of(setting: str) -> list[str]:
+    """The keys of a SEPARATOR-separated setting, newest first, each checked.
+
+    Spaces around a key and empty entries (a trailing comma) are ignored; a
+    bad key is named by its entry's position in the setting, never shown.
+    """
+    entries = [entry.strip() for entry in setting.split(SEPARATOR)]
+    for position, entry in enumerate(entries, start=1):
+        if entry and not is_fernet_key(entry):
+            raise InvalidEncryptionKey(
+                f"key #{position} of {len(entries)} is not a Fernet key: "
+                f"{KEY_SHAPE}, and keys are separated by '{SEPARATOR}' alone"
+            )
+    keys = [entry for entry in entries if entry]
+    if not keys:
+        raise InvalidEncryptionKey("at least one encryption key is required")
+    return keys
+
+
+def is_fernet_key(key: str | bytes) -> bool:
+    """Whether `key` is a Fernet key in its one canonical spelling."""
+    try:
+        text = key.decode("ascii") if isinstance(key, bytes) else key
+        raw = base64.urlsafe_b64decode(text.encode("ascii"))
+    except (UnicodeError, binascii.Error):
+        return False
+    return len(raw) == KEY_BYTES and base64.urlsafe_b64encode(raw).decode() == text
+
+
 class FernetTokenCipher:
     """Encrypts secrets with the first key and decrypts with any key."""
 
@@ -51,7 +94,7 @@ class FernetTokenCipher:
     @classmethod
     def from_setting(cls, value: str) -> FernetTokenCipher:
         """Build from a comma-separated setting, newest key first."""
-        return cls([key.strip() for key in value.split(",") if key.strip()])
+        return cls(keys_of(value))
 
     @staticmethod
     def generate_key() -> str:
@@ -79,10 +122,8 @@ class FernetTokenCipher:
 
 
 def _fernet(key: str | bytes, position: int) -> Fernet:
-    try:
-        return Fernet(key)
-    except (ValueError, TypeError) as exc:
+    if not is_fernet_key(key):
         raise InvalidEncryptionKey(
-            f"encryption key #{position + 1} is not a Fernet key "
-            "(32 bytes, url-safe base64 encoded)"
-        ) from exc
+            f"encryption key #{position + 1} is not a Fernet key: {KEY_SHAPE}"
+        )
+    return Fernet(key)

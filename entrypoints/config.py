@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from adapters.encryption import FernetTokenCipher, InvalidEncryptionKey
+from adapters.encryption import SEPARATOR, InvalidEncryptionKey, keys_of
 from entrypoints import devkeys
 
 PREFIX = "CRMBRIDGE_"
@@ -80,7 +80,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def key_list(self) -> list[str]:
         """Encryption keys, newest (the one that encrypts) first."""
-        return [key.strip() for key in self.encryption_keys.split(",") if key.strip()]
+        return keys_of(self.encryption_keys)
 
 
 REQUIRED_IN_PRODUCTION = (
@@ -102,18 +102,33 @@ def load_config(
 
     `overrides` (e.g. a `--port` option) win over the environment.
     """
-    raw = _variables(os.environ if environ is None else environ)
+    environ = os.environ if environ is None else environ
+    _refuse_blank_keys(environ)
+    raw = _variables(environ)
     raw.update({key: value for key, value in overrides.items() if value is not None})
     config = _convert(raw)
     if config.env is RunMode.PRODUCTION:
         _require(raw, REQUIRED_IN_PRODUCTION)
     config = _with_defaults(config, state_dir)
     _check(config)
+    _check_keys(config, None if "encryption_keys" in raw else state_dir)
     return config
 
 
 def variable(field: str) -> str:
     return PREFIX + field.upper()
+
+
+def _refuse_blank_keys(environ: Mapping[str, str]) -> None:
+    """Unset keys mean the development ones; a blank value is a mistake (an
+    empty secret in a deployment), which those keys must not paper over."""
+    name = variable("encryption_keys")
+    if name in environ and not environ[name].strip():
+        raise ConfigError(
+            f"{name} is set but empty: give one or more Fernet keys separated "
+            f"by '{SEPARATOR}', newest first, or unset it to use local "
+            "development keys"
+        )
 
 
 def _variables(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -150,7 +165,7 @@ def _require(raw: Mapping[str, Any], fields: tuple[str, ...]) -> None:
 def _with_defaults(config: Config, state_dir: Path) -> Config:
     public_url = (config.public_url or f"http://127.0.0.1:{config.port}").rstrip("/")
     database = state_dir.resolve() / "crmbridge.sqlite3"
-    secrets = devkeys.DevSecrets(state_dir / "dev-keys")
+    secrets = devkeys.DevSecrets(state_dir / devkeys.FILE_NAME)
     return msgspec.structs.replace(
         config,
         public_url=public_url,
@@ -182,10 +197,17 @@ def _check(config: Config) -> None:
             f"{variable('jwt_secret')}: must be at least "
             f"{MIN_JWT_SECRET_LENGTH} characters"
         )
+
+
+def _check_keys(config: Config, generated_in: Path | None) -> None:
+    """Every key must be canonical; the error says where, never what."""
     try:
-        FernetTokenCipher(config.key_list)
+        keys_of(config.encryption_keys)
     except InvalidEncryptionKey as exc:
-        raise ConfigError(f"{variable('encryption_keys')}: {exc}") from None
+        source = variable("encryption_keys")
+        if generated_in is not None:
+            source += f" (unset, so read from {generated_in / devkeys.FILE_NAME})"
+        raise ConfigError(f"{source}: {exc}") from None
 
 
 def _check_url(field: str, url: str) -> None:

@@ -12,6 +12,7 @@ from adapters.encryption import FernetTokenCipher
 
 logger = logging.getLogger(__name__)
 
+FILE_NAME = "dev-keys"
 KEYS = "CRMBRIDGE_ENCRYPTION_KEYS"
 JWT = "CRMBRIDGE_JWT_SECRET"
 

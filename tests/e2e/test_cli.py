@@ -7,6 +7,7 @@ import os
 import re
 import sqlite3
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
 import jwt
@@ -24,14 +25,18 @@ SECRET = "c" * 48
 
 
 async def crmbridge(
-    *args: str, env: dict[str, str], cwd: Path | None = None
+    *args: str,
+    env: dict[str, str],
+    cwd: Path | None = None,
+    unset: Collection[str] = (),
 ) -> tuple[int, str]:
+    inherited = {name: value for name, value in os.environ.items() if name not in unset}
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "entrypoints.cli",
         *args,
-        env={**os.environ, **env},
+        env={**inherited, **env},
         cwd=cwd,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -169,9 +174,12 @@ async def test_rotating_with_keys_that_open_nothing_fails_and_loses_nothing(
 
 
 async def test_the_demo_walks_the_whole_flow_on_a_fresh_folder(tmp_path: Path) -> None:
-    env = {name: "" for name in os.environ if name.startswith("CRMBRIDGE_")}
+    # Unset, not blank: a blank CRMBRIDGE_ENCRYPTION_KEYS is refused.
+    ours = [name for name in os.environ if name.startswith("CRMBRIDGE_")]
 
-    code, output = await crmbridge("demo", "--port", "0", env=env, cwd=tmp_path)
+    code, output = await crmbridge(
+        "demo", "--port", "0", env={}, cwd=tmp_path, unset=ours
+    )
 
     assert code == 0, output
     assert "salesforce=connected" in output

@@ -20,6 +20,8 @@ PASSWORD = "pw-Secret-4711"
 JWT_SECRET = "jwt-" + "q" * 44
 KEY = FernetTokenCipher.generate_key()
 SECRETS = (PASSWORD, JWT_SECRET, KEY)
+# Nothing listens on port 1 of the loopback interface.
+UNREACHABLE = f"postgresql://crm:{PASSWORD}@127.0.0.1:1/crm"
 
 
 def free_port() -> str:
@@ -75,7 +77,7 @@ def assert_one_clear_line(output: str, *expected: str) -> None:
     ("url", "expected"),
     [
         (
-            f"postgresql://crm:{PASSWORD}@127.0.0.1:1/crm",
+            UNREACHABLE,
             "cannot open the database postgresql+asyncpg://crm:***@127.0.0.1:1/crm",
         ),
         (f"mysql://crm:{PASSWORD}@127.0.0.1/crm", "the scheme 'mysql'"),
@@ -100,10 +102,12 @@ def test_a_bad_database_url_stops_each_command_in_one_line(
 
 
 def test_serve_says_why_before_it_says_it_listens(tmp_path: Path) -> None:
-    url = f"postgresql://crm:{PASSWORD}@127.0.0.1:1/crm"
-
     code, output = crmbridge(
-        "serve", "--port", free_port(), env=settings(database_url=url), cwd=tmp_path
+        "serve",
+        "--port",
+        free_port(),
+        env=settings(database_url=UNREACHABLE),
+        cwd=tmp_path,
     )
 
     assert code == 1
@@ -123,3 +127,43 @@ def test_an_unusable_sqlite_path_is_one_line_too(tmp_path: Path) -> None:
 
     assert code == 1
     assert_one_clear_line(output, "CRMBRIDGE_DATABASE_URL", str(tmp_path / "plain"))
+
+
+OLD_KEY = FernetTokenCipher.generate_key()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["token", "--workspace", "acme"], *DATABASE_COMMANDS],
+    ids=lambda c: c[0],
+)
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        (f"{KEY};{OLD_KEY}", "key #1 of 1 is not a Fernet key"),
+        (f"{KEY},{OLD_KEY[:-1]}", "key #2 of 2 is not a Fernet key"),
+        ("   ", "CRMBRIDGE_ENCRYPTION_KEYS is set but empty"),
+    ],
+    ids=["semicolon", "truncated", "blank"],
+)
+def test_bad_encryption_keys_stop_each_command_in_one_line(
+    command: list[str],
+    keys: str,
+    expected: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    # Unreachable: should the keys pass, no command gets to serve or migrate.
+    env = settings(encryption_keys=keys, database_url=UNREACHABLE)
+
+    result = CliRunner().invoke(main, command, env=env)
+
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert_one_clear_line(result.output, "CRMBRIDGE_ENCRYPTION_KEYS", expected)
+    assert "','" in result.output
+    for key in (KEY, OLD_KEY):
+        assert key[:12] not in result.output
+        assert key[-12:] not in result.output
+    assert not (tmp_path / ".crmbridge").exists()

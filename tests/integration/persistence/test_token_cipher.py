@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import string
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,6 +13,7 @@ from adapters.encryption import (
     FernetTokenCipher,
     InvalidEncryptionKey,
     UndecryptableSecret,
+    keys_of,
 )
 
 OLD, NEW = FernetTokenCipher.generate_key(), FernetTokenCipher.generate_key()
@@ -83,6 +87,68 @@ def test_bad_keys_are_refused_without_showing_them(keys: list[str]) -> None:
 
     for key in keys:
         assert key not in str(raised.value)
+
+
+# 0xfb 0xff spells '-' and '_' in url-safe base64, '+' and '/' in the standard one.
+DASHED = base64.urlsafe_b64encode(b"\xfb\xff" * 16).decode()
+# The decoder Fernet uses skips what it does not know, or drops unused bits:
+# each of these used to open a cipher, some under another key than was meant.
+MISSPELLED = {
+    "two keys joined by ';'": f"{NEW};{OLD}",
+    "two keys joined by a space": f"{NEW} {OLD}",
+    "a stray character inside": f"{NEW[:20]}!{NEW[20:]}",
+    "no padding": NEW.rstrip("="),
+    "the standard alphabet": base64.b64encode(b"\xfb\xff" * 16).decode(),
+    "unused bits set": DASHED[:42] + "9=",
+    "16 bytes": base64.urlsafe_b64encode(b"k" * 16).decode(),
+    "not ascii": "\u00e9" * 44,
+}
+
+
+@pytest.mark.parametrize("key", MISSPELLED.values(), ids=MISSPELLED.keys())
+def test_only_a_key_spelled_as_generate_key_prints_it_is_taken(key: str) -> None:
+    with pytest.raises(InvalidEncryptionKey) as raised:
+        FernetTokenCipher([key])
+
+    assert "#1" in str(raised.value)
+    assert key not in str(raised.value)
+    assert key[:12] not in str(raised.value)
+
+
+@given(raw=st.binary(min_size=32, max_size=32))
+def test_every_generated_spelling_is_taken(raw: bytes) -> None:
+    key = base64.urlsafe_b64encode(raw).decode()
+
+    assert keys_of(f" {key} ") == [key]
+    FernetTokenCipher([key])
+
+
+@given(text=st.text(alphabet=string.ascii_letters + string.digits + "-_=+/;: ."))
+def test_a_taken_key_is_its_bytes_spelled_again(text: str) -> None:
+    try:
+        FernetTokenCipher([text])
+    except InvalidEncryptionKey:
+        return
+
+    assert base64.urlsafe_b64encode(base64.urlsafe_b64decode(text)).decode() == text
+
+
+def test_a_setting_names_the_bad_entry_and_the_separator() -> None:
+    setting = f"{NEW},,{OLD};{NEW}"
+
+    with pytest.raises(InvalidEncryptionKey) as raised:
+        keys_of(setting)
+
+    assert "key #3 of 3" in str(raised.value)
+    assert "separated by ','" in str(raised.value)
+    assert NEW not in str(raised.value)
+    assert OLD not in str(raised.value)
+
+
+@pytest.mark.parametrize("setting", ["", " ", ",", " , "])
+def test_a_setting_without_a_key_is_refused(setting: str) -> None:
+    with pytest.raises(InvalidEncryptionKey, match="at least one"):
+        keys_of(setting)
 
 
 def test_a_setting_lists_keys_newest_first() -> None:

@@ -168,3 +168,69 @@ def test_repr_hides_secrets(tmp_path: Path) -> None:
     assert SECRET not in shown
     assert KEY not in shown
     assert "crm@db" not in shown
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t\n"])
+def test_keys_set_but_blank_are_refused_not_replaced(
+    tmp_path: Path, blank: str
+) -> None:
+    env = {"CRMBRIDGE_ENCRYPTION_KEYS": blank, "CRMBRIDGE_JWT_SECRET": SECRET}
+
+    with pytest.raises(ConfigError, match="CRMBRIDGE_ENCRYPTION_KEYS is set but"):
+        load_config(env, state_dir=tmp_path)
+
+    assert not (tmp_path / "dev-keys").exists()
+
+
+@pytest.mark.parametrize(
+    ("joined", "position"),
+    [
+        ("{new};{old}", "key #1 of 1"),
+        ("{new}; {old}", "key #1 of 1"),
+        ("{new} {old}", "key #1 of 1"),
+        ("{new},{old}:{new}", "key #2 of 2"),
+        ("{new},,{old}!", "key #3 of 3"),
+    ],
+)
+def test_a_wrongly_joined_key_list_names_the_position_and_the_separator(
+    tmp_path: Path, joined: str, position: str
+) -> None:
+    old = FernetTokenCipher.generate_key()
+    env = {
+        "CRMBRIDGE_ENCRYPTION_KEYS": joined.format(new=KEY, old=old),
+        "CRMBRIDGE_JWT_SECRET": SECRET,
+    }
+
+    with pytest.raises(ConfigError, match="CRMBRIDGE_ENCRYPTION_KEYS") as raised:
+        load_config(env, state_dir=tmp_path)
+
+    said = str(raised.value)
+    assert position in said
+    assert "separated by ','" in said
+    for key in (KEY, old):
+        assert key not in said
+        assert key[:12] not in said
+        assert key[-12:] not in said
+
+
+def test_a_trailing_comma_is_no_key(tmp_path: Path) -> None:
+    env = {"CRMBRIDGE_ENCRYPTION_KEYS": f"{KEY},", "CRMBRIDGE_JWT_SECRET": SECRET}
+
+    config = load_config(env, state_dir=tmp_path)
+
+    assert config.key_list == [KEY]
+
+
+def test_a_spoiled_generated_key_names_its_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    load_config({}, state_dir=tmp_path)
+    generated = (tmp_path / "dev-keys").read_text()
+    key = load_config({}, state_dir=tmp_path).encryption_keys
+    (tmp_path / "dev-keys").write_text(generated.replace(key, key[:-2]))
+
+    with pytest.raises(ConfigError, match="dev-keys") as raised:
+        load_config({}, state_dir=tmp_path)
+
+    assert "key #1 of 1" in str(raised.value)
+    assert key[:-2] not in str(raised.value) + caplog.text
