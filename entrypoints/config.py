@@ -103,7 +103,7 @@ def load_config(
     `overrides` (e.g. a `--port` option) win over the environment.
     """
     environ = os.environ if environ is None else environ
-    _refuse_blank_keys(environ)
+    _refuse_blank(environ)
     raw = _variables(environ)
     raw.update({key: value for key, value in overrides.items() if value is not None})
     config = _convert(raw)
@@ -119,16 +119,25 @@ def variable(field: str) -> str:
     return PREFIX + field.upper()
 
 
-def _refuse_blank_keys(environ: Mapping[str, str]) -> None:
-    """Unset keys mean the development ones; a blank value is a mistake (an
-    empty secret in a deployment), which those keys must not paper over."""
-    name = variable("encryption_keys")
-    if name in environ and not environ[name].strip():
-        raise ConfigError(
-            f"{name} is set but empty: give one or more Fernet keys separated "
-            f"by '{SEPARATOR}', newest first, or unset it to use local "
-            "development keys"
-        )
+# Unset, these mean the local development defaults; set but blank, a
+# deployment's missing secret or database, which those defaults must not
+# paper over. What to give instead, by field:
+_NOT_BLANK = {
+    "encryption_keys": f"one or more Fernet keys separated by '{SEPARATOR}', "
+    "newest first",
+    "jwt_secret": f"a secret of at least {MIN_JWT_SECRET_LENGTH} characters",
+    "database_url": "a sqlite:/// or postgresql:// URL",
+}
+
+
+def _refuse_blank(environ: Mapping[str, str]) -> None:
+    for field, wanted in _NOT_BLANK.items():
+        name = variable(field)
+        if name in environ and not environ[name].strip():
+            raise ConfigError(
+                f"{name} is set but empty: give {wanted}, or unset it to use "
+                "the local development default"
+            )
 
 
 def _variables(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -182,6 +182,20 @@ def test_keys_set_but_blank_are_refused_not_replaced(
     assert not (tmp_path / "dev-keys").exists()
 
 
+@pytest.mark.parametrize("name", ["CRMBRIDGE_JWT_SECRET", "CRMBRIDGE_DATABASE_URL"])
+def test_a_secret_or_database_set_but_blank_is_refused_not_defaulted(
+    tmp_path: Path, name: str
+) -> None:
+    env = {"CRMBRIDGE_ENCRYPTION_KEYS": KEY, "CRMBRIDGE_JWT_SECRET": SECRET}
+    env[name] = "  "
+
+    with pytest.raises(ConfigError, match=f"{name} is set but empty") as raised:
+        load_config(env, state_dir=tmp_path)
+
+    assert "unset it" in str(raised.value)
+    assert not (tmp_path / "dev-keys").exists()
+
+
 @pytest.mark.parametrize(
     ("joined", "position"),
     [
