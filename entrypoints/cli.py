@@ -282,10 +282,14 @@ def migrate() -> None:
 def rotate_keys() -> None:
     """Re-encrypt stored secrets with the first of CRMBRIDGE_ENCRYPTION_KEYS.
 
-    Exits non-zero, changing nothing of theirs, if some no configured key opens.
+    Migrates the database first if its schema is behind. Exits non-zero,
+    changing nothing of theirs, if some no configured key opens.
     """
+    from adapters.persistence import ensure_at_head
+
     config = configured()
     opened(config)
+    run(ensure_at_head(config.database_url))
     result = run(_reencrypt(config))
     click.echo(
         f"re-encrypted {result.done} stored secrets with the first key", err=True

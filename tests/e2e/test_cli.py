@@ -120,6 +120,23 @@ async def test_migrate_creates_the_schema(tmp_path: Path) -> None:
     assert {"connections", "pending_authorizations"} <= tables
 
 
+async def test_rotating_keys_on_a_fresh_database_migrates_it_first(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "fresh.sqlite3"
+    env = {
+        "CRMBRIDGE_DATABASE_URL": f"sqlite:///{database}",
+        "CRMBRIDGE_JWT_SECRET": SECRET,
+        "CRMBRIDGE_ENCRYPTION_KEYS": FernetTokenCipher.generate_key(),
+    }
+
+    code, output = await crmbridge("rotate-keys", env=env)
+
+    assert code == 0, output
+    assert "Traceback" not in output
+    assert "re-encrypted 0 stored secrets" in output
+
+
 async def test_keys_rotate_without_a_reconnect(flow: Flow, tmp_path: Path) -> None:
     await flow.connect()
     old = flow.service.env["CRMBRIDGE_ENCRYPTION_KEYS"]
