@@ -104,13 +104,18 @@ def test_production_without_secrets_refuses_to_start() -> None:
     assert "CRMBRIDGE_JWT_SECRET" in result.output
 
 
-async def test_migrate_creates_the_schema(tmp_path: Path) -> None:
-    database = tmp_path / "fresh.sqlite3"
-    env = {
+def fresh_database(database: Path) -> dict[str, str]:
+    """Settings for a database file no command has touched yet."""
+    return {
         "CRMBRIDGE_DATABASE_URL": f"sqlite:///{database}",
         "CRMBRIDGE_JWT_SECRET": SECRET,
         "CRMBRIDGE_ENCRYPTION_KEYS": FernetTokenCipher.generate_key(),
     }
+
+
+async def test_migrate_creates_the_schema(tmp_path: Path) -> None:
+    database = tmp_path / "fresh.sqlite3"
+    env = fresh_database(database)
 
     code, output = await crmbridge("migrate", env=env)
 
@@ -124,11 +129,7 @@ async def test_rotating_keys_on_a_fresh_database_migrates_it_first(
     tmp_path: Path,
 ) -> None:
     database = tmp_path / "fresh.sqlite3"
-    env = {
-        "CRMBRIDGE_DATABASE_URL": f"sqlite:///{database}",
-        "CRMBRIDGE_JWT_SECRET": SECRET,
-        "CRMBRIDGE_ENCRYPTION_KEYS": FernetTokenCipher.generate_key(),
-    }
+    env = fresh_database(database)
 
     code, output = await crmbridge("rotate-keys", env=env)
 

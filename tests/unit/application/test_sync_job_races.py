@@ -69,23 +69,25 @@ async def test_a_queued_job_cancelled_while_a_runner_reads_it_never_starts(
     assert sync.people() == []
 
 
+async def end_as_orphan(sync: Sync, seen: SyncJob) -> SyncJob | None:
+    """End the job as the orphan check would, in its own unit of work."""
+    orphans = SyncOrphans(None, sync.app.clock, stale_after_seconds=0)
+    async with sync.app.store.unit_of_work() as uow:
+        ended = await orphans.end(uow, seen)
+        await uow.commit()
+    return ended
+
+
 async def test_an_end_stored_before_the_run_finishes_stands(sync: Sync) -> None:
     lead(sync.org, 1)
     job = await sync.start.execute(ONLY_LEADS)
-    orphans = SyncOrphans(None, sync.app.clock, stale_after_seconds=0)
     ending: list[asyncio.Task[SyncJob | None]] = []
-
-    async def end(seen: SyncJob) -> SyncJob | None:
-        async with sync.app.store.unit_of_work() as uow:
-            ended = await orphans.end(uow, seen)
-            await uow.commit()
-        return ended
 
     async def end_after_the_last_write(seen: SyncJob) -> None:
         # The last page is in: the next read of the job is the run's last
         # write (its object done), which holds the job until it commits.
         if seen.progress_of(LEAD).pages == 1 and not ending:
-            ending.append(asyncio.create_task(end(seen)))
+            ending.append(asyncio.create_task(end_as_orphan(sync, seen)))
             await let_others_run()
 
     runner = sync.runner(
@@ -136,19 +138,12 @@ async def test_a_run_ending_on_an_error_leaves_an_end_stored_meanwhile(
     lead(sync.org, 1)
     sync.app.salesforce.api_used = 12_001
     job = await sync.start.execute(ONLY_LEADS)
-    orphans = SyncOrphans(None, sync.app.clock, stale_after_seconds=0)
     ending: list[asyncio.Task[SyncJob | None]] = []
-
-    async def end(seen: SyncJob) -> SyncJob | None:
-        async with sync.app.store.unit_of_work() as uow:
-            ended = await orphans.end(uow, seen)
-            await uow.commit()
-        return ended
 
     async def end_while_the_run_pauses(seen: SyncJob) -> None:
         # The page hit the quota reserve: this read is the run's own end.
         if seen.progress_of(LEAD).pages == 1 and not ending:
-            ending.append(asyncio.create_task(end(seen)))
+            ending.append(asyncio.create_task(end_as_orphan(sync, seen)))
             await let_others_run()
 
     runner = sync.runner(
