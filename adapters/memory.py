@@ -51,6 +51,7 @@ from domain.connection import Connection
 from domain.crm import CrmObject, ObjectDescribe
 from domain.mapping import FieldMapping
 from domain.people import Company, Person
+from domain.refresh_lease import RefreshLease
 from domain.soql import SyncCursor
 from domain.sync import SyncJob, SyncState
 
@@ -125,6 +126,7 @@ class InMemoryStore:
         self, *, lock_timeout: float = 10.0, clock: Clock | None = None
     ) -> None:
         self.connections: dict[str, Connection] = {}
+        self.refresh_leases: dict[str, RefreshLease] = {}
         self.authorizations: dict[str, PendingAuthorization] = {}
         # Workspaces whose tokens, and states whose verifiers, no key opens.
         self.unreadable_tokens: set[str] = set()
@@ -181,6 +183,25 @@ class InMemoryConnectionRepository(ConnectionRepository):
     async def save(self, connection: Connection) -> None:
         await self._uow.lock(f"connection:{connection.workspace_id}")
         self._uow.staged_connections[connection.workspace_id] = connection
+
+    async def take_refresh_lease(
+        self, workspace_id: str, lease: RefreshLease, *, now: datetime
+    ) -> RefreshLease | None:
+        await self._uow.lock(f"connection:{workspace_id}")
+        if self._visible(workspace_id) is None:
+            return None
+
+        standing = self._uow.staged_leases.get(workspace_id)
+        if standing is not None and standing.blocks(lease.holder, now):
+            return standing
+        self._uow.staged_leases.put(workspace_id, lease)
+        return lease
+
+    async def end_refresh_lease(self, workspace_id: str, holder: str) -> None:
+        await self._uow.lock(f"connection:{workspace_id}")
+        standing = self._uow.staged_leases.get(workspace_id)
+        if standing is not None and standing.holder == holder:
+            self._uow.staged_leases.drop(workspace_id)
 
     def _visible(self, workspace_id: str) -> Connection | None:
         if workspace_id in self._uow.staged_connections:
@@ -266,6 +287,7 @@ class InMemoryUnitOfWork(SyncUnitOfWork):
     def __init__(self, store: InMemoryStore) -> None:
         self.store = store
         self.staged_connections: dict[str, Connection] = {}
+        self.staged_leases = Staged(store.refresh_leases)
         self.staged_authorizations: dict[str, PendingAuthorization | None] = {}
         self.staged_people = Staged(store.people)
         self.staged_companies = Staged(store.companies)
@@ -335,6 +357,7 @@ class InMemoryUnitOfWork(SyncUnitOfWork):
 
     def _tables(self) -> tuple[Staged[Any, Any], ...]:
         return (
+            self.staged_leases,
             self.staged_people,
             self.staged_companies,
             self.staged_sync_jobs,

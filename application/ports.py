@@ -11,6 +11,7 @@ import msgspec
 
 from domain.authorization import PendingAuthorization
 from domain.connection import Connection, OrgIdentity
+from domain.refresh_lease import RefreshLease
 from domain.tokens import TokenSet
 
 
@@ -60,14 +61,39 @@ class ConnectionRepository(Protocol):
         """Like `get`, and lock the connection until the unit of work ends.
 
         Other units of work, in this process or another one sharing the store,
-        wait here: this is what makes a token refresh single-flight. When it
-        raises `CredentialsUnreadable` the lock is held all the same, so the
-        caller may go on with `overview` (to forget the tokens, say).
+        wait here until this one ends: hold it only for local reads and
+        writes, never across a call to Salesforce. When it raises
+        `CredentialsUnreadable` the lock is held all the same, so the caller
+        may go on with `overview` (to forget the tokens, say).
         """
         ...
 
     async def save(self, connection: Connection) -> None:
-        """Insert or replace the workspace's connection (tokens encrypted)."""
+        """Insert or replace the workspace's connection (tokens encrypted).
+
+        The refresh lease is not part of the connection: a save leaves it.
+        """
+        ...
+
+    async def take_refresh_lease(
+        self, workspace_id: str, lease: RefreshLease, *, now: datetime
+    ) -> RefreshLease | None:
+        """Take the connection's token refresh lease, unless another holds it.
+
+        The lease is taken when nobody holds it, when its holder is
+        `lease.holder` already, or when another holder's lease ended at or
+        before `now` (a takeover). Returns the lease that stands: `lease` when
+        taken (durable once the unit of work commits), another holder's when
+        that one lasts past `now`, None when no connection is stored. Locks the
+        connection as `get_for_update` does.
+        """
+        ...
+
+    async def end_refresh_lease(self, workspace_id: str, holder: str) -> None:
+        """End `holder`'s lease; a lease another holder took over stays.
+
+        Idempotent: a lease already ended, or none, changes nothing.
+        """
         ...
 
 

@@ -4,25 +4,39 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from datetime import datetime
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.encryption import FernetTokenCipher, UndecryptableSecret
 from adapters.persistence.reads import ReadQuery
-from adapters.persistence.rows import ConnectionRow, column_values, connection_of
+from adapters.persistence.rows import (
+    ConnectionRow,
+    connection_of,
+    connection_values,
+    table_of,
+)
 from adapters.persistence.sealing import open_tokens
 from adapters.persistence.transaction import Transaction
 from application.errors import CredentialsUnreadable
 from application.ports import ConnectionOverview, ConnectionRepository
 from domain.connection import Connection
+from domain.refresh_lease import RefreshLease
 
 logger = logging.getLogger(__name__)
 
 _LOCK_NAMESPACE = "crmbridge.connections:"
 _COLUMNS = tuple(ConnectionRow.__table__.c)
+_TABLE = table_of(ConnectionRow)
 _NAMES = tuple(column.key for column in _COLUMNS)
 _OVERVIEW = ReadQuery(
     select(*_COLUMNS).where(ConnectionRow.workspace_id == bindparam("workspace_id"))
+)
+_LEASE = ReadQuery(
+    select(_TABLE.c.refresh_lease_holder, _TABLE.c.refresh_lease_until).where(
+        _TABLE.c.workspace_id == bindparam("workspace_id")
+    )
 )
 
 
@@ -90,13 +104,7 @@ class SqlAlchemyConnectionRepository(ConnectionRepository):
         return ConnectionOverview(connection=connection, instance_url=instance_url)
 
     async def get_for_update(self, workspace_id: str) -> Connection | None:
-        session = await self._transaction.for_writing()
-
-        if self._transaction.dialect == "postgresql":
-            # A row lock cannot cover a connection not stored yet: the advisory
-            # lock does, so two first saves of a workspace also take turns.
-            key = func.hashtextextended(_LOCK_NAMESPACE + workspace_id, 0)
-            await session.execute(select(func.pg_advisory_xact_lock(key)))
+        session = await self._lock(workspace_id)
         row = await session.scalar(_by_workspace(workspace_id).with_for_update())
 
         logger.debug("connection locked workspace=%s", workspace_id)
@@ -104,7 +112,7 @@ class SqlAlchemyConnectionRepository(ConnectionRepository):
 
     async def save(self, connection: Connection) -> None:
         session = await self._transaction.for_writing()
-        values = column_values(ConnectionRow.to_row(connection, self._cipher))
+        values = connection_values(ConnectionRow.to_row(connection, self._cipher))
 
         upsert = self._transaction.upsert(ConnectionRow, values, "workspace_id")
         await session.execute(upsert)
@@ -114,6 +122,47 @@ class SqlAlchemyConnectionRepository(ConnectionRepository):
             connection.workspace_id,
             connection.status.value,
         )
+
+    async def take_refresh_lease(
+        self, workspace_id: str, lease: RefreshLease, *, now: datetime
+    ) -> RefreshLease | None:
+        await self._lock(workspace_id)
+        holder, until = _TABLE.c.refresh_lease_holder, _TABLE.c.refresh_lease_until
+        free = or_(holder.is_(None), holder == lease.holder, until <= now)
+
+        taken = await self._transaction.changed(
+            update(_TABLE)
+            .where(_TABLE.c.workspace_id == workspace_id, free)
+            .values(refresh_lease_holder=lease.holder, refresh_lease_until=lease.until)
+        )
+        if taken:
+            logger.debug("refresh lease taken workspace=%s", workspace_id)
+            return lease
+
+        rows = await self._transaction.read(_LEASE, {"workspace_id": workspace_id})
+        if not rows or rows[0][0] is None:
+            return None
+        return RefreshLease(holder=rows[0][0], until=rows[0][1])
+
+    async def end_refresh_lease(self, workspace_id: str, holder: str) -> None:
+        await self._lock(workspace_id)
+        await self._transaction.changed(
+            update(_TABLE)
+            .where(
+                _TABLE.c.workspace_id == workspace_id,
+                _TABLE.c.refresh_lease_holder == holder,
+            )
+            .values(refresh_lease_holder=None, refresh_lease_until=None)
+        )
+
+    async def _lock(self, workspace_id: str) -> AsyncSession:
+        session = await self._transaction.for_writing()
+        if self._transaction.dialect == "postgresql":
+            # A row lock cannot cover a connection not stored yet: the advisory
+            # lock does, so two first saves of a workspace also take turns.
+            key = func.hashtextextended(_LOCK_NAMESPACE + workspace_id, 0)
+            await session.execute(select(func.pg_advisory_xact_lock(key)))
+        return session
 
     def _opened(self, row: ConnectionRow) -> Connection:
         try:

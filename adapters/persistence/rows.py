@@ -60,6 +60,9 @@ class ConnectionRow(Base):
     problem_code: Mapped[str | None] = mapped_column(Text)
     problem_message: Mapped[str | None] = mapped_column(Text)
     problem_hint: Mapped[str | None] = mapped_column(Text)
+    # Not part of the connection: only the lease's own statements write them.
+    refresh_lease_holder: Mapped[str | None] = mapped_column(Text)
+    refresh_lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     @classmethod
     def to_row(cls, connection: Connection, cipher: FernetTokenCipher) -> Self:
@@ -96,6 +99,15 @@ class ConnectionRow(Base):
             else None
         )
         return connection_of(column_values(self), tokens)
+
+
+LEASE_COLUMNS = frozenset({"refresh_lease_holder", "refresh_lease_until"})
+
+
+def connection_values(row: ConnectionRow) -> dict[str, Any]:
+    """The columns a save of the connection writes: all but the lease's."""
+    values = column_values(row)
+    return {key: value for key, value in values.items() if key not in LEASE_COLUMNS}
 
 
 def connection_of(values: Mapping[str, Any], tokens: TokenSet | None) -> Connection:

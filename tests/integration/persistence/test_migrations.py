@@ -17,6 +17,7 @@ from adapters.persistence.migrate import (
 )
 from adapters.persistence.schema import metadata as orm_metadata
 from domain.crm import CrmObject
+from domain.refresh_lease import RefreshLease
 from domain.soql import SyncCursor
 from tests.integration.persistence.conftest import Backend
 from tests.integration.persistence.migrating import downgrade
@@ -65,7 +66,7 @@ async def test_upgrade_records_the_head_and_can_run_again(
     await upgrade_to_head(sql_backend.url)
     await upgrade_to_head(sql_backend.url)
 
-    assert await current_revision(sql_backend.sql) == head_revision() == "0003"
+    assert await current_revision(sql_backend.sql) == head_revision() == "0004"
 
 
 async def test_concurrent_starts_upgrade_once(sql_backend: Backend) -> None:
@@ -167,3 +168,21 @@ async def _tables(backend: Backend) -> set[str]:
     async with backend.sql.connect() as connection:
         names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
     return set(names)
+
+
+async def test_downgrading_0004_keeps_the_connections_and_upgrades_again(
+    sql_backend: Backend,
+) -> None:
+    lease = RefreshLease(holder="h", until=NOW)
+    async with sql_backend.uow() as uow:
+        await uow.connections.save(connected("ws-1"))
+        await uow.connections.take_refresh_lease("ws-1", lease, now=NOW)
+        await uow.commit()
+
+    await _down_and_up_again(sql_backend, "0003")
+
+    async with sql_backend.uow() as uow:
+        assert await uow.connections.get("ws-1") == connected("ws-1")
+        other = RefreshLease(holder="other", until=NOW)
+        taken = await uow.connections.take_refresh_lease("ws-1", other, now=NOW)
+    assert taken == other
