@@ -134,9 +134,11 @@ class Container(containers.DeclarativeContainer):
         api_version=config.provided.salesforce_api_version,
     )
 
-    # One per process: refreshes queue here before the database lock.
+    # One per process: refreshes queue here before the connection's lease.
     locks = providers.Singleton(KeyedLocks)
-    session = providers.Factory(SalesforceSession, uow, oauth, oauth_settings, locks)
+    session = providers.Factory(
+        SalesforceSession, uow, oauth, oauth_settings, locks, clock
+    )
 
     get_connection = providers.Factory(GetConnection, uow, clock, oauth_settings)
     configure_settings = providers.Factory(

@@ -11,6 +11,7 @@ from adapters.memory import InMemoryStore
 from application.locks import KeyedLocks
 from application.session import SalesforceSession
 from application.settings import OAuthSettings
+from application.token_refresh import LeaseTiming
 from application.use_cases.complete_authorization import CompleteAuthorization
 from application.use_cases.configure_settings import ConfigureSettings
 from application.use_cases.disconnect import Disconnect
@@ -75,7 +76,13 @@ def app() -> App:
     )
     uow = store.unit_of_work
     session = SalesforceSession(
-        uow, salesforce, settings, KeyedLocks(), concurrent_refresh_delay=0.01
+        uow,
+        salesforce,
+        settings,
+        KeyedLocks(),
+        clock,
+        concurrent_refresh_delay=0.01,
+        lease=LeaseTiming(seconds=120, poll_seconds=0.01),
     )
     start = StartAuthorization(uow, salesforce, clock, settings)
     disconnect = Disconnect(uow, salesforce, clock, settings)

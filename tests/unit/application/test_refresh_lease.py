@@ -1,0 +1,245 @@
+"""Token refresh without a lock held across the call: the lease and the CAS."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import pytest
+
+from application.errors import NotConnected, OAuthError, SalesforceUnavailable
+from application.locks import KeyedLocks
+from application.session import SalesforceSession
+from application.token_refresh import LeaseTiming
+from domain.connection import ConnectionStatus
+from domain.refresh_lease import RefreshLease
+from domain.tokens import TokenSet
+from tests.fakes.salesforce import FakeSalesforce
+from tests.unit.application.conftest import ADMIN, App
+
+Refresh = Callable[..., Awaitable[TokenSet]]
+CONCURRENT = OAuthError("invalid_grant", "token request is already being processed")
+
+
+class StalledAnswer:
+    """Salesforce has acted on the refresh; its answer is still on the wire."""
+
+    def __init__(self, salesforce: FakeSalesforce) -> None:
+        self.arrived = asyncio.Event()
+        self.released = asyncio.Event()
+        self._refresh: Refresh = salesforce.refresh
+        salesforce.refresh = self.refresh  # type: ignore[method-assign]
+
+    async def refresh(self, **request: str) -> TokenSet:
+        answer = await self._refresh(**request)
+        self.arrived.set()
+        await self.released.wait()
+        return answer
+
+
+async def _stalled_refresh(app: App) -> tuple[StalledAnswer, asyncio.Task[TokenSet]]:
+    stalled = StalledAnswer(app.salesforce)
+    stale = app.connection().tokens  # type: ignore[union-attr]
+    assert stale is not None
+    refresh = asyncio.create_task(app.session.refresh("ws-a", stale=stale))
+    await asyncio.wait_for(stalled.arrived.wait(), 5)
+    return stalled, refresh
+
+
+async def test_a_disconnect_completes_while_a_refresh_waits_for_salesforce(
+    app: App,
+) -> None:
+    app.salesforce.rotation = True
+    await app.connect()
+    stalled, refresh = await _stalled_refresh(app)
+
+    summary = await asyncio.wait_for(app.disconnect.execute(ADMIN), 2)
+    stalled.released.set()
+
+    assert summary.status is ConnectionStatus.DISCONNECTED
+    with pytest.raises(NotConnected):
+        await refresh
+    assert app.connection().tokens is None  # type: ignore[union-attr]
+    assert app.connection().status is ConnectionStatus.DISCONNECTED  # type: ignore[union-attr]
+
+
+async def test_a_rotated_token_the_disconnected_row_will_not_take_is_revoked(
+    app: App,
+) -> None:
+    app.salesforce.rotation = True
+    await app.connect()
+    stalled, refresh = await _stalled_refresh(app)
+    await app.disconnect.execute(ADMIN)
+
+    stalled.released.set()
+    with pytest.raises(NotConnected):
+        await refresh
+
+    rotated = app.salesforce.revoked[-1]
+    assert len(app.salesforce.revoked) == 2
+    assert rotated.startswith("5Aep-refresh-")
+    assert rotated not in app.salesforce.live_refresh
+    assert app.store.refresh_leases == {}
+
+
+async def test_a_reconnect_during_a_refresh_keeps_the_new_grant(app: App) -> None:
+    await app.connect()
+    stalled, refresh = await _stalled_refresh(app)
+    await app.disconnect.execute(ADMIN)
+    await app.connect()
+    reconnected = app.connection().tokens  # type: ignore[union-attr]
+
+    stalled.released.set()
+
+    assert await refresh == reconnected
+    assert app.connection().tokens == reconnected  # type: ignore[union-attr]
+    assert app.connection().status is ConnectionStatus.CONNECTED  # type: ignore[union-attr]
+
+
+async def test_a_dead_grant_seen_after_a_reconnect_leaves_the_new_grant(
+    app: App,
+) -> None:
+    await app.connect()
+    stale = app.connection().tokens  # type: ignore[union-attr]
+    assert stale is not None
+    rejected = asyncio.Event()
+    refusing = app.salesforce.refresh
+
+    async def refuse_after_reconnect(**request: str) -> TokenSet:
+        await app.disconnect.execute(ADMIN)
+        await app.connect()
+        rejected.set()
+        return await refusing(**request)
+
+    app.salesforce.refresh = refuse_after_reconnect  # type: ignore[method-assign]
+
+    fresh = await app.session.refresh("ws-a", stale=stale)
+
+    assert rejected.is_set()
+    assert app.connection().status is ConnectionStatus.CONNECTED  # type: ignore[union-attr]
+    assert fresh == app.connection().tokens  # type: ignore[union-attr]
+
+
+async def test_a_lease_left_by_a_dead_process_is_taken_over_once_expired(
+    app: App,
+) -> None:
+    await app.connect()
+    stale = app.connection().tokens  # type: ignore[union-attr]
+    assert stale is not None
+    until = app.clock.now() + timedelta(seconds=30)
+    app.store.refresh_leases["ws-a"] = RefreshLease(holder="dead", until=until)
+
+    refresh = asyncio.create_task(app.session.refresh("ws-a", stale=stale))
+    await asyncio.sleep(0.2)
+    waited = not refresh.done()
+    calls_while_leased = app.salesforce.refresh_calls
+    app.clock.advance(seconds=30)
+    fresh = await asyncio.wait_for(refresh, 5)
+
+    assert waited
+    assert calls_while_leased == 0
+    assert app.salesforce.refresh_calls == 1
+    assert fresh == app.connection().tokens  # type: ignore[union-attr]
+    assert app.store.refresh_leases == {}
+
+
+async def test_a_waiter_takes_the_tokens_the_lease_holder_stored(app: App) -> None:
+    await app.connect()
+    stalled, first = await _stalled_refresh(app)
+    stale = app.connection().tokens  # type: ignore[union-attr]
+    assert stale is not None
+    elsewhere = _another_process(app)
+
+    second = asyncio.create_task(elsewhere.refresh("ws-a", stale=stale))
+    await asyncio.sleep(0.1)
+    waited = not second.done()
+    stalled.released.set()
+
+    assert waited
+    assert await second == await first
+    assert app.salesforce.refresh_calls == 1
+
+
+async def test_one_refresh_among_many_callers_in_two_processes(app: App) -> None:
+    await app.connect()
+    stale = app.connection().tokens  # type: ignore[union-attr]
+    assert stale is not None
+    sessions = [app.session, _another_process(app)]
+
+    results = await asyncio.gather(
+        *(sessions[n % 2].refresh("ws-a", stale=stale) for n in range(10))
+    )
+
+    assert app.salesforce.refresh_calls == 1
+    assert len({result.access_token for result in results}) == 1
+
+
+async def test_a_hanging_token_call_ends_at_its_deadline_and_frees_the_lease(
+    app: App,
+) -> None:
+    await app.connect()
+    stalled = StalledAnswer(app.salesforce)
+    session = _another_process(app, LeaseTiming(seconds=0.2, poll_seconds=0.01))
+    stale = app.connection().tokens  # type: ignore[union-attr]
+    assert stale is not None
+
+    with pytest.raises(SalesforceUnavailable):
+        await session.refresh("ws-a", stale=stale)
+
+    assert stalled.arrived.is_set()
+    assert app.salesforce.refresh_calls == 1
+    assert app.store.refresh_leases == {}
+    assert app.connection().status is ConnectionStatus.CONNECTED  # type: ignore[union-attr]
+
+
+async def test_a_cancelled_refresh_frees_the_lease(app: App) -> None:
+    await app.connect()
+    _, refresh = await _stalled_refresh(app)
+
+    refresh.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await refresh
+    await asyncio.sleep(0)
+
+    assert app.store.refresh_leases == {}
+
+
+async def test_concurrent_refresh_rejections_are_retried_after_a_delay(
+    app: App,
+) -> None:
+    await app.connect()
+    app.salesforce.expire_access_tokens()
+    app.salesforce.fail_next("refresh", CONCURRENT, times=2)
+
+    result = await app.verify.execute(ADMIN)
+
+    assert result.ok
+    assert app.salesforce.refresh_calls == 3
+    assert app.store.refresh_leases == {}
+
+
+async def test_every_rejection_frees_the_lease(app: App) -> None:
+    await app.connect()
+    app.salesforce.expire_access_tokens()
+    app.salesforce.fail_next("refresh", CONCURRENT, times=3)
+
+    result = await app.verify.execute(ADMIN)
+
+    assert not result.ok
+    assert app.salesforce.refresh_calls == 3
+    assert app.store.refresh_leases == {}
+    assert app.connection().status is ConnectionStatus.CONNECTED  # type: ignore[union-attr]
+
+
+def _another_process(app: App, lease: LeaseTiming | None = None) -> SalesforceSession:
+    """A session with its own in-process locks, as another worker has."""
+    return SalesforceSession(
+        app.store.unit_of_work,
+        app.salesforce,
+        app.settings,
+        KeyedLocks(),
+        app.clock,
+        concurrent_refresh_delay=0.01,
+        lease=lease or LeaseTiming(poll_seconds=0.01),
+    )
