@@ -121,7 +121,8 @@ class Transaction:
 
     async def _begin_writing(self) -> None:
         # Limitation: on SQLite one writer at a time for the whole database, so
-        # a refresh in one workspace delays writes in all others (reads go on).
+        # a long write in one workspace delays writes in all others (reads go
+        # on); hence no unit of work may stay open across a call to Salesforce.
         self._used = True
         if self.dialect == "sqlite" and not self._writing:
             if self.session.in_transaction():
