@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import pytest
 from sqlalchemy import text
@@ -53,24 +53,47 @@ def postgres_server_url() -> URL:
     """The configured server's URL, or a skip (a failure when it is required)."""
     url = configured_postgres_url()
     reason = postgres_unreachable_reason(url)
-    if reason is None:
-        return url
-    if os.environ.get(REQUIRE_POSTGRES_VARIABLE) == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    if reason is not None:
+        _unavailable(reason)
+    return url
 
 
 @pytest.fixture(scope="session")
 def postgres_url(postgres_server_url: URL) -> Iterator[str]:
-    """A database created for this test run alone, dropped at its end."""
+    """A database created for this test run alone, dropped at its end.
+
+    Runs at once on one server (two checkouts, CI) each migrate, fill and
+    empty their own database, and its advisory locks are its own too.
+    """
     name = f"crmbridge_test_{os.getpid()}_{uuid.uuid4().hex[:12]}"
-    _run(_execute(postgres_server_url, f'CREATE DATABASE "{name}"'))
+    reason = _create_database(postgres_server_url, name)
+    if reason is not None:
+        _unavailable(reason)
     try:
         yield postgres_server_url.set(database=name).render_as_string(
             hide_password=False
         )
     finally:
         _run(_execute(postgres_server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+def _create_database(server: URL, name: str) -> str | None:
+    """None once `name` exists; otherwise why it could not be made."""
+    try:
+        _run(_execute(server, f'CREATE DATABASE "{name}"'))
+    except DBAPIError as exc:
+        shown = server.render_as_string(hide_password=True)
+        return (
+            f"cannot create a database for this run at {shown} ({exc.orig}); "
+            "the tests need a role that may create databases (CREATEDB)"
+        )
+    return None
+
+
+def _unavailable(reason: str) -> NoReturn:
+    if os.environ.get(REQUIRE_POSTGRES_VARIABLE) == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 async def _probe(url: URL) -> None:
