@@ -11,6 +11,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -112,6 +113,25 @@ def _capturing(service_log: ServiceLog) -> None:
     root.setLevel(logging.DEBUG)
 
 
+@contextmanager
+def running_service(
+    emulator: EmulatorServer, log: ServiceLog, state: Path
+) -> Iterator[Service]:
+    """The service on a new SQLite database in `state`, with keys of its own."""
+    database = state / "crmbridge.sqlite3"
+    sock = listening_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    env = service_env(emulator, database, url, state)
+    config = load_config(env, state_dir=state)
+    asyncio.run(upgrade_to_head(config.database_url))
+    clock = ShiftableClock()
+    instance = start_instance(config, clock, sock)
+    try:
+        yield Service(url, config, database, clock, log, env)
+    finally:
+        instance.stop()
+
+
 @pytest.fixture(scope="session")
 def service(
     emulator_server: EmulatorServer,
@@ -119,16 +139,8 @@ def service(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Service]:
     state = tmp_path_factory.mktemp("crmbridge")
-    database = state / "crmbridge.sqlite3"
-    sock = listening_socket()
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    env = service_env(emulator_server, database, url, state)
-    config = load_config(env, state_dir=state)
-    asyncio.run(upgrade_to_head(config.database_url))
-    clock = ShiftableClock()
-    instance = start_instance(config, clock, sock)
-    yield Service(url, config, database, clock, service_log, env)
-    instance.stop()
+    with running_service(emulator_server, service_log, state) as shared:
+        yield shared
 
 
 @pytest.fixture

@@ -1,13 +1,9 @@
-"""The `crmbridge` command line: tokens, migrations, key rotation and the demo."""
+"""The `crmbridge` command line: tokens, migrations and the demo."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import re
 import sqlite3
-import sys
-from collections.abc import Collection
 from pathlib import Path
 
 import jwt
@@ -16,33 +12,9 @@ from click.testing import CliRunner
 
 from adapters.encryption import FernetTokenCipher
 from entrypoints.cli import main
-from entrypoints.config import load_config
-from tests.e2e.client import Flow
-from tests.e2e.conftest import start_instance
-from tests.e2e.harness import listening_socket
+from tests.e2e.commands import crmbridge
 
 SECRET = "c" * 48
-
-
-async def crmbridge(
-    *args: str,
-    env: dict[str, str],
-    cwd: Path | None = None,
-    unset: Collection[str] = (),
-) -> tuple[int, str]:
-    inherited = {name: value for name, value in os.environ.items() if name not in unset}
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "entrypoints.cli",
-        *args,
-        env={**inherited, **env},
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(child.communicate(), timeout=120)
-    return child.returncode or 0, output.decode()
 
 
 def test_token_prints_a_jwt_for_the_workspace_and_role(tmp_path: Path) -> None:
@@ -136,59 +108,6 @@ async def test_rotating_keys_on_a_fresh_database_migrates_it_first(
     assert code == 0, output
     assert "Traceback" not in output
     assert "re-encrypted 0 stored secrets" in output
-
-
-async def test_keys_rotate_without_a_reconnect(flow: Flow, tmp_path: Path) -> None:
-    await flow.connect()
-    old = flow.service.env["CRMBRIDGE_ENCRYPTION_KEYS"]
-    new = FernetTokenCipher.generate_key()
-
-    code, output = await crmbridge(
-        "rotate-keys",
-        env=flow.service.env | {"CRMBRIDGE_ENCRYPTION_KEYS": f"{new},{old}"},
-    )
-    only_new = load_config(
-        flow.service.env | {"CRMBRIDGE_ENCRYPTION_KEYS": new}, state_dir=tmp_path
-    )
-    instance = start_instance(only_new, flow.service.clock, listening_socket())
-    try:
-        shown = await flow.http.get(
-            f"{instance.url}/api/crm/salesforce", headers=flow.auth()
-        )
-        tested = await flow.http.post(
-            f"{instance.url}/api/crm/salesforce/verification", headers=flow.auth()
-        )
-    finally:
-        instance.stop()
-
-    assert code == 0, output
-    assert "re-encrypted" in output
-    assert new not in output
-    assert old not in output
-    assert shown.json()["status"] == "connected"
-    assert tested.json()["ok"] is True
-
-
-async def test_rotating_with_keys_that_open_nothing_fails_and_loses_nothing(
-    flow: Flow,
-) -> None:
-    await flow.connect()
-    new, wrong = FernetTokenCipher.generate_key(), FernetTokenCipher.generate_key()
-
-    code, output = await crmbridge(
-        "rotate-keys",
-        env=flow.service.env | {"CRMBRIDGE_ENCRYPTION_KEYS": f"{new},{wrong}"},
-    )
-    tested = await flow.verify()
-
-    assert code == 1, output
-    # The session's database holds other tests' workspaces too.
-    assert re.search(r"[1-9][0-9]* stored secrets cannot be decrypted", output)
-    assert "left as they are" in output
-    assert "Traceback" not in output
-    assert new not in output
-    assert wrong not in output
-    assert tested.json()["ok"] is True
 
 
 async def test_the_demo_walks_the_whole_flow_on_a_fresh_folder(tmp_path: Path) -> None:
