@@ -2,7 +2,10 @@
 
 One service and one emulator serve the whole session; each test gets its own
 workspace, a freshly seeded emulator world, and a check at the end that no
-secret reached a response or the service's log.
+secret reached a response or the service's log. Tests, the service and the
+`crmbridge` commands they start all run from the session's own folder, as a
+person runs them from a project folder: their `./.crmbridge/` (the runner's
+job locks) is the run's, not the checkout's another run may be using.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import chdir, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -113,11 +116,24 @@ def _capturing(service_log: ServiceLog) -> None:
     root.setLevel(logging.DEBUG)
 
 
+@pytest.fixture(scope="session")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder the session's service and commands run from."""
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(autouse=True)
+def _from_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test, and each `crmbridge` it starts, runs from `home`."""
+    monkeypatch.chdir(home)
+
+
 @contextmanager
 def running_service(
-    emulator: EmulatorServer, log: ServiceLog, state: Path
+    emulator: EmulatorServer, log: ServiceLog, state: Path, home: Path
 ) -> Iterator[Service]:
-    """The service on a new SQLite database in `state`, with keys of its own."""
+    """The service on a new SQLite database in `state`, with keys of its own,
+    started from `home` (where it resolves `./.crmbridge/`)."""
     database = state / "crmbridge.sqlite3"
     sock = listening_socket()
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -125,7 +141,8 @@ def running_service(
     config = load_config(env, state_dir=state)
     asyncio.run(upgrade_to_head(config.database_url))
     clock = ShiftableClock()
-    instance = start_instance(config, clock, sock)
+    with chdir(home):
+        instance = start_instance(config, clock, sock)
     try:
         yield Service(url, config, database, clock, log, env)
     finally:
@@ -137,9 +154,10 @@ def service(
     emulator_server: EmulatorServer,
     service_log: ServiceLog,
     tmp_path_factory: pytest.TempPathFactory,
+    home: Path,
 ) -> Iterator[Service]:
     state = tmp_path_factory.mktemp("crmbridge")
-    with running_service(emulator_server, service_log, state) as shared:
+    with running_service(emulator_server, service_log, state, home) as shared:
         yield shared
 
 

@@ -23,12 +23,15 @@ from tests.e2e.harness import ServiceLog, listening_socket
 
 @pytest.fixture
 def service(
-    emulator_server: EmulatorServer, service_log: ServiceLog, tmp_path: Path
+    emulator_server: EmulatorServer,
+    service_log: ServiceLog,
+    tmp_path: Path,
+    home: Path,
 ) -> Iterator[Service]:
     """Replaces the session's service for this module's tests."""
     state = tmp_path / "service"
     state.mkdir()
-    with running_service(emulator_server, service_log, state) as own:
+    with running_service(emulator_server, service_log, state, home) as own:
         yield own
 
 
