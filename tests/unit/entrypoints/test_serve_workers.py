@@ -47,6 +47,15 @@ def env(tmp_path: Path) -> dict[str, str | None]:
 
 
 @pytest.fixture
+def port() -> str:
+    """A port nothing listens on: `serve` binds it once to check, and the
+    defaults (8000) may be a developer's `dev.py run` or another test run."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
+
+
+@pytest.fixture
 def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """What `uvicorn.run` was given, and the environment the workers would see."""
     calls: list[dict[str, Any]] = []
@@ -62,21 +71,22 @@ def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 def test_several_workers_get_the_factory_and_the_options(
     env: dict[str, str | None],
     uvicorn_calls: list[dict[str, Any]],
+    port: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)  # serve checks the runner folder it will use
-    args = ["serve", "--workers", "3", "--port", "9011", "--host", "127.0.0.1"]
+    args = ["serve", "--workers", "3", "--port", port, "--host", "127.0.0.1"]
 
     result = CliRunner().invoke(main, args, env=env)
 
     assert result.exit_code == 0, result.output
     [call] = uvicorn_calls
     assert (call["app"], call["factory"], call["workers"]) == (APP_FACTORY, True, 3)
-    assert (call["host"], call["port"]) == ("127.0.0.1", 9011)
+    assert (call["host"], call["port"]) == ("127.0.0.1", int(port))
     assert call["environ"] == {
         "CRMBRIDGE_HOST": "127.0.0.1",
-        "CRMBRIDGE_PORT": "9011",
+        "CRMBRIDGE_PORT": port,
         "CRMBRIDGE_WORKERS": "3",
     }
     assert "(3 workers)" in result.output
@@ -84,9 +94,9 @@ def test_several_workers_get_the_factory_and_the_options(
 
 
 def test_one_worker_serves_an_app_built_in_this_process(
-    env: dict[str, str | None], uvicorn_calls: list[dict[str, Any]]
+    env: dict[str, str | None], uvicorn_calls: list[dict[str, Any]], port: str
 ) -> None:
-    result = CliRunner().invoke(main, ["serve"], env=env)
+    result = CliRunner().invoke(main, ["serve", "--port", port], env=env)
 
     [call] = uvicorn_calls
     assert result.exit_code == 0, result.output
