@@ -93,6 +93,14 @@ def parse_database_url(url: str | URL) -> URL:
         raise DatabaseUrlInvalid(
             f"the scheme {parsed.drivername!r} is not supported; {_EXPECTED}"
         )
+    if "@" in (parsed.host or ""):
+        # An '@' of the password, unescaped: the parser cut the password at
+        # it and took the rest for the host, so printing the host would show
+        # part of the password.
+        raise DatabaseUrlInvalid(
+            "the URL holds an unescaped '@' before its host: write an '@' in "
+            "the user name or password as %40"
+        )
     parsed = parsed.set(drivername=driver)
     if parsed.get_backend_name() == "sqlite":
         _check_sqlite_file(parsed)

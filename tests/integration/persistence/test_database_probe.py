@@ -43,6 +43,26 @@ def test_a_url_crmbridge_cannot_serve_is_refused_without_showing_it(
 
 
 @pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://crm:p@{PASSWORD}@127.0.0.1:1/crm",
+        f"postgresql+asyncpg://crm:{PASSWORD}@@db.example/crm",
+        f"sqlite://crm:p@{PASSWORD}@host/db.sqlite3",
+    ],
+)
+def test_an_unescaped_at_sign_is_refused_without_the_part_after_it(
+    url: str,
+) -> None:
+    # The parser takes what follows the first '@' for the host: printed as
+    # a host, it would show most of the password.
+    with pytest.raises(DatabaseUrlInvalid) as raised:
+        parse_database_url(url)
+
+    assert "%40" in str(raised.value)
+    assert PASSWORD not in str(raised.value)
+
+
+@pytest.mark.parametrize(
     ("url", "driver"),
     [
         ("sqlite:///a.sqlite3", "sqlite+aiosqlite"),
