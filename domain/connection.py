@@ -185,6 +185,13 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
         )
 
     def switch_environment(self, *, sandbox: bool) -> Connection:
+        """Disconnected, on the other environment. A grant for the
+        environment asked for is in use already: switching would only drop it."""
+        target = Environment.from_sandbox_flag(sandbox)
+        if self.holds_grant and self.environment is target:
+            raise IllegalTransition(
+                f"the connection already uses {target.value}", field="sandbox"
+            )
         disconnected = self.disconnect()
         return msgspec.structs.replace(
             disconnected, environment=Environment.from_sandbox_flag(sandbox)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import msgspec
 
@@ -67,9 +68,21 @@ class Disconnect:
             forgotten.connection, self._settings, self._clock.now()
         )
 
-    async def within(self, uow: UnitOfWork, workspace_id: str) -> Forgotten:
-        """Forget the grant inside the caller's unit of work; revoke after commit."""
+    async def within(
+        self,
+        uow: UnitOfWork,
+        workspace_id: str,
+        *,
+        first: Callable[[Connection], object] | None = None,
+    ) -> Forgotten:
+        """Forget the grant inside the caller's unit of work; revoke after commit.
+
+        `first` sees the locked connection before anything is forgotten, and
+        may refuse by raising.
+        """
         current, unreadable = await _locked(uow, workspace_id)
+        if first is not None:
+            first(current)
         tokens = current.tokens
 
         disconnected = current.disconnect()

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from application.errors import (
+    Conflict,
     NeedsReauthorization,
     NotConnected,
     NotPermitted,
@@ -209,3 +210,18 @@ async def test_needs_reauthorization_is_raised_to_other_callers(app: App) -> Non
 
     with pytest.raises(NeedsReauthorization):
         await app.session.run("ws-a", app.salesforce.organization)
+
+
+async def test_a_switch_to_the_environment_in_use_changes_nothing(app: App) -> None:
+    await app.connect()
+    before = app.connection()
+
+    with pytest.raises(Conflict) as refused:
+        await app.switch.execute(SwitchEnvironment.Command(actor=ADMIN, sandbox=False))
+
+    assert refused.value.field == "sandbox"
+    assert refused.value.hint is not None
+    assert "disconnect" in refused.value.hint
+    assert app.connection() == before
+    assert app.salesforce.revoked == []
+    assert (await app.verify.execute(ADMIN)).ok

@@ -106,6 +106,11 @@ class ConnectionLifecycle(RuleBasedStateMachine):
 
     @rule(sandbox=st.booleans())
     def switch(self, sandbox: bool) -> None:
+        if self.has_grant and sandbox == self.sandbox:
+            # Only a working grant would go: refused, nothing changes.
+            with pytest.raises(IllegalTransition):
+                self.connection.switch_environment(sandbox=sandbox)
+            return
         self.connection = self.connection.switch_environment(sandbox=sandbox)
         self.status, self.has_grant, self.sandbox = S.DISCONNECTED, False, sandbox
 
