@@ -140,6 +140,18 @@ def salesforce_unavailable(detail: str) -> Problem:
     )
 
 
+def connect_again(problem: Problem) -> Problem:
+    """`problem` as a failed Connect reports it: its sign-in link is spent,
+    so a transient problem's "try again" means clicking Connect again."""
+    if problem.code != "salesforce_unavailable":
+        return problem
+    return msgspec.structs.replace(
+        problem,
+        hint="This is usually temporary: in a few minutes, click Connect again "
+        "(this sign-in link is used up).",
+    )
+
+
 def api_version_retired(detail: str) -> Problem:
     return Problem(
         code="api_version_retired",
@@ -275,6 +287,7 @@ __all__ = [
     "authorization_failed",
     "authorization_unreadable",
     "client_secret_required",
+    "connect_again",
     "credentials_unreadable",
     "environment_mismatch",
     "grant_not_revoked",

@@ -129,7 +129,7 @@ class CompleteAuthorization:
             )
             await self._fail(pending, problem)
         except SalesforceError as exc:
-            await self._fail(pending, problem_for(exc))
+            await self._fail(pending, problems.connect_again(problem_for(exc)))
         try:
             self._settings.check_token_hosts(tokens)
         except InvalidSetting as exc:
@@ -148,7 +148,7 @@ class CompleteAuthorization:
             )
             org = await self._api.organization(tokens)
         except SalesforceError as exc:
-            await self._fail(pending, problem_for(exc), tokens)
+            await self._fail(pending, problems.connect_again(problem_for(exc)), tokens)
         if org.is_sandbox != pending.environment.is_sandbox:
             problem = problems.environment_mismatch(pending.environment.is_sandbox)
             await self._fail(pending, problem, tokens)

@@ -68,7 +68,7 @@ class FakeSalesforce(SalesforceOAuth, SalesforceApi, SalesforceRecords):
         self.live_refresh: set[str] = set()
         self.rotated: set[str] = set()
         self.revoked: list[str] = []
-        self.exchange_error: OAuthError | None = None
+        self.exchange_error: OAuthError | SalesforceUnavailable | None = None
         self.refresh_error: Exception | None = None
         self.api_error: Exception | None = None
         self.grant_refresh_token = True

@@ -14,6 +14,7 @@ from application.errors import (
     InvalidInput,
     NotPermitted,
     OAuthError,
+    SalesforceUnavailable,
 )
 from application.use_cases.complete_authorization import CompleteAuthorization
 from application.use_cases.configure_settings import ConfigureSettings
@@ -197,6 +198,22 @@ async def test_invalid_client_id_hints_at_the_exact_callback_url(app: App) -> No
     assert "https://ws-a.crm.example/api/oauth/callback/salesforce" in (
         caught.value.problem.hint or ""
     )
+
+
+async def test_an_outage_during_the_exchange_says_to_click_connect_again(
+    app: App,
+) -> None:
+    state = state_of(await start(app))
+    app.salesforce.exchange_error = SalesforceUnavailable("the token call failed")
+
+    with pytest.raises(AuthorizationFailed) as caught:
+        await app.complete.execute(Complete(state=state, code="c=="))
+
+    # The state is spent: retrying this callback can only say invalid_state.
+    problem = caught.value.problem
+    assert problem.code == "salesforce_unavailable"
+    assert "click Connect again" in (problem.hint or "")
+    assert app.connection().problem == problem  # type: ignore[union-attr]
 
 
 async def test_an_app_that_requires_a_secret_says_which_setting(app: App) -> None:
