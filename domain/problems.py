@@ -201,6 +201,14 @@ def standing(problem: Problem | None) -> Problem | None:
     return problem if problem is not None and problem.code in STANDING else None
 
 
+def sentences(message: str, hint: str | None) -> str:
+    """A message, then its hint, as two sentences."""
+    if not hint:
+        return message
+    end = "" if message.endswith((".", "!", "?", ":")) else "."
+    return f"{message}{end} {hint}"
+
+
 def printable(text: str, limit: int) -> str:
     """`text` without control characters, cut to `limit` characters."""
     cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
@@ -300,6 +308,7 @@ __all__ = [
     "rate_limited",
     "refresh_token_invalid",
     "salesforce_unavailable",
+    "sentences",
     "standing",
     "untrusted_host",
 ]

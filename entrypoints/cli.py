@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from domain.crm import SYNC_ORDER
+from domain.problems import sentences
 from domain.sync import SyncMode
 from domain.workspace import Role
 from entrypoints.config import (
@@ -255,16 +256,8 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
     try:
         job = run(sync_in_foreground(config, command, console))
     except ApplicationError as exc:
-        raise click.ClickException(_said(exc.message, exc.hint)) from None
+        raise click.ClickException(sentences(exc.message, exc.hint)) from None
     report(job)
-
-
-def _said(message: str, hint: str | None) -> str:
-    """A problem's message, then its hint, as two sentences."""
-    if not hint:
-        return message
-    end = "" if message.endswith((".", "!", "?", ":")) else "."
-    return f"{message}{end} {hint}"
 
 
 @main.command()

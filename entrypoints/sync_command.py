@@ -15,6 +15,7 @@ from adapters.persistence import ensure_engine_at_head
 from application.sync.jobs import GetSync, StartSync
 from domain.crm import CrmObject
 from domain.errors import InvalidSetting
+from domain.problems import sentences
 from domain.sync import SyncJob, SyncMode, SyncState, new_job_id
 from domain.workspace import Actor, Role
 from entrypoints.config import Config
@@ -92,7 +93,7 @@ def report(job: SyncJob) -> None:
         )
     if job.state is not SyncState.SUCCEEDED:
         problem = job.problem
-        said = f": {problem.message} {problem.hint or ''}".rstrip() if problem else ""
+        said = f": {sentences(problem.message, problem.hint)}" if problem else ""
         raise click.ClickException(f"sync {job.job_id} {job.state.value}{said}")
     click.echo(f"sync {job.job_id} succeeded")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.problems import salesforce_unavailable
+from domain.problems import salesforce_unavailable, sentences
 
 
 @pytest.mark.parametrize(
@@ -19,3 +19,22 @@ def test_an_unavailable_salesforce_ends_its_message_with_one_period(
     assert message.startswith("Salesforce is unavailable: ")
     assert message.endswith(".")
     assert not message.endswith("..")
+
+
+@pytest.mark.parametrize(
+    ("message", "hint", "said"),
+    [
+        (
+            "Salesforce is not connected",
+            "Connect it.",
+            "Salesforce is not connected. Connect it.",
+        ),
+        ("Done.", "Go on.", "Done. Go on."),
+        ("Why?", "Because.", "Why? Because."),
+        ("Nothing to add", None, "Nothing to add"),
+    ],
+)
+def test_a_message_and_its_hint_read_as_two_sentences(
+    message: str, hint: str | None, said: str
+) -> None:
+    assert sentences(message, hint) == said
