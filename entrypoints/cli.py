@@ -284,16 +284,19 @@ def rotate_keys() -> None:
     opened(config)
     run(ensure_at_head(config.database_url))
     result = run(_reencrypt(config))
-    click.echo(
-        f"re-encrypted {result.done} stored secrets with the first key", err=True
-    )
+    click.echo(f"re-encrypted {_secrets(result.done)} with the first key", err=True)
     if result.unreadable:
         raise click.ClickException(
-            f"{result.unreadable} stored secrets cannot be decrypted with any of "
-            f"{variable('encryption_keys')} and were left as they are. Put the key "
-            "that encrypted them back in the list, after the first, and run "
-            "rotate-keys again; drop no old key until it reports none."
+            f"{_secrets(result.unreadable)} cannot be decrypted with any of "
+            f"{variable('encryption_keys')}; left as stored. Put the key that "
+            f"encrypted {'it' if result.unreadable == 1 else 'them'} back in the "
+            "list, after the first, and run rotate-keys again; drop no old key "
+            "until it reports none."
         )
+
+
+def _secrets(count: int) -> str:
+    return f"{count} stored secret{'' if count == 1 else 's'}"
 
 
 async def _reencrypt(config: Config) -> Reencrypted:

@@ -39,6 +39,8 @@ def quiet_libraries() -> None:
     # uvicorn's access log prints query strings (the callback's code and state);
     # the app logs each request itself.
     logging.getLogger("uvicorn.access").disabled = True
+    # Alembic announces each of its plugins at INFO on every migration check.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def printable(text: str, limit: int = 256) -> str:

@@ -81,8 +81,8 @@ async def test_rotating_with_keys_that_open_nothing_fails_and_loses_nothing(
     assert code == 1, output
     # This test's connection alone: the database is the test's own.
     assert "re-encrypted 0 stored secrets" in output
-    assert "1 stored secrets cannot be decrypted" in output
-    assert "left as they are" in output
+    assert "1 stored secret cannot be decrypted" in output
+    assert "left as stored" in output
     assert "Traceback" not in output
     assert new not in output
     assert wrong not in output
