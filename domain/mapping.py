@@ -133,6 +133,8 @@ COMPANY_TARGETS = {
 _TARGET = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _SOURCE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}(\.[A-Za-z][A-Za-z0-9_]{0,79})?$")
 MAX_RULES = 200
+# Each runs on every synced value of its rule: a handful is all a rule needs.
+MAX_TRANSFORMS = 16
 
 
 class FieldMapping(
@@ -453,6 +455,15 @@ def _shape_violations(mapping: FieldMapping) -> list[Violation]:
                         None,
                         "invalid_type",
                         f"type must be one of {sorted(TARGET_SOURCES)}",
+                    )
+                )
+            if len(rule.transforms) > MAX_TRANSFORMS:
+                violations.append(
+                    _violation(
+                        name,
+                        None,
+                        "too_many_transforms",
+                        f"at most {MAX_TRANSFORMS} transforms a rule",
                     )
                 )
             if isinstance(rule, PersonRule) and not (rule.lead or rule.contact):

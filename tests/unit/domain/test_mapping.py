@@ -268,6 +268,11 @@ def test_a_valid_mapping_has_no_violations() -> None:
         (PersonRule(target="Bad-Target", lead="Email"), "invalid_target", None),
         (PersonRule(target="empty"), "empty_rule", None),
         (PersonRule(target="x", lead="Email", type="money"), "invalid_type", None),
+        (
+            PersonRule(target="x", lead="Email", transforms=(Trim(),) * 17),
+            "too_many_transforms",
+            None,
+        ),
     ],
 )
 def test_violations_name_the_rule_and_the_field(
