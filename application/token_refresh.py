@@ -23,6 +23,7 @@ takeover's refresh is refused, and the connection asks for a reconnect.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -103,15 +104,36 @@ class TokenRefresh:
         claim = await self._claim(workspace_id, stale)
         if isinstance(claim, TokenSet):
             return claim
-
+        # Once the refresh token is sent, Salesforce may rotate it: stopping
+        # before the answer is stored would lose the only live one. So the
+        # request and its settling run to the end (within the deadline) even
+        # when the caller is cancelled, which then goes on.
+        finishing = asyncio.ensure_future(self._finish(claim))
         try:
-            answer = await self._ask(claim)
-        except OAuthError as exc:
-            return await self._settle_refusal(claim, exc)
+            return await asyncio.shield(finishing)
+        except asyncio.CancelledError:
+            if finishing.cancelled():
+                raise
+            logger.info(
+                "finishing a token refresh before stopping workspace=%s",
+                workspace_id,
+            )
+            await _wait_out(finishing)
+            raise
+
+    async def _finish(self, claim: Claim) -> TokenSet | None:
+        try:
+            try:
+                answer = await self._ask(claim)
+            except OAuthError as exc:
+                return await self._settle_refusal(claim, exc)
+            return await self._settle_answer(claim, answer)
         except BaseException:
+            # The settling ends the lease in its own transaction; when that
+            # (or the request) failed, end it now rather than make every
+            # other caller wait for its expiry. A no-op once it has ended.
             await asyncio.shield(self._end_lease(claim))
             raise
-        return await self._settle_answer(claim, answer)
 
     async def _claim(self, workspace_id: str, stale: TokenSet) -> Claim | TokenSet:
         holder = uuid.uuid4().hex
@@ -253,6 +275,16 @@ class TokenRefresh:
                 workspace_id,
                 type(exc).__name__,
             )
+
+
+async def _wait_out(task: asyncio.Future[TokenSet | None]) -> None:
+    """Wait for `task` to end, through further cancellations; its outcome
+    is its own business (logged where it failed)."""
+    while not task.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(task)
+    if not task.cancelled():
+        task.exception()  # Retrieved: asyncio does not log it as lost.
 
 
 def is_unchanged(current: Connection | None, read: TokenSet) -> bool:

@@ -23,6 +23,10 @@ from domain.connection import OrgIdentity
 from domain.tokens import TokenSet
 
 logger = logging.getLogger(__name__)
+# A token answer that comes late beats none: given up on after Salesforce
+# acted, a rotated refresh token is lost with it. Within the 60 s a refresh
+# lease gives its request (application/token_refresh.py).
+TOKEN_TIMEOUT = httpx.Timeout(50.0, connect=5.0)
 
 AUTHORIZE_PATH = "/services/oauth2/authorize"
 TOKEN_PATH = "/services/oauth2/token"  # noqa: S105 (a path, not a secret)
@@ -97,7 +101,7 @@ class HttpxSalesforceOAuth(SalesforceOAuth):
         read: Callable[[httpx.Response, datetime], TokenSet],
     ) -> TokenSet:
         request = self._client.build_request(
-            "POST", _base(login_host) + TOKEN_PATH, data=form
+            "POST", _base(login_host) + TOKEN_PATH, data=form, timeout=TOKEN_TIMEOUT
         )
         return await self._http.call(
             request,

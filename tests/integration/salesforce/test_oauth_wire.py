@@ -156,6 +156,22 @@ async def test_refresh_without_rotation_has_no_refresh_token(
     }
 
 
+async def test_token_calls_wait_longer_for_their_answer_than_other_calls(
+    scripted: Scripted,
+) -> None:
+    # Given up on after Salesforce acted, a rotated refresh token is lost.
+    client, wire = scripted(answer(json=TOKEN_BODY), answer(json=TOKEN_BODY))
+    oauth = HttpxSalesforceOAuth(client, retry=NO_WAIT)
+
+    await oauth.refresh(login_host=LOGIN, client_id="3MVG9_key", refresh_token="r")
+    await oauth.exchange_code(pending(), "aPrx")
+
+    assert len(wire.requests) == 2
+    for request in wire.requests:
+        assert request.extensions["timeout"]["read"] == 50.0
+        assert request.extensions["timeout"]["connect"] == 5.0
+
+
 async def test_refresh_with_rotation_returns_the_new_refresh_token(
     scripted: Scripted,
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from application.errors import NotConnected, OAuthError, SalesforceUnavailable
 from application.locks import KeyedLocks
+from application.ports import UnitOfWork
 from application.session import SalesforceSession
 from application.token_refresh import LeaseTiming
 from domain.connection import ConnectionStatus
@@ -193,15 +194,48 @@ async def test_a_hanging_token_call_ends_at_its_deadline_and_frees_the_lease(
     assert app.connection().status is ConnectionStatus.CONNECTED  # type: ignore[union-attr]
 
 
-async def test_a_cancelled_refresh_frees_the_lease(app: App) -> None:
+async def test_a_refresh_cancelled_in_flight_stores_its_answer_first(
+    app: App,
+) -> None:
+    # Ctrl-C on a sync, or serve stopping, while Salesforce rotates the token:
+    # dropping the answer would leave only a dead refresh token stored.
+    app.salesforce.rotation = True
     await app.connect()
-    _, refresh = await _stalled_refresh(app)
+    stalled, refresh = await _stalled_refresh(app)
 
     refresh.cancel()
+    await asyncio.sleep(0)
+    refresh.cancel()  # Stopping twice changes nothing.
+    assert not refresh.done()
+    stalled.released.set()
     with pytest.raises(asyncio.CancelledError):
         await refresh
-    await asyncio.sleep(0)
 
+    assert app.store.refresh_leases == {}
+    assert app.salesforce.refresh_calls == 1
+    app.salesforce.expire_access_tokens()
+    assert (await app.verify.execute(ADMIN)).ok
+    assert app.connection().status is ConnectionStatus.CONNECTED  # type: ignore[union-attr]
+
+
+async def test_a_refresh_whose_settling_fails_frees_the_lease(app: App) -> None:
+    await app.connect()
+    stalled, refresh = await _stalled_refresh(app)
+    refreshing = app.session._refresh  # The step to break: its settling.
+    units = refreshing._uow
+    failures = [RuntimeError("database is locked")]
+
+    def settle_fails_once() -> UnitOfWork:
+        if failures:
+            raise failures.pop()
+        return units()
+
+    refreshing._uow = settle_fails_once
+    stalled.released.set()
+    with pytest.raises(RuntimeError, match="locked"):
+        await refresh
+
+    # Not left for the next caller to wait out until it expires.
     assert app.store.refresh_leases == {}
 
 
