@@ -60,12 +60,13 @@ def create_database_engine(
     JSON columns go through msgspec: several times faster than the standard
     library on bulk pages, and it reads back exactly what it wrote.
 
+    Statement errors never show their parameters: they hold sealed tokens
+    and customers' records, and such errors reach the logs.
+
     `busy_timeout` (seconds) bounds how long a SQLite writer waits for the lock.
-    A token refresh holds it across a call to Salesforce, so keep it well above
-    the HTTP client's worst case.
     """
     parsed = parse_database_url(url)
-    options = {**JSON_CODEC, **options}
+    options = {**JSON_CODEC, "hide_parameters": True, **options}
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(parsed, **options)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from adapters.persistence import create_database_engine
 
@@ -38,3 +39,18 @@ async def test_sqlite_is_set_up_for_concurrent_writers(tmp_path: Path) -> None:
 def test_an_in_memory_sqlite_database_is_refused() -> None:
     with pytest.raises(ValueError, match="InMemoryStore"):
         create_database_engine("sqlite+aiosqlite://")
+
+
+async def test_a_failed_statement_does_not_show_its_parameters(tmp_path: Path) -> None:
+    engine = create_database_engine(f"sqlite:///{tmp_path}/a.sqlite3")
+    sealed = "gAAAAA-sealed-refresh-token"
+
+    with pytest.raises(DBAPIError) as failed:
+        async with engine.connect() as connection:
+            await connection.execute(
+                text("INSERT INTO no_such_table VALUES (:token)"), {"token": sealed}
+            )
+    await engine.dispose()
+
+    assert "no_such_table" in str(failed.value)
+    assert sealed not in str(failed.value)
