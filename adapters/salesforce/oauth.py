@@ -42,8 +42,9 @@ class _UtcClock:
 class HttpxSalesforceOAuth(SalesforceOAuth):
     """Talks to the login host a connection stored; never sends a client secret.
 
-    Token POSTs are retried only when Salesforce surely did not process them;
-    identity GETs and revokes are retried on any transient failure.
+    Token POSTs are retried only when Salesforce surely did not process them,
+    and wait `token_timeout` for their answer; identity GETs and revokes are
+    retried on any transient failure, within the client's own timeout.
     """
 
     def __init__(
@@ -52,10 +53,12 @@ class HttpxSalesforceOAuth(SalesforceOAuth):
         *,
         retry: RetryPolicy | None = None,
         clock: Clock | None = None,
+        token_timeout: httpx.Timeout = TOKEN_TIMEOUT,
     ) -> None:
         self._http = SalesforceHttp(client, retry or RetryPolicy())
         self._client = client
         self._clock = clock or _UtcClock()
+        self._token_timeout = token_timeout
 
     def authorization_url(self, pending: PendingAuthorization) -> str:
         query = urlencode(pending.authorize_params(), quote_via=quote)
@@ -101,7 +104,10 @@ class HttpxSalesforceOAuth(SalesforceOAuth):
         read: Callable[[httpx.Response, datetime], TokenSet],
     ) -> TokenSet:
         request = self._client.build_request(
-            "POST", _base(login_host) + TOKEN_PATH, data=form, timeout=TOKEN_TIMEOUT
+            "POST",
+            _base(login_host) + TOKEN_PATH,
+            data=form,
+            timeout=self._token_timeout,
         )
         return await self._http.call(
             request,

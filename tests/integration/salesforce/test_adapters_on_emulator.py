@@ -117,7 +117,7 @@ async def test_a_timed_out_refresh_is_not_replayed(
 ) -> None:
     impatient = httpx.Timeout(0.3, connect=5.0)
     async with new_http_client(timeout=impatient, trust_env=False) as client:
-        oauth = HttpxSalesforceOAuth(client, retry=NO_WAIT)
+        oauth = HttpxSalesforceOAuth(client, retry=NO_WAIT, token_timeout=impatient)
         tokens = await connect(emulator, demo, oauth)
         emulator.world.add_http_fault(path_prefix=TOKEN_PATH, action="delay", delay=0.6)
 
