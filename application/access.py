@@ -19,7 +19,12 @@ def require_manager(actor: Actor, action: str) -> None:
 
 
 async def load_or_new(uow: UnitOfWork, workspace_id: str) -> Connection:
-    found = await uow.connections.get(workspace_id)
+    """The connection, locked until `uow` ends, to change and save in it.
+
+    A save writes the whole row, tokens included: read without the lock, a
+    refresh or a callback that commits in between would be overwritten.
+    """
+    found = await uow.connections.get_for_update(workspace_id)
     return found or Connection(workspace_id=workspace_id)
 
 
