@@ -203,6 +203,10 @@ class InMemoryConnectionRepository(ConnectionRepository):
         if standing is not None and standing.holder == holder:
             self._uow.staged_leases.drop(workspace_id)
 
+    async def clear_refresh_lease(self, workspace_id: str) -> None:
+        await self._uow.lock(f"connection:{workspace_id}")
+        self._uow.staged_leases.drop(workspace_id)
+
     def _visible(self, workspace_id: str) -> Connection | None:
         if workspace_id in self._uow.staged_connections:
             return self._uow.staged_connections[workspace_id]

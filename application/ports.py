@@ -96,6 +96,17 @@ class ConnectionRepository(Protocol):
         """
         ...
 
+    async def clear_refresh_lease(self, workspace_id: str) -> None:
+        """End the connection's refresh lease, whoever holds it.
+
+        For a change of grant (a disconnect, a switch, a completed
+        authorization): the new grant, or none, owes the holder nothing, and
+        the holder's request, if it is still alive, settles against tokens
+        the row no longer holds and drops its answer. Locks the connection as
+        `get_for_update` does; idempotent, durable once the unit commits.
+        """
+        ...
+
 
 class AuthorizationRepository(Protocol):
     """Pending authorizations, keyed by their secret `state`."""

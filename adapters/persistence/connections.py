@@ -155,6 +155,17 @@ class SqlAlchemyConnectionRepository(ConnectionRepository):
             .values(refresh_lease_holder=None, refresh_lease_until=None)
         )
 
+    async def clear_refresh_lease(self, workspace_id: str) -> None:
+        await self._lock(workspace_id)
+        await self._transaction.changed(
+            update(_TABLE)
+            .where(
+                _TABLE.c.workspace_id == workspace_id,
+                _TABLE.c.refresh_lease_holder.is_not(None),
+            )
+            .values(refresh_lease_holder=None, refresh_lease_until=None)
+        )
+
     async def _lock(self, workspace_id: str) -> AsyncSession:
         session = await self._transaction.for_writing()
         if self._transaction.dialect == "postgresql":

@@ -117,6 +117,53 @@ async def test_the_lease_does_not_change_the_connection(backend: Backend) -> Non
         assert await uow.connections.get_for_update("ws-1") == connected("ws-1")
 
 
+async def test_a_cleared_lease_is_free_whoever_held_it(backend: Backend) -> None:
+    await _save_connection(backend.uow)
+    await _take(backend.uow, FIRST)
+
+    await _clear(backend.other_process)
+
+    assert await _take(backend.uow, SECOND, now=NOW) == SECOND
+    async with backend.other_process() as uow:
+        assert await uow.connections.get("ws-1") == connected("ws-1")
+
+
+async def test_clearing_no_lease_changes_nothing(backend: Backend) -> None:
+    await _clear(backend.uow)
+    await _save_connection(backend.uow)
+
+    await _clear(backend.other_process)
+
+    assert await _take(backend.uow, FIRST) == FIRST
+    async with backend.other_process() as uow:
+        assert await uow.connections.get("ws-1") == connected("ws-1")
+
+
+async def test_a_lease_is_cleared_only_when_committed(backend: Backend) -> None:
+    await _save_connection(backend.uow)
+    await _take(backend.uow, FIRST)
+
+    async with backend.other_process() as uow:
+        await uow.connections.clear_refresh_lease("ws-1")
+
+    assert await _take(backend.uow, SECOND) == FIRST
+
+
+async def test_clearing_the_lease_locks_the_connection_until_the_unit_ends(
+    backend: Backend,
+) -> None:
+    await _save_connection(backend.uow)
+    await _take(backend.uow, FIRST)
+
+    async with backend.uow() as first:
+        await first.connections.clear_refresh_lease("ws-1")
+        second = asyncio.create_task(_take(backend.other_process, SECOND))
+        assert await is_waiting(second)
+        await first.commit()
+
+    assert await second == SECOND
+
+
 async def _save_connection(
     uow_factory: UnitOfWorkFactory,
     *,
@@ -145,4 +192,10 @@ async def _take(
 async def _end(uow_factory: UnitOfWorkFactory, holder: str) -> None:
     async with uow_factory() as uow:
         await uow.connections.end_refresh_lease("ws-1", holder)
+        await uow.commit()
+
+
+async def _clear(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        await uow.connections.clear_refresh_lease("ws-1")
         await uow.commit()
