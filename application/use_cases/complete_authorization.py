@@ -47,6 +47,7 @@ class CompleteAuthorization:
       match the Sandbox toggle each end the attempt with a problem (and tokens
       we got are revoked);
     - otherwise the tokens are stored encrypted and the connection is Connected;
+      a refresh lease left on it ends: it was taken for the old grant's token;
     - the workspace's synced data (people, companies, sync cursors, cached
       describes) stays only if it came from this same org: reconnecting to
       it keeps the next sync incremental. Data of another org, or of an
@@ -179,6 +180,7 @@ class CompleteAuthorization:
                 uow, pending.workspace_id, identity.org_id, now
             )
             await uow.connections.save(connection)
+            await uow.connections.clear_refresh_lease(pending.workspace_id)
             await uow.commit()
         return connection, dropped
 

@@ -39,6 +39,9 @@ class Disconnect:
     - the refresh token is then revoked at the login host it came from, best
       effort and outside the transaction: a Salesforce outage never blocks a
       disconnect, nor holds other writers up;
+    - a refresh lease on the connection ends with the grant: a dead holder's
+      lease would hold up the next grant's first refresh; a live holder's
+      request settles against the forgotten tokens and drops its answer;
     - disconnecting a disconnected workspace is a no-op, not an error;
     - tokens no configured key opens are forgotten all the same, unrevoked,
       and the connection's problem says so.
@@ -90,6 +93,7 @@ class Disconnect:
             disconnected = disconnected.note_problem(problems.grant_not_revoked())
         await uow.authorizations.discard_workspace(workspace_id)
         await uow.connections.save(disconnected)
+        await uow.connections.clear_refresh_lease(workspace_id)
         return Forgotten(
             connection=disconnected,
             token=(tokens.refresh_token or tokens.access_token) if tokens else None,

@@ -13,6 +13,7 @@ from application.locks import KeyedLocks
 from application.ports import UnitOfWork
 from application.session import SalesforceSession
 from application.token_refresh import LeaseTiming
+from application.use_cases.switch_environment import SwitchEnvironment
 from domain.connection import ConnectionStatus
 from domain.refresh_lease import RefreshLease
 from domain.tokens import TokenSet
@@ -142,6 +143,79 @@ async def test_a_lease_left_by_a_dead_process_is_taken_over_once_expired(
     assert calls_while_leased == 0
     assert app.salesforce.refresh_calls == 1
     assert fresh == app.connection().tokens  # type: ignore[union-attr]
+    assert app.store.refresh_leases == {}
+
+
+def _leave_a_dead_lease(app: App) -> None:
+    until = app.clock.now() + timedelta(seconds=120)
+    app.store.refresh_leases["ws-a"] = RefreshLease(holder="dead", until=until)
+
+
+async def _refresh_at_once(
+    app: App, session: SalesforceSession | None = None
+) -> TokenSet:
+    """A refresh of the stored tokens that finds no lease in its way."""
+    stale = app.connection().tokens  # type: ignore[union-attr]
+    assert stale is not None
+    refresh = (session or app.session).refresh("ws-a", stale=stale)
+    return await asyncio.wait_for(refresh, 2)
+
+
+async def test_a_reconnect_after_a_disconnect_refreshes_without_a_dead_lease(
+    app: App,
+) -> None:
+    await app.connect()
+    _leave_a_dead_lease(app)
+
+    await app.disconnect.execute(ADMIN)
+    await app.connect()
+    fresh = await _refresh_at_once(app)
+
+    assert app.salesforce.refresh_calls == 1
+    assert app.connection().tokens == fresh  # type: ignore[union-attr]
+    assert app.store.refresh_leases == {}
+
+
+async def test_a_switch_of_environment_ends_a_dead_lease(app: App) -> None:
+    await app.connect()
+    _leave_a_dead_lease(app)
+
+    await app.switch.execute(SwitchEnvironment.Command(actor=ADMIN, sandbox=True))
+
+    assert app.store.refresh_leases == {}
+
+
+async def test_a_reconnect_of_a_dead_grant_ends_a_dead_lease(app: App) -> None:
+    await app.connect()
+    app.salesforce.revoke_everything()
+    app.salesforce.expire_access_tokens()
+    assert not (await app.verify.execute(ADMIN)).ok
+    _leave_a_dead_lease(app)
+
+    await app.connect()
+    await _refresh_at_once(app)
+
+    assert app.connection().status is ConnectionStatus.CONNECTED  # type: ignore[union-attr]
+    assert app.store.refresh_leases == {}
+
+
+async def test_a_new_grant_refreshes_while_the_old_grants_request_is_in_flight(
+    app: App,
+) -> None:
+    app.salesforce.rotation = True
+    await app.connect()
+    stalled, old = await _stalled_refresh(app)
+    await app.disconnect.execute(ADMIN)
+    await app.connect()
+    del app.salesforce.refresh  # Only the old grant's request stalls.
+
+    fresh = await _refresh_at_once(app, _another_process(app))
+    stalled.released.set()
+
+    assert await old == fresh
+    assert app.connection().tokens == fresh  # type: ignore[union-attr]
+    assert fresh.refresh_token in app.salesforce.live_refresh
+    assert app.salesforce.revoked[-1] not in app.salesforce.live_refresh
     assert app.store.refresh_leases == {}
 
 
