@@ -52,6 +52,8 @@ class VerifyConnection:
     - an expired session is refreshed once (single-flight) and retried once;
     - a refused refresh marks the connection as needing reauthorization;
     - stored tokens no configured key opens fail the test, and change nothing;
+    - a success is recorded only on a connection to the org and user the test
+      reached: one reconnected elsewhere meanwhile keeps its own identity;
     - a failure answers `ok: false` with a problem instead of an error, and
       transient trouble never changes the connection's status.
     """
@@ -114,6 +116,7 @@ class VerifyConnection:
             if (
                 connection is not None
                 and connection.status is ConnectionStatus.CONNECTED
+                and _same_grantor(connection.identity, identity)
             ):
                 await uow.connections.save(
                     connection.verified(at=now, identity=identity)
@@ -127,3 +130,10 @@ class VerifyConnection:
             "verification failed workspace=%s problem=%s", workspace_id, problem.code
         )
         return Verification(ok=False, checked_at=now, problem=problem)
+
+
+def _same_grantor(stored: OrgIdentity | None, checked: OrgIdentity) -> bool:
+    """Whether the stored grant is the org and user's that the check reached."""
+    if stored is None:
+        return True
+    return (stored.org_id, stored.user_id) == (checked.org_id, checked.user_id)

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from application.ports import UnitOfWork, UnitOfWorkFactory
+from application.ports import ApiUsage, UnitOfWork, UnitOfWorkFactory
 from application.use_cases.complete_authorization import CompleteAuthorization
 from application.use_cases.configure_settings import ConfigureSettings
 from application.use_cases.start_authorization import StartAuthorization
@@ -17,6 +17,7 @@ from domain.tokens import TokenSet
 from tests.unit.application.conftest import ADMIN, CLIENT_ID, App, state_of
 
 BLOCKED = 0.1
+OTHER_ORG = "00D000000000002AAA"
 SAME_SETTINGS = ConfigureSettings.Command(
     actor=ADMIN, client_id=CLIENT_ID, sandbox=False
 )
@@ -132,3 +133,25 @@ async def test_a_start_during_the_callback_leaves_no_grant_unstored(
     await meanwhile.result()
 
     assert _holds_a_live_grant(app)
+
+
+async def test_a_check_of_the_old_org_is_not_recorded_on_a_new_connection(
+    app: App,
+) -> None:
+    await app.connect()
+    usage = app.salesforce.api_usage
+
+    async def reconnect_elsewhere_meanwhile(tokens: TokenSet) -> ApiUsage:
+        answer = await usage(tokens)
+        await app.disconnect.execute(ADMIN)
+        app.salesforce.org_id = OTHER_ORG
+        await app.connect()
+        return answer
+
+    app.salesforce.api_usage = reconnect_elsewhere_meanwhile  # type: ignore[method-assign]
+
+    await app.verify.execute(ADMIN)
+
+    identity = app.connection().identity  # type: ignore[union-attr]
+    assert identity is not None
+    assert identity.org_id == OTHER_ORG
