@@ -415,6 +415,7 @@ class InMemoryPeopleRepository(PeopleRepository):
         for person_id, person in page.items():
             key = (workspace_id, person_id)
             stored = self._table.get(key) or StoredPerson(person)
+            person = _unless_unchanged(person, stored.person)
             self._table.put(key, _seen(stored, person, obj, job_id))
 
     async def sweep_unseen(
@@ -504,7 +505,11 @@ class InMemoryCompanyRepository(CompanyRepository):
         now = self._clock.now()
         page = {c.account_id: _stamped(c, workspace_id, now) for c in companies}
         for account_id, company in page.items():
-            self._table.put((workspace_id, account_id), StoredCompany(company, job_id))
+            key = (workspace_id, account_id)
+            stored = self._table.get(key)
+            if stored is not None:
+                company = _unless_unchanged(company, stored.company)
+            self._table.put(key, StoredCompany(company, job_id))
 
     async def sweep_unseen(
         self, workspace_id: str, job_id: str, *, keep: Collection[str] = ()
@@ -699,6 +704,13 @@ def _stamped(value: Stamped, workspace_id: str, now: datetime) -> Stamped:
     if value.updated_at is not None:
         return value
     return msgspec.structs.replace(value, updated_at=now)
+
+
+def _unless_unchanged(value: Stamped, stored: Stamped) -> Stamped:
+    """`value`, or `stored` if they differ in `updated_at` alone: as the SQL
+    upsert does, a row saved with the values it holds keeps its stamp."""
+    same = msgspec.structs.replace(value, updated_at=stored.updated_at) == stored
+    return stored if same else value
 
 
 def _seen(

@@ -22,6 +22,7 @@ from adapters.persistence.people_rows import (
     COMPANY_COLUMNS,
     COMPANY_KEY,
     COMPANY_PAGE_COLUMNS,
+    COMPANY_VALUE_COLUMNS,
     CompanyRow,
 )
 from adapters.persistence.transaction import Transaction
@@ -34,11 +35,18 @@ logger = logging.getLogger(__name__)
 _Row = CompanyRow
 _table = cast(Table, CompanyRow.__table__)
 _columns = _table.c
-_UPSERT = PageUpsert(_table, COMPANY_PAGE_COLUMNS, COMPANY_KEY)
+_UPSERT = PageUpsert(
+    _table,
+    COMPANY_PAGE_COLUMNS,
+    COMPANY_KEY,
+    stamp="updated_at",
+    compared=COMPANY_VALUE_COLUMNS,
+)
 
 
 class SqlAlchemyCompanyRepository(CompanyRepository):
-    """One row per Account; a page is one executemany UPSERT."""
+    """One row per Account; a page is one executemany UPSERT, which keeps a
+    row's `updated_at` when its values are the stored ones."""
 
     def __init__(self, transaction: Transaction, clock: Clock) -> None:
         self._transaction = transaction

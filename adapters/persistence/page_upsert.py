@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Table, or_
+from sqlalchemy import ColumnElement, Insert, Table, case, cast, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.types import JSON
 
 from adapters.persistence.writes import Write
 
@@ -25,7 +26,12 @@ Row = tuple[Any, ...]
 
 class PageUpsert:
     """INSERT rows of `columns`, or UPDATE every non-key column on `key`; a
-    `sticky` boolean column, once true in the stored row, stays true."""
+    `sticky` boolean column, once true in the stored row, stays true.
+
+    A `stamp` column (when the row last changed) takes the new value only if
+    one of the `compared` columns differs from the stored row; otherwise the
+    stored stamp stays, while the other columns (seen marks) are written.
+    """
 
     def __init__(
         self,
@@ -34,14 +40,20 @@ class PageUpsert:
         key: Sequence[str],
         *,
         sticky: Sequence[str] = (),
+        stamp: str | None = None,
+        compared: Sequence[str] = (),
     ):
+        stamped = (stamp,) if stamp else ()
+        named = (*key, *sticky, *stamped, *compared)
         unknown = [name for name in (*columns, *key) if name not in table.c]
-        if unknown or not set((*key, *sticky)) <= set(columns):
+        if unknown or not set(named) <= set(columns):
             raise ValueError(f"bad upsert columns for {table.name}: {unknown}")
         self.columns = tuple(columns)
         self._table = table
         self._key = tuple(key)
         self._sticky = tuple(sticky)
+        self._stamp = stamp
+        self._compared = tuple(compared)
         self._compiled: dict[str, _Compiled] = {}
 
     def write(
@@ -78,7 +90,28 @@ class PageUpsert:
         for name in self._sticky:
             # The stored row's value, read under the row lock the upsert holds.
             changes[name] = or_(changes[name], self._table.c[name])
+        if self._stamp:
+            changed = or_(
+                *(
+                    _comparable(self._table.c[name], dialect).is_distinct_from(
+                        _comparable(statement.excluded[name], dialect)
+                    )
+                    for name in self._compared
+                )
+            )
+            changes[self._stamp] = case(
+                (changed, changes[self._stamp]), else_=self._table.c[self._stamp]
+            )
         return statement.on_conflict_do_update(index_elements=self._key, set_=changes)
+
+
+def _comparable(column: ColumnElement[Any], dialect: Dialect) -> ColumnElement[Any]:
+    """PostgreSQL's `json` has no equality; as `jsonb` two values compare by
+    content. SQLite stores JSON as the text one serializer wrote, so equal
+    values are equal text."""
+    if dialect.name == "postgresql" and isinstance(column.type, JSON):
+        return cast(column, postgresql.JSONB)
+    return column
 
 
 class _Compiled:

@@ -29,6 +29,7 @@ from adapters.persistence.people_reads import count_people, get_person, list_peo
 from adapters.persistence.people_rows import (
     PERSON_COLUMNS,
     PERSON_KEY,
+    PERSON_VALUE_COLUMNS,
     PersonRow,
     person_page_columns,
 )
@@ -45,13 +46,22 @@ _Row = PersonRow
 _table = cast(Table, PersonRow.__table__)
 _columns = _table.c
 _UPSERTS = {
-    seen: PageUpsert(_table, person_page_columns(seen), PERSON_KEY)
+    seen: PageUpsert(
+        _table,
+        person_page_columns(seen),
+        PERSON_KEY,
+        stamp="updated_at",
+        compared=PERSON_VALUE_COLUMNS,
+    )
     for seen in ("lead_seen_job", "contact_seen_job")
 }
 
 
 class SqlAlchemyPeopleRepository(PeopleRepository):
     """One row per person; a page is one DELETE and one executemany UPSERT.
+
+    A row saved with the values it already holds keeps its `updated_at`:
+    readers page by it, and a full sync rewrites every row it sees.
 
     Each row remembers the last job that saw its Lead and its Contact, so a
     full sync can mark what it did not see as deleted.

@@ -46,6 +46,14 @@ def person_page_columns(seen_column: str) -> tuple[str, ...]:
     )
 
 
+# What a reader sees of a stored row: when none of these change, neither does
+# its `updated_at` (seen marks are bookkeeping, not the row's values).
+PERSON_VALUE_COLUMNS = tuple(
+    name
+    for name in person_page_columns("lead_seen_job")
+    if name not in (*PERSON_KEY, "updated_at", "lead_seen_job")
+)
+
 COMPANY_PAGE_COLUMNS = (
     "workspace_id",
     "account_id",
@@ -55,6 +63,7 @@ COMPANY_PAGE_COLUMNS = (
     "updated_at",
     "seen_job",
 )
+COMPANY_VALUE_COLUMNS = ("fields", "modstamp", "deleted")
 
 
 class PersonRow(Base):

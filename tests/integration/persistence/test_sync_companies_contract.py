@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
 import pytest
@@ -69,6 +70,40 @@ async def test_a_company_saved_without_a_time_is_stamped_by_the_clock(
 
     async with backend.uow() as uow:
         assert await uow.companies.get(WS, "0011") == company("0011", updated_at=LATE)
+
+
+async def test_a_company_saved_again_as_stored_keeps_its_time_and_is_seen(
+    backend: Backend,
+) -> None:
+    await save_companies(backend.uow, [company("0011", updated_at=None)])
+    backend.clock.current = LATE
+
+    await save_companies(backend.uow, [company("0011", updated_at=None)], job_id="new")
+
+    async with backend.uow() as uow:
+        assert await uow.companies.get(WS, "0011") == company("0011", updated_at=NOW)
+    assert await _sweep(backend, "new") == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"fields": {"name": "Renamed", "employees": 12}},
+        {"deleted": True},
+        {"modstamp": NOW},
+    ],
+)
+async def test_a_company_saved_with_any_value_changed_is_stamped_again(
+    backend: Backend, change: dict[str, Any]
+) -> None:
+    await save_companies(backend.uow, [company("0011", updated_at=None)])
+    backend.clock.current = LATE
+
+    await save_companies(backend.uow, [company("0011", updated_at=None, **change)])
+
+    async with backend.uow() as uow:
+        stored = await uow.companies.get(WS, "0011")
+    assert stored == company("0011", updated_at=LATE, **change)
 
 
 async def test_a_company_of_another_workspace_is_refused(backend: Backend) -> None:

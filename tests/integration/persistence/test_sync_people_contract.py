@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import msgspec
 import pytest
@@ -67,6 +68,45 @@ async def test_a_person_saved_without_a_time_is_stamped_by_the_clock(
     async with backend.uow() as uow:
         stored = await uow.people.get(WS, "p1")
     assert stored == person("p1", lead_id="00Q1", updated_at=NOW + timedelta(hours=1))
+
+
+async def test_a_person_saved_again_as_stored_keeps_its_time_and_is_seen(
+    backend: Backend,
+) -> None:
+    await save_people(backend.uow, [person("p1", lead_id="00Q1", updated_at=None)])
+    backend.clock.current = NOW + timedelta(hours=1)
+
+    again = person("p1", lead_id="00Q1", updated_at=None)
+    await save_people(backend.uow, [again], seen_by=(LEAD, "new"))
+
+    async with backend.uow() as uow:
+        stored = await uow.people.get(WS, "p1")
+    assert stored == person("p1", lead_id="00Q1", updated_at=NOW)
+    assert await _sweep(backend, LEAD, "new") == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"fields": {"email": "new@x.example", "last_name": "Name of p1"}},
+        {"lead_deleted": True},
+        {"contact_id": "0031"},
+        {"account_id": "0011"},
+        {"modstamp": NOW},
+    ],
+)
+async def test_a_person_saved_with_any_value_changed_is_stamped_again(
+    backend: Backend, change: dict[str, Any]
+) -> None:
+    await save_people(backend.uow, [person("p1", lead_id="00Q1", updated_at=None)])
+    backend.clock.current = NOW + timedelta(hours=1)
+
+    changed = person("p1", lead_id="00Q1", updated_at=None, **change)
+    await save_people(backend.uow, [changed])
+
+    async with backend.uow() as uow:
+        stored = await uow.people.get(WS, "p1")
+    assert stored == msgspec.structs.replace(changed, updated_at=backend.clock.current)
 
 
 async def test_find_returns_each_person_holding_any_of_the_ids_once(
