@@ -2,6 +2,12 @@
 
 A person is a Lead or a Contact. A converted Lead and its Contact are one
 person: it keeps the id it had as a Lead and follows the Contact from then on.
+
+Several Leads can be converted into one existing Contact. Their person names
+one of them in `lead_id` (and `lead_deleted`): the live one with the
+smallest Id, or the smallest Id when all are deleted, whatever order they
+arrive in. The others are kept in `merged_leads`, each with its own
+`IsDeleted`, so none is lost and none speaks for the Lead the row names.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ class Person(msgspec.Struct, frozen=True, kw_only=True):
     modstamp: datetime
     lead_deleted: bool = False
     contact_deleted: bool = False
+    merged_leads: dict[str, bool] = msgspec.field(default_factory=dict)
     updated_at: datetime | None = None
 
     @property
@@ -164,15 +171,25 @@ def _converted(
     workspace_id: str,
     modstamp: datetime,
 ) -> Person:
-    """One person for a converted Lead and its Contact; the Lead's id is kept."""
+    """One person for a converted Lead and its Contact.
+
+    Two people meet when the Lead had one of its own: the Contact's person
+    is kept if other Leads were converted into it already, else the Lead's.
+    """
     lead_id = record["Id"]
     contact_id = record["ConvertedContactId"]
     account_id = record.get("ConvertedAccountId")
+    deleted = bool(record.get("IsDeleted"))
     if (
         by_lead is not None
         and by_contact is not None
         and by_lead.person_id != by_contact.person_id
     ):
+        if by_contact.lead_id:
+            index.drop(by_lead)
+            return _changed(
+                by_contact, **_leads_with(by_contact, lead_id, deleted, by_lead)
+            )
         index.drop(by_contact)
         return _changed(
             by_lead,
@@ -181,23 +198,44 @@ def _converted(
             fields=by_contact.fields,
             modstamp=by_contact.modstamp,
             contact_deleted=by_contact.contact_deleted,
-            lead_deleted=bool(record.get("IsDeleted")),
+            **_leads_with(by_lead, lead_id, deleted),
         )
     if by_contact is not None:
-        return _changed(by_contact, lead_id=lead_id)
+        return _changed(by_contact, **_leads_with(by_contact, lead_id, deleted))
     base = by_lead or _new_person(workspace_id, modstamp)
     # Until the Contact itself arrives, the converted Lead's values stand in.
     return _changed(
         base,
-        lead_id=lead_id,
         contact_id=contact_id,
         account_id=account_id,
         fields=mapping.person_values(record, CrmObject.LEAD)
         if by_lead is None
         else base.fields,
         modstamp=modstamp,
-        lead_deleted=bool(record.get("IsDeleted")),
+        **_leads_with(base, lead_id, deleted),
     )
+
+
+def _leads_with(
+    person: Person, lead_id: str, deleted: bool, *others: Person
+) -> dict[str, Any]:
+    """`lead_id`, `lead_deleted` and `merged_leads` of `person` once the Lead
+    `lead_id` is one of its Leads, with its `IsDeleted`, and so are the Leads
+    of `others`, merged into it."""
+    if not others and not person.merged_leads and person.lead_id in (None, lead_id):
+        return {"lead_id": lead_id, "lead_deleted": deleted}
+    leads: dict[str, bool] = {}
+    for holder in (*others, person):
+        if holder.lead_id:
+            leads[holder.lead_id] = holder.lead_deleted
+        leads.update(holder.merged_leads)
+    leads[lead_id] = deleted
+    named = min(leads, key=lambda lead: (leads[lead], lead))
+    return {
+        "lead_id": named,
+        "lead_deleted": leads[named],
+        "merged_leads": {lead: leads[lead] for lead in sorted(leads) if lead != named},
+    }
 
 
 def apply_contact(

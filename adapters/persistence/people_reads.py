@@ -31,6 +31,7 @@ _SELECTED = (
     _columns.lead_deleted,
     _columns.contact_deleted,
     _columns.updated_at,
+    _columns.merged_leads,
 )
 _IN_WORKSPACE = _columns.workspace_id == bindparam("workspace_id")
 
@@ -130,4 +131,5 @@ def _person(workspace_id: str, row: Sequence[Any]) -> Person:
         lead_deleted=row[6],
         contact_deleted=row[7],
         updated_at=row[8],
+        merged_leads=row[9],
     )

@@ -39,6 +39,7 @@ def person_page_columns(seen_column: str) -> tuple[str, ...]:
         "deleted",
         "lead_deleted",
         "contact_deleted",
+        "merged_leads",
         "fields",
         "modstamp",
         "updated_at",
@@ -79,6 +80,8 @@ class PersonRow(Base):
     deleted: Mapped[bool]
     lead_deleted: Mapped[bool]
     contact_deleted: Mapped[bool]
+    # Other Leads converted into the person's Contact, by Id: their IsDeleted.
+    merged_leads: Mapped[dict[str, bool]] = mapped_column(JSON)
     fields: Mapped[dict[str, Value]] = mapped_column(JSON)
     modstamp: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -135,6 +138,7 @@ class PersonRow(Base):
             person.deleted,
             person.lead_deleted,
             person.contact_deleted,
+            person.merged_leads,
             person.fields,
             person.modstamp,
             person.updated_at or updated_at,
@@ -153,6 +157,7 @@ class PersonRow(Base):
             modstamp=row.modstamp,
             lead_deleted=row.lead_deleted,
             contact_deleted=row.contact_deleted,
+            merged_leads=row.merged_leads,
             updated_at=row.updated_at,
         )
 
@@ -220,6 +225,7 @@ PERSON_COLUMNS = _columns(
     "modstamp",
     "lead_deleted",
     "contact_deleted",
+    "merged_leads",
     "updated_at",
 )
 COMPANY_COLUMNS = _columns(

@@ -141,6 +141,13 @@ class SyncHistoryView(msgspec.Struct, frozen=True, kw_only=True):
     next_before: datetime | None
 
 
+class MergedLeadView(msgspec.Struct, frozen=True, kw_only=True):
+    """Another Lead converted into the person's Contact."""
+
+    lead_id: str
+    deleted: bool
+
+
 class PersonView(msgspec.Struct, frozen=True, kw_only=True):
     person_id: str
     source: str
@@ -150,6 +157,7 @@ class PersonView(msgspec.Struct, frozen=True, kw_only=True):
     deleted: bool
     lead_deleted: bool
     contact_deleted: bool
+    merged_leads: list[MergedLeadView]
     fields: dict[str, Value]
     system_modstamp: datetime
     updated_at: datetime | None
@@ -165,6 +173,10 @@ class PersonView(msgspec.Struct, frozen=True, kw_only=True):
             deleted=person.deleted,
             lead_deleted=person.lead_deleted,
             contact_deleted=person.contact_deleted,
+            merged_leads=[
+                MergedLeadView(lead_id=lead_id, deleted=deleted)
+                for lead_id, deleted in sorted(person.merged_leads.items())
+            ],
             fields=person.fields,
             system_modstamp=person.modstamp,
             updated_at=person.updated_at,

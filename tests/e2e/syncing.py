@@ -12,7 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -233,7 +233,8 @@ class Expected:
 
     fields: dict[str, Value]
     deleted: bool
-    leads: frozenset[str] = frozenset()
+    leads: dict[str, bool] = field(default_factory=dict)
+    """Converted into a Contact: those Leads, with their IsDeleted."""
 
 
 @dataclass(frozen=True)
@@ -248,18 +249,17 @@ class Copy:
         """One person per Contact and per unconverted Lead; converted Leads
         fold into their Contact."""
         people: dict[tuple[str, str], Expected] = {}
-        converted: defaultdict[str, set[str]] = defaultdict(set)
+        converted: defaultdict[str, dict[str, bool]] = defaultdict(dict)
         for lead in _read(reader, CrmObject.LEAD, mapping):
             if lead["IsConverted"] and lead["ConvertedContactId"]:
-                converted[lead["ConvertedContactId"]].add(lead["Id"])
+                converted[lead["ConvertedContactId"]][lead["Id"]] = lead["IsDeleted"]
                 continue
             values = mapping.person_values(lead, CrmObject.LEAD)
             people[("lead", lead["Id"])] = Expected(values, lead["IsDeleted"])
         for contact in _read(reader, CrmObject.CONTACT, mapping):
             values = mapping.person_values(contact, CrmObject.CONTACT)
-            leads = frozenset(converted[contact["Id"]])
             people[("contact", contact["Id"])] = Expected(
-                values, contact["IsDeleted"], leads
+                values, contact["IsDeleted"], converted[contact["Id"]]
             )
         companies = {
             account["Id"]: Expected(
@@ -290,9 +290,8 @@ def assert_mirrors(workspace: Workspace, expected: Copy) -> None:
     }
     for (kind, _), person in local.items():
         assert person["source"] == kind
-        leads = expected.people[_key(person)].leads
         if kind == "contact":
-            assert person["lead_id"] in (leads or {None}), person
+            _assert_leads(person, expected.people[_key(person)].leads)
 
     companies = {
         c["account_id"]: (c["fields"], c["deleted"]) for c in workspace.companies()
@@ -300,6 +299,17 @@ def assert_mirrors(workspace: Workspace, expected: Copy) -> None:
     assert companies == {
         k: (e.fields, e.deleted) for k, e in expected.companies.items()
     }
+
+
+def _assert_leads(person: Record, leads: dict[str, bool]) -> None:
+    """Every Lead converted into the Contact is held, with its own deleted
+    flag; the row names the live one with the smallest Id, if any."""
+    held = {m["lead_id"]: m["deleted"] for m in person["merged_leads"]}
+    if person["lead_id"] is not None:
+        held[person["lead_id"]] = person["lead_deleted"]
+    assert held == leads, person
+    if leads:
+        assert person["lead_id"] == min(leads, key=lambda i: (leads[i], i)), person
 
 
 def _key(person: Record) -> tuple[str, str]:

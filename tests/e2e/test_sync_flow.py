@@ -136,8 +136,10 @@ def live(org: Org, obj: CrmObject) -> list[str]:
 def test_a_full_sync_reads_everything_again_and_changes_nothing(
     workspace: Workspace, org: Org, reader: OrgReader
 ) -> None:
-    made = generate(org, leads=15, contacts=10, accounts=5)
+    """Many Leads converted into few Contacts: several share one."""
+    made = generate(org, leads=40, contacts=6, accounts=5, converted_fraction=0.5)
     workspace.sync()
+    before = stamps(workspace)
 
     full = workspace.sync(mode="full")
 
@@ -145,6 +147,39 @@ def test_a_full_sync_reads_everything_again_and_changes_nothing(
     assert [progress(full, obj)["records_seen"] for obj in CrmObject] == [
         made[obj.value] for obj in CrmObject
     ]
+    assert stamps(workspace) == before
+    assert any(person["merged_leads"] for person in workspace.people())
+
+
+def test_deleting_one_of_the_leads_of_a_contact_keeps_the_others_true(
+    workspace: Workspace, org: Org, reader: OrgReader
+) -> None:
+    generate(org, leads=40, contacts=6, accounts=5, converted_fraction=0.5)
+    workspace.sync()
+    shared = next(
+        person
+        for person in workspace.people()
+        if any(not lead["deleted"] for lead in person["merged_leads"])
+    )
+    named = shared["lead_id"]
+    org.delete(CrmObject.LEAD, named, CHANGED_AT)
+
+    workspace.sync()
+    after_incremental = Copy.of(reader)
+    assert_mirrors(workspace, after_incremental)
+    workspace.sync(mode="full")
+
+    assert_mirrors(workspace, Copy.of(reader))
+    person = workspace.call("GET", f"/api/people/{shared['person_id']}").json()
+    assert person["lead_id"] != named
+    assert person["lead_deleted"] is False
+
+
+def stamps(workspace: Workspace) -> dict[str, str]:
+    rows = [*workspace.people(), *workspace.companies()]
+    return {
+        row.get("person_id") or row["account_id"]: row["updated_at"] for row in rows
+    }
 
 
 def test_the_quota_reserve_pauses_the_sync_and_a_later_one_resumes(

@@ -141,12 +141,17 @@ def people(workspace_id: str = "ws-1") -> st.SearchStrategy[Person]:
         modstamp=utc_datetimes(),
         lead_deleted=st.booleans(),
         contact_deleted=st.booleans(),
+        merged_leads=st.dictionaries(lead, st.booleans(), max_size=3),
         updated_at=utc_datetimes(),
     )
 
 
-def _person(ids: tuple[str | None, str | None], **values: Any) -> Person:
-    return Person(lead_id=ids[0], contact_id=ids[1], **values)
+def _person(
+    ids: tuple[str | None, str | None], merged_leads: dict[str, bool], **values: Any
+) -> Person:
+    """Leads merge only into a converted Lead's person."""
+    merged = merged_leads if ids[0] and ids[1] else {}
+    return Person(lead_id=ids[0], contact_id=ids[1], merged_leads=merged, **values)
 
 
 def companies(workspace_id: str = "ws-1") -> st.SearchStrategy[Company]:

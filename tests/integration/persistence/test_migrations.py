@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import msgspec
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Connection, MetaData, Text, inspect
+from sqlalchemy import Column, Connection, MetaData, Text, bindparam, inspect, text
 
 from adapters.persistence import upgrade_to_head
 from adapters.persistence.migrate import (
@@ -16,12 +17,14 @@ from adapters.persistence.migrate import (
     head_revision,
 )
 from adapters.persistence.schema import metadata as orm_metadata
+from adapters.persistence.types import UtcDateTime
 from domain.crm import CrmObject
 from domain.refresh_lease import RefreshLease
 from domain.soql import SyncCursor
 from tests.integration.persistence.conftest import Backend
 from tests.integration.persistence.migrating import downgrade
 from tests.integration.persistence.samples import NOW, connected
+from tests.integration.persistence.sync_samples import person, save_people
 
 SYNC_TABLES = {
     "people",
@@ -66,7 +69,7 @@ async def test_upgrade_records_the_head_and_can_run_again(
     await upgrade_to_head(sql_backend.url)
     await upgrade_to_head(sql_backend.url)
 
-    assert await current_revision(sql_backend.sql) == head_revision() == "0004"
+    assert await current_revision(sql_backend.sql) == head_revision() == "0005"
 
 
 async def test_concurrent_starts_upgrade_once(sql_backend: Backend) -> None:
@@ -186,3 +189,46 @@ async def test_downgrading_0004_keeps_the_connections_and_upgrades_again(
         other = RefreshLease(holder="other", until=NOW)
         taken = await uow.connections.take_refresh_lease("ws-1", other, now=NOW)
     assert taken == other
+
+
+async def test_0005_gives_people_stored_before_it_no_merged_leads(
+    sql_backend: Backend,
+) -> None:
+    assert sql_backend.url is not None
+    await downgrade(sql_backend, "0004")
+    async with sql_backend.sql.begin() as connection:
+        await connection.execute(_PERSON_AT_0004, _person_at_0004())
+
+    await upgrade_to_head(sql_backend.url)
+
+    async with sql_backend.uow() as uow:
+        person = await uow.people.get("ws-1", "p1")
+    assert person is not None
+    assert (person.lead_id, person.merged_leads) == ("00Q1", {})
+
+
+async def test_downgrading_0005_keeps_the_people_and_upgrades_again(
+    sql_backend: Backend,
+) -> None:
+    merged = person(
+        "p1", lead_id="00Q1", contact_id="0031", merged_leads={"00Q2": False}
+    )
+    await save_people(sql_backend.uow, [merged], workspace_id="ws-1")
+
+    await _down_and_up_again(sql_backend, "0004")
+
+    async with sql_backend.uow() as uow:
+        stored = await uow.people.get("ws-1", "p1")
+    assert stored == msgspec.structs.replace(merged, merged_leads={})
+
+
+_PERSON_AT_0004 = text(
+    "INSERT INTO people (workspace_id, person_id, lead_id, source, deleted, "
+    "lead_deleted, contact_deleted, fields, modstamp, updated_at) VALUES "
+    "(:workspace_id, 'p1', '00Q1', 'Lead', false, false, false, '{}', "
+    ":modstamp, :modstamp)"
+).bindparams(bindparam("modstamp", type_=UtcDateTime()))
+
+
+def _person_at_0004() -> dict[str, Any]:
+    return {"workspace_id": "ws-1", "modstamp": NOW}

@@ -29,6 +29,7 @@ def test_a_person_row_puts_every_value_under_its_own_column() -> None:
         modstamp=MODSTAMP,
         lead_deleted=False,
         contact_deleted=True,
+        merged_leads={"00Q2": True},
         updated_at=UPDATED,
     )
 
@@ -45,6 +46,7 @@ def test_a_person_row_puts_every_value_under_its_own_column() -> None:
         "deleted": True,
         "lead_deleted": False,
         "contact_deleted": True,
+        "merged_leads": {"00Q2": True},
         "fields": {"email": "Ada@Example.com", "first_name": "Ada"},
         "modstamp": MODSTAMP,
         "updated_at": UPDATED,

@@ -271,7 +271,8 @@ async def test_a_page_planned_during_a_write_sees_what_it_stores(sync: Sync) -> 
 
     assert job.state is SyncState.SUCCEEDED, job.problem
     (person,) = sync.people()
-    assert (person.lead_id, person.contact_id) == (second, contact_id)
+    assert (person.lead_id, person.contact_id) == (first, contact_id)
+    assert person.merged_leads == {second: False}
 
 
 async def test_a_full_sync_leaves_rows_changed_after_its_window_alive(

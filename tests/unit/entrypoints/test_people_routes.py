@@ -59,6 +59,7 @@ async def seeded(api: Api) -> Api:
             lead_id="00Q000000000004AAA",
             contact_id="003000000000004AAA",
             account_id="001000000000001AAA",
+            merged_leads={"00Q000000000009AAA": True},
         ),
     )
     async with api.store.unit_of_work() as uow:
@@ -96,6 +97,7 @@ async def test_people_list_oldest_change_first_without_deleted_ones(
         "deleted": False,
         "lead_deleted": False,
         "contact_deleted": False,
+        "merged_leads": [{"lead_id": "00Q000000000009AAA", "deleted": True}],
         "fields": {"email": "p4@example.com", "last_name": "Nguyễn 4"},
         "system_modstamp": "2024-01-15T10:30:00Z",
         "updated_at": "2026-12-01T10:00:00Z",
