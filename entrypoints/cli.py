@@ -11,7 +11,8 @@ import importlib
 import os
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +96,30 @@ def opened(config: Config) -> None:
         ) from None
 
 
+@contextmanager
+def schema_known(config: Config) -> Iterator[None]:
+    """Turn a schema revision this crmbridge lacks into one line and exit 1.
+
+    Around every call that checks or migrates the schema: Alembic would end
+    the command in a traceback about a revision it cannot locate.
+    """
+    from adapters.persistence import SchemaRevisionUnknown, parse_database_url
+    from adapters.persistence.probe import shown_url
+
+    try:
+        yield
+    except SchemaRevisionUnknown as exc:
+        shown = shown_url(parse_database_url(config.database_url))
+        named = ", ".join(repr(revision) for revision in exc.revisions)
+        raise click.ClickException(
+            f"the database {shown} ({variable('database_url')}) has schema "
+            f"revision {named}, unknown to this crmbridge (it knows up to "
+            f"{exc.head!r}): a newer crmbridge, or another program, wrote it. "
+            "Run the crmbridge that migrated it, or point the variable at "
+            "another database; nothing was changed."
+        ) from None
+
+
 _DATABASE_HINTS = {
     "sqlite": "Check that the path names a file (or none yet) in a folder "
     "crmbridge may write to, or correct the URL.",
@@ -133,7 +158,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     if config.workers > 1:
         _check_runner_folder(config)
     _check_port(config.host, config.port)
-    run(ensure_at_head(config.database_url))
+    with schema_known(config):
+        run(ensure_at_head(config.database_url))
     shown = f" ({config.workers} workers)" if config.workers > 1 else ""
     click.echo(
         f"crmbridge listening on http://{config.host}:{config.port}{shown}", err=True
@@ -254,7 +280,8 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
     opened(config)
     console = Console(stderr=True)
     try:
-        job = run(sync_in_foreground(config, command, console))
+        with schema_known(config):
+            job = run(sync_in_foreground(config, command, console))
     except ApplicationError as exc:
         raise click.ClickException(sentences(exc.message, exc.hint)) from None
     report(job)
@@ -267,7 +294,8 @@ def migrate() -> None:
 
     config = configured()
     opened(config)
-    run(upgrade_to_head(config.database_url))
+    with schema_known(config):
+        run(upgrade_to_head(config.database_url))
     click.echo("database schema is up to date", err=True)
 
 
@@ -282,7 +310,8 @@ def rotate_keys() -> None:
 
     config = configured()
     opened(config)
-    run(ensure_at_head(config.database_url))
+    with schema_known(config):
+        run(ensure_at_head(config.database_url))
     result = run(_reencrypt(config))
     click.echo(f"re-encrypted {_secrets(result.done)} with the first key", err=True)
     if result.unreadable:

@@ -14,6 +14,7 @@ from adapters.persistence.errors import (
     DatabaseUrlInvalid,
     MisplacedSecret,
     PersistenceError,
+    SchemaRevisionUnknown,
 )
 from adapters.persistence.migrate import (
     ensure_at_head,
@@ -43,6 +44,7 @@ __all__ = [
     "MisplacedSecret",
     "PersistenceError",
     "Reencrypted",
+    "SchemaRevisionUnknown",
     "SqlAlchemyAuthorizationRepository",
     "SqlAlchemyCompanyRepository",
     "SqlAlchemyConnectionRepository",

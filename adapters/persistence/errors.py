@@ -3,7 +3,8 @@
 PersistenceError
 ├── MisplacedSecret        a sealed value sits on a row it was not written for
 ├── DatabaseUrlInvalid     a database URL that does not parse, or is not served
-└── DatabaseUnavailable    a valid database URL whose database does not open
+├── DatabaseUnavailable    a valid database URL whose database does not open
+└── SchemaRevisionUnknown  the schema is at a revision these migrations lack
 """
 
 from __future__ import annotations
@@ -44,3 +45,22 @@ class DatabaseUnavailable(PersistenceError):
         self.url = url
         self.reason = reason
         self.backend = backend
+
+
+class SchemaRevisionUnknown(PersistenceError):
+    """Raised when `alembic_version` names a revision no migration here has:
+    a newer crmbridge, or another program, set it. Nothing is changed.
+
+    `revisions` are the unknown ones, sorted; `head` is the newest known.
+    """
+
+    code = "schema_revision_unknown"
+
+    def __init__(self, revisions: list[str], *, head: str) -> None:
+        named = ", ".join(repr(revision) for revision in revisions)
+        super().__init__(
+            f"the database schema is at revision {named}, which this crmbridge "
+            f"does not know (it knows up to {head!r})"
+        )
+        self.revisions = revisions
+        self.head = head

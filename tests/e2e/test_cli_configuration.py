@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -167,3 +168,32 @@ def test_bad_encryption_keys_stop_each_command_in_one_line(
         assert key[:12] not in result.output
         assert key[-12:] not in result.output
     assert not (tmp_path / ".crmbridge").exists()
+
+
+@pytest.mark.parametrize("command", DATABASE_COMMANDS, ids=lambda c: c[0])
+def test_a_schema_revision_this_crmbridge_lacks_stops_each_command_in_one_line(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    database = tmp_path / "newer.sqlite3"
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32))")
+        db.execute("INSERT INTO alembic_version VALUES ('9999')")
+    db.close()
+    env = settings(database_url=f"sqlite:///{database}", log_level="INFO")
+
+    result = CliRunner().invoke(main, command, env=env)
+
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert_one_clear_line(
+        result.output,
+        f"the database sqlite+aiosqlite:///{database} (CRMBRIDGE_DATABASE_URL)",
+        "schema revision '9999', unknown to this crmbridge",
+        "Run the crmbridge that migrated it",
+    )
+    with sqlite3.connect(database) as db:
+        tables = db.execute("SELECT name FROM sqlite_master").fetchall()
+        stamped = db.execute("SELECT version_num FROM alembic_version").fetchall()
+    db.close()
+    assert (tables, stamped) == ([("alembic_version",)], [("9999",)])

@@ -8,18 +8,21 @@ import sys
 from pathlib import Path
 
 import pytest
-from alembic.util.exc import CommandError
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from adapters.persistence import (
+    SchemaRevisionUnknown,
     ensure_at_head,
     ensure_engine_at_head,
     upgrade_to_head,
 )
 from adapters.persistence.migrate import (
     HEAD_REVISION,
+    alembic_config,
     current_revision,
     head_revision,
+    known_revisions,
     stamped_revisions,
 )
 from tests.integration.persistence.conftest import Backend
@@ -34,6 +37,14 @@ def test_the_head_constant_is_the_newest_migration() -> None:
         "a migration was added: set HEAD_REVISION in adapters/persistence/"
         "migrate.py to its revision"
     )
+
+
+def test_the_known_revisions_are_alembics() -> None:
+    scripts = ScriptDirectory.from_config(alembic_config())
+
+    known = {script.revision for script in scripts.walk_revisions()}
+
+    assert known_revisions() == known
 
 
 async def test_a_database_at_head_is_left_alone(sql_backend: Backend) -> None:
@@ -61,17 +72,26 @@ async def test_a_database_behind_is_upgraded(sql_backend: Backend) -> None:
     assert await current_revision(sql_backend.sql) == HEAD_REVISION
 
 
-async def test_an_unknown_revision_is_refused_as_alembic_refuses_it(
+async def test_a_revision_this_crmbridge_lacks_is_refused_and_left_alone(
     sql_backend: Backend,
 ) -> None:
+    assert sql_backend.url is not None
     await _stamp(sql_backend, "9999")
 
     try:
-        with pytest.raises(CommandError, match="9999"):
+        with pytest.raises(SchemaRevisionUnknown) as ensuring:
             await ensure_engine_at_head(sql_backend.sql)
+        with pytest.raises(SchemaRevisionUnknown) as upgrading:
+            await upgrade_to_head(sql_backend.url)
+        stamped = await current_revision(sql_backend.sql)
     finally:
         # The PostgreSQL database is shared by the session's tests.
         await _stamp(sql_backend, HEAD_REVISION)
+
+    for raised in (ensuring, upgrading):
+        assert raised.value.revisions == ["9999"]
+        assert raised.value.head == HEAD_REVISION
+    assert stamped == "9999"
 
 
 async def test_a_url_gets_its_own_engine(tmp_path: Path) -> None:
