@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from adapters.persistence.errors import DatabaseUrlInvalid
+from adapters.persistence.postgres_url import asyncpg_query
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///crmbridge.sqlite3"
 BEGIN_MODE = "crmbridge_sqlite_begin"
@@ -83,7 +84,9 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 def parse_database_url(url: str | URL) -> URL:
     """`url` with its async driver; `DatabaseUrlInvalid` if it cannot be served.
 
-    The error names the scheme at most, never the URL: it may hold a password.
+    A PostgreSQL URL's query is made what asyncpg takes (libpq's `sslmode`
+    becomes `ssl`). The error names the scheme or a query parameter at most,
+    never the URL or a value: they may hold a password.
     """
     try:
         parsed = make_url(url)
@@ -105,7 +108,8 @@ def parse_database_url(url: str | URL) -> URL:
     parsed = parsed.set(drivername=driver)
     if parsed.get_backend_name() == "sqlite":
         _check_sqlite_file(parsed)
-    return parsed
+        return parsed
+    return asyncpg_query(parsed)
 
 
 def _check_sqlite_file(url: URL) -> None:

@@ -83,8 +83,16 @@ def assert_one_clear_line(output: str, *expected: str) -> None:
         ),
         (f"mysql://crm:{PASSWORD}@127.0.0.1/crm", "the scheme 'mysql'"),
         (f"not a url {PASSWORD}", "not a database URL"),
+        (
+            f"{UNREACHABLE}?sslmode=require",
+            "cannot open the database postgresql+asyncpg://crm:***@127.0.0.1:1/crm",
+        ),
+        (
+            f"{UNREACHABLE}?sslmode=require&application_name={PASSWORD}",
+            "the query parameter 'application_name' is not one PostgreSQL's",
+        ),
     ],
-    ids=["unreachable", "mysql", "garbage"],
+    ids=["unreachable", "mysql", "garbage", "sslmode", "unknown-parameter"],
 )
 def test_a_bad_database_url_stops_each_command_in_one_line(
     command: list[str],

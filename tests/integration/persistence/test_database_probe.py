@@ -97,6 +97,61 @@ async def test_a_server_that_does_not_answer_is_named_with_its_password_masked(
     assert PASSWORD not in f"{problem} {problem.url} {problem.reason}"
 
 
+SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+
+
+@pytest.mark.parametrize("mode", SSL_MODES)
+def test_libpqs_sslmode_becomes_asyncpgs_ssl(mode: str) -> None:
+    url = f"postgresql://crm:{PASSWORD}@db/crm?sslmode={mode}&command_timeout=5"
+
+    parsed = parse_database_url(url)
+
+    assert dict(parsed.query) == {"ssl": mode, "command_timeout": "5"}
+    assert parse_database_url(parsed) == parsed
+    assert parse_database_url(f"{url}&ssl={mode}") == parsed
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (f"application_name={PASSWORD}", "the query parameter 'application_name'"),
+        (f"sslmode={PASSWORD}", "sslmode names no SSL mode; give one of disable,"),
+        (f"ssl={PASSWORD}", "ssl names no SSL mode"),
+        ("sslmode=require&ssl=disable", "sslmode and ssl name different modes"),
+        ("sslmode=require&sslmode=disable", "sslmode is given more than once"),
+    ],
+    ids=["unknown", "bad-sslmode", "bad-ssl", "two-modes", "twice"],
+)
+def test_a_query_asyncpg_cannot_take_is_refused_without_showing_it(
+    query: str, expected: str
+) -> None:
+    with pytest.raises(DatabaseUrlInvalid) as raised:
+        parse_database_url(f"postgresql://crm:{PASSWORD}@db/crm?{query}")
+
+    assert expected in str(raised.value)
+    assert PASSWORD not in str(raised.value)
+
+
+async def test_a_server_behind_an_sslmode_is_tried_not_refused_for_the_word() -> None:
+    url = f"postgresql://crm:{PASSWORD}@127.0.0.1:1/crm?sslmode=require"
+
+    with pytest.raises(DatabaseUnavailable) as raised:
+        await check_database(url)
+
+    assert re.fullmatch(
+        r"Connection refused|Connect call failed .*", raised.value.reason
+    )
+
+
+@pytest.mark.parametrize("mode", ["disable", "prefer"])
+async def test_a_live_server_opens_with_an_sslmode(
+    postgres_server_url: URL, mode: str
+) -> None:
+    url = postgres_server_url.update_query_dict({"sslmode": mode})
+
+    await check_database(url)
+
+
 async def test_a_missing_database_on_a_live_server_is_named(
     postgres_server_url: URL,
 ) -> None:
