@@ -9,6 +9,7 @@ the workers of `crmbridge serve --workers N` share one (`SharedSyncScheduler`).
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -51,6 +52,7 @@ from application.use_cases.verify_connection import VerifyConnection
 from entrypoints.config import STATE_DIR, Config
 from entrypoints.worker import (
     InProcessSyncScheduler,
+    ParentWatch,
     SharedSyncScheduler,
     SyncJobExecutor,
     runner_folder,
@@ -98,12 +100,23 @@ def liveness_for(config: Config) -> FlockJobLiveness:
     return FlockJobLiveness(runner_folder(config.database_url, STATE_DIR) / "jobs")
 
 
-def scheduler_for(config: Config, runner: InProcessSyncScheduler) -> SyncScheduler:
+def supervisor_for(config: Config) -> ParentWatch | None:
+    """With several workers, the watch on the `serve` process that runs them."""
+    return ParentWatch(os.getppid()) if config.workers > 1 else None
+
+
+def scheduler_for(
+    config: Config,
+    runner: InProcessSyncScheduler,
+    supervisor: ParentWatch | None = None,
+) -> SyncScheduler:
     """This process's own runner; with several workers, the one they share."""
     if config.workers == 1:
         return runner
     folder = runner_folder(config.database_url, STATE_DIR)
-    return SharedSyncScheduler(runner, folder, hear_stop_signals=True)
+    return SharedSyncScheduler(
+        runner, folder, hear_stop_signals=True, supervisor=supervisor
+    )
 
 
 def deferred(provider: Any, kind: type[T]) -> Callable[[], Awaitable[T]]:
@@ -184,7 +197,8 @@ class Container(containers.DeclarativeContainer):
         workers=config.provided.sync_workers,
         orphans=orphans,
     )
-    scheduler = providers.Singleton(scheduler_for, config, runner)
+    supervisor = providers.Singleton(supervisor_for, config)
+    scheduler = providers.Singleton(scheduler_for, config, runner, supervisor)
 
     start_sync = providers.Factory(
         StartSync, uow, scheduler, clock, sync_options, liveness

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -23,13 +23,17 @@ from entrypoints.http.salesforce import salesforce_routes
 from entrypoints.http.sync import sync_routes
 from entrypoints.logs import configure_logging
 from entrypoints.loop import freeze_start_up
-from entrypoints.worker import ServiceTask
+from entrypoints.worker import ParentWatch, ServiceTask
 
 MAX_BODY_BYTES = 16 * 1024
 
 
-def create_app(container: Any) -> Litestar:
-    """The HTTP API over `container`; its resources open and close with the app."""
+def create_app(container: Any, *, watches: Sequence[ServiceTask] = ()) -> Litestar:
+    """The HTTP API over `container`; its resources open and close with the app.
+
+    `watches` run for the app's whole life: started before the resources
+    open, stopped after they close.
+    """
     config: Config = container.config()
     app = Litestar(
         route_handlers=[
@@ -42,7 +46,7 @@ def create_app(container: Any) -> Litestar:
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(_version()),
-        lifespan=[_resources(container)],
+        lifespan=[*map(_watching, watches), _resources(container)],
         request_max_body_size=MAX_BODY_BYTES,
         logging_config=None,
         state=State(
@@ -63,13 +67,18 @@ def app_for(config: Config) -> Litestar:
 
 
 def app_from_environment() -> Litestar:
-    """`app_for` the configuration in this process's environment: what each
+    """The app over the configuration in this process's environment: what each
     worker of `crmbridge serve --workers N` runs (uvicorn imports it by name).
     The parent has migrated the database and put its options in the
-    environment; the configuration is read and checked here as it was there."""
+    environment; the configuration is read and checked here as it was there.
+    The worker stops by itself if the parent dies without stopping it."""
     config = load_config()
     configure_logging(config.log_level.value)
-    app = app_for(config)
+    container = container_for(config)
+    # Resolved now, early: the parent it reads is the one it watches.
+    supervisor = container.supervisor()
+    watches = [supervisor] if isinstance(supervisor, ParentWatch) else []
+    app = create_app(container, watches=watches)
     freeze_start_up()  # This process only serves the app.
     return app
 
@@ -87,9 +96,18 @@ def _resources(container: Any) -> Any:
     return lifespan
 
 
+def _watching(task: ServiceTask) -> Any:
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        async with _running(task):
+            yield
+
+    return lifespan
+
+
 @asynccontextmanager
 async def _running(task: object) -> AsyncIterator[None]:
-    """The sync runner works between resources opening and closing."""
+    """`task` works between the lifespan's start and its end."""
     if not isinstance(task, ServiceTask):
         yield
         return

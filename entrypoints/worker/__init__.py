@@ -3,6 +3,7 @@
 from entrypoints.worker.executor import SyncJobExecutor
 from entrypoints.worker.foreground import ForegroundScheduler
 from entrypoints.worker.in_process import InProcessSyncScheduler, ServiceTask
+from entrypoints.worker.parent import ParentWatch
 from entrypoints.worker.shared import (
     RunnerFolderUnusable,
     SharedSyncScheduler,
@@ -13,6 +14,7 @@ from entrypoints.worker.shared import (
 __all__ = [
     "ForegroundScheduler",
     "InProcessSyncScheduler",
+    "ParentWatch",
     "RunnerFolderUnusable",
     "ServiceTask",
     "SharedSyncScheduler",

@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from application.errors import SyncNotScheduled
 from application.sync.ports import SyncScheduler
 from entrypoints.worker.in_process import InProcessSyncScheduler, Key, ServiceTask
+from entrypoints.worker.parent import ParentWatch
 from entrypoints.worker.signals import StopSignals
 
 logger = logging.getLogger(__name__)
@@ -149,7 +150,9 @@ class SharedSyncScheduler(SyncScheduler, ServiceTask):
     - `start` tries the lock, then keeps trying every `poll_seconds` while
       another worker holds it, and, holding it, takes the handed-over jobs;
     - `stand_down` (on SIGINT or SIGTERM, with `hear_stop_signals`): this
-      process is stopping, so it never takes the lock from then on;
+      process is stopping, so it never takes the lock from then on; nor once
+      `supervisor` is gone: the leader, stopping on its own as soon as it
+      sees that, lets the lock go before this worker hears its own stop;
     - `stop` stops the runner, if it ran here, before letting the lock go.
     """
 
@@ -160,8 +163,10 @@ class SharedSyncScheduler(SyncScheduler, ServiceTask):
         *,
         poll_seconds: float = POLL_SECONDS,
         hear_stop_signals: bool = False,
+        supervisor: ParentWatch | None = None,
     ) -> None:
         self._runner = runner
+        self._supervisor = supervisor
         self._lock = RunnerLock(folder / "lock")
         self._handoffs = Handoffs(folder / "handoffs")
         self._poll_seconds = poll_seconds
@@ -243,6 +248,8 @@ class SharedSyncScheduler(SyncScheduler, ServiceTask):
                 failing = None
 
     async def _try(self) -> None:
+        if self._supervisor is not None and self._supervisor.gone():
+            self.stand_down()
         # Not the leader keeping the lock until its process exits: a worker
         # still finishing a slow request would take it then all the same, and
         # a process that stopped its runner but lives on (an app started

@@ -15,6 +15,7 @@ from application.errors import SyncNotScheduled
 from domain.sync import SyncJob, SyncMode, SyncState
 from entrypoints.worker import (
     InProcessSyncScheduler,
+    ParentWatch,
     SharedSyncScheduler,
     SyncJobExecutor,
     runner_folder,
@@ -33,13 +34,22 @@ class Worker:
 
 
 def worker(
-    store: InMemoryStore, clock: FixedClock, folder: Path, *, signals: bool = False
+    store: InMemoryStore,
+    clock: FixedClock,
+    folder: Path,
+    *,
+    signals: bool = False,
+    supervisor: ParentWatch | None = None,
 ) -> Worker:
     run_sync = ScriptedRunSync(store, clock)
     executor = SyncJobExecutor(factory(run_sync), store.unit_of_work, clock)
     runner = InProcessSyncScheduler(executor, store.unit_of_work, workers=1)
     scheduler = SharedSyncScheduler(
-        runner, folder, poll_seconds=POLL, hear_stop_signals=signals
+        runner,
+        folder,
+        poll_seconds=POLL,
+        hear_stop_signals=signals,
+        supervisor=supervisor,
     )
     return Worker(run_sync, scheduler)
 
