@@ -100,15 +100,19 @@ async def test_settings_saved_during_a_refresh_keep_the_rotated_token(
     assert _holds_a_live_grant(app)
 
 
-async def test_settings_saved_during_the_callback_keep_the_connection(
-    app: App,
-) -> None:
+async def _callback_meanwhile(app: App) -> Meanwhile:
+    """Units of work that let a started authorization's callback run right
+    after the use case under test reads the connection."""
     started = await app.start.execute(
         StartAuthorization.Command(actor=ADMIN, client_id=CLIENT_ID, sandbox=False)
     )
-    meanwhile = Meanwhile(
-        app.store.unit_of_work, _callback(app, started.authorization_url)
-    )
+    return Meanwhile(app.store.unit_of_work, _callback(app, started.authorization_url))
+
+
+async def test_settings_saved_during_the_callback_keep_the_connection(
+    app: App,
+) -> None:
+    meanwhile = await _callback_meanwhile(app)
     configure = ConfigureSettings(meanwhile, app.clock, app.settings)
 
     await configure.execute(SAME_SETTINGS)
@@ -121,12 +125,7 @@ async def test_settings_saved_during_the_callback_keep_the_connection(
 async def test_a_start_during_the_callback_leaves_no_grant_unstored(
     app: App,
 ) -> None:
-    started = await app.start.execute(
-        StartAuthorization.Command(actor=ADMIN, client_id=CLIENT_ID, sandbox=False)
-    )
-    meanwhile = Meanwhile(
-        app.store.unit_of_work, _callback(app, started.authorization_url)
-    )
+    meanwhile = await _callback_meanwhile(app)
     start = StartAuthorization(meanwhile, app.salesforce, app.clock, app.settings)
 
     await start.execute(StartAuthorization.Command(actor=ADMIN))
