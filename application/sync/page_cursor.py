@@ -42,7 +42,12 @@ def decode_cursor(
             raise ValueError(found.resource)
         return found.updated_at.astimezone(UTC), found.key
     except (ValueError, OverflowError, msgspec.DecodeError) as exc:
-        raise InvalidInput("cursor is not one we issued", field="cursor") from exc
+        raise InvalidInput(
+            "cursor is not one we issued",
+            field="cursor",
+            hint="Pass a next_cursor of this listing as it came, or start again "
+            "from the first page (no cursor).",
+        ) from exc
 
 
 def _decoded(cursor: str) -> PageCursor:

@@ -14,6 +14,7 @@ from application.errors import InvalidInput
 from application.sync.page_cursor import URL_SAFE, decode_cursor, encode_cursor
 
 moments = st.datetimes(timezones=st.just(UTC))
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 @given(moment=moments, key=st.text(min_size=1))
@@ -33,3 +34,13 @@ def test_a_forged_moment_out_of_range_in_utc_is_refused() -> None:
         decode_cursor("people", cursor)
 
     assert caught.value.field == "cursor"
+
+
+@pytest.mark.parametrize(
+    "cursor", ["not a cursor", encode_cursor("companies", NOW, "x")]
+)
+def test_a_refused_cursor_says_to_start_from_the_first_page(cursor: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        decode_cursor("people", cursor)
+
+    assert "first page" in (caught.value.hint or "")
