@@ -233,6 +233,10 @@ class CompleteAuthorization:
 
 
 def _log_dropped(workspace_id: str, dropped: SyncedDataDropped) -> None:
+    if dropped.previous_org_id is None and not (
+        dropped.people or dropped.companies or dropped.cancelled_job_id
+    ):
+        return  # A first connection: no other org's data was there.
     logger.info(
         "synced data of another org dropped workspace=%s previous_org=%s "
         "people=%d companies=%d cancelled_sync=%s",

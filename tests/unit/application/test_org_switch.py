@@ -3,6 +3,7 @@ in-memory store and the fake org."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -98,6 +99,17 @@ def older_org(than: FakeOrg) -> FakeOrg:
     other = FakeOrg(first_id=1000)
     other.now = than.now - timedelta(days=30)
     return other
+
+
+async def test_a_first_connection_logs_no_other_orgs_data_as_dropped(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+
+    await app.connect()
+
+    assert "dropped" not in caplog.text
+    assert "authorization completed" in caplog.text
 
 
 async def test_reconnecting_to_the_same_org_keeps_the_data_and_stays_incremental(
