@@ -189,9 +189,9 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
         environment asked for is in use already: switching would only drop it."""
         target = Environment.from_sandbox_flag(sandbox)
         if self.holds_grant and self.environment is target:
-            raise IllegalTransition(
-                f"the connection already uses {target.value}", field="sandbox"
-            )
+            # No field: the answer would then name "sandbox" in one
+            # direction only (the message says it the other way).
+            raise IllegalTransition(f"the connection already uses {target.value}")
         disconnected = self.disconnect()
         return msgspec.structs.replace(
             disconnected, environment=Environment.from_sandbox_flag(sandbox)

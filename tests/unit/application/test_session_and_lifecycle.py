@@ -219,7 +219,7 @@ async def test_a_switch_to_the_environment_in_use_changes_nothing(app: App) -> N
     with pytest.raises(Conflict) as refused:
         await app.switch.execute(SwitchEnvironment.Command(actor=ADMIN, sandbox=False))
 
-    assert refused.value.field == "sandbox"
+    assert refused.value.message == "the connection already uses production"
     assert refused.value.hint is not None
     assert "disconnect" in refused.value.hint
     assert app.connection() == before

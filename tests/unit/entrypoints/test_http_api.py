@@ -211,6 +211,23 @@ async def test_switching_environment_starts_a_sandbox_authorization(api: Api) ->
     assert len(api.salesforce.revoked) == 1
 
 
+async def test_a_switch_to_the_environment_in_use_is_a_409_said_plainly(
+    api: Api,
+) -> None:
+    await api.connect()
+
+    answer = await api.client.post(
+        "/api/crm/salesforce/environment", json={"sandbox": False}, headers=api.auth()
+    )
+    shown = await api.client.get("/api/crm/salesforce", headers=api.auth())
+
+    assert answer.status_code == 409
+    assert answer.json()["message"] == "the connection already uses production"
+    assert "Connect" in answer.json()["hint"]
+    assert shown.json()["status"] == "connected"
+    assert api.salesforce.revoked == []
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
