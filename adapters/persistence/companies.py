@@ -17,7 +17,7 @@ from sqlalchemy import (
 
 from adapters.persistence.id_sets import none_of
 from adapters.persistence.keyset import keyset_page
-from adapters.persistence.page_upsert import PageUpsert, Row
+from adapters.persistence.page_upsert import PageUpsert
 from adapters.persistence.people_rows import (
     COMPANY_COLUMNS,
     COMPANY_KEY,
@@ -25,6 +25,7 @@ from adapters.persistence.people_rows import (
     COMPANY_VALUE_COLUMNS,
     CompanyRow,
 )
+from adapters.persistence.positional import Row
 from adapters.persistence.transaction import Transaction
 from application.ports import Clock
 from application.sync.ports import CompanyQuery, CompanyRepository

@@ -1,12 +1,5 @@
-"""Page upserts bound row by row as tuples, compiled once per dialect.
-
-SQLAlchemy's executemany builds a parameter dictionary per row and processes
-it generically; on 2,000-row pages that was most of the CPU a sync spent
-outside SQLite itself. Here the statement is compiled once per dialect and
-every row is a tuple in the statement's own parameter order, passed through
-its columns' own bind processors: what lands in the database is exactly what
-the Core path would store, minus the bookkeeping.
-"""
+"""Page upserts: one statement per table and dialect, rows bound as tuples
+(`positional.Positional`)."""
 
 from __future__ import annotations
 
@@ -19,9 +12,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import JSON
 
+from adapters.persistence.positional import PerDialect, Positional, Row
 from adapters.persistence.writes import Write
-
-Row = tuple[Any, ...]
 
 
 class PageUpsert:
@@ -54,7 +46,7 @@ class PageUpsert:
         self._sticky = tuple(sticky)
         self._stamp = stamp
         self._compared = tuple(compared)
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled = PerDialect(self._compile)
 
     def write(
         self,
@@ -64,20 +56,21 @@ class PageUpsert:
         refused: Callable[[IntegrityError], Exception] | None = None,
     ) -> Write:
         """The statement for `rows`, each in the order of `columns`."""
-        compiled = self._compiled_for(dialect)
+        compiled = self._compiled(dialect)
         bound = [compiled.bind(row) for row in rows]
         if len(bound) == 1:
             return Write(compiled.sql, bound[0], refused=refused)
         return Write(compiled.sql, bound, many=True, refused=refused)
 
-    def _compiled_for(self, dialect: Dialect) -> _Compiled:
-        compiled = self._compiled.get(dialect.name)
-        if compiled is None:
-            compiled = _Compiled(
-                self._statement(dialect), self._table, self.columns, dialect
-            )
-            self._compiled[dialect.name] = compiled
-        return compiled
+    def _compile(self, dialect: Dialect) -> Positional:
+        types = [self._table.c[name].type for name in self.columns]
+        return Positional(
+            self._statement(dialect),
+            self.columns,
+            types,
+            dialect,
+            column_keys=self.columns,
+        )
 
     def _statement(self, dialect: Dialect) -> Insert:
         insert = sqlite.insert if dialect.name == "sqlite" else postgresql.insert
@@ -112,37 +105,3 @@ def _comparable(column: ColumnElement[Any], dialect: Dialect) -> ColumnElement[A
     if dialect.name == "postgresql" and isinstance(column.type, JSON):
         return cast(column, postgresql.JSONB)
     return column
-
-
-class _Compiled:
-    def __init__(
-        self,
-        statement: Insert,
-        table: Table,
-        columns: tuple[str, ...],
-        dialect: Dialect,
-    ) -> None:
-        compiled = statement.compile(dialect=dialect, column_keys=list(columns))
-        names = compiled.positiontup
-        if names is None or sorted(names) != sorted(columns):
-            raise ValueError(
-                f"{dialect.name}: page upserts need a positional parameter style"
-            )
-        self.sql = compiled.string
-        self._order = tuple(columns.index(name) for name in names)
-        self._in_order = self._order == tuple(range(len(names)))
-        processors = (
-            (position, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-            for position, name in enumerate(names)
-        )
-        self._processors: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
-            (position, processor)
-            for position, processor in processors
-            if processor is not None
-        )
-
-    def bind(self, row: Row) -> Row:
-        values = list(row) if self._in_order else [row[i] for i in self._order]
-        for position, processor in self._processors:
-            values[position] = processor(values[position])
-        return tuple(values)

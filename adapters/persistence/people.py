@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.persistence.batches import batches
 from adapters.persistence.id_sets import any_of, none_of
-from adapters.persistence.page_upsert import PageUpsert, Row
+from adapters.persistence.page_upsert import PageUpsert
 from adapters.persistence.people_reads import count_people, get_person, list_people
 from adapters.persistence.people_rows import (
     PERSON_COLUMNS,
@@ -33,6 +33,7 @@ from adapters.persistence.people_rows import (
     PersonRow,
     person_page_columns,
 )
+from adapters.persistence.positional import Row
 from adapters.persistence.transaction import Transaction
 from application.errors import Conflict
 from application.ports import Clock

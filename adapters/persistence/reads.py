@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any, Protocol, cast
 
 from sqlalchemy import JSON, Select, event
@@ -30,6 +31,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.database import JSON_CODEC
+from adapters.persistence.positional import PerDialect
 
 Row = Sequence[Any]
 Processor = Callable[[Any], Any]
@@ -40,7 +42,7 @@ class ReadQuery:
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled = PerDialect(partial(_Compiled, statement))
 
     def compiled_for(self, dialect: Dialect) -> _Compiled:
         """The SQL, parameter order and processors for `dialect`, made once.
@@ -48,10 +50,7 @@ class ReadQuery:
         Keyed by dialect name: every engine here comes from
         `create_database_engine`, so one dialect name means one configuration.
         """
-        compiled = self._compiled.get(dialect.name)
-        if compiled is None:
-            compiled = self._compiled[dialect.name] = _Compiled(self.statement, dialect)
-        return compiled
+        return self._compiled(dialect)
 
 
 class Reader(Protocol):

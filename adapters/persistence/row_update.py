@@ -1,10 +1,10 @@
 """A conditional UPDATE of one row by its key, compiled once per dialect.
 
 The compare-and-set of a whole row: `UPDATE … SET <every other column>
-WHERE <key> AND <column> IN (?, ?)`. It is one statement, bound row by row
-as a tuple like the page upserts, so it can travel in a page's batched
-write; a row it does not match is raised, batched or not, from the
-statement's own row count (no read is added to learn it).
+WHERE <key> AND <column> IN (?, ?)`. It is one statement, bound as a tuple
+like the page upserts (`positional.Positional`), so it can travel in a
+page's batched write; a row it does not match is raised, batched or not,
+from the statement's own row count (no read is added to learn it).
 """
 
 from __future__ import annotations
@@ -12,13 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Table, bindparam, or_, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Table,
+    Update,
+    bindparam,
+    or_,
+    update,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 
+from adapters.persistence.positional import PerDialect, Positional, Row
 from adapters.persistence.writes import Write
 
-Row = tuple[Any, ...]
 GUARDS = 2
 
 
@@ -46,7 +54,7 @@ class RowUpdate:
         self._key = tuple(key)
         self._guard = guard
         self._sticky = tuple(sticky)
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled = PerDialect(self._compile)
 
     def write(
         self,
@@ -59,21 +67,18 @@ class RowUpdate:
     ) -> Write:
         """The statement for `row` (in the order of `columns`); `unmatched`
         is raised when no stored row has the key and a guard's value."""
-        compiled = self._compiled_for(dialect)
+        compiled = self._compiled(dialect)
         params = compiled.bind((*row, *guards))
         return Write(compiled.sql, params, refused=refused, unmatched=unmatched)
 
-    def _compiled_for(self, dialect: Dialect) -> _Compiled:
-        compiled = self._compiled.get(dialect.name)
-        if compiled is None:
-            names = (*self.columns, *(f"{self._guard}_{n}" for n in range(GUARDS)))
-            types = [self._table.c[name].type for name in self.columns]
-            types += [self._table.c[self._guard].type] * GUARDS
-            compiled = _Compiled(self._statement(), names, types, dialect)
-            self._compiled[dialect.name] = compiled
-        return compiled
+    def _compile(self, dialect: Dialect) -> Positional:
+        names = (*self.columns, *(f"{self._guard}_{n}" for n in range(GUARDS)))
+        types = [self._table.c[name].type for name in self.columns]
+        types += [self._table.c[self._guard].type] * GUARDS
+        params = [_param(name) for name in names]
+        return Positional(self._statement(), params, types, dialect)
 
-    def _statement(self) -> Any:
+    def _statement(self) -> Update:
         table = self._table
         value: dict[str, BindParameter[Any]] = {
             name: bindparam(_param(name), type_=table.c[name].type)
@@ -99,32 +104,3 @@ class RowUpdate:
 def _param(name: str) -> str:
     # A bind parameter may not share its name with a column it sets.
     return f"p_{name}"
-
-
-class _Compiled:
-    def __init__(
-        self,
-        statement: Any,
-        names: Sequence[str],
-        types: Sequence[Any],
-        dialect: Dialect,
-    ) -> None:
-        compiled = statement.compile(dialect=dialect)
-        order = compiled.positiontup
-        if order is None:
-            raise ValueError(f"{dialect.name}: row updates need positional parameters")
-        index = {_param(name): position for position, name in enumerate(names)}
-        self.sql = compiled.string
-        self._order = tuple(index[name] for name in order)
-        processors = [
-            type_.dialect_impl(dialect).bind_processor(dialect) for type_ in types
-        ]
-        self._processors = tuple(processors)
-
-    def bind(self, row: Row) -> Row:
-        values = []
-        for position in self._order:
-            processor = self._processors[position]
-            value = row[position]
-            values.append(value if processor is None else processor(value))
-        return tuple(values)
