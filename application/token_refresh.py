@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -177,49 +178,33 @@ class TokenRefresh:
     async def _settle_answer(self, claim: Claim, answer: TokenSet) -> TokenSet:
         merged = claim.tokens.merged_with(answer)
         problem = self._untrusted(merged)
-        workspace_id = claim.connection.workspace_id
 
-        async with self._uow() as uow:
-            current = await uow.connections.get_for_update(workspace_id)
-            unchanged = is_unchanged(current, claim.tokens)
-            if unchanged and current is not None:
-                stored = (
-                    current.require_reauthorization(problem)
-                    if problem
-                    else current.with_tokens(merged)
-                )
-                await uow.connections.save(stored)
-            await uow.connections.end_refresh_lease(workspace_id, claim.holder)
-            await uow.commit()
+        def stored(current: Connection) -> Connection:
+            if problem:
+                return current.require_reauthorization(problem)
+            return current.with_tokens(merged)
 
+        current, unchanged = await self._settle(claim, stored)
         if not unchanged:
             await self._revoke_unstored(claim, answer)
             return tokens_of(usable(current))
         if problem is not None:
             raise NeedsReauthorization(problem)
-        logger.info("tokens refreshed workspace=%s", workspace_id)
+        logger.info("tokens refreshed workspace=%s", claim.connection.workspace_id)
         return merged
 
     async def _settle_refusal(self, claim: Claim, exc: OAuthError) -> TokenSet | None:
-        concurrent = is_concurrent_refresh(exc.error, exc.description)
-        problem = (
-            None
-            if concurrent
-            else problem_for_refresh_error(exc.error, exc.description)
-        )
+        # None when the refusal is transient (another refresh, a throttle).
+        problem = problem_for_refresh_error(exc.error, exc.description)
+
+        def stored(current: Connection) -> Connection | None:
+            return current.require_reauthorization(problem) if problem else None
+
+        current, unchanged = await self._settle(claim, stored)
         workspace_id = claim.connection.workspace_id
-
-        async with self._uow() as uow:
-            current = await uow.connections.get_for_update(workspace_id)
-            unchanged = is_unchanged(current, claim.tokens)
-            if unchanged and current is not None and problem is not None:
-                await uow.connections.save(current.require_reauthorization(problem))
-            await uow.connections.end_refresh_lease(workspace_id, claim.holder)
-            await uow.commit()
-
         if not unchanged:
             return tokens_of(usable(current))
-        if concurrent:
+        if is_concurrent_refresh(exc.error, exc.description):
             logger.warning(
                 "refresh already in progress elsewhere workspace=%s", workspace_id
             )
@@ -232,6 +217,24 @@ class TokenRefresh:
             exc.error,
         )
         raise NeedsReauthorization(problem) from exc
+
+    async def _settle(
+        self, claim: Claim, stored: Callable[[Connection], Connection | None]
+    ) -> tuple[Connection | None, bool]:
+        """Lock the row again and, if it still holds the claim's tokens, save
+        what `stored` makes of it (None: nothing); end the lease either way.
+        The connection as it is now, and whether it was unchanged."""
+        workspace_id = claim.connection.workspace_id
+        async with self._uow() as uow:
+            current = await uow.connections.get_for_update(workspace_id)
+            unchanged = is_unchanged(current, claim.tokens)
+            if unchanged and current is not None:
+                changed = stored(current)
+                if changed is not None:
+                    await uow.connections.save(changed)
+            await uow.connections.end_refresh_lease(workspace_id, claim.holder)
+            await uow.commit()
+        return current, unchanged
 
     def _untrusted(self, tokens: TokenSet) -> Problem | None:
         try:
