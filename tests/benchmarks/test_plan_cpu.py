@@ -1,0 +1,37 @@
+"""A small run of the in-process planning benchmark, so it cannot rot."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from benchmarks.plan_cpu import main, planned, rendered_pages
+from domain.crm import CrmObject
+
+
+def test_every_object_is_paged_and_every_record_becomes_a_bound_row() -> None:
+    pages = rendered_pages(5000)
+
+    bound = asyncio.run(planned(pages))
+
+    objects = [obj for obj, _ in pages]
+    assert objects == [
+        CrmObject.ACCOUNT,
+        CrmObject.LEAD,
+        CrmObject.LEAD,
+        CrmObject.CONTACT,
+        CrmObject.CONTACT,
+    ]
+    # Every record is one row of its page, except Leads converted into the
+    # Contact of another Lead on their page: they share its person's row.
+    assert 4500 < bound <= 5000
+
+
+def test_the_command_prints_its_figure(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--records", "2000", "--repeat", "2"])
+
+    printed = capsys.readouterr().out
+    assert printed.startswith("2,000 records, 3 pages, ")
+    assert "CPU ms per 1k records, best " in printed
+    assert printed.rstrip().endswith("of 2")
