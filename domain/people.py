@@ -145,13 +145,13 @@ def apply_lead(
         if by_lead is not None and by_lead.contact_id:
             index.put(by_lead)  # Converted already: the Contact feeds its fields.
             return
-        base = by_lead or _new_person(workspace_id, modstamp)
         index.put(
-            _changed(
-                base,
+            _updated(
+                by_lead,
+                workspace_id,
+                modstamp,
                 lead_id=lead_id,
                 fields=mapping.person_values(record, CrmObject.LEAD),
-                modstamp=modstamp,
                 lead_deleted=deleted,
             )
         )
@@ -246,14 +246,14 @@ def apply_contact(
 ) -> None:
     contact_id = record["Id"]
     modstamp = parse_record_datetime(record["SystemModstamp"])
-    base = index.by_contact.get(contact_id) or _new_person(workspace_id, modstamp)
     index.put(
-        _changed(
-            base,
+        _updated(
+            index.by_contact.get(contact_id),
+            workspace_id,
+            modstamp,
             contact_id=contact_id,
             account_id=record.get("AccountId"),
             fields=mapping.person_values(record, CrmObject.CONTACT),
-            modstamp=modstamp,
             contact_deleted=bool(record.get("IsDeleted")),
         )
     )
@@ -262,6 +262,20 @@ def apply_contact(
 def _changed(person: Person, **values: Any) -> Person:
     """`person` with new values and no `updated_at`: stamped when stored."""
     return msgspec.structs.replace(person, updated_at=None, **values)
+
+
+def _updated(
+    person: Person | None, workspace_id: str, modstamp: datetime, **values: Any
+) -> Person:
+    """`_changed`, or a new person with these values if `person` is None."""
+    if person is None:
+        return Person(
+            person_id=new_person_id(modstamp),
+            workspace_id=workspace_id,
+            modstamp=modstamp,
+            **values,
+        )
+    return _changed(person, modstamp=modstamp, **values)
 
 
 def company_from(
@@ -294,14 +308,23 @@ def new_person_id(modstamp: datetime) -> str:
     go of the GIL for its system call, so on every new person the sync's
     event loop queued behind aiosqlite's thread to get it back.
     """
-    millis = max(0, (modstamp - _EPOCH) // _MILLISECOND) & _MILLIS_MASK
-    high, low = random.getrandbits(12), random.getrandbits(62)
-    return (
-        f"{millis >> 16:08x}-{millis & 0xFFFF:04x}-7{high:03x}-"
-        f"{0x8000 | low >> 48:04x}-{low & 0xFFFFFFFFFFFF:012x}"
-    )
+    global _last_stamp
+    stamp, prefix = _last_stamp
+    if stamp is not modstamp:
+        # Records come in blocks sharing one modstamp object (see
+        # `soql.parse_record_datetime`): its text is made once per block.
+        millis = max(0, (modstamp - _EPOCH) // _MILLISECOND) & _MILLIS_MASK
+        prefix = f"{millis >> 16:08x}-{millis & 0xFFFF:04x}-7"
+        _last_stamp = (modstamp, prefix)
+    bits = random.getrandbits(74)
+    # 12 random bits, the variant (binary 10), then 62 random bits.
+    tail = f"{(bits >> 62) << 64 | _VARIANT | bits & _LOW_62:019x}"
+    return f"{prefix}{tail[:3]}-{tail[3:7]}-{tail[7:]}"
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 _MILLIS_MASK = (1 << 48) - 1
+_VARIANT = 1 << 63
+_LOW_62 = (1 << 62) - 1
+_last_stamp: tuple[datetime | None, str] = (None, "")
