@@ -28,9 +28,9 @@ from datetime import UTC, datetime
 from typing import cast
 
 import msgspec
-from sqlalchemy.dialects import sqlite
 
 from adapters.persistence.companies import SqlAlchemyCompanyRepository
+from adapters.persistence.database import create_database_engine
 from adapters.persistence.people import SqlAlchemyPeopleRepository
 from adapters.persistence.transaction import Transaction
 from adapters.persistence.writes import Write
@@ -88,7 +88,8 @@ def rendered_pages(records: int) -> list[tuple[CrmObject, bytes]]:
 class _Recorded:
     """A transaction that keeps each bound statement instead of running it."""
 
-    sql_dialect = sqlite.dialect()
+    # The dialect a SQLite engine of crmbridge's has (its JSON codec included).
+    sql_dialect = create_database_engine("sqlite+aiosqlite:///unused").dialect
     dialect = "sqlite"
 
     def __init__(self) -> None:
