@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cached_property, partial
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -156,45 +156,43 @@ class FieldMapping(
     def person_values(
         self, record: Mapping[str, Any], obj: CrmObject
     ) -> dict[str, Value]:
-        plan = self._lead_plan if obj is CrmObject.LEAD else self._contact_plan
-        return {target: to_value(read(record)) for target, read, to_value in plan}
+        values = self._lead_values if obj is CrmObject.LEAD else self._contact_values
+        return values(record)
 
     def company_values(self, record: Mapping[str, Any]) -> dict[str, Value]:
-        return {
-            target: to_value(read(record))
-            for target, read, to_value in self._company_plan
-        }
+        return self._company_values(record)
 
-    # Every record of a sync goes through these: each rule's source path and
-    # conversion are resolved once per mapping, not once per value.
+    # Every record of a sync goes through these: the rules are compiled once
+    # per mapping into one function per object.
     @cached_property
-    def _lead_plan(self) -> _Plan:
-        return self._person_plan(CrmObject.LEAD)
+    def _lead_values(self) -> _Values:
+        return _compiled(self._person_sources(CrmObject.LEAD))
 
     @cached_property
-    def _contact_plan(self) -> _Plan:
-        return self._person_plan(CrmObject.CONTACT)
+    def _contact_values(self) -> _Values:
+        return _compiled(self._person_sources(CrmObject.CONTACT))
 
     @cached_property
-    def _company_plan(self) -> _Plan:
-        return tuple(
-            (
-                rule.target,
-                _path_reader(rule.account),
-                _converter(
+    def _company_values(self) -> _Values:
+        return _compiled(
+            tuple(
+                (
+                    rule.target,
+                    rule.account,
                     rule.type or COMPANY_TARGETS.get(rule.target, "string"),
                     rule.transforms,
-                ),
+                )
+                for rule in self.companies
             )
-            for rule in self.companies
         )
 
-    def _person_plan(self, obj: CrmObject) -> _Plan:
+    def _person_sources(self, obj: CrmObject) -> tuple[_Source, ...]:
         return tuple(
             (
                 rule.target,
-                _path_reader(rule.source(obj)),
-                _converter(rule.type or target_type(rule), rule.transforms),
+                rule.source(obj),
+                rule.type or target_type(rule),
+                rule.transforms,
             )
             for rule in self.people
         )
@@ -252,22 +250,66 @@ def target_type(rule: PersonRule) -> str:
 
 _Reader = Callable[[Mapping[str, Any]], Any]
 _Converter = Callable[[Any], Value]
-_Plan = tuple[tuple[str, _Reader, _Converter], ...]
+_Values = Callable[[Mapping[str, Any]], dict[str, Value]]
+# A rule as one object reads it: target, source path, type, transforms.
+_Source = tuple[str, str | None, str, tuple["Transform", ...]]
 _MISSING: Any = object()
 
 
-def _path_reader(path: str | None) -> _Reader:
-    """`read_path` for one fixed path, with the exact-case lookup inlined."""
-    if not path:
-        return _nothing
-    if "." not in path:
-        key = path
+def _compiled(sources: tuple[_Source, ...]) -> _Values:
+    """One function giving a record's values for these rules.
 
-        def read_field(record: Mapping[str, Any]) -> Any:
-            value = record.get(key, _MISSING)
-            return _get_ci(record, key) if value is _MISSING else value
+    A sync applies it to every record: written out as one function, with
+    a plain field's lookup and the text conversions inline, a record costs
+    one call instead of two per rule.
+    Paths and targets enter the code only as `repr` literals.
+    """
+    names: dict[str, Any] = {"_MISSING": _MISSING, "_get_ci": _get_ci}
+    lines = ["def values(record):", "    get = record.get"]
+    for i, (_target, path, kind, transforms) in enumerate(sources):
+        value, convert = f"v{i}", _converter(kind, transforms)
+        names[f"convert{i}"] = convert
+        if not path:
+            names[f"empty{i}"] = convert(None)
+            lines.append(f"    {value} = empty{i}")
+            continue
+        if "." in path:
+            names[f"read{i}"] = _related_reader(path)
+            lines.append(f"    {value} = read{i}(record)")
+        else:
+            lines += [
+                f"    {value} = get({path!r}, _MISSING)",
+                f"    if {value} is _MISSING:",
+                f"        {value} = _get_ci(record, {path!r})",
+            ]
+        lines += _conversion(value, f"convert{i}", convert)
+    items = ", ".join(f"{source[0]!r}: v{i}" for i, source in enumerate(sources))
+    lines.append(f"    return {{{items}}}")
+    # Safe: the code is ours; names and paths are repr() literals in it.
+    exec(compile("\n".join(lines), "<field mapping>", "exec"), names)  # noqa: S102
+    return cast(_Values, names["values"])
 
-        return read_field
+
+def _conversion(value: str, name: str, convert: _Converter) -> list[str]:
+    """Lines converting `value` in place; text as it comes, None as None,
+    skip the call."""
+    if convert is _as_text:
+        return [
+            f"    if {value} is not None and {value}.__class__ is not str:",
+            f"        {value} = {name}({value})",
+        ]
+    if convert is _as_trimmed_text:
+        return [
+            f"    if {value}.__class__ is str:",
+            f"        {value} = {value}.strip()",
+            f"    elif {value} is not None:",
+            f"        {value} = {name}({value})",
+        ]
+    return [f"    {value} = {name}({value})"]
+
+
+def _related_reader(path: str) -> _Reader:
+    """`read_path` for one fixed `Relationship.Field` path."""
     parts = tuple(path.split("."))
 
     def read_related(record: Mapping[str, Any]) -> Any:
@@ -281,10 +323,6 @@ def _path_reader(path: str | None) -> _Reader:
         return value
 
     return read_related
-
-
-def _nothing(_record: Mapping[str, Any]) -> None:
-    return None
 
 
 def _converter(kind: str, transforms: tuple[Transform, ...]) -> _Converter:

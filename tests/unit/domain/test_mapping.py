@@ -175,6 +175,24 @@ def test_person_values_apply_each_rule_as_defined(
     assert mapping.person_values(record, obj) == expected  # compiled once, reused
 
 
+def test_names_with_quotes_and_line_breaks_are_read_as_written() -> None:
+    odd = 'it\'s "odd"\n\\'
+    mapping = FieldMapping(
+        people=(
+            PersonRule(target=odd, lead=f"{odd}__c", contact="Account." + odd),
+            PersonRule(target="plain", lead="Title", transforms=(Trim(),)),
+        ),
+        companies=(CompanyRule(target=odd, account=odd),),
+    )
+
+    lead = mapping.person_values({f"{odd}__c": 7, "Title": " CEO "}, CrmObject.LEAD)
+    contact = mapping.person_values({"Account": {odd: "x"}}, CrmObject.CONTACT)
+
+    assert lead == {odd: "7", "plain": "CEO"}
+    assert contact == {odd: "x", "plain": None}
+    assert mapping.company_values({odd: True}) == {odd: "true"}
+
+
 def test_default_mapping_applies_to_both_sources() -> None:
     lead = {
         "Email": "  Ada@Example.COM ",
