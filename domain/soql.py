@@ -56,7 +56,7 @@ def parse_record_datetime(value: str) -> datetime:
     return parsed
 
 
-_last_parsed = ("", datetime.min.replace(tzinfo=UTC))
+_last_parsed: tuple[str | None, datetime] = (None, datetime.min.replace(tzinfo=UTC))
 
 
 def truncate(value: datetime) -> datetime:

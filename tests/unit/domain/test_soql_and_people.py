@@ -53,6 +53,18 @@ def test_record_datetimes_have_no_colon_in_the_offset() -> None:
     assert parse_record_datetime("2024-01-15T12:30:00.000+0200") == T0
 
 
+def test_a_repeated_stamp_parses_to_the_same_value_and_bad_ones_still_fail() -> None:
+    first = parse_record_datetime("2024-01-15T12:30:00.000+0200")
+
+    again = parse_record_datetime("2024-01-15T12:30:00.000+0200")
+
+    assert again == first == T0
+    for bad in ("", "2024-01-15T10:30:00.000", "not a date"):
+        with pytest.raises(ValueError, match=r"isoformat|offset"):
+            parse_record_datetime(bad)
+    assert parse_record_datetime("2024-01-15T10:30:00.000Z") == T0
+
+
 def test_window_breaks_ties_by_id_and_fixes_the_upper_bound() -> None:
     cursor = SyncCursor(modstamp=T0, record_id="00Q000000000042AAA")
 
