@@ -34,7 +34,8 @@ AREAS = (
     ("httpx / httpcore / h11", ("httpx/", "httpcore/", "h11/", "anyio/")),
     ("JSON / msgspec", ("json/", "msgspec/")),
     ("asyncio", ("asyncio/", "selectors.py")),
-    ("crmbridge domain", ("domain/",)),
+    # A field mapping's compiled reader (`domain.mapping._compiled`).
+    ("crmbridge domain", ("domain/", "<field mapping>")),
     ("crmbridge application", ("application/",)),
     ("crmbridge persistence", ("adapters/persistence/",)),
     ("crmbridge Salesforce adapter", ("adapters/salesforce/",)),
