@@ -11,12 +11,8 @@ The lookups and the writes themselves are left out: nothing here waits.
 Wall-time runs on a shared 2-core machine move by a tenth from one run to
 the next, and on a busy host even this process's CPU time does. For an
 exact count, run it under callgrind: instructions, not seconds. One pass is
-the difference between `--repeat 2` and `--repeat 1` (the org's generation
-is in both):
-
-    .venv/bin/python -m benchmarks.plan_cpu --records 100000 --repeat 5
-    PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=cg.%p \
-        .venv/bin/python -m benchmarks.plan_cpu --records 20000 --repeat 1
+the difference between `--repeat 2` and `--repeat 1`, as the org's
+generation is in both (benchmarks/README.md, "Profiling", has the commands).
 """
 
 from __future__ import annotations
