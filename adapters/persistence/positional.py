@@ -4,19 +4,21 @@ SQLAlchemy's executemany builds a parameter dictionary per row and processes
 it generically; on 2,000-row pages that was most of the CPU a sync spent
 outside SQLite itself. Here a statement is compiled once per dialect, and each
 row is a tuple of its parameters in an order the caller names, put into the
-compiled statement's order and through the parameters' own bind processors:
-what lands in the database is exactly what the Core path would store, minus
-the bookkeeping.
+compiled statement's order and through the parameters' own bind processors
+(JSON straight through the engine's encoder): what lands in the database is
+exactly what the Core path would store, minus the bookkeeping.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import UpdateBase
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import JSON, TypeEngine
+
+from adapters.persistence.database import JSON_CODEC
 
 Row = tuple[Any, ...]
 T = TypeVar("T")
@@ -62,7 +64,7 @@ class Positional:
         self._order = tuple(params.index(name) for name in order)
         self._in_order = self._order == tuple(range(len(order)))
         processors = (
-            (position, types[index].dialect_impl(dialect).bind_processor(dialect))
+            (position, _bind_processor(types[index], dialect))
             for position, index in enumerate(self._order)
         )
         self._processors: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
@@ -76,3 +78,13 @@ class Positional:
         for position, processor in self._processors:
             values[position] = processor(values[position])
         return tuple(values)
+
+
+def _bind_processor(
+    kind: TypeEngine[Any], dialect: Dialect
+) -> Callable[[Any], Any] | None:
+    if isinstance(kind, JSON):
+        # The engine's own encoder (see `create_database_engine`), without the
+        # wrapper SQLAlchemy puts around it; reads decode the same way.
+        return cast(Callable[[Any], Any], JSON_CODEC["json_serializer"])
+    return kind.dialect_impl(dialect).bind_processor(dialect)
