@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import UpdateBase
-from sqlalchemy.types import JSON, TypeEngine
+from sqlalchemy.types import JSON, Boolean, TypeEngine
 
 from adapters.persistence.database import JSON_CODEC
 
@@ -87,4 +87,11 @@ def _bind_processor(
         # The engine's own encoder (see `create_database_engine`), without the
         # wrapper SQLAlchemy puts around it; reads decode the same way.
         return cast(Callable[[Any], Any], JSON_CODEC["json_serializer"])
+    if isinstance(kind, Boolean) and dialect.name == "sqlite":
+        # SQLAlchemy's two calls per value, as one lookup: the same 0 and 1
+        # stored, anything but a boolean (or 0, 1) still refused.
+        return _SQLITE_BOOLEAN
     return kind.dialect_impl(dialect).bind_processor(dialect)
+
+
+_SQLITE_BOOLEAN: Callable[[Any], Any] = {None: None, False: 0, True: 1}.__getitem__
