@@ -43,7 +43,7 @@ class OrgIdentity(msgspec.Struct, frozen=True, kw_only=True):
 def validate_client_id(client_id: str) -> str:
     """Return the Consumer Key trimmed, or raise `InvalidSetting`."""
     cleaned = client_id.strip()
-    if not _CLIENT_ID.match(cleaned):
+    if not _CLIENT_ID.fullmatch(cleaned):
         raise InvalidSetting(
             "client_id must be a Connected App Consumer Key: 20 to 256 letters, "
             "digits, '.' or '_'",

@@ -37,7 +37,7 @@ def normalize_login_host(url: str) -> str:
     loopback = parts.hostname in LOOPBACK_HOSTS
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
         raise InvalidSetting("login host must be an https URL", field="login_host")
-    if not _HOST.match(host) or parts.username or parts.password:
+    if not _HOST.fullmatch(host) or parts.username or parts.password:
         raise InvalidSetting("login host is not a valid host name", field="login_host")
     if parts.path not in {"", "/"} or parts.query or parts.fragment:
         raise InvalidSetting(

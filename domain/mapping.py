@@ -467,7 +467,7 @@ def _shape_violations(mapping: FieldMapping) -> list[Violation]:
         seen: set[str] = set()
         for index, rule in enumerate(rules):
             name = f"{group}[{index}]"
-            if not _TARGET.match(rule.target):
+            if not _TARGET.fullmatch(rule.target):
                 violations.append(
                     _violation(
                         name,
@@ -520,7 +520,7 @@ def _source_violations(
     obj: CrmObject,
     describes: Mapping[CrmObject, ObjectDescribe],
 ) -> list[Violation]:
-    if not _SOURCE.match(source):
+    if not _SOURCE.fullmatch(source):
         return [
             _violation(name, source, "invalid_field", "not a Salesforce field name")
         ]

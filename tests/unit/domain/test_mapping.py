@@ -310,6 +310,20 @@ def test_duplicate_targets_are_refused() -> None:
     assert [v.code for v in violations] == ["duplicate_target"]
 
 
+def test_a_trailing_line_break_makes_a_name_invalid() -> None:
+    mapping = FieldMapping(
+        people=(PersonRule(target="email\n", lead="Email"),),
+        companies=(CompanyRule(target="name", account="Name\n"),),
+    )
+
+    violations = mapping.validate(DESCRIBES)
+
+    assert [(v.rule, v.code) for v in violations] == [
+        ("people[0]", "invalid_target"),
+        ("companies[0].account", "invalid_field"),
+    ]
+
+
 def test_unknown_json_fields_are_refused() -> None:
     with pytest.raises(msgspec.ValidationError, match="sourcee"):
         msgspec.json.decode(
