@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import time
 from datetime import UTC, datetime
 from typing import cast
@@ -133,22 +134,28 @@ async def planned(pages: list[tuple[CrmObject, bytes]]) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--records", type=_positive, default=100_000)
+    parser.add_argument("--repeat", type=_positive, default=5)
     options = parser.parse_args(argv)
     pages = rendered_pages(options.records)
-    seconds: list[float] = []
+    per_1k: list[float] = []
+    bound = 0
     for _ in range(options.repeat):
         started = time.process_time()
         bound = asyncio.run(planned(pages))
-        seconds.append(time.process_time() - started)
-    per_1k = [s / options.records * 1000 for s in seconds]
+        per_1k.append((time.process_time() - started) / options.records * 1000)
     print(
         f"{options.records:,} records, {len(pages)} pages, {bound:,} rows bound: "
         f"CPU ms per 1k records, best {min(per_1k) * 1000:.1f}, "
-        f"median {sorted(per_1k)[len(per_1k) // 2] * 1000:.1f} "
-        f"of {options.repeat}"
+        f"median {statistics.median(per_1k) * 1000:.1f} of {options.repeat}"
     )
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
+    return value
 
 
 if __name__ == "__main__":

@@ -35,3 +35,14 @@ def test_the_command_prints_its_figure(capsys: pytest.CaptureFixture[str]) -> No
     assert printed.startswith("2,000 records, 3 pages, ")
     assert "CPU ms per 1k records, best " in printed
     assert printed.rstrip().endswith("of 2")
+
+
+@pytest.mark.parametrize("wrong", [["--records", "0"], ["--repeat", "-3"]])
+def test_a_count_below_one_is_refused(
+    wrong: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(wrong)
+
+    assert exited.value.code == 2
+    assert "is not a positive whole number" in capsys.readouterr().err
