@@ -213,6 +213,7 @@ class FieldMapping(
         violations = _shape_violations(self)
         for index, rule in enumerate(self.people):
             wanted = rule.type or target_type(rule)
+            violations += _default_violations(f"people[{index}]", rule, wanted)
             for obj, source in (
                 (CrmObject.LEAD, rule.lead),
                 (CrmObject.CONTACT, rule.contact),
@@ -226,6 +227,9 @@ class FieldMapping(
             wanted = company_rule.type or COMPANY_TARGETS.get(
                 company_rule.target, "string"
             )
+            violations += _default_violations(
+                f"companies[{index}]", company_rule, wanted
+            )
             violations += _source_violations(
                 f"companies[{index}].account",
                 company_rule.account,
@@ -234,6 +238,27 @@ class FieldMapping(
                 describes,
             )
         return violations
+
+
+def _default_violations(
+    name: str, rule: PersonRule | CompanyRule, wanted: str
+) -> list[Violation]:
+    """A default must be a value of the target's type, as a source's would be."""
+    return [
+        _violation(name, None, "invalid_default", f"default must be a {wanted} value")
+        for transform in rule.transforms
+        if isinstance(transform, DefaultValue) and not _fits(transform.value, wanted)
+    ]
+
+
+def _fits(value: Value, kind: str) -> bool:
+    if isinstance(value, bool):
+        return kind == "boolean"
+    if isinstance(value, int):
+        return kind in ("integer", "number")
+    if isinstance(value, float):
+        return kind == "number"
+    return kind in _TEXT_KINDS or kind == "datetime"
 
 
 def _same_rules(

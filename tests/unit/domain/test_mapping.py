@@ -324,6 +324,33 @@ def test_a_trailing_line_break_makes_a_name_invalid() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("target", "default", "fits"),
+    [
+        ("employees", "lots", False),
+        ("employees", 5.5, False),
+        ("employees", 5, True),
+        ("annual_revenue", True, False),
+        ("annual_revenue", -1, True),
+        ("annual_revenue", 2.5, True),
+        ("first_name", 7, False),
+        ("first_name", "Unknown", True),
+    ],
+)
+def test_a_default_must_be_a_value_of_the_targets_type(
+    target: str, default: str | int | float | bool, fits: bool
+) -> None:
+    rule = PersonRule(
+        target=target,
+        lead="Title" if target == "first_name" else "NumberOfEmployees",
+        transforms=(DefaultValue(value=default),),
+    )
+
+    violations = FieldMapping(people=(rule,)).validate(DESCRIBES)
+
+    assert [v.code for v in violations] == ([] if fits else ["invalid_default"])
+
+
 def test_unknown_json_fields_are_refused() -> None:
     with pytest.raises(msgspec.ValidationError, match="sourcee"):
         msgspec.json.decode(
