@@ -83,7 +83,8 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
 UPSTREAM_PROBLEMS = frozenset({"salesforce_unavailable"})
 
 FIELDS_HINT = (
-    "GET /api/crm/salesforce/fields lists the fields this org has, with types."
+    "GET /api/crm/salesforce/fields lists the fields this org has, with types; "
+    "add ?refresh=true after a field was added in Salesforce."
 )
 
 LITESTAR_CODES = {

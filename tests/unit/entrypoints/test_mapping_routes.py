@@ -175,7 +175,8 @@ async def test_every_broken_rule_is_listed_and_nothing_is_stored(api: Api) -> No
     problem = answer.json()
     assert problem["code"] == "mapping_invalid"
     assert "people[" in problem["message"]
-    assert "fields" in problem["hint"]
+    assert "/api/crm/salesforce/fields" in problem["hint"]
+    assert "?refresh=true" in problem["hint"]
     found = {(e["rule"], e["field"], e["code"]) for e in problem["errors"]}
     assert found == {
         ("people[14]", None, "duplicate_target"),
