@@ -286,8 +286,8 @@ def _compiled(sources: tuple[_Source, ...]) -> _Values:
 
     A sync applies it to every record: written out as one function, with
     a plain field's lookup and the text conversions inline, a record costs
-    one call instead of two per rule.
-    Paths and targets enter the code only as `repr` literals.
+    one call instead of two per rule. Paths and targets enter the code only
+    as `repr` literals.
     """
     names: dict[str, Any] = {"_MISSING": _MISSING, "_get_ci": _get_ci}
     lines = ["def values(record):", "    get = record.get"]
