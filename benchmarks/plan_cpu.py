@@ -83,7 +83,7 @@ def rendered_pages(records: int) -> list[tuple[CrmObject, bytes]]:
 
 
 class _Recorded:
-    """A transaction that keeps each bound statement instead of running it."""
+    """A transaction that counts the rows of each bound statement, running none."""
 
     # The dialect a SQLite engine of crmbridge's has (its JSON codec included).
     sql_dialect = create_database_engine("sqlite+aiosqlite:///unused").dialect
