@@ -55,7 +55,7 @@ def test_a_row_binds_as_sqlalchemy_would_bind_it(url: str, flag: bool | None) ->
 
 
 @pytest.mark.parametrize("wrong", ["yes", 2, 0.5])
-def test_a_value_that_is_no_boolean_is_refused_on_sqlite(wrong: object) -> None:
+def test_a_value_that_is_not_a_boolean_is_refused_on_sqlite(wrong: object) -> None:
     bind = positional(dialect_of(URLS[0])).bind
 
     with pytest.raises(KeyError):
