@@ -245,7 +245,7 @@ def _default_violations(
 ) -> list[Violation]:
     """A default must be a value of the target's type, as a source's would be."""
     return [
-        _violation(name, None, "invalid_default", f"default must be a {wanted} value")
+        _violation(name, None, "invalid_default", f"default must be of type {wanted}")
         for transform in rule.transforms
         if isinstance(transform, DefaultValue) and not _fits(transform.value, wanted)
     ]
@@ -255,7 +255,8 @@ def _fits(value: Value, kind: str) -> bool:
     if isinstance(value, bool):
         return kind == "boolean"
     if isinstance(value, int):
-        return kind in ("integer", "number")
+        # Beyond 64 bits no database column or JSON reader keeps it whole.
+        return kind in ("integer", "number") and -(2**63) <= value < 2**63
     if isinstance(value, float):
         return kind == "number"
     return kind in _TEXT_KINDS or kind == "datetime"

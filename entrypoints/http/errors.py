@@ -51,7 +51,7 @@ from application.errors import (
 from application.problems import problem_for
 from application.sync.mapping import MappingInvalid
 from domain.errors import IllegalTransition, InvalidSetting
-from domain.mapping import Violation
+from domain.mapping import MAX_TRANSFORMS, Violation
 from entrypoints.bearer import Unauthenticated
 from entrypoints.logs import printable
 
@@ -85,6 +85,12 @@ UPSTREAM_PROBLEMS = frozenset({"salesforce_unavailable"})
 FIELDS_HINT = (
     "GET /api/crm/salesforce/fields lists the fields this org has, with types; "
     "add ?refresh=true after a field was added in Salesforce."
+)
+
+RULES_HINT = (
+    "errors lists each broken rule: a target is snake_case and mapped once, "
+    f"a default has the target's type, a rule has at most {MAX_TRANSFORMS} "
+    "transforms."
 )
 
 LITESTAR_CODES = {
@@ -151,10 +157,17 @@ def on_mapping_invalid(_: AnyRequest, exc: Exception) -> Response[ErrorBody]:
     full = MappingErrorBody(
         code=body.code,
         message=body.message,
-        hint=body.hint or FIELDS_HINT,
+        hint=body.hint or _mapping_hint(exc.violations),
         errors=exc.violations,
     )
     return error_response(status_for(exc), full)
+
+
+def _mapping_hint(violations: list[Violation]) -> str:
+    """The fields route helps when a source is wrong; else the rules' shape."""
+    if any(violation.field is not None for violation in violations):
+        return FIELDS_HINT
+    return RULES_HINT
 
 
 def on_litestar_error(request: AnyRequest, exc: Exception) -> Response[ErrorBody]:

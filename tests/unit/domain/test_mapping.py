@@ -330,6 +330,8 @@ def test_a_trailing_line_break_makes_a_name_invalid() -> None:
         ("employees", "lots", False),
         ("employees", 5.5, False),
         ("employees", 5, True),
+        ("employees", 2**63, False),
+        ("employees", -(2**63), True),
         ("annual_revenue", True, False),
         ("annual_revenue", -1, True),
         ("annual_revenue", 2.5, True),

@@ -188,6 +188,24 @@ async def test_every_broken_rule_is_listed_and_nothing_is_stored(api: Api) -> No
     assert shown.json() == default_body()
 
 
+async def test_rules_broken_in_shape_only_get_a_hint_about_rules(api: Api) -> None:
+    await api.connect()
+    body = default_body()
+    body["people"][0]["target"] = "email\n"
+    body["people"][11]["transforms"] = [{"type": "default", "value": "lots"}]
+
+    answer = await api.client.put(MAPPING, json=body, headers=api.auth())
+
+    problem = answer.json()
+    assert answer.status_code == 422
+    assert {(e["rule"], e["code"]) for e in problem["errors"]} == {
+        ("people[0]", "invalid_target"),
+        ("people[11]", "invalid_default"),
+    }
+    assert "snake_case" in problem["hint"]
+    assert "/fields" not in problem["hint"]
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
