@@ -18,7 +18,7 @@ from entrypoints.http.deps import (
     description,
     managers_only,
 )
-from entrypoints.http.openapi import errors
+from entrypoints.http.openapi import errors, mapping_refused
 from entrypoints.http.query import flag, no_query, only_query, query_of
 from entrypoints.http.schemas import strict_body
 from entrypoints.http.sync_schemas import (
@@ -79,7 +79,7 @@ async def show_field_mapping(
     before_request=strict_body(FieldMappingBody),
     guards=[managers_only("change the field mapping"), only_query("resync")],
     request_max_body_size=MAX_MAPPING_BYTES,
-    responses=errors(401, 403, 409, 422, 502, 503),
+    responses=errors(401, 403, 409, 413, 502, 503) | mapping_refused(),
 )
 async def replace_field_mapping(
     actor: NamedDependency[Actor],

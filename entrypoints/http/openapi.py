@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.spec import Components, SecurityScheme
 
-from entrypoints.http.errors import ErrorBody
+from entrypoints.http.errors import ErrorBody, MappingErrorBody
 
 WHEN = {
     400: "The callback's state is unknown, used or expired, or it failed",
@@ -15,6 +15,7 @@ WHEN = {
     403: "The caller's role may not do this",
     404: "Nothing with this id in the caller's workspace",
     409: "The connection's state forbids it (e.g. connected: disconnect first)",
+    413: "The body is larger than this route accepts",
     422: "A field or query parameter is missing, unknown, malformed or too "
     "long; the message names it",
     502: "Salesforce answered with an error",
@@ -31,6 +32,19 @@ def errors(
     return {
         status: ResponseSpec(data_container=ErrorBody, description=said[status])
         for status in statuses
+    }
+
+
+def mapping_refused() -> dict[int, ResponseSpec]:
+    """The 422 of a mapping replacement, which lists every broken rule."""
+    return {
+        422: ResponseSpec(
+            data_container=MappingErrorBody,
+            description="The body is malformed (code invalid_input), or rules "
+            "break against the org's describe (code mapping_invalid: `errors` "
+            "lists each broken rule with its `rule`, `field`, `code` and "
+            "`message`)",
+        )
     }
 
 

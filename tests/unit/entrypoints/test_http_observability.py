@@ -120,6 +120,10 @@ async def test_openapi_documents_the_sync_routes_and_their_parameters(
     replace = paths["/api/crm/salesforce/field-mapping"]["put"]
     assert replace["description"] == inspect.cleandoc(ReplaceFieldMapping.__doc__ or "")
     assert "requestBody" in replace
+    assert set(replace["responses"]) >= {"200", "403", "409", "413", "422"}
+    refused = replace["responses"]["422"]["content"]["application/json"]["schema"]
+    refused_body = schema["components"]["schemas"][refused["$ref"].split("/")[-1]]
+    assert set(refused_body["properties"]) == {"code", "message", "hint", "errors"}
     people = paths["/api/people"]["get"]
     assert {p["name"] for p in people["parameters"]} == {
         "email",
