@@ -8,6 +8,7 @@ whose worker process calls `SyncJobExecutor.run` for each message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Protocol, runtime_checkable
 
@@ -28,6 +29,15 @@ class ServiceTask(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
+    """Cancel a service's background task, if any, and wait until it ends."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 class InProcessSyncScheduler(SyncScheduler, ServiceTask):

@@ -15,13 +15,12 @@ ctypes, and only on Linux; `os.getppid` works on every POSIX system.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
 from collections.abc import Callable
 
-from entrypoints.worker.in_process import ServiceTask
+from entrypoints.worker.in_process import ServiceTask, cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +62,7 @@ class ParentWatch(ServiceTask):
         )
 
     async def stop(self) -> None:
-        if self._watch is not None:
-            self._watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch
+        await cancel_and_wait(self._watch)
 
     async def _watching(self) -> None:
         while True:

@@ -16,7 +16,6 @@ would otherwise start a runner, and queued jobs in it, only to stop them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import os
@@ -28,7 +27,12 @@ from sqlalchemy.engine import make_url
 
 from application.errors import SyncNotScheduled
 from application.sync.ports import SyncScheduler
-from entrypoints.worker.in_process import InProcessSyncScheduler, Key, ServiceTask
+from entrypoints.worker.in_process import (
+    InProcessSyncScheduler,
+    Key,
+    ServiceTask,
+    cancel_and_wait,
+)
 from entrypoints.worker.parent import ParentWatch
 from entrypoints.worker.signals import StopSignals
 
@@ -218,10 +222,7 @@ class SharedSyncScheduler(SyncScheduler, ServiceTask):
         )
 
     async def stop(self) -> None:
-        if self._watch is not None:
-            self._watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch
+        await cancel_and_wait(self._watch)
         if self._leading:
             await self._runner.stop()
             self._leading = False
