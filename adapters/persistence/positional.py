@@ -64,7 +64,7 @@ class Positional:
         self._order = tuple(params.index(name) for name in order)
         self._in_order = self._order == tuple(range(len(order)))
         processors = (
-            (position, _bind_processor(types[index], dialect))
+            (position, bind_processor(types[index], dialect))
             for position, index in enumerate(self._order)
         )
         self._processors: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
@@ -80,9 +80,10 @@ class Positional:
         return tuple(values)
 
 
-def _bind_processor(
+def bind_processor(
     kind: TypeEngine[Any], dialect: Dialect
 ) -> Callable[[Any], Any] | None:
+    """What a value of `kind` goes through before `dialect`'s driver binds it."""
     if isinstance(kind, JSON):
         # The engine's own encoder (see `create_database_engine`), without the
         # wrapper SQLAlchemy puts around it; reads decode the same way.

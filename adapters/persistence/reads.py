@@ -31,7 +31,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.database import JSON_CODEC
-from adapters.persistence.positional import PerDialect
+from adapters.persistence.positional import PerDialect, bind_processor
 
 Row = Sequence[Any]
 Processor = Callable[[Any], Any]
@@ -142,7 +142,7 @@ class _Compiled:
         self._compiled = compiled
         self._names = tuple(names)
         self._binds = tuple(
-            _bind_processor(compiled.binds[name].type, dialect) for name in names
+            bind_processor(compiled.binds[name].type, dialect) for name in names
         )
         results = (
             _result_processor(column.type, dialect)
@@ -187,9 +187,4 @@ def _result_processor(kind: Any, dialect: Dialect) -> Processor | None:
     processor: Processor | None = kind.dialect_impl(dialect).result_processor(
         dialect, None
     )
-    return processor
-
-
-def _bind_processor(kind: Any, dialect: Dialect) -> Processor | None:
-    processor: Processor | None = kind.dialect_impl(dialect).bind_processor(dialect)
     return processor
