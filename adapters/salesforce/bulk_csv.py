@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 Record = dict[str, Any]
 Convert = Callable[[str], Any]
@@ -78,6 +78,9 @@ class _Shape:
     the benchmark org's pages take 30-45% less memory. A column showing more
     than `SHARED_PER_COLUMN` distinct values stops sharing: its values rarely
     repeat, and remembering them would cost more than it saves.
+
+    `record` is code written for the header (see `_source`), rewritten each
+    time a column stops sharing: a row costs one call, not a loop per column.
     """
 
     def __init__(self, header: list[str], field_types: Mapping[str, str]) -> None:
@@ -85,48 +88,101 @@ class _Shape:
         kinds = [field_types.get(name) or lowered.get(name.lower()) for name in header]
         self.width = len(header)
         self.converters = [CONVERTERS.get(kind or "", str) for kind in kinds]
-        # (index, converted value by text) of the columns still sharing.
-        self.sharing: list[tuple[int, dict[str, Any]]] = [
-            (index, {}) for index in range(self.width)
-        ]
-        # (index, converter) of the typed columns that no longer share.
-        self.typed: list[tuple[int, Convert]] = []
-        self.flat = all("." not in name for name in header)
-        self.keys = header
+        # The converted value by text, of each column still sharing.
+        self.sharing: dict[int, dict[str, Any]] = {
+            index: {} for index in range(self.width)
+        }
         self.layout = _layout(header)
+        self.record = self._compile()
 
-    def record(self, row: list[str]) -> Record:
-        if len(row) != self.width:
-            raise ValueError(f"a row of {len(row)} cells under {self.width} names")
-        values: list[Any] = [text or None for text in row]
-        for index, convert in self.typed:
-            text = values[index]
-            if text is not None:
-                values[index] = convert(text)
-        for index, shared in self.sharing:
-            text = values[index]
-            if text is None:
-                continue
-            value = shared.get(text, _UNSEEN)
-            if value is _UNSEEN:
-                value = self._first(index, shared, text)
-            values[index] = value
-        if self.flat:
-            return dict(zip(self.keys, values, strict=True))
-        return _assemble(self.layout, values)
-
-    def _first(self, index: int, shared: dict[str, Any], text: str) -> Any:
+    def _first(self, index: int, text: str) -> Any:
         """Convert a text the column has not shown yet, and share it if the
         column still shares."""
-        convert = self.converters[index]
-        value = convert(text)
+        value = self.converters[index](text)
+        shared = self.sharing[index]
         if len(shared) < SHARED_PER_COLUMN:
             shared[text] = value
-            return value
-        self.sharing = [column for column in self.sharing if column[0] != index]
-        if convert is not str:
-            self.typed.append((index, convert))
+        else:
+            del self.sharing[index]
+            self.record = self._compile()
         return value
+
+    def _compile(self) -> Callable[[list[str]], Record]:
+        names: dict[str, Any] = {"_UNSEEN": _UNSEEN, "first": self._first}
+        for index, shared in self.sharing.items():
+            names[f"shared{index}"] = shared
+        for index, convert in enumerate(self.converters):
+            names[f"convert{index}"] = convert
+        source = _source(self.width, self.layout, self.sharing, self.converters)
+        # Safe: the code is ours; header names enter it only as repr() literals.
+        exec(compile(source, "<bulk csv row>", "exec"), names)  # noqa: S102
+        return cast(Callable[[list[str]], Record], names["record"])
+
+
+def _source(
+    width: int,
+    layout: Layout,
+    sharing: Mapping[int, object],
+    converters: list[Convert],
+) -> str:
+    """`def record(row)`: each cell, empty as None, converted or shared, put
+    in place in a record shaped like REST's."""
+    lines = [
+        "def record(row):",
+        f"    if len(row) != {width}:",
+        "        raise ValueError(",
+        f"            f'a row of {{len(row)}} cells under {width} names'",
+        "        )",
+    ]
+    if width:
+        lines.append(f"    {', '.join(f'c{i}' for i in range(width))}, = row")
+    for index in range(width):
+        cell = f"c{index}"
+        if index in sharing:
+            lines += [
+                f"    if {cell}:",
+                f"        v{index} = shared{index}.get({cell}, _UNSEEN)",
+                f"        if v{index} is _UNSEEN:",
+                f"            v{index} = first({index}, {cell})",
+                "    else:",
+                f"        v{index} = None",
+            ]
+        elif converters[index] is str:
+            lines.append(f"    v{index} = {cell} or None")
+        else:
+            lines.append(f"    v{index} = convert{index}({cell}) if {cell} else None")
+    related: list[str] = []
+    top = _nested(layout, related, lines)
+    lines.append(f"    return {top}")
+    return "\n".join(lines)
+
+
+def _nested(layout: Layout, related: list[str], lines: list[str]) -> str:
+    """The expression of a record of `layout`, its related records assigned
+    first. CSV cannot tell a missing parent from one whose fields are all
+    empty; REST sends null for the former, the common case."""
+    items: list[str] = []
+    for key, place in layout:
+        if isinstance(place, int):
+            items.append(f"{key!r}: v{place}")
+            continue
+        inner = _nested(place, related, lines)
+        name = f"r{len(related)}"
+        related.append(name)
+        lines.append(f"    {name} = {inner}")
+        leaves = " and ".join(f"v{index} is None" for index in _leaves(place))
+        lines.append(f"    if {leaves}:")
+        lines.append(f"        {name} = None")
+        items.append(f"{key!r}: {name}")
+    return "{" + ", ".join(items) + "}"
+
+
+def _leaves(layout: Layout) -> Iterator[int]:
+    for _key, place in layout:
+        if isinstance(place, int):
+            yield place
+        else:
+            yield from _leaves(place)
 
 
 def _layout(header: list[str]) -> Layout:
@@ -145,17 +201,3 @@ def _layout(header: list[str]) -> Layout:
             parent = nodes[path]
         parent.append((leaf, index))
     return root
-
-
-def _assemble(layout: Layout, values: list[Any]) -> Record:
-    record: Record = {}
-    for key, place in layout:
-        if isinstance(place, int):
-            record[key] = values[place]
-            continue
-        related = _assemble(place, values)
-        # CSV cannot tell a missing parent from one whose fields are all
-        # empty; REST sends null for the former, the common case.
-        filled = any(value is not None for value in related.values())
-        record[key] = related if filled else None
-    return record

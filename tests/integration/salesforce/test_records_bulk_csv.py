@@ -9,7 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.salesforce.bulk_csv import read_records
+from adapters.salesforce.bulk_csv import SHARED_PER_COLUMN, read_records
+
+# Enough rows for a column to stop sharing part way through a page.
+SHARED_ROWS = SHARED_PER_COLUMN + 20
 
 AWKWARD = (
     '"Id","LastName","Description"\n'
@@ -171,3 +174,92 @@ def test_any_text_written_as_csv_reads_back(
         for row in rows
     ]
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["O'Neil", 'Say "hi"', "back\\slash", "}{", "c0", "v1", "first", "_UNSEEN", "def"],
+)
+def test_a_header_name_reads_as_written_whatever_its_characters(name: str) -> None:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(
+        [["Id", name, f"Account.{name}"], ["003A", "x", "y"]]
+    )
+
+    found = read_records(out.getvalue().encode(), {})
+
+    assert found == [{"Id": "003A", name: "x", "Account": {name: "y"}}]
+
+
+@pytest.mark.parametrize("row", ['"003A"', '"003A","x","y"'])
+def test_a_row_of_the_wrong_width_is_refused(row: str) -> None:
+    with pytest.raises(ValueError, match="cells under 2 names"):
+        read(f'"Id","Name"\n{row}\n')
+
+
+# How a column's cells go down the page: one value, a few, none, some
+# empty, or a new value each row (which stops sharing after SHARED_PER_COLUMN).
+CELL_KINDS = ("same", "few", "empty", "holes", "unique")
+
+
+def _cell(kind: str, n: int) -> str:
+    return {
+        "same": "ü",
+        "few": "abc"[n % 3],
+        "empty": "",
+        "holes": "" if n % 2 else "x",
+        "unique": f"u{n}",
+    }[kind]
+
+
+def _reference(header: list[str], row: list[str]) -> dict[str, object]:
+    """REST's shape, built the plain way: one level of nesting per dot, a
+    related record whose cells are all empty being None."""
+    record: dict[str, object] = {}
+    groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for name, cell in zip(header, row, strict=True):
+        relation, dot, rest = name.partition(".")
+        if not dot:
+            record[name] = cell or None
+            continue
+        if relation.lower() not in groups:
+            groups[relation.lower()] = (relation, [])
+            record[relation] = None  # holds the key's place
+        groups[relation.lower()][1].append((rest, cell))
+    for relation, cells in groups.values():
+        related = _reference([name for name, _ in cells], [cell for _, cell in cells])
+        filled = any(cell for _, cell in cells)
+        record[relation] = related if filled else None
+    return record
+
+
+@given(
+    header=st.lists(
+        st.from_regex(r"[A-Za-z]\w{0,3}(\.[A-Za-z]\w{0,3}){0,2}", fullmatch=True),
+        min_size=1,
+        max_size=6,
+        unique_by=str.lower,
+    ).filter(
+        # A name is never also a relation (Salesforce has no `Account` field
+        # beside `Account.Name`).
+        lambda names: (
+            not any(
+                other.lower().startswith(name.lower() + ".")
+                for name in names
+                for other in names
+            )
+        )
+    ),
+    kinds=st.lists(st.sampled_from(CELL_KINDS), min_size=6, max_size=6),
+    count=st.integers(min_value=0, max_value=SHARED_ROWS),
+)
+def test_records_nest_and_share_as_the_plain_reading_says(
+    header: list[str], kinds: list[str], count: int
+) -> None:
+    rows = [[_cell(kind, n) for kind in kinds[: len(header)]] for n in range(count)]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+
+    found = read_records(out.getvalue().encode(), {})
+
+    assert found == [_reference(header, row) for row in rows]
