@@ -4,7 +4,9 @@ The emulator's generator builds the same org as `run.py` (seed 1: 10%
 Accounts, 45% Contacts, 45% Leads) in this process, and its query engine
 renders each object's full-sync pages as the REST API sends them. Those
 pages then go through crmbridge's steps for a page, timed together:
-decoding the JSON, planning it (mapping, reconciling people against the
+decoding the JSON (with `--bulk`, the Bulk API 2.0 CSV results of the same
+rows, in pages of 10,000 planned 2,000 at a time, as a sync above the Bulk
+threshold reads them), planning it (mapping, reconciling people against the
 page before, as the pipeline does) and binding the page's rows for SQLite.
 The lookups and the writes themselves are left out: nothing here waits.
 
@@ -19,8 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import io
 import statistics
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import cast
 
@@ -31,25 +36,36 @@ from adapters.persistence.database import create_database_engine
 from adapters.persistence.people import SqlAlchemyPeopleRepository
 from adapters.persistence.transaction import Transaction
 from adapters.persistence.writes import Write
+from adapters.salesforce.bulk_csv import read_records
 from adapters.salesforce.http import decode
 from adapters.salesforce.records_wire import RecordsPage
 from application.ports import Clock
+from application.sync.bulk import COMMIT_BATCH
+from application.sync.options import SyncOptions
+from application.sync.ports import Record
 from benchmarks.queries import full_sync_queries
 from domain.crm import SYNC_ORDER, CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
 from domain.people import PeopleIndex, apply_contact, apply_lead, company_from
+from sfemulator.bulk import cell
 from sfemulator.soql import Plan, parse
+from sfemulator.soql.paths import getter
 from sfemulator.virtual import table_lookup
 from sfemulator.world import World
 
 PAGE = 2000
+BULK_PAGE = SyncOptions().bulk_page_size
 WORKSPACE = "ws-bench"
 VERSION = "62.0"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def rendered_pages(records: int) -> list[tuple[CrmObject, bytes]]:
-    """Every object's full-sync pages, as the REST API's JSON bodies."""
+Page = tuple[CrmObject, bytes, dict[str, str] | None]
+
+
+def rendered_pages(records: int, *, bulk: bool = False) -> list[Page]:
+    """Every object's full-sync pages, as the REST API's JSON bodies or, with
+    `bulk`, as Bulk results' CSV bodies with the columns' describe types."""
     world = World()
     org = world.create_org()
     world.create_user(org.id)
@@ -65,11 +81,27 @@ def rendered_pages(records: int) -> list[tuple[CrmObject, bytes]]:
         obj.value: {field.name for field in lookup(obj.value).fields}
         for obj in SYNC_ORDER
     }
-    pages = []
+    pages: list[Page] = []
     for obj in SYNC_ORDER:
-        plan = Plan.make(parse(full_sync_queries(described)[obj.value]), lookup)
-        render = plan.renderer(VERSION)
+        query = parse(full_sync_queries(described)[obj.value])
+        plan = Plan.make(query, lookup)
         rows = plan.rows(include_deleted=True)
+        if bulk:
+            readers = [getter(path, plan.table, lookup) for path in query.fields]
+            header = [path.text for path in query.fields]
+            pairs = zip(header, readers, strict=True)
+            types = {name: item.type for name, (_, item) in pairs}
+            for first in range(0, len(rows), BULK_PAGE):
+                out = io.StringIO()
+                writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+                writer.writerow(header)
+                writer.writerows(
+                    [cell(read(row), item.type) for read, item in readers]
+                    for row in rows[first : first + BULK_PAGE]
+                )
+                pages.append((obj, out.getvalue().encode(), types))
+            continue
+        render = plan.renderer(VERSION)
         for first in range(0, len(rows), PAGE):
             done = first + PAGE >= len(rows)
             body = {
@@ -78,8 +110,19 @@ def rendered_pages(records: int) -> list[tuple[CrmObject, bytes]]:
                 "nextRecordsUrl": None if done else f"/next-{first + PAGE}",
                 "records": [render(row) for row in rows[first : first + PAGE]],
             }
-            pages.append((obj, msgspec.json.encode(body)))
+            pages.append((obj, msgspec.json.encode(body), None))
     return pages
+
+
+def batches(pages: list[Page]) -> Iterator[tuple[CrmObject, list[Record]]]:
+    """Each page decoded, in the batches a sync commits."""
+    for obj, body, types in pages:
+        if types is None:
+            yield obj, decode(body, RecordsPage).records
+            continue
+        records = read_records(body, types)
+        for first in range(0, len(records), COMMIT_BATCH):
+            yield obj, records[first : first + COMMIT_BATCH]
 
 
 class _Recorded:
@@ -104,15 +147,14 @@ class _Fixed(Clock):
         return NOW
 
 
-async def planned(pages: list[tuple[CrmObject, bytes]]) -> int:
+async def planned(pages: list[Page]) -> int:
     """What a sync does with each page besides its SQL; the rows bound."""
     recorded = _Recorded()
     transaction = cast(Transaction, recorded)
     people = SqlAlchemyPeopleRepository(transaction, _Fixed())
     companies = SqlAlchemyCompanyRepository(transaction, _Fixed())
     before = PeopleIndex()
-    for obj, body in pages:
-        records = decode(body, RecordsPage).records
+    for obj, records in batches(pages):
         if obj is CrmObject.ACCOUNT:
             await companies.save_page(
                 WORKSPACE,
@@ -136,8 +178,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=_positive, default=100_000)
     parser.add_argument("--repeat", type=_positive, default=5)
+    parser.add_argument(
+        "--bulk", action="store_true", help="read Bulk CSV pages, not REST JSON"
+    )
     options = parser.parse_args(argv)
-    pages = rendered_pages(options.records)
+    pages = rendered_pages(options.records, bulk=options.bulk)
     per_1k: list[float] = []
     bound = 0
     for _ in range(options.repeat):

@@ -44,7 +44,7 @@ class BulkJob:
 
     def lines(self, start: int, size: int) -> list[list[str]]:
         return [
-            [_cell(read(row), item.type) for read, item in self.readers]
+            [cell(read(row), item.type) for read, item in self.readers]
             for row in self.rows[start : start + size]
         ]
 
@@ -110,7 +110,8 @@ def _run(call: RestCall, operation: str, text: str) -> BulkJob:
     )
 
 
-def _cell(value: Any, kind: str) -> str:
+def cell(value: Any, kind: str) -> str:
+    """A value as a Bulk results cell shows it."""
     if value is None:
         return ""
     if kind == "datetime":

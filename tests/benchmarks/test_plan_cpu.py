@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from benchmarks.plan_cpu import main, planned, rendered_pages
+from benchmarks.plan_cpu import batches, main, planned, rendered_pages
 from domain.crm import CrmObject
 
 
@@ -15,7 +15,7 @@ def test_every_object_is_paged_and_every_record_becomes_a_bound_row() -> None:
 
     bound = asyncio.run(planned(pages))
 
-    objects = [obj for obj, _ in pages]
+    objects = [obj for obj, _, _ in pages]
     assert objects == [
         CrmObject.ACCOUNT,
         CrmObject.LEAD,
@@ -26,6 +26,21 @@ def test_every_object_is_paged_and_every_record_becomes_a_bound_row() -> None:
     # Every record is one row of its page, except Leads converted into the
     # Contact of another Lead on their page: they share its person's row.
     assert 4500 < bound <= 5000
+
+
+def test_bulk_pages_hold_the_same_records_and_bind_the_same_rows() -> None:
+    rest = rendered_pages(5000)
+    bulk = rendered_pages(5000, bulk=True)
+
+    assert [(obj, types is not None) for obj, _, types in bulk] == [
+        (CrmObject.ACCOUNT, True),
+        (CrmObject.LEAD, True),
+        (CrmObject.CONTACT, True),
+    ]
+    assert [len(records) for _, records in batches(bulk)] == [500, 2000, 250, 2000, 250]
+    ids = [[record["Id"] for record in records] for _, records in batches(rest)]
+    assert [[record["Id"] for record in records] for _, records in batches(bulk)] == ids
+    assert asyncio.run(planned(bulk)) == asyncio.run(planned(rest))
 
 
 def test_the_command_prints_its_figure(capsys: pytest.CaptureFixture[str]) -> None:
