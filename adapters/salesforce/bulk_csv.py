@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Callable, Iterator, Mapping
+from types import CodeType
 from typing import Any, cast
 
 Record = dict[str, Any]
@@ -114,9 +116,16 @@ class _Shape:
         for index, convert in enumerate(self.converters):
             names[f"convert{index}"] = convert
         source = _source(self.width, self.layout, self.sharing, self.converters)
-        # Safe: the code is ours; header names enter it only as repr() literals.
-        exec(compile(source, "<bulk csv row>", "exec"), names)  # noqa: S102
+        exec(_code(source), names)  # noqa: S102 (our code: see `_code`)
         return cast(Callable[[list[str]], Record], names["record"])
+
+
+@functools.lru_cache(maxsize=64)
+def _code(source: str) -> CodeType:
+    """Compiled once per source: a job's pages share a header, and so the
+    same steps from sharing every column to sharing few. Safe: the code is
+    ours; header names enter it only as repr() literals."""
+    return compile(source, "<bulk csv row>", "exec")
 
 
 def _source(
