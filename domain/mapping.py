@@ -356,7 +356,7 @@ def _converter(kind: str, transforms: tuple[Transform, ...]) -> _Converter:
     coerce: _Converter = (
         _as_text if kind in _TEXT_KINDS else lambda raw: _coerce(raw, kind)
     )
-    steps = tuple(_step(transform) for transform in transforms)
+    steps = tuple(_step(transform, kind) for transform in transforms)
     if coerce is _as_text and steps[:1] == (_trim,):
         coerce, steps = _as_trimmed_text, steps[1:]  # The default mapping's rule.
     if not steps:
@@ -406,7 +406,7 @@ def _get_ci(record: Mapping[str, Any], key: str) -> Any:
 def convert(raw: Any, kind: str, transforms: tuple[Transform, ...]) -> Value:
     value = _coerce(raw, kind)
     for transform in transforms:
-        value = _apply(transform, value)
+        value = _step(transform, kind)(value)
     return value
 
 
@@ -447,18 +447,19 @@ def normalize_datetime(raw: str) -> str:
     return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _apply(transform: Transform, value: Value) -> Value:
-    return _step(transform)(value)
-
-
-def _step(transform: Transform) -> Callable[[Value], Value]:
+def _step(transform: Transform, kind: str) -> Callable[[Value], Value]:
     if isinstance(transform, Trim):
         return _trim
     if isinstance(transform, Lowercase):
         return _lowercase
     if isinstance(transform, ValueMap):
         return partial(_map_value, transform.values)
-    return partial(_default, transform.value)
+    default = transform.value
+    if kind == "number" and type(default) is int:
+        # As a source's integer becomes one: -1 stored as -1.0, so every
+        # value of a number target reads back as the same JSON type.
+        default = float(default)
+    return partial(_default, default)
 
 
 def _trim(value: Value) -> Value:

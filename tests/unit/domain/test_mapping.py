@@ -353,6 +353,33 @@ def test_a_default_must_be_a_value_of_the_targets_type(
     assert [v.code for v in violations] == ([] if fits else ["invalid_default"])
 
 
+@pytest.mark.parametrize(
+    ("target", "raw", "default", "expected"),
+    [
+        ("annual_revenue", None, -1, -1.0),
+        ("annual_revenue", 2000, -1, 2000.0),
+        ("employees", None, -1, -1),
+        ("employees", 12.0, -1, 12),
+    ],
+)
+def test_a_default_takes_the_json_type_a_source_value_gets(
+    target: str, raw: float | None, default: int, expected: float
+) -> None:
+    rule = PersonRule(
+        target=target,
+        lead="Revenue",
+        transforms=(DefaultValue(value=default),),
+    )
+
+    value = FieldMapping(people=(rule,)).person_values(
+        {"Revenue": raw}, CrmObject.LEAD
+    )[target]
+
+    assert value == expected
+    assert type(value) is type(expected)
+    assert msgspec.json.encode(value) == msgspec.json.encode(expected)
+
+
 def test_unknown_json_fields_are_refused() -> None:
     with pytest.raises(msgspec.ValidationError, match="sourcee"):
         msgspec.json.decode(
