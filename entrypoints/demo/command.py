@@ -36,10 +36,12 @@ TOKEN_SECONDS = 12 * 3600  # long enough for an afternoon of manual use
 def demo(port: int, keep_running: bool) -> None:
     """Connect, sync and read people back against the Salesforce emulator, step
     by step."""
-    # A SIGTERM (from a wrapper script, say) must still stop both children.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, stop)
     STATE_DIR.mkdir(exist_ok=True)
-    port = free_port(port)
+    chosen = free_port(port)
+    if port and chosen != port:
+        click.echo(f"crmbridge demo: port {port} is taken; using {chosen}")
+    port = chosen
     service_url = f"http://127.0.0.1:{port}"
     log_path = STATE_DIR / "demo.log"
     click.echo(f"crmbridge demo: logs of both processes go to {log_path}")
@@ -58,6 +60,13 @@ def demo(port: int, keep_running: bool) -> None:
                     show_and_wait(service_url, token, world, env, WORKSPACE)
     except DemoError as exc:
         raise click.ClickException(f"{exc} ({log_path})") from None
+
+
+def stop(*_: object) -> None:
+    """On SIGTERM (from a wrapper script, say): stop both children, and say so
+    as Ctrl-C does."""
+    click.echo("stopping")
+    sys.exit(0)
 
 
 def _service_env(service_url: str, world: dict[str, object]) -> dict[str, str]:

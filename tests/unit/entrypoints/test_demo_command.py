@@ -1,0 +1,43 @@
+"""`crmbridge demo` before its walk: its port, and how it stops."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from entrypoints.demo import command
+from entrypoints.demo.processes import DemoError
+
+
+def test_a_taken_port_is_named_with_the_one_used_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_emulator(*_: object) -> None:
+        raise DemoError("stopped here")
+
+    monkeypatch.setattr(command, "STATE_DIR", tmp_path / "state")
+    # The demo's SIGTERM handler is for its own process, not pytest's.
+    monkeypatch.setattr(command.signal, "signal", lambda *_: None)
+    monkeypatch.setattr(command, "emulator", no_emulator)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = CliRunner().invoke(command.demo, ["--port", str(port)])
+
+    assert f"port {port} is taken; using " in result.output
+    assert "stopped here" in result.output
+
+
+def test_sigterm_says_it_stops_and_exits_cleanly(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        command.stop()
+
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == "stopping\n"
