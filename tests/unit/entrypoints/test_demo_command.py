@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 from pathlib import Path
 
@@ -20,7 +21,7 @@ def test_a_taken_port_is_named_with_the_one_used_instead(
 
     monkeypatch.setattr(command, "STATE_DIR", tmp_path / "state")
     # The demo's SIGTERM handler is for its own process, not pytest's.
-    monkeypatch.setattr(command.signal, "signal", lambda *_: None)
+    monkeypatch.setattr(signal, "signal", lambda *_: None)
     monkeypatch.setattr(command, "emulator", no_emulator)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
