@@ -34,7 +34,7 @@ AREAS = (
     ("httpx / httpcore / h11", ("httpx/", "httpcore/", "h11/", "anyio/")),
     ("JSON / msgspec", ("json/", "msgspec/")),
     ("asyncio", ("asyncio/", "selectors.py")),
-    # A field mapping's compiled reader (`domain.mapping._compiled`).
+    # A field mapping's compiled reader (`domain.mapping_reader.compiled`).
     ("crmbridge domain", ("domain/", "<field mapping>")),
     ("crmbridge application", ("application/",)),
     ("crmbridge persistence", ("adapters/persistence/",)),

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from domain.mapping import (
-    CompanyRule,
-    FieldMapping,
-    Lowercase,
-    PersonRule,
-    Transform,
-    Trim,
-)
+from domain.mapping import CompanyRule, FieldMapping, PersonRule
+from domain.transforms import Lowercase, Transform, Trim
 
 _TEXT: tuple[Transform, ...] = (Trim(),)
 

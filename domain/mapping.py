@@ -7,41 +7,16 @@ Account source. Sources may follow one relationship (`Account.Name`).
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from functools import cached_property, partial
-from typing import Any, cast
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
 
 import msgspec
 
 from domain.crm import CrmObject, DescribedField, ObjectDescribe
-
-Value = str | int | float | bool | None
-
-
-class Trim(msgspec.Struct, frozen=True, tag="trim"):
-    """Strip surrounding white space from text."""
-
-
-class Lowercase(msgspec.Struct, frozen=True, tag="lowercase"):
-    """Lower-case text (emails compare case-insensitively)."""
-
-
-class ValueMap(msgspec.Struct, frozen=True, tag="value_map"):
-    """Replace listed values (picklist labels) with ours; others pass through."""
-
-    values: dict[str, str]
-
-
-class DefaultValue(msgspec.Struct, frozen=True, tag="default"):
-    """Use `value` when the source is empty (null or blank text)."""
-
-    value: str | int | float | bool
-
-
-Transform = Trim | Lowercase | ValueMap | DefaultValue
+from domain.mapping_reader import Source, Values, compiled
+from domain.transforms import TEXT_KINDS, DefaultValue, Transform, Value
 
 
 class PersonRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -165,16 +140,16 @@ class FieldMapping(
     # Every record of a sync goes through these: the rules are compiled once
     # per mapping into one function per object.
     @cached_property
-    def _lead_values(self) -> _Values:
-        return _compiled(self._person_sources(CrmObject.LEAD))
+    def _lead_values(self) -> Values:
+        return compiled(self._person_sources(CrmObject.LEAD))
 
     @cached_property
-    def _contact_values(self) -> _Values:
-        return _compiled(self._person_sources(CrmObject.CONTACT))
+    def _contact_values(self) -> Values:
+        return compiled(self._person_sources(CrmObject.CONTACT))
 
     @cached_property
-    def _company_values(self) -> _Values:
-        return _compiled(
+    def _company_values(self) -> Values:
+        return compiled(
             tuple(
                 (
                     rule.target,
@@ -186,7 +161,7 @@ class FieldMapping(
             )
         )
 
-    def _person_sources(self, obj: CrmObject) -> tuple[_Source, ...]:
+    def _person_sources(self, obj: CrmObject) -> tuple[Source, ...]:
         return tuple(
             (
                 rule.target,
@@ -259,7 +234,7 @@ def _fits(value: Value, kind: str) -> bool:
         return kind in ("integer", "number") and -(2**63) <= value < 2**63
     if isinstance(value, float):
         return kind == "number"
-    return kind in _TEXT_KINDS or kind == "datetime"
+    return kind in TEXT_KINDS or kind == "datetime"
 
 
 def _same_rules(
@@ -272,212 +247,6 @@ def _same_rules(
 
 def target_type(rule: PersonRule) -> str:
     return PERSON_TARGETS.get(rule.target, "string")
-
-
-_Reader = Callable[[Mapping[str, Any]], Any]
-_Converter = Callable[[Any], Value]
-_Values = Callable[[Mapping[str, Any]], dict[str, Value]]
-# A rule as one object reads it: target, source path, type, transforms.
-_Source = tuple[str, str | None, str, tuple["Transform", ...]]
-_MISSING: Any = object()
-
-
-def _compiled(sources: tuple[_Source, ...]) -> _Values:
-    """One function giving a record's values for these rules.
-
-    A sync applies it to every record: written out as one function, with
-    a plain field's lookup and the text conversions inline, a record costs
-    one call instead of two per rule. Paths and targets enter the code only
-    as `repr` literals.
-    """
-    names: dict[str, Any] = {"_MISSING": _MISSING, "_get_ci": _get_ci}
-    lines = ["def values(record):", "    get = record.get"]
-    for i, (_target, path, kind, transforms) in enumerate(sources):
-        value, convert = f"v{i}", _converter(kind, transforms)
-        names[f"convert{i}"] = convert
-        if not path:
-            names[f"empty{i}"] = convert(None)
-            lines.append(f"    {value} = empty{i}")
-            continue
-        if "." in path:
-            names[f"read{i}"] = _related_reader(path)
-            lines.append(f"    {value} = read{i}(record)")
-        else:
-            lines += [
-                f"    {value} = get({path!r}, _MISSING)",
-                f"    if {value} is _MISSING:",
-                f"        {value} = _get_ci(record, {path!r})",
-            ]
-        lines += _conversion(value, f"convert{i}", convert)
-    items = ", ".join(f"{source[0]!r}: v{i}" for i, source in enumerate(sources))
-    lines.append(f"    return {{{items}}}")
-    # Safe: the code is ours; names and paths are repr() literals in it.
-    exec(compile("\n".join(lines), "<field mapping>", "exec"), names)  # noqa: S102
-    return cast(_Values, names["values"])
-
-
-def _conversion(value: str, name: str, convert: _Converter) -> list[str]:
-    """Lines converting `value` in place; text as it comes, None as None,
-    skip the call."""
-    if convert is _as_text:
-        return [
-            f"    if {value} is not None and {value}.__class__ is not str:",
-            f"        {value} = {name}({value})",
-        ]
-    if convert is _as_trimmed_text:
-        return [
-            f"    if {value}.__class__ is str:",
-            f"        {value} = {value}.strip()",
-            f"    elif {value} is not None:",
-            f"        {value} = {name}({value})",
-        ]
-    return [f"    {value} = {name}({value})"]
-
-
-def _related_reader(path: str) -> _Reader:
-    """`read_path` for one fixed `Relationship.Field` path."""
-    parts = tuple(path.split("."))
-
-    def read_related(record: Mapping[str, Any]) -> Any:
-        value: Any = record
-        for part in parts:
-            # Records are dicts: the exact type test spares the ABC check.
-            if type(value) is not dict and not isinstance(value, Mapping):
-                return None
-            found = value.get(part, _MISSING)
-            value = _get_ci(value, part) if found is _MISSING else found
-        return value
-
-    return read_related
-
-
-def _converter(kind: str, transforms: tuple[Transform, ...]) -> _Converter:
-    """`convert` with `kind` and `transforms` fixed; text passes straight through."""
-    coerce: _Converter = (
-        _as_text if kind in _TEXT_KINDS else lambda raw: _coerce(raw, kind)
-    )
-    steps = tuple(_step(transform, kind) for transform in transforms)
-    if coerce is _as_text and steps[:1] == (_trim,):
-        coerce, steps = _as_trimmed_text, steps[1:]  # The default mapping's rule.
-    if not steps:
-        return coerce
-    if len(steps) == 1:
-        (step,) = steps
-        return lambda raw: step(coerce(raw))
-
-    def convert_value(raw: Any) -> Value:
-        value = coerce(raw)
-        for step in steps:
-            value = step(value)
-        return value
-
-    return convert_value
-
-
-def _as_text(raw: Any) -> Value:
-    if isinstance(raw, str):
-        return raw
-    return _coerce(raw, "string")
-
-
-def _as_trimmed_text(raw: Any) -> Value:
-    if isinstance(raw, str):
-        return raw.strip()
-    return _trim(_coerce(raw, "string"))
-
-
-def read_path(record: Mapping[str, Any], path: str) -> Any:
-    """Read `Field` or `Relationship.Field`; a null relationship reads as None."""
-    value: Any = record
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = _get_ci(value, part)
-    return value
-
-
-def _get_ci(record: Mapping[str, Any], key: str) -> Any:
-    if key in record:
-        return record[key]
-    lowered = key.lower()
-    return next((v for k, v in record.items() if k.lower() == lowered), None)
-
-
-def convert(raw: Any, kind: str, transforms: tuple[Transform, ...]) -> Value:
-    value = _coerce(raw, kind)
-    for transform in transforms:
-        value = _step(transform, kind)(value)
-    return value
-
-
-_TEXT_KINDS = frozenset({"string", "email", "id"})
-
-
-def _coerce(raw: Any, kind: str) -> Value:
-    if raw is None or isinstance(raw, dict | list):
-        return None
-    if kind in _TEXT_KINDS:
-        return raw if isinstance(raw, str) else _text(raw)
-    if kind == "integer" and isinstance(raw, int | float) and not isinstance(raw, bool):
-        # An infinite or NaN number has no integer value: empty, not a crash.
-        return int(raw) if math.isfinite(raw) else None
-    if kind == "number" and isinstance(raw, int | float) and not isinstance(raw, bool):
-        return float(raw)
-    if kind == "boolean" and isinstance(raw, bool):
-        return raw
-    if kind == "datetime" and isinstance(raw, str):
-        return normalize_datetime(raw)
-    return None
-
-
-def _text(raw: Any) -> str:
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    return str(raw)
-
-
-def normalize_datetime(raw: str) -> str:
-    """Salesforce's `2024-01-15T10:30:00.000+0000` as ISO 8601 UTC, or as given."""
-    try:
-        parsed = datetime.fromisoformat(raw)
-    except ValueError:
-        return raw
-    if parsed.tzinfo is None:
-        return parsed.date().isoformat() if len(raw) == 10 else raw
-    return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _step(transform: Transform, kind: str) -> Callable[[Value], Value]:
-    if isinstance(transform, Trim):
-        return _trim
-    if isinstance(transform, Lowercase):
-        return _lowercase
-    if isinstance(transform, ValueMap):
-        return partial(_map_value, transform.values)
-    default = transform.value
-    if kind == "number" and type(default) is int:
-        # As a source's integer becomes one: -1 stored as -1.0, so every
-        # value of a number target reads back as the same JSON type.
-        default = float(default)
-    return partial(_default, default)
-
-
-def _trim(value: Value) -> Value:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _lowercase(value: Value) -> Value:
-    return value.lower() if isinstance(value, str) else value
-
-
-def _map_value(values: dict[str, str], value: Value) -> Value:
-    return values.get(value, value) if isinstance(value, str) else value
-
-
-def _default(default: Value, value: Value) -> Value:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return default
-    return value
 
 
 def _shape_violations(mapping: FieldMapping) -> list[Violation]:

@@ -20,8 +20,9 @@ from typing import Any
 import msgspec
 
 from domain.crm import CrmObject
-from domain.mapping import FieldMapping, Value
+from domain.mapping import FieldMapping
 from domain.soql import parse_record_datetime
+from domain.transforms import Value
 
 
 class Person(msgspec.Struct, frozen=True, kw_only=True):

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from adapters.persistence.rows import Base
 from adapters.persistence.types import UtcDateTime
-from domain.mapping import Value
 from domain.people import Company, Person
+from domain.transforms import Value
 
 # Upserts find a stored row by these; keyset pages order by updated_at, then
 # the key's last column.

@@ -9,10 +9,11 @@ import msgspec
 
 from application.sync.mapping import MappableField
 from domain.crm import CrmObject
-from domain.mapping import CompanyRule, FieldMapping, PersonRule, Value
+from domain.mapping import CompanyRule, FieldMapping, PersonRule
 from domain.people import Company, Person
 from domain.problems import Problem
 from domain.sync import ObjectProgress, SyncJob, SyncMode, SyncState
+from domain.transforms import Value
 
 Objects = Annotated[tuple[CrmObject, ...], msgspec.Meta(min_length=1, max_length=3)]
 # The domain caps a mapping at 200 rules; these caps only bound decoding.

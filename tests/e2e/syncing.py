@@ -22,7 +22,8 @@ import msgspec
 
 from domain.crm import CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
-from domain.mapping import FieldMapping, Value
+from domain.mapping import FieldMapping
+from domain.transforms import Value
 from domain.workspace import Role
 from entrypoints.bearer import mint
 from sfemulator.model import ConnectedApp, User

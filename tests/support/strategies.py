@@ -11,22 +11,13 @@ from domain.authorization import PendingAuthorization
 from domain.connection import Connection, ConnectionStatus, OrgIdentity
 from domain.crm import CrmObject, DescribedField, ObjectDescribe
 from domain.environment import Environment
-from domain.mapping import (
-    CompanyRule,
-    DefaultValue,
-    FieldMapping,
-    Lowercase,
-    PersonRule,
-    Transform,
-    Trim,
-    Value,
-    ValueMap,
-)
+from domain.mapping import CompanyRule, FieldMapping, PersonRule
 from domain.people import Company, Person
 from domain.problems import Problem
 from domain.soql import SyncCursor
 from domain.sync import ObjectProgress, SyncJob, SyncMode, SyncState
 from domain.tokens import TokenSet
+from domain.transforms import DefaultValue, Lowercase, Transform, Trim, Value, ValueMap
 
 # Storable text: PostgreSQL refuses NUL, UTF-8 refuses lone surrogates.
 _characters = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")

@@ -11,18 +11,15 @@ from hypothesis import strategies as st
 
 from domain.crm import CrmObject, DescribedField, ObjectDescribe
 from domain.default_mapping import DEFAULT_MAPPING
-from domain.mapping import (
-    CompanyRule,
+from domain.mapping import CompanyRule, FieldMapping, PersonRule, target_type
+from domain.mapping_reader import read_path
+from domain.transforms import (
     DefaultValue,
-    FieldMapping,
     Lowercase,
-    PersonRule,
     Transform,
     Trim,
     ValueMap,
     convert,
-    read_path,
-    target_type,
 )
 
 

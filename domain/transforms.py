@@ -1,0 +1,119 @@
+"""Field mapping values: the types a mapped value may take, the transforms a
+rule may apply, and how one raw Salesforce value becomes a mapped one.
+
+Pure functions the compiled reader (`domain.mapping_reader`) is built from;
+`convert` is their plain composition, the reference that reader is tested
+against.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import msgspec
+
+Value = str | int | float | bool | None
+
+
+class Trim(msgspec.Struct, frozen=True, tag="trim"):
+    """Strip surrounding white space from text."""
+
+
+class Lowercase(msgspec.Struct, frozen=True, tag="lowercase"):
+    """Lower-case text (emails compare case-insensitively)."""
+
+
+class ValueMap(msgspec.Struct, frozen=True, tag="value_map"):
+    """Replace listed values (picklist labels) with ours; others pass through."""
+
+    values: dict[str, str]
+
+
+class DefaultValue(msgspec.Struct, frozen=True, tag="default"):
+    """Use `value` when the source is empty (null or blank text)."""
+
+    value: str | int | float | bool
+
+
+Transform = Trim | Lowercase | ValueMap | DefaultValue
+
+
+def convert(raw: Any, kind: str, transforms: tuple[Transform, ...]) -> Value:
+    value = coerce(raw, kind)
+    for transform in transforms:
+        value = step(transform, kind)(value)
+    return value
+
+
+TEXT_KINDS = frozenset({"string", "email", "id"})
+
+
+def coerce(raw: Any, kind: str) -> Value:
+    if raw is None or isinstance(raw, dict | list):
+        return None
+    if kind in TEXT_KINDS:
+        return raw if isinstance(raw, str) else _text(raw)
+    if kind == "integer" and isinstance(raw, int | float) and not isinstance(raw, bool):
+        # An infinite or NaN number has no integer value: empty, not a crash.
+        return int(raw) if math.isfinite(raw) else None
+    if kind == "number" and isinstance(raw, int | float) and not isinstance(raw, bool):
+        return float(raw)
+    if kind == "boolean" and isinstance(raw, bool):
+        return raw
+    if kind == "datetime" and isinstance(raw, str):
+        return normalize_datetime(raw)
+    return None
+
+
+def _text(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    return str(raw)
+
+
+def normalize_datetime(raw: str) -> str:
+    """Salesforce's `2024-01-15T10:30:00.000+0000` as ISO 8601 UTC, or as given."""
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        return raw
+    if parsed.tzinfo is None:
+        return parsed.date().isoformat() if len(raw) == 10 else raw
+    return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def step(transform: Transform, kind: str) -> Callable[[Value], Value]:
+    if isinstance(transform, Trim):
+        return trim
+    if isinstance(transform, Lowercase):
+        return _lowercase
+    if isinstance(transform, ValueMap):
+        return partial(_map_value, transform.values)
+    default = transform.value
+    if kind == "number" and type(default) is int:
+        # As a source's integer becomes one: -1 stored as -1.0, so every
+        # value of a number target reads back as the same JSON type.
+        default = float(default)
+    return partial(_default, default)
+
+
+def trim(value: Value) -> Value:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _lowercase(value: Value) -> Value:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _map_value(values: dict[str, str], value: Value) -> Value:
+    return values.get(value, value) if isinstance(value, str) else value
+
+
+def _default(default: Value, value: Value) -> Value:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    return value
