@@ -17,6 +17,10 @@ Layout = list[tuple[str, "int | Layout"]]
 
 # Distinct values a column may share before it is taken for unique per row.
 SHARED_PER_COLUMN = 256
+# Times a page's row code is written: once, then again after rows where
+# columns stop sharing. A wide header can see a column stop on many
+# different rows; past this many, a stopped column keeps its lookup.
+MAX_COMPILES = 8
 _UNSEEN = object()
 _COLON_OFFSET = re.compile(r"([+-]\d\d):(\d\d)$")
 
@@ -81,8 +85,10 @@ class _Shape:
     than `SHARED_PER_COLUMN` distinct values stops sharing: its values rarely
     repeat, and remembering them would cost more than it saves.
 
-    `record` is code written for the header (see `_source`), rewritten each
-    time a column stops sharing: a row costs one call, not a loop per column.
+    `record` is code written for the header (see `_source`): a row costs one
+    call, not a loop per column. It is rewritten before the next row when
+    columns stopped sharing on this one, up to `MAX_COMPILES` times; a column
+    stopped after that still looks its cells up, misses, and converts them.
     """
 
     def __init__(self, header: list[str], field_types: Mapping[str, str]) -> None:
@@ -95,21 +101,31 @@ class _Shape:
             index: {} for index in range(self.width)
         }
         self.layout = _layout(header)
+        self.compiles = 0
         self.record = self._compile()
 
     def _first(self, index: int, text: str) -> Any:
         """Convert a text the column has not shown yet, and share it if the
         column still shares."""
         value = self.converters[index](text)
-        shared = self.sharing[index]
+        shared = self.sharing.get(index)
+        if shared is None:  # Stopped sharing; the code in use still looks up.
+            return value
         if len(shared) < SHARED_PER_COLUMN:
             shared[text] = value
-        else:
-            del self.sharing[index]
-            self.record = self._compile()
+            return value
+        del self.sharing[index]
+        if self.compiles < MAX_COMPILES:
+            # Every column stopping on this row is in the one rewrite.
+            self.record = self._recompiled
         return value
 
+    def _recompiled(self, row: list[str]) -> Record:
+        self.record = self._compile()
+        return self.record(row)
+
     def _compile(self) -> Callable[[list[str]], Record]:
+        self.compiles += 1
         names: dict[str, Any] = {"_UNSEEN": _UNSEEN, "first": self._first}
         for index, shared in self.sharing.items():
             names[f"shared{index}"] = shared

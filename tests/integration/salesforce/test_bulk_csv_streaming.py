@@ -5,13 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import tracemalloc
+from types import CodeType
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.salesforce.bulk_csv import SHARED_PER_COLUMN, iter_records, read_records
+from adapters.salesforce import bulk_csv
+from adapters.salesforce.bulk_csv import (
+    MAX_COMPILES,
+    SHARED_PER_COLUMN,
+    iter_records,
+    read_records,
+)
 
 # The text layer decodes 8 KiB of bytes at a time; a pad before the awkward
 # rows moves each of their characters across the edge of a piece.
@@ -155,3 +162,50 @@ def test_a_cell_that_will_not_convert_is_refused_even_when_sharing() -> None:
 
     with pytest.raises(ValueError, match="boolean"):
         read_records(body, {"IsDeleted": "boolean"})
+
+
+def _compiles_while_reading(
+    body: bytes, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[dict[str, Any]], int]:
+    compiled: list[str] = []
+    original = bulk_csv._code.__wrapped__
+
+    def counted(source: str) -> CodeType:
+        compiled.append(source)
+        return original(source)
+
+    monkeypatch.setattr(bulk_csv, "_code", counted)
+    return read_records(body, {}), len(compiled)
+
+
+def test_columns_that_stop_sharing_on_one_row_cost_one_rewrite(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = [
+        [f"{column}-{n}" for column in "ABCDEF"] for n in range(SHARED_PER_COLUMN + 5)
+    ]
+    body = csv_body([list("ABCDEF"), *rows], "\n")
+
+    found, compiles = _compiles_while_reading(body, monkeypatch)
+
+    assert found == as_records([list("ABCDEF"), *rows])
+    assert compiles == 2
+
+
+def test_a_wide_header_whose_columns_stop_one_by_one_is_rewritten_a_few_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Column i repeats one value, then shows a new one each row from row 5i:
+    # each column stops sharing on a row of its own.
+    width = 60
+    header = [f"F{i}__c" for i in range(width)]
+    rows = [
+        [f"u{n}" if n >= 5 * i else "same" for i in range(width)]
+        for n in range(5 * width + SHARED_PER_COLUMN + 5)
+    ]
+    body = csv_body([header, *rows], "\n")
+
+    found, compiles = _compiles_while_reading(body, monkeypatch)
+
+    assert found == as_records([header, *rows])
+    assert compiles == MAX_COMPILES
