@@ -23,7 +23,7 @@ TOKEN_SECONDS = 12 * 3600  # long enough for an afternoon of manual use
 @click.command()
 @click.option(
     "--port",
-    type=int,
+    type=click.IntRange(0, 65535),
     default=8000,
     show_default=True,
     help="Service port; another free one if it is taken.",

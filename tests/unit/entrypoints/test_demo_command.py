@@ -42,3 +42,13 @@ def test_sigterm_says_it_stops_and_exits_cleanly(
 
     assert exited.value.code == 0
     assert capsys.readouterr().out == "stopping\n"
+
+
+@pytest.mark.parametrize("port", ["70000", "-1"])
+def test_a_port_out_of_range_is_refused_in_one_line(port: str) -> None:
+    result = CliRunner().invoke(command.demo, ["--port", port])
+
+    assert result.exit_code == 2
+    assert "Invalid value for '--port'" in result.output
+    assert "0<=x<=65535" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
