@@ -25,16 +25,33 @@ class Options:
     keep: bool
 
 
+def positive(text: str) -> int:
+    """A whole number of at least one, for argparse."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
+    return value
+
+
 def _sizes(text: str) -> tuple[int, ...]:
-    sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = ()
     if not sizes or min(sizes) < 100:
         raise argparse.ArgumentTypeError("sizes are comma-separated counts >= 100")
     return sizes
 
 
 def _rates(text: str) -> tuple[float, ...]:
-    rates = tuple(float(part) for part in text.split(",") if part.strip())
-    if not rates or min(rates) <= 0:
+    try:
+        rates = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        rates = ()
+    if not rates or not all(0 < rate < float("inf") for rate in rates):
         raise argparse.ArgumentTypeError("rates are comma-separated numbers > 0")
     return rates
 
@@ -52,7 +69,7 @@ def parse(argv: list[str] | None = None) -> Options:
         prog="benchmarks/run.py", description="Benchmark crmbridge's sync."
     )
     parser.add_argument("--sizes", type=_sizes, default=(10_000,))
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=positive, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--contenders", type=_contenders, default=CONTENDER_NAMES, metavar="LIST"
@@ -80,7 +97,7 @@ def parse(argv: list[str] | None = None) -> Options:
     raw = parser.parse_args(argv)
     return Options(
         sizes=raw.sizes,
-        repeat=max(1, raw.repeat),
+        repeat=raw.repeat,
         seed=raw.seed,
         contenders=raw.contenders,
         load=not raw.no_load,

@@ -43,6 +43,7 @@ from application.ports import Clock
 from application.sync.bulk import COMMIT_BATCH
 from application.sync.options import SyncOptions
 from application.sync.ports import Record
+from benchmarks.options import positive
 from benchmarks.queries import full_sync_queries
 from domain.crm import SYNC_ORDER, CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
@@ -176,8 +177,8 @@ async def planned(pages: list[Page]) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=_positive, default=100_000)
-    parser.add_argument("--repeat", type=_positive, default=5)
+    parser.add_argument("--records", type=positive, default=100_000)
+    parser.add_argument("--repeat", type=positive, default=5)
     parser.add_argument(
         "--bulk", action="store_true", help="read Bulk CSV pages, not REST JSON"
     )
@@ -194,13 +195,6 @@ def main(argv: list[str] | None = None) -> None:
         f"CPU ms per 1k records, best {min(per_1k) * 1000:.1f}, "
         f"median {statistics.median(per_1k) * 1000:.1f} of {options.repeat}"
     )
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
-    return value
 
 
 if __name__ == "__main__":

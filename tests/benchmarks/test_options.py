@@ -1,0 +1,41 @@
+"""The benchmark harness's command line refuses what it cannot run."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.options import parse
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (["--repeat", "0"], "0 is not a positive whole number"),
+        (["--repeat", "abc"], "abc is not a positive whole number"),
+        (["--sizes", "2000,,3000"], "sizes are comma-separated counts >= 100"),
+        (["--sizes", "abc"], "sizes are comma-separated counts >= 100"),
+        (["--sizes", "50"], "sizes are comma-separated counts >= 100"),
+        (["--load-rate", "inf"], "rates are comma-separated numbers > 0"),
+        (["--load-rate", "x"], "rates are comma-separated numbers > 0"),
+    ],
+)
+def test_a_bad_value_is_refused_by_name(
+    wrong: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        parse(wrong)
+
+    assert exited.value.code == 2
+    error = capsys.readouterr().err
+    assert message in error
+    assert "invalid _" not in error
+
+
+def test_good_values_are_kept() -> None:
+    options = parse(["--sizes", "2000,10000", "--repeat", "2", "--load-rate", "50"])
+
+    assert (options.sizes, options.repeat, options.load_rates) == (
+        (2000, 10000),
+        2,
+        (50.0,),
+    )
