@@ -1,0 +1,27 @@
+"""The field mapping example in README.md reads and maps as its text says."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import msgspec
+
+from domain.crm import CrmObject
+from domain.mapping import FieldMapping
+
+README = Path(__file__).resolve().parents[3] / "README.md"
+
+
+def test_the_readme_mapping_example_decodes_and_maps_as_described() -> None:
+    (body,) = re.findall(r"```json\n(.*?)```", README.read_text(), re.S)
+
+    mapping = msgspec.json.decode(body.encode(), type=FieldMapping)
+
+    values = mapping.person_values(
+        {"Email": " Ada@Example.COM ", "Status": "Open - Not Contacted"},
+        CrmObject.LEAD,
+    )
+    assert values == {"email": "ada@example.com", "lead_status": "new", "score": -1.0}
+    assert type(values["score"]) is float
+    assert mapping.company_values({"Name": " Acme "}) == {"name": "Acme"}
