@@ -68,6 +68,11 @@ def iter_records(body: bytes, field_types: Mapping[str, str]) -> Iterator[Record
     rows = csv.reader(text, strict=True)
     header = next(rows, None)
     if not header:
+        # An empty body, or blank lines only: a page of no records. Bulk
+        # writes its header first, so rows after a blank first line are
+        # refused rather than dropped with it.
+        if any(rows):
+            raise ValueError("a results page whose first line is blank")
         return
     shape = _Shape(header, field_types)
     for row in rows:

@@ -263,3 +263,14 @@ def test_records_nest_and_share_as_the_plain_reading_says(
     found = read_records(out.getvalue().encode(), {})
 
     assert found == [_reference(header, row) for row in rows]
+
+
+@pytest.mark.parametrize("body", [b'\n"Id"\n"003A"\n', b'\r\n\r\n"Id"\r\n'])
+def test_rows_after_a_blank_first_line_are_refused(body: bytes) -> None:
+    with pytest.raises(ValueError, match="first line is blank"):
+        read_records(body, {})
+
+
+@pytest.mark.parametrize("body", [b"", b"\n", b"\r\n\n"])
+def test_an_empty_page_has_no_records(body: bytes) -> None:
+    assert read_records(body, {}) == []
