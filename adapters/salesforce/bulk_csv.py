@@ -17,6 +17,8 @@ Layout = list[tuple[str, "int | Layout"]]
 
 # Distinct values a column may share before it is taken for unique per row.
 SHARED_PER_COLUMN = 256
+# SOQL follows at most five child-to-parent relationships in a field name.
+MAX_RELATIONS = 5
 # Times a page's row code is written: once, then again after rows where
 # columns stop sharing. A wide header can see a column stop on many
 # different rows; past this many, a stopped column keeps its lookup.
@@ -141,7 +143,8 @@ class _Shape:
         return cast(Callable[[list[str]], Record], names["record"])
 
 
-@functools.lru_cache(maxsize=64)
+# A sync reads three objects, each up to MAX_COMPILES sources.
+@functools.lru_cache(maxsize=32)
 def _code(source: str) -> CodeType:
     """Compiled once per source: a job's pages share a header, and so the
     same steps from sharing every column to sharing few. Safe: the code is
@@ -221,6 +224,10 @@ def _layout(header: list[str]) -> Layout:
     nodes: dict[tuple[str, ...], Layout] = {(): root}
     for index, name in enumerate(header):
         *relations, leaf = name.split(".")
+        if len(relations) > MAX_RELATIONS:
+            raise ValueError(
+                f"a column name follows more than {MAX_RELATIONS} relationships"
+            )
         path: tuple[str, ...] = ()
         parent = root
         for relation in relations:

@@ -274,3 +274,13 @@ def test_rows_after_a_blank_first_line_are_refused(body: bytes) -> None:
 @pytest.mark.parametrize("body", [b"", b"\n", b"\r\n\n"])
 def test_an_empty_page_has_no_records(body: bytes) -> None:
     assert read_records(body, {}) == []
+
+
+def test_a_name_nested_five_deep_reads_and_six_deep_is_refused() -> None:
+    five = read('"A.B.C.D.E.x"\n"1"\n')
+    assert five == [{"A": {"B": {"C": {"D": {"E": {"x": "1"}}}}}}]
+
+    with pytest.raises(ValueError, match="more than 5 relationships"):
+        read('"A.B.C.D.E.F.x"\n"1"\n')
+    with pytest.raises(ValueError, match="more than 5 relationships"):
+        read("." * 5000 + "x\n1\n")
