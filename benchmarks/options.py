@@ -43,6 +43,8 @@ def _sizes(text: str) -> tuple[int, ...]:
         sizes = ()
     if not sizes or min(sizes) < 100:
         raise argparse.ArgumentTypeError("sizes are comma-separated counts >= 100")
+    if len(set(sizes)) < len(sizes):
+        raise argparse.ArgumentTypeError("sizes are each given once")
     return sizes
 
 

@@ -15,6 +15,7 @@ from benchmarks.options import parse
         (["--sizes", "2000,,3000"], "sizes are comma-separated counts >= 100"),
         (["--sizes", "abc"], "sizes are comma-separated counts >= 100"),
         (["--sizes", "50"], "sizes are comma-separated counts >= 100"),
+        (["--sizes", "2000,2000"], "sizes are each given once"),
         (["--load-rate", "inf"], "rates are comma-separated numbers > 0"),
         (["--load-rate", "x"], "rates are comma-separated numbers > 0"),
     ],
