@@ -19,9 +19,13 @@ def test_the_readme_mapping_example_decodes_and_maps_as_described() -> None:
     mapping = msgspec.json.decode(body.encode(), type=FieldMapping)
 
     values = mapping.person_values(
-        {"Email": " Ada@Example.COM ", "Status": "Open - Not Contacted"},
+        {"Email": " Ada@Example.COM ", "Status": "Open"},
         CrmObject.LEAD,
     )
-    assert values == {"email": "ada@example.com", "lead_status": "new", "score": -1.0}
-    assert type(values["score"]) is float
+    assert values == {
+        "email": "ada@example.com",
+        "lead_status": "new",
+        "revenue": -1.0,
+    }
+    assert type(values["revenue"]) is float
     assert mapping.company_values({"Name": " Acme "}) == {"name": "Acme"}
