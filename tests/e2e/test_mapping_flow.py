@@ -8,6 +8,7 @@ from typing import Any
 from domain.crm import CrmObject
 from sfemulator.server import EmulatorServer
 from tests.e2e.syncing import Copy, Org, OrgReader, Workspace, assert_mirrors
+from tests.support.readme import mapping_example
 
 MAPPING = "/api/crm/salesforce/field-mapping"
 RATING: dict[str, Any] = {
@@ -73,3 +74,26 @@ def test_a_running_sync_is_cancelled_at_its_next_page(
     assert answer.json()["cancel_requested"] is True
     assert ended["state"] == "cancelled"
     assert sum(item["pages"] for item in ended["progress"]) < 15
+
+
+def test_the_readme_mapping_example_is_accepted_and_synced(
+    workspace: Workspace, org: Org
+) -> None:
+    org.world.generate_records(
+        org.id, seed=3, accounts=2, contacts=3, leads=3, deleted_fraction=0
+    )
+
+    replaced = workspace.call("PUT", MAPPING, json=mapping_example())
+    workspace.sync()
+
+    assert replaced.status_code == 200, replaced.text
+    people = workspace.people()
+    assert {person["source"] for person in people} == {"lead", "contact"}
+    for person in people:
+        fields = person["fields"]
+        assert set(fields) == {"email", "lead_status", "revenue"}
+        assert fields["email"] == fields["email"].strip().lower()
+        assert type(fields["revenue"]) is float
+        # The generated Leads are all "Open" and have no revenue of their own.
+        if person["source"] == "lead":
+            assert (fields["lead_status"], fields["revenue"]) == ("new", -1.0)

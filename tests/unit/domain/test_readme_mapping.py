@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import msgspec
 
 from domain.crm import CrmObject
 from domain.mapping import FieldMapping
-
-README = Path(__file__).resolve().parents[3] / "README.md"
+from tests.support.readme import mapping_example
 
 
 def test_the_readme_mapping_example_decodes_and_maps_as_described() -> None:
-    (body,) = re.findall(r"```json\n(.*?)```", README.read_text(), re.S)
+    body = msgspec.json.encode(mapping_example())
 
-    mapping = msgspec.json.decode(body.encode(), type=FieldMapping)
+    mapping = msgspec.json.decode(body, type=FieldMapping)
 
     values = mapping.person_values(
         {"Email": " Ada@Example.COM ", "Status": "Open"},
