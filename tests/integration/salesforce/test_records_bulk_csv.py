@@ -142,13 +142,18 @@ _cells = st.text(
 )
 
 
-@given(
-    header=st.lists(
-        st.from_regex(r"[A-Za-z]\w{0,8}", fullmatch=True),
+def _headers(name: str, most: int) -> st.SearchStrategy[list[str]]:
+    """Lists of names matching `name`, distinct whatever their case."""
+    return st.lists(
+        st.from_regex(name, fullmatch=True),
         min_size=1,
-        max_size=5,
+        max_size=most,
         unique_by=str.lower,
-    ),
+    )
+
+
+@given(
+    header=_headers(r"[A-Za-z]\w{0,8}", 5),
     cells=st.lists(st.lists(_cells, min_size=5, max_size=5), max_size=6),
     quote_all=st.booleans(),
     ending=st.sampled_from(["\n", "\r\n"]),
@@ -234,12 +239,7 @@ def _reference(header: list[str], row: list[str]) -> dict[str, object]:
 
 
 @given(
-    header=st.lists(
-        st.from_regex(r"[A-Za-z]\w{0,3}(\.[A-Za-z]\w{0,3}){0,2}", fullmatch=True),
-        min_size=1,
-        max_size=6,
-        unique_by=str.lower,
-    ).filter(
+    header=_headers(r"[A-Za-z]\w{0,3}(\.[A-Za-z]\w{0,3}){0,2}", 6).filter(
         # A name is never also a relation (Salesforce has no `Account` field
         # beside `Account.Name`).
         lambda names: (
