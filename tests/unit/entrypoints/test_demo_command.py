@@ -45,7 +45,7 @@ def test_sigterm_says_it_stops_and_exits_cleanly(
 
 
 @pytest.mark.parametrize("port", ["70000", "-1"])
-def test_a_port_out_of_range_is_refused_in_one_line(port: str) -> None:
+def test_a_port_out_of_range_is_refused_without_a_traceback(port: str) -> None:
     result = CliRunner().invoke(command.demo, ["--port", port])
 
     assert result.exit_code == 2
