@@ -50,14 +50,15 @@ def demo(port: int, keep_running: bool) -> None:
             log_path.open("wb") as log,
             emulator(
                 STATE_DIR, f"{service_url}/api/oauth/callback/salesforce", log
-            ) as world,
+            ) as (world, emulated),
         ):
             env = _service_env(service_url, world)
-            with service(port, env, log):
+            with service(port, env, log) as served:
                 token = _token(env)
                 _walk(service_url, token, world)
                 if keep_running:
-                    show_and_wait(service_url, token, world, env, WORKSPACE)
+                    children = {"the emulator": emulated, "the service": served}
+                    show_and_wait(service_url, token, world, env, WORKSPACE, children)
     except DemoError as exc:
         raise click.ClickException(f"{exc} ({log_path})") from None
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import sys
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
 from entrypoints.config import PREFIX
+from entrypoints.demo.processes import wait_while_running
 from entrypoints.devkeys import JWT, KEYS
 
 SECRETS = frozenset({JWT, KEYS})
@@ -23,10 +24,13 @@ def show_and_wait(
     world: Mapping[str, object],
     env: Mapping[str, str],
     workspace: str,
+    children: Mapping[str, subprocess.Popen[bytes]],
 ) -> None:
+    """Print the manual, then wait for Ctrl-C, or for a child to exit (that
+    raises `DemoError`)."""
     click.echo(manual(service_url, token, world, env, workspace))
     try:
-        threading.Event().wait()
+        wait_while_running(children)
     except KeyboardInterrupt:
         click.echo("stopping")
 

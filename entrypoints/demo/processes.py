@@ -77,13 +77,27 @@ def emulator_command(port_file: Path, callback_url: str) -> list[str]:
 @contextmanager
 def emulator(
     state_dir: Path, callback_url: str, log: IO[bytes]
-) -> Iterator[dict[str, Any]]:
-    """The seeded emulator; yields the URLs and demo facts it announces."""
+) -> Iterator[tuple[dict[str, Any], subprocess.Popen[bytes]]]:
+    """The seeded emulator; yields the URLs and demo facts it announces, and
+    its process."""
     port_file = state_dir / "emulator.json"
     port_file.unlink(missing_ok=True)
     command = emulator_command(port_file, callback_url)
     with running(command, env=os.environ, log=log) as child:
-        yield _announcement(port_file, child)
+        yield _announcement(port_file, child), child
+
+
+def wait_while_running(
+    children: Mapping[str, subprocess.Popen[bytes]], *, every: float = 0.5
+) -> None:
+    """Return never: raise `DemoError` naming the first of `children` (by
+    what it is) to exit, so the demo stops instead of serving half a flow."""
+    while True:
+        for name, child in children.items():
+            code = child.poll()
+            if code is not None:
+                raise DemoError(f"{name} exited (code {code}); see the demo log")
+        time.sleep(every)
 
 
 @contextmanager

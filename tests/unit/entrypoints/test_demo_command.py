@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import signal
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from entrypoints.demo import command
-from entrypoints.demo.processes import DemoError
+from entrypoints.demo.processes import DemoError, wait_while_running
 
 
 def test_a_taken_port_is_named_with_the_one_used_instead(
@@ -52,3 +54,18 @@ def test_a_port_out_of_range_is_refused_without_a_traceback(port: str) -> None:
     assert "Invalid value for '--port'" in result.output
     assert "0<=x<=65535" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_waiting_ends_naming_the_child_that_exited() -> None:
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    quitter = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    try:
+        with pytest.raises(DemoError) as stopped:
+            wait_while_running(
+                {"the emulator": sleeper, "the service": quitter}, every=0.05
+            )
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+    assert str(stopped.value) == "the service exited (code 3); see the demo log"
