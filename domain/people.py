@@ -270,12 +270,7 @@ def _updated(
 ) -> Person:
     """`_changed`, or a new person with these values if `person` is None."""
     if person is None:
-        return Person(
-            person_id=new_person_id(modstamp),
-            workspace_id=workspace_id,
-            modstamp=modstamp,
-            **values,
-        )
+        return _new_person(workspace_id, modstamp, **values)
     return _changed(person, modstamp=modstamp, **values)
 
 
@@ -291,9 +286,12 @@ def company_from(
     )
 
 
-def _new_person(workspace_id: str, modstamp: datetime) -> Person:
+def _new_person(workspace_id: str, modstamp: datetime, **values: Any) -> Person:
     return Person(
-        person_id=new_person_id(modstamp), workspace_id=workspace_id, modstamp=modstamp
+        person_id=new_person_id(modstamp),
+        workspace_id=workspace_id,
+        modstamp=modstamp,
+        **values,
     )
 
 
