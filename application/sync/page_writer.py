@@ -1,10 +1,9 @@
 """Commit one page of records: people or companies, cursor and job progress together.
 
 A page is handled in two steps. `plan_page` reads what the page touches and
-works out the new people or companies; `write_page` stores them with the
+works out the new people or companies; `write_plan` stores them with the
 cursor and the job's progress in one transaction. The steps are apart so a
-page can be planned while the one before it is still being written, by a
-`PageWriter` of this process or another.
+page can be planned while the one before it is still being written.
 """
 
 from __future__ import annotations
@@ -15,13 +14,7 @@ from datetime import datetime
 
 import msgspec
 
-from application.sync.ports import (
-    PageWrite,
-    PageWriter,
-    Record,
-    SyncUnitOfWork,
-    SyncUnitOfWorkFactory,
-)
+from application.sync.ports import Record, SyncUnitOfWork, SyncUnitOfWorkFactory
 from domain.crm import CrmObject
 from domain.mapping import FieldMapping
 from domain.people import (
@@ -73,6 +66,10 @@ class PagePlan:
     companies: list[Company] = field(default_factory=list)
     people: PeopleIndex = field(default_factory=PeopleIndex)
 
+    @property
+    def written(self) -> int:
+        return len(self.companies) + len(self.people.changed)
+
 
 async def plan_page(
     uow: SyncUnitOfWorkFactory,
@@ -111,69 +108,45 @@ async def plan_page(
     return plan
 
 
-def page_write(plan: PagePlan, *, advance_cursor: bool = True) -> PageWrite:
-    """What storing `plan` takes, without the records it was planned from."""
-    records = plan.records
-    return PageWrite(
-        obj=plan.obj,
-        companies=plan.companies,
-        people=list(plan.people.changed.values()),
-        removed=sorted(plan.people.removed),
-        seen=len(records),
-        deleted=sum(1 for record in records if record.get("IsDeleted")),
-        cursor=last_cursor(records) if advance_cursor else None,
-    )
-
-
-async def write_page(
+async def write_plan(
     uow: SyncUnitOfWork,
     job: SyncJob,
-    page: PageWrite,
+    plan: PagePlan,
     *,
     api_calls: int,
     now: datetime,
+    advance_cursor: bool = True,
 ) -> SyncJob:
     """Store a planned page, move the cursor and record progress in one
     transaction; raises `Cancelled` if the job was asked to stop."""
     await hold_running(uow, job)
 
     workspace_id = job.workspace_id
+    records = plan.records
+    cursor = last_cursor(records) if advance_cursor else None
     job = job.record_page(
-        page.obj,
-        seen=page.seen,
-        written=page.written,
-        deleted=page.deleted,
+        plan.obj,
+        seen=len(records),
+        written=plan.written,
+        deleted=sum(1 for record in records if record.get("IsDeleted")),
         api_calls=api_calls,
-        cursor=page.cursor,
+        cursor=cursor,
         now=now,
     )
     async with uow.together():
-        if page.obj is CrmObject.ACCOUNT:
+        if plan.obj is CrmObject.ACCOUNT:
             await uow.companies.save_page(
-                workspace_id, page.companies, job_id=job.job_id
+                workspace_id, plan.companies, job_id=job.job_id
             )
         else:
             await uow.people.save_page(
                 workspace_id,
-                page.people,
-                page.removed,
-                seen_by=(page.obj, job.job_id),
+                plan.people.changed.values(),
+                plan.people.removed,
+                seen_by=(plan.obj, job.job_id),
             )
-        if page.cursor is not None:
-            await uow.cursors.set(workspace_id, page.obj, page.cursor)
+        if cursor is not None:
+            await uow.cursors.set(workspace_id, plan.obj, cursor)
         await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
     await uow.commit()
     return job
-
-
-class UnitOfWorkPageWriter(PageWriter):
-    """Writes each page in a unit of work of this process."""
-
-    def __init__(self, uow: SyncUnitOfWorkFactory) -> None:
-        self._uow = uow
-
-    async def write(
-        self, job: SyncJob, page: PageWrite, *, api_calls: int, now: datetime
-    ) -> SyncJob:
-        async with self._uow() as uow:
-            return await write_page(uow, job, page, api_calls=api_calls, now=now)

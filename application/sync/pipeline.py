@@ -1,9 +1,8 @@
 """Plan page n+1 while page n is being written.
 
-Writing a page mostly waits on the database (or on a writer process),
-planning it is mostly Python; one after the other, each waits for the
-other. Here writes stay in page order, one transaction at a time, and the
-next page is planned meanwhile
+Writing a page mostly waits on the database, planning it is mostly Python;
+one after the other, each waits for the other. Here writes stay in page
+order, one transaction at a time, and the next page is planned meanwhile
 against what the write in flight is storing (`domain.people.overlay`).
 """
 
@@ -15,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from application.ports import Clock
-from application.sync.page_writer import PagePlan, page_write, plan_page
-from application.sync.ports import PageWriter, QueryPage, SyncUnitOfWorkFactory
+from application.sync.page_writer import PagePlan, plan_page, write_plan
+from application.sync.ports import QueryPage, SyncUnitOfWorkFactory
 from domain.crm import CrmObject
 from domain.mapping import FieldMapping
 from domain.sync import SyncJob
@@ -36,7 +35,6 @@ class PagePipeline:
     def __init__(
         self,
         uow: SyncUnitOfWorkFactory,
-        writer: PageWriter,
         clock: Clock,
         job: SyncJob,
         obj: CrmObject,
@@ -45,7 +43,6 @@ class PagePipeline:
     ) -> None:
         self.job = job
         self._uow = uow
-        self._writer = writer
         self._clock = clock
         self._obj = obj
         self._mapping = mapping
@@ -109,12 +106,15 @@ class PagePipeline:
         api_calls: int,
         advance_cursor: bool,
     ) -> SyncJob:
-        job = await self._writer.write(
-            job,
-            page_write(plan, advance_cursor=advance_cursor),
-            api_calls=api_calls,
-            now=self._clock.now(),
-        )
+        async with self._uow() as uow:
+            job = await write_plan(
+                uow,
+                job,
+                plan,
+                api_calls=api_calls,
+                now=self._clock.now(),
+                advance_cursor=advance_cursor,
+            )
         self._committed(job, page)
         return job
 

@@ -37,23 +37,6 @@ class BulkPage(msgspec.Struct, frozen=True, kw_only=True):
     api_usage: ApiUsage | None = None
 
 
-class PageWrite(msgspec.Struct, frozen=True, kw_only=True, array_like=True):
-    """What committing one planned page stores: its rows, its cursor, and the
-    counts the job's progress takes. Only these cross to a `PageWriter`."""
-
-    obj: CrmObject
-    companies: list[Company]
-    people: list[Person]
-    removed: list[str]
-    seen: int
-    deleted: int
-    cursor: SyncCursor | None
-
-    @property
-    def written(self) -> int:
-        return len(self.companies) + len(self.people)
-
-
 class SalesforceRecords(Protocol):
     """Reading records from Salesforce. Errors as in `SalesforceApi`.
 
@@ -366,20 +349,6 @@ class JobLiveness(Protocol):
         """Remove the job's trace, once its end is stored: when this process
         lets it go if it holds it, at once if nobody does. A trace another
         live process holds stays: that process forgets it."""
-        ...
-
-
-class PageWriter(Protocol):
-    """Commits a planned page, its cursor and the job's progress in one
-    transaction. Where that transaction runs (this process or a writer
-    process) is the implementation's business; what it stores is not.
-    """
-
-    async def write(
-        self, job: SyncJob, page: PageWrite, *, api_calls: int, now: datetime
-    ) -> SyncJob:
-        """The job after the page; raises `Cancelled` if the job was asked to
-        stop or has ended, and nothing is stored then."""
         ...
 
 

@@ -24,15 +24,9 @@ from application.sync.account_follow_up import AccountFollowUp, follows_accounts
 from application.sync.bulk import BulkReader, field_types
 from application.sync.describes import DescribeSource
 from application.sync.options import SyncOptions, reserve_reached
-from application.sync.page_writer import (
-    Cancelled,
-    UnitOfWorkPageWriter,
-    hold_running,
-    last_cursor,
-)
+from application.sync.page_writer import Cancelled, hold_running, last_cursor
 from application.sync.pipeline import PagePipeline, abandon
 from application.sync.ports import (
-    PageWriter,
     QueryPage,
     SalesforceRecords,
     SyncProgress,
@@ -95,10 +89,8 @@ class RunSync:
         clock: Clock,
         options: SyncOptions,
         progress: SyncProgress | None = None,
-        writer: PageWriter | None = None,
     ) -> None:
         self._uow = uow
-        self._writer = writer or UnitOfWorkPageWriter(uow)
         self._session = session
         self._records = records
         self._clock = clock
@@ -380,9 +372,7 @@ class RunSync:
         def committed(job: SyncJob, page: QueryPage) -> None:
             self._page_committed(job, obj, page)
 
-        return PagePipeline(
-            self._uow, self._writer, self._clock, job, obj, mapping, committed
-        )
+        return PagePipeline(self._uow, self._clock, job, obj, mapping, committed)
 
     def _page_committed(self, job: SyncJob, obj: CrmObject, page: QueryPage) -> None:
         """Show progress, then stop if the page's usage reached the reserve."""
