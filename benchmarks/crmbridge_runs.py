@@ -29,12 +29,17 @@ class SyncFailed(Exception):
 
 class CrmbridgeRuns:
     def __init__(
-        self, bench: Bench, workdir: Path, port: int, counts: dict[str, int]
+        self,
+        bench: Bench,
+        workdir: Path,
+        port: int,
+        counts: dict[str, int],
+        source: Path | None = None,
     ) -> None:
         self.bench = bench
         self.workdir = workdir
         self.counts = counts
-        self.crmbridge = Crmbridge(bench.controls.emulator, workdir, port)
+        self.crmbridge = Crmbridge(bench.controls.emulator, workdir, port, source)
         self.template = workdir / "connected.sqlite3"
         self.database = workdir / "crmbridge.sqlite3"
         self.ids: dict[str, list[str]] = {}

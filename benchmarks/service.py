@@ -46,10 +46,14 @@ class Served:
 
 
 class Crmbridge:
-    """Environment and commands for crmbridge child processes."""
+    """Environment and commands for crmbridge child processes; `source`, if
+    given, is the source tree they import crmbridge from (another checkout)."""
 
-    def __init__(self, emulator: Emulator, workdir: Path, port: int) -> None:
+    def __init__(
+        self, emulator: Emulator, workdir: Path, port: int, source: Path | None = None
+    ) -> None:
         self.emulator = emulator
+        self.source = source
         self.workdir = workdir
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -61,8 +65,10 @@ class Crmbridge:
         }
 
     def env(self, database: Path) -> dict[str, str]:
+        tree = {} if self.source is None else {"PYTHONPATH": str(self.source)}
         return {
             **os.environ,
+            **tree,
             **self.secrets,
             "CRMBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
             "CRMBRIDGE_PUBLIC_URL": self.url,

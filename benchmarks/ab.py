@@ -1,0 +1,244 @@
+"""Compare crmbridge's full sync across source trees, in alternating runs.
+
+    .venv/bin/python benchmarks/ab.py --size 100000 --rounds 5 HEAD .
+
+Each TREE is `.` (this working copy, uncommitted changes and all), the path
+of another checkout, or a git revision, checked out into a temporary
+worktree for the comparison. One
+emulator serves one generated org to every run. Each tree connects its own
+template once (through its own `serve`); then every round runs the
+hand-written baseline once and one full sync per tree, in turn, so whatever
+else the machine does spreads over all of them. A tree's ratio to the
+baseline is taken within each round.
+
+Prints a table of each tree's wall times and CPU seconds per 1k records
+(medians, and the range of wall times) and writes nothing under results/.
+This is how a change's effect on the sync is told apart from the noise:
+single runs on a shared 2-core machine vary by more than most changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if __package__ in {None, ""}:  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import contenders
+from benchmarks.contenders import ROOT, Bench
+from benchmarks.crmbridge_runs import CrmbridgeRuns, SyncFailed
+from benchmarks.emulator import Controls, emulator_process
+from benchmarks.harness import PACKAGES, say, split
+from benchmarks.measure import ChildFailed
+from benchmarks.oauth import connect
+from benchmarks.options import positive
+from benchmarks.queries import described_fields
+from benchmarks.report import Run
+from entrypoints.demo.processes import free_port
+
+THIS_TREE = "."
+
+
+class TreeUnknown(Exception):
+    """Raised when a TREE is not `.`, a checkout's folder or a revision."""
+
+
+@dataclass
+class Tree:
+    """One source tree under comparison and its runs."""
+
+    name: str
+    commit: str
+    path: Path
+    runs: list[Run] = field(default_factory=list)
+    ratios: list[float] = field(default_factory=list)
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/ab.py", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--size", type=positive, default=100_000)
+    parser.add_argument("--rounds", type=positive, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--api-version", default="62.0")
+    parser.add_argument(
+        "trees",
+        nargs="+",
+        metavar="TREE",
+        help="`.`, the folder of another checkout, or a git revision",
+    )
+    options = parser.parse_args(argv)
+    options.argv = list(sys.argv[1:] if argv is None else argv)
+    if options.size < 100:
+        parser.error("--size must be at least 100")
+    return options
+
+
+def resolve(name: str) -> str:
+    """The commit `name` names; for `.` or a folder, what `git describe
+    --dirty` says of it."""
+    if name == THIS_TREE:
+        return _git("describe", "--always", "--dirty")
+    if _is_checkout(Path(name)):
+        try:
+            return _git("-C", name, "describe", "--always", "--dirty")
+        except subprocess.CalledProcessError:
+            return "(not a git checkout)"
+    done = subprocess.run(  # noqa: S603 (git, the name after --end-of-options)
+        [  # noqa: S607 (plain git)
+            "git",
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            f"{name}^{{commit}}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise TreeUnknown(
+            f"{name!r} is not `.`, a folder holding crmbridge's sources, "
+            f"or a git revision of {ROOT}"
+        )
+    return done.stdout.strip()[:12]
+
+
+@contextmanager
+def checked_out(name: str, commit: str, folder: Path) -> Iterator[Path]:
+    """The source tree of `name`: this one, the folder named, or a temporary
+    worktree of the revision, removed afterwards; its modules compiled, as
+    an installed package's are."""
+    if name == THIS_TREE or _is_checkout(Path(name)):
+        yield _compiled(ROOT if name == THIS_TREE else Path(name).resolve())
+        return
+    path = folder / commit
+    _git("worktree", "add", "--detach", "--quiet", str(path), commit)
+    try:
+        yield _compiled(path)
+    finally:
+        _git("worktree", "remove", "--force", str(path))
+
+
+def compare(options: argparse.Namespace) -> str:
+    trees = [Tree(name, resolve(name), ROOT) for name in options.trees]
+    counts = split(options.size)
+    with (
+        tempfile.TemporaryDirectory(prefix="crmbridge-ab-") as folder,
+        ExitStack() as stack,
+    ):
+        work = Path(folder)
+        for index, tree in enumerate(trees):
+            tree.path = stack.enter_context(
+                checked_out(tree.name, tree.commit, work / "trees")
+            )
+            (work / str(index)).mkdir()
+        port = free_port(0)
+        callback = f"http://127.0.0.1:{port}/api/oauth/callback/salesforce"
+        log = stack.enter_context((work / "children.log").open("ab"))
+        emulator = stack.enter_context(
+            emulator_process(callback, work / "emulator.log")
+        )
+        controls = Controls(emulator)
+        say(f"N={options.size:,}: generating {counts}")
+        controls.generate(counts, options.seed)
+        session = connect(controls)
+        described = described_fields(session, options.api_version)
+        bench = Bench(controls, session, options.api_version, described, log)
+        runs = []
+        for index, tree in enumerate(trees):
+            crm = CrmbridgeRuns(bench, work / str(index), port, counts, tree.path)
+            crm.prepare()
+            runs.append(crm)
+        for number in range(1, options.rounds + 1):
+            baseline = contenders.baseline(bench, work / "baseline.sqlite3")
+            say(f"round {number}: baseline {baseline.wall_seconds:.2f} s")
+            for tree, crm in zip(trees, runs, strict=True):
+                run = _full(tree, crm)
+                if run.records != options.size:
+                    raise SystemExit(
+                        f"{tree.name} read {run.records:,} of {options.size:,} records"
+                    )
+                tree.runs.append(run)
+                tree.ratios.append(run.wall_seconds / baseline.wall_seconds)
+                say(f"round {number}: {tree.name} {run.wall_seconds:.2f} s")
+        for crm in runs:
+            crm.cleanup()
+        controls.close()
+    return table(trees, options)
+
+
+def table(trees: Sequence[Tree], options: argparse.Namespace) -> str:
+    command = shlex.join([".venv/bin/python", "benchmarks/ab.py", *options.argv])
+    lines = [
+        f"Command: `{command}`",
+        "",
+        f"Full syncs of {options.size:,} records, {options.rounds} alternating "
+        "round(s); medians, and the range of wall times.",
+        "",
+        "| tree | commit | wall s (median) | wall s (range) | crmbridge/baseline "
+        "(median of rounds) | CPU s / 1k records (median) |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for tree in trees:
+        walls = [run.wall_seconds for run in tree.runs]
+        cpu = [1000 * run.cpu_seconds / run.records for run in tree.runs]
+        lines.append(
+            f"| `{tree.name}` | {tree.commit} | {statistics.median(walls):.2f} | "
+            f"{min(walls):.2f}-{max(walls):.2f} | "
+            f"{statistics.median(tree.ratios):.2f}x | {statistics.median(cpu):.3f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _full(tree: Tree, crm: CrmbridgeRuns) -> Run:
+    try:
+        return crm.full()
+    except (ChildFailed, SyncFailed) as exc:
+        raise SystemExit(f"{tree.name} ({tree.commit}): {exc}") from None
+
+
+def _is_checkout(path: Path) -> bool:
+    return all((path / package).is_dir() for package in PACKAGES)
+
+
+def _compiled(path: Path) -> Path:
+    for package in PACKAGES:
+        compileall.compile_dir(path / package, quiet=1)
+    return path
+
+
+def _git(*arguments: str) -> str:
+    done = subprocess.run(  # noqa: S603 (git with our own arguments)
+        ["git", *arguments],  # noqa: S607 (plain git)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    options = parse(argv)
+    try:
+        print(compare(options), end="")
+    except TreeUnknown as exc:
+        raise SystemExit(f"benchmarks/ab.py: {exc}") from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""benchmarks/ab.py on a small org: each tree runs from its own source, and
+what is not a tree is refused before anything starts."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from benchmarks import ab
+from benchmarks.contenders import ROOT
+
+N = 300
+
+
+def _git(*arguments: str) -> str:
+    done = subprocess.run(  # noqa: S603 (git with the test's own arguments)
+        ["git", *arguments],  # noqa: S607 (plain git)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def _printed(argv: list[str]) -> str:
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        ab.main(argv)
+    return printed.getvalue()
+
+
+def test_a_revision_and_this_tree_each_run_every_round() -> None:
+    worktrees = _git("worktree", "list")
+
+    text = _printed(["--size", str(N), "--rounds", "2", "HEAD", "."])
+
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    assert [row.split(" | ")[0] for row in rows] == ["| `HEAD`", "| `.`"]
+    assert rows[0].split(" | ")[1] == _git("rev-parse", "HEAD")[:12]
+    assert f"Full syncs of {N:,} records, 2 alternating round(s)" in text
+    # The revision's worktree is gone again.
+    assert _git("worktree", "list") == worktrees
+
+
+def test_each_tree_imports_its_own_source(tmp_path: Path) -> None:
+    tree = tmp_path / "broken"
+    _git("worktree", "add", "--detach", "--quiet", str(tree), "HEAD")
+    try:
+        run_sync = tree / "application" / "sync" / "run_sync.py"
+        run_sync.write_text(
+            run_sync.read_text("utf-8")
+            + "\n\nRunSync.execute = None  # type: ignore[assignment]\n",
+            "utf-8",
+        )
+        with pytest.raises(SystemExit) as raised:
+            _printed(["--size", str(N), "--rounds", "1", ".", str(tree)])
+    finally:
+        _git("worktree", "remove", "--force", str(tree))
+    # This tree ran; the broken copy's own code failed its sync.
+    said = str(raised.value)
+    assert said.startswith(f"{tree} (")
+    assert "-dirty):" in said
+    assert "exited with 1" in said
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--size", str(N), "no-such-revision-here"], "'no-such-revision-here' is not"),
+        (["--size", "99", "."], "--size must be at least 100"),
+    ],
+)
+def test_bad_arguments_are_refused_before_anything_runs(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as raised:
+        ab.main(argv)
+
+    assert said in str(raised.value) + capsys.readouterr().err
