@@ -37,8 +37,9 @@ def main(argv: list[str] | None = None) -> None:
         if options.seed_demo:
             demo = seed_demo(server.world, options.callback_url, signed_in=True)
             announcement["demo"] = {
+                # The key only: the line lands in logs, and crmbridge's flow
+                # (PKCE) needs no secret. The control API has the app whole.
                 "consumer_key": demo.app.consumer_key,
-                "consumer_secret": demo.app.consumer_secret,
                 "callback_url": options.callback_url,
                 "production_org_id": demo.production.id,
                 "production_username": demo.production_user.username,

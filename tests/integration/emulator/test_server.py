@@ -52,4 +52,7 @@ def test_the_cli_prints_urls_and_seeds_a_demo(tmp_path: Path) -> None:
     assert versions.status_code == 200
     assert announced["demo"]["callback_url"] == "http://x.example/cb"
     assert announced["demo"]["consumer_key"].startswith("3MVG9")
+    # The announcement goes to logs (the demo's): no secret in it.
+    assert "consumer_secret" not in announced["demo"]
+    assert "secret" not in json.dumps(announced)
     assert announced["control_url"] == announced["login_url"] + "/_emulator"
