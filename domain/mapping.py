@@ -16,7 +16,13 @@ import msgspec
 
 from domain.crm import CrmObject, DescribedField, ObjectDescribe
 from domain.mapping_reader import Source, Values, compiled
-from domain.transforms import TEXT_KINDS, DefaultValue, Transform, Value
+from domain.transforms import (
+    TEXT_KINDS,
+    DefaultValue,
+    Transform,
+    Value,
+    is_datetime_text,
+)
 
 
 class PersonRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -234,7 +240,9 @@ def _fits(value: Value, kind: str) -> bool:
         return kind in ("integer", "number") and -(2**63) <= value < 2**63
     if isinstance(value, float):
         return kind == "number"
-    return kind in TEXT_KINDS or kind == "datetime"
+    if kind == "datetime":
+        return is_datetime_text(value)
+    return kind in TEXT_KINDS
 
 
 def _same_rules(

@@ -75,6 +75,17 @@ def _text(raw: Any) -> str:
     return str(raw)
 
 
+def is_datetime_text(value: Value) -> bool:
+    """An ISO 8601 date or date and time, as a datetime target holds."""
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def normalize_datetime(raw: str) -> str:
     """Salesforce's `2024-01-15T10:30:00.000+0000` as ISO 8601 UTC, or as given."""
     try:
@@ -94,6 +105,9 @@ def step(transform: Transform, kind: str) -> Callable[[Value], Value]:
     if isinstance(transform, ValueMap):
         return partial(_map_value, transform.values)
     default = transform.value
+    if kind == "datetime" and isinstance(default, str):
+        # In UTC, as a source's datetime is stored.
+        default = normalize_datetime(default)
     if kind == "number" and type(default) is int:
         # As a source's integer becomes one: -1 stored as -1.0, so every
         # value of a number target reads back as the same JSON type.

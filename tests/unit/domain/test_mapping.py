@@ -41,6 +41,7 @@ DESCRIBES = {
         text("NumberOfEmployees", "int"),
         text("Address", "address"),
         text("Rating__c", "picklist"),
+        text("CreatedDate", "datetime"),
     ),
     CrmObject.CONTACT: describe(
         "Contact",
@@ -348,6 +349,47 @@ def test_a_default_must_be_a_value_of_the_targets_type(
     violations = FieldMapping(people=(rule,)).validate(DESCRIBES)
 
     assert [v.code for v in violations] == ([] if fits else ["invalid_default"])
+
+
+@pytest.mark.parametrize(
+    ("default", "fits"),
+    [
+        ("yesterday", False),
+        ("", False),
+        ("2024-13-01", False),
+        (1700000000, False),
+        (True, False),
+        ("2024-01-15", True),
+        ("2024-01-15T10:30:00Z", True),
+        ("2024-01-15T10:30:00.000+0000", True),
+    ],
+)
+def test_a_datetime_default_must_be_a_date_or_datetime(
+    default: str | int | bool, fits: bool
+) -> None:
+    rule = PersonRule(
+        target="seen",
+        lead="CreatedDate",
+        type="datetime",
+        transforms=(DefaultValue(value=default),),
+    )
+
+    violations = FieldMapping(people=(rule,)).validate(DESCRIBES)
+
+    assert [v.code for v in violations] == ([] if fits else ["invalid_default"])
+
+
+def test_a_datetime_default_is_stored_as_a_source_value_would_be() -> None:
+    rule = PersonRule(
+        target="seen",
+        lead="D",
+        type="datetime",
+        transforms=(DefaultValue(value="2024-01-15T12:30:00+02:00"),),
+    )
+
+    values = FieldMapping(people=(rule,)).person_values({"D": None}, CrmObject.LEAD)
+
+    assert values == {"seen": "2024-01-15T10:30:00Z"}
 
 
 @pytest.mark.parametrize(
