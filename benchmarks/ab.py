@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import shlex
+import signal
 import statistics
 import subprocess
 import sys
@@ -41,7 +42,7 @@ from benchmarks.emulator import Controls, emulator_process
 from benchmarks.harness import PACKAGES, say, split
 from benchmarks.measure import ChildFailed
 from benchmarks.oauth import connect
-from benchmarks.options import positive
+from benchmarks.options import api_version, positive
 from benchmarks.queries import described_fields
 from benchmarks.report import Run
 from entrypoints.demo.processes import free_port
@@ -49,8 +50,9 @@ from entrypoints.demo.processes import free_port
 THIS_TREE = "."
 
 
-class TreeUnknown(Exception):
-    """Raised when a TREE is not `.`, a checkout's folder or a revision."""
+class TreeUnusable(Exception):
+    """Raised when a TREE is not `.`, a checkout's folder or a revision, or
+    git cannot check it out."""
 
 
 @dataclass
@@ -71,7 +73,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--size", type=positive, default=100_000)
     parser.add_argument("--rounds", type=positive, default=5)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--api-version", default="62.0")
+    parser.add_argument("--api-version", type=api_version, default="62.0")
     parser.add_argument(
         "trees",
         nargs="+",
@@ -93,7 +95,7 @@ def resolve(name: str) -> str:
     if _is_checkout(Path(name)):
         try:
             return _git("-C", name, "describe", "--always", "--dirty")
-        except subprocess.CalledProcessError:
+        except TreeUnusable:
             return "(not a git checkout)"
     done = subprocess.run(  # noqa: S603 (git, the name after --end-of-options)
         [  # noqa: S607 (plain git)
@@ -110,7 +112,7 @@ def resolve(name: str) -> str:
         check=False,
     )
     if done.returncode != 0:
-        raise TreeUnknown(
+        raise TreeUnusable(
             f"{name!r} is not `.`, a folder holding crmbridge's sources, "
             f"or a git revision of {ROOT}"
         )
@@ -118,14 +120,13 @@ def resolve(name: str) -> str:
 
 
 @contextmanager
-def checked_out(name: str, commit: str, folder: Path) -> Iterator[Path]:
+def checked_out(name: str, commit: str, path: Path) -> Iterator[Path]:
     """The source tree of `name`: this one, the folder named, or a temporary
     worktree of the revision, removed afterwards; its modules compiled, as
     an installed package's are."""
     if name == THIS_TREE or _is_checkout(Path(name)):
         yield _compiled(ROOT if name == THIS_TREE else Path(name).resolve())
         return
-    path = folder / commit
     _git("worktree", "add", "--detach", "--quiet", str(path), commit)
     try:
         yield _compiled(path)
@@ -143,7 +144,7 @@ def compare(options: argparse.Namespace) -> str:
         work = Path(folder)
         for index, tree in enumerate(trees):
             tree.path = stack.enter_context(
-                checked_out(tree.name, tree.commit, work / "trees")
+                checked_out(tree.name, tree.commit, work / "trees" / str(index))
             )
             (work / str(index)).mkdir()
         port = free_port(0)
@@ -227,16 +228,23 @@ def _git(*arguments: str) -> str:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    if done.returncode != 0:
+        said = done.stderr.strip().splitlines()
+        reason = said[-1] if said else f"exit status {done.returncode}"
+        raise TreeUnusable(f"git {shlex.join(arguments)} failed: {reason}")
     return done.stdout.strip()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     options = parse(argv)
+    # A plain `kill` must still stop the emulator and the service, and remove
+    # the worktrees: exiting unwinds them as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         print(compare(options), end="")
-    except TreeUnknown as exc:
+    except TreeUnusable as exc:
         raise SystemExit(f"benchmarks/ab.py: {exc}") from None
 
 

@@ -84,6 +84,12 @@ def _measure(
             child.stdin.close()
             out = child.stdout.read()
             code = child.wait()
+        except BaseException:
+            # Interrupted (Ctrl-C, a `kill` of the harness): the launcher
+            # kills the contender on SIGTERM, so none is left running.
+            child.terminate()
+            child.wait()
+            raise
         finally:
             killer.cancel()
         if not report.exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,13 @@ def _sizes(text: str) -> tuple[int, ...]:
     if len(set(sizes)) < len(sizes):
         raise argparse.ArgumentTypeError("sizes are each given once")
     return sizes
+
+
+def api_version(text: str) -> str:
+    """A Salesforce REST API version such as 62.0, for argparse."""
+    if re.fullmatch(r"[1-9][0-9]*\.0", text) is None:
+        raise argparse.ArgumentTypeError(f"{text} is not an API version like 62.0")
+    return text
 
 
 def _rates(text: str) -> tuple[float, ...]:
@@ -93,7 +101,7 @@ def parse(argv: list[str] | None = None) -> Options:
         metavar="N",
         help="worker processes of the service under load (default 2: two cores)",
     )
-    parser.add_argument("--api-version", default="62.0")
+    parser.add_argument("--api-version", type=api_version, default="62.0")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     raw = parser.parse_args(argv)

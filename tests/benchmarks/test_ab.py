@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,3 +85,36 @@ def test_bad_arguments_are_refused_before_anything_runs(
         ab.main(argv)
 
     assert said in str(raised.value) + capsys.readouterr().err
+
+
+def _processes_under(folder: Path) -> list[int]:
+    """Processes whose working directory is inside `folder` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if Path(os.readlink(entry / "cwd")).is_relative_to(folder):
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="needs Linux /proc")
+def test_a_kill_leaves_no_worktree_process_or_folder(tmp_path: Path) -> None:
+    worktrees = _git("worktree", "list")
+    command = [sys.executable, "benchmarks/ab.py", "--size", "20000", "HEAD", "."]
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    with subprocess.Popen(  # noqa: S603 (this interpreter, the repo's script)
+        command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
+    ) as child:
+        assert child.stderr is not None
+        for line in child.stderr:
+            if "round 1:" in line:  # the syncs have begun
+                break
+        child.send_signal(signal.SIGTERM)
+        code = child.wait(timeout=60)
+
+    assert code == 143
+    assert _git("worktree", "list") == worktrees
+    assert _processes_under(tmp_path) == []
+    assert list(tmp_path.iterdir()) == []
