@@ -273,7 +273,12 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
     from rich.console import Console
 
     from application.errors import ApplicationError
-    from entrypoints.sync_command import report, sync_command, sync_in_foreground
+    from entrypoints.sync_command import (
+        StoppedBySignal,
+        report,
+        sync_command,
+        sync_in_foreground,
+    )
 
     config = configured()
     command = sync_command(workspace, SyncMode(mode), objects)
@@ -284,6 +289,13 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
             job = run(sync_in_foreground(config, command, console))
     except ApplicationError as exc:
         raise click.ClickException(sentences(exc.message, exc.hint)) from None
+    except StoppedBySignal as stopped:
+        click.echo(
+            f"sync stopped ({stopped}): paused; the next sync goes on from its "
+            "last committed page",
+            err=True,
+        )
+        sys.exit(128 + stopped.signum)
     report(job)
 
 

@@ -3,6 +3,11 @@ with progress bars on stderr and a summary on stdout."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -24,11 +29,57 @@ from entrypoints.progress import ProgressBars
 from entrypoints.worker import ForegroundScheduler, SyncJobExecutor
 
 
+class StoppedBySignal(Exception):
+    """Raised when SIGINT or SIGTERM stopped the sync; the job, if it ran, is
+    paused (`sync_stopped`) and the next sync goes on from its last page."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
 async def sync_in_foreground(
     config: Config, command: StartSync.Command, console: Console
 ) -> SyncJob:
     """Migrate if the schema is behind, queue a job (StartSync's rules apply),
-    then run it with progress bars."""
+    then run it with progress bars. SIGINT (Ctrl-C) and SIGTERM (a process
+    manager's stop) both pause the job and raise `StoppedBySignal`; a second
+    one exits at once, leaving the job to end as interrupted."""
+    with _stopping_on_signals() as received:
+        try:
+            return await _sync(config, command, console)
+        except asyncio.CancelledError:
+            if not received:
+                raise
+            raise StoppedBySignal(received[0]) from None
+
+
+@contextlib.contextmanager
+def _stopping_on_signals() -> Iterator[list[int]]:
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    received: list[int] = []
+
+    def stop(signum: int) -> None:
+        if received:
+            os._exit(128 + signum)
+        received.append(signum)
+        task.cancel()
+
+    stops = (signal.SIGINT, signal.SIGTERM)
+    for signum in stops:
+        loop.add_signal_handler(signum, stop, signum)
+    try:
+        yield received
+    finally:
+        for signum in stops:
+            loop.remove_signal_handler(signum)
+
+
+async def _sync(
+    config: Config, command: StartSync.Command, console: Console
+) -> SyncJob:
     container = _container(config)
     await settle(container.init_resources())
     try:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from click.testing import CliRunner
 
 from adapters.encryption import FernetTokenCipher
@@ -99,18 +100,24 @@ def slow_sync_running(
     return child, running_job(workspace)
 
 
-def test_ctrl_c_pauses_the_sync_so_the_next_one_can_start_at_once(
-    service: Service, workspace: Workspace, org: Org, emulator: EmulatorServer
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_pauses_the_sync_so_the_next_one_can_start_at_once(
+    service: Service,
+    workspace: Workspace,
+    org: Org,
+    emulator: EmulatorServer,
+    stop: signal.Signals,
 ) -> None:
     child, job = slow_sync_running(service, workspace, org, emulator)
 
-    child.send_signal(signal.SIGINT)
+    child.send_signal(stop)
     output, _ = child.communicate(timeout=30)
     emulator.world.clear_http_faults()
     stopped = workspace.job(job)
     after = workspace.start_sync(objects=["Lead"])
 
-    assert child.returncode != 0, output
+    assert child.returncode == 128 + stop, output
+    assert f"sync stopped ({stop.name}): paused" in output.decode()
     assert stopped["state"] == "paused"
     assert stopped["problem"]["code"] == "sync_stopped"
     assert after["state"] == "queued"
