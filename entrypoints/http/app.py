@@ -15,7 +15,7 @@ from entrypoints.container import container_for, settle
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.callback import oauth_callback
 from entrypoints.http.errors import EXCEPTION_HANDLERS
-from entrypoints.http.health import health
+from entrypoints.http.health import health, health_head
 from entrypoints.http.mapping import mapping_routes
 from entrypoints.http.openapi import openapi_config
 from entrypoints.http.people import people_routes
@@ -43,6 +43,7 @@ def create_app(container: Any, *, watches: Sequence[ServiceTask] = ()) -> Litest
             people_routes,
             oauth_callback,
             health,
+            health_head,
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(_version()),

@@ -1,8 +1,8 @@
-"""GET /health: the process is up and serving."""
+"""GET and HEAD /health: the process is up and serving."""
 
 from __future__ import annotations
 
-from litestar import get
+from litestar import get, head
 
 from entrypoints.http.schemas import HealthView
 
@@ -16,3 +16,12 @@ from entrypoints.http.schemas import HealthView
 )
 async def health() -> HealthView:
     return HealthView(status="ok")
+
+
+@head(
+    "/health",
+    tags=["health"],
+    description="As `GET /health`, without a body (for probes that send HEAD).",
+)
+async def health_head() -> None:
+    return None

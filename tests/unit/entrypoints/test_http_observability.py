@@ -55,6 +55,15 @@ async def test_one_access_line_per_request_and_never_a_query(
     assert "abc" not in caplog.text
 
 
+async def test_health_answers_head_as_well_as_get(api: Api) -> None:
+    got = await api.client.get("/health")
+    headed = await api.client.head("/health")
+
+    assert got.status_code == headed.status_code == 200
+    assert got.json() == {"status": "ok"}
+    assert headed.content == b""
+
+
 async def test_a_request_path_cannot_forge_or_corrupt_a_log_line(
     api: Api, caplog: pytest.LogCaptureFixture
 ) -> None:
