@@ -195,8 +195,15 @@ def _check(config: Config) -> None:
         _check_url(field, getattr(config, field).replace("{workspace}", "w"))
     if urlsplit(config.public_url).query:
         raise ConfigError(f"{variable('public_url')}: must not carry a query")
-    if config.env is RunMode.PRODUCTION and not config.public_url.startswith("https:"):
-        raise ConfigError(f"{variable('public_url')}: must be https in production")
+    if config.env is RunMode.PRODUCTION:
+        # Codes, tokens and bearer tokens travel through these.
+        for field in (
+            "public_url",
+            "salesforce_login_url",
+            "salesforce_sandbox_login_url",
+        ):
+            if not getattr(config, field).startswith("https:"):
+                raise ConfigError(f"{variable(field)}: must be https in production")
     if not _API_VERSION.fullmatch(config.salesforce_api_version):
         raise ConfigError(
             f"{variable('salesforce_api_version')}: expected a version like '62.0'"

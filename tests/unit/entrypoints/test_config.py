@@ -153,10 +153,20 @@ def test_a_bad_key_is_named_but_never_shown(tmp_path: Path) -> None:
     assert "#2" in str(raised.value)
 
 
-def test_production_needs_an_https_public_url(tmp_path: Path) -> None:
-    env = PRODUCTION | {"CRMBRIDGE_PUBLIC_URL": "http://crm.example"}
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CRMBRIDGE_PUBLIC_URL",
+        "CRMBRIDGE_SALESFORCE_LOGIN_URL",
+        "CRMBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL",
+    ],
+)
+def test_production_needs_https_where_tokens_and_codes_travel(
+    name: str, tmp_path: Path
+) -> None:
+    env = PRODUCTION | {name: "http://crm.example"}
 
-    with pytest.raises(ConfigError, match="CRMBRIDGE_PUBLIC_URL"):
+    with pytest.raises(ConfigError, match=f"{name}: must be https in production"):
         load_config(env, state_dir=tmp_path)
 
 
