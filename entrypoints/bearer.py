@@ -59,6 +59,12 @@ class InvalidToken(Unauthenticated):
     code = "invalid_token"
 
 
+WORKSPACE_RULE = (
+    "workspace must be 1-64 letters, digits, '-' or '_', starting with a "
+    "letter or digit"
+)
+
+
 class Claims(msgspec.Struct, frozen=True, kw_only=True):
     sub: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
     workspace: Annotated[str, msgspec.Meta(pattern=WORKSPACE_PATTERN)]
@@ -71,7 +77,7 @@ def mint(
 ) -> str:
     """A signed token for `workspace`, valid for `ttl` seconds."""
     if not _WORKSPACE.fullmatch(workspace):
-        raise ValueError("workspace must be 1-64 letters, digits, '-' or '_'")
+        raise ValueError(WORKSPACE_RULE)
     now = int(time.time())
     claims = {
         "sub": subject,
@@ -97,6 +103,9 @@ class _Verified(NamedTuple):
     actor: Actor
     not_before: int | None
     expires: int
+
+
+NOT_YET_VALID = "it is not valid yet ('iat' or 'nbf' is in the future)"
 
 
 class _KnownTokens:
@@ -126,7 +135,7 @@ class _KnownTokens:
         self._tokens.move_to_end(key)
         now = time.time()
         if known.not_before is not None and known.not_before > now + LEEWAY_SECONDS:
-            raise InvalidToken("the bearer token is invalid: ImmatureSignatureError")
+            raise InvalidToken(f"the bearer token is invalid: {NOT_YET_VALID}")
         if known.expires <= now - LEEWAY_SECONDS:
             del self._tokens[key]
             raise TokenExpired("the bearer token has expired")
@@ -168,6 +177,11 @@ def _verified_claims(token: str, secret: str) -> tuple[dict[str, Any], Claims]:
     try:
         return payload, msgspec.convert(payload, Claims)
     except msgspec.ValidationError as exc:
+        if str(exc).endswith("at `$.workspace`"):
+            # msgspec's own text would show the pattern, escaped twice.
+            raise InvalidToken(
+                f"the bearer token has a bad claim: {WORKSPACE_RULE}"
+            ) from None
         raise InvalidToken(f"the bearer token has a bad claim: {exc}") from None
 
 
@@ -180,4 +194,16 @@ def _reason(exc: jwt.PyJWTError) -> str:
         return f"claim '{exc.claim}' is missing"
     if isinstance(exc, jwt.DecodeError):
         return "not a well-formed JWT"
-    return exc.__class__.__name__
+    if isinstance(exc, jwt.ImmatureSignatureError):
+        return NOT_YET_VALID
+    if isinstance(exc, jwt.InvalidIssuedAtError):
+        return "claim 'iat' must be a number of seconds since 1970"
+    if isinstance(exc, jwt.exceptions.InvalidSubjectError):
+        return "claim 'sub' must be a string"
+    if isinstance(exc, jwt.InvalidAudienceError):
+        return "claim 'aud' is not accepted: crmbridge's tokens have no audience"
+    if isinstance(exc, jwt.InvalidIssuerError):
+        return "claim 'iss' is not accepted"
+    if isinstance(exc, jwt.exceptions.InvalidJTIError):
+        return "claim 'jti' must be a string"
+    return "its claims do not check out"

@@ -74,15 +74,23 @@ def test_an_expired_token_is_refused() -> None:
         (signed(claims(sub=None)), "sub"),
         (signed(claims(sub="")), "sub"),
         (signed(claims(workspace=None)), "workspace"),
-        (signed(claims(workspace="evil.example/x")), "workspace"),
+        (signed(claims(workspace="evil.example/x")), "workspace must be 1-64"),
         (signed(claims(workspace=7)), "workspace"),
         (signed(claims(workspace="w1\n")), "workspace"),
         (signed(claims(workspace="\nw1")), "workspace"),
+        (signed(claims(nbf=int(time.time()) + 3600)), "not valid yet"),
+        (signed(claims(iat=int(time.time()) + 3600)), "not valid yet"),
+        (signed(claims(iat="x")), "'iat' must be a number"),
+        (signed(claims(sub=5)), "'sub' must be a string"),
+        (signed(claims(aud="someone")), "'aud' is not accepted"),
+        (signed(claims(jti=7)), "'jti' must be a string"),
     ],
 )
 def test_a_bad_token_is_invalid(token: str, reason: str) -> None:
-    with pytest.raises(InvalidToken, match=reason):
+    with pytest.raises(InvalidToken, match=reason) as raised:
         actor_from_header(f"Bearer {token}", SECRET)
+
+    assert "Error" not in raised.value.message  # a sentence, not a class name
 
 
 @pytest.mark.parametrize("workspace", ["a.b/c", "w1\n", "w1\r\n", "", "é"])
