@@ -67,11 +67,15 @@ class MappingInvalid(InvalidInput):
     def __init__(self, violations: list[Violation]) -> None:
         first = violations[0]
         super().__init__(
-            f"{len(violations)} mapping rule(s) are invalid; first: {first.rule}: "
+            f"the mapping has {_problems(len(violations))}; first: {first.rule}: "
             f"{first.message}",
             field=first.rule,
         )
         self.violations = violations
+
+
+def _problems(count: int) -> str:
+    return "1 problem" if count == 1 else f"{count} problems"
 
 
 class GetFieldMapping:

@@ -528,6 +528,7 @@ async def test_an_invalid_mapping_is_refused_whole(sync: Sync) -> None:
         "unknown_field",
         "compound_field",
     ]
+    assert caught.value.message.startswith("the mapping has 2 problems; first: ")
     async with app.store.unit_of_work() as uow:
         assert await uow.mappings.get("ws-a") is None
 
