@@ -93,10 +93,13 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
             raise IllegalTransition(
                 "cannot change the environment while connected", field="sandbox"
             )
-        if self.holds_grant and (client_id, host) != (self.client_id, self.login_host):
+        if self.holds_grant and client_id != self.client_id:
             raise IllegalTransition(
-                "cannot change the Client ID or login host while connected",
-                field="client_id",
+                "cannot change the Client ID while connected", field="client_id"
+            )
+        if self.holds_grant and host != self.login_host:
+            raise IllegalTransition(
+                "cannot change the login host while connected", field="login_host"
             )
         keeps_pending = (client_id, environment, host) == (
             self.client_id,

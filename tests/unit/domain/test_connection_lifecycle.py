@@ -183,3 +183,27 @@ def test_login_hosts_are_normalised(url: str, expected: str) -> None:
 def test_unsafe_login_hosts_are_refused(url: str) -> None:
     with pytest.raises(InvalidSetting):
         normalize_login_host(url)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"client_id": CLIENT_IDS[1]}, "client_id"),
+        ({"login_host": "https://acme.my.salesforce.com"}, "login_host"),
+    ],
+)
+def test_a_setting_a_grant_depends_on_is_named_when_refused(
+    change: dict[str, str], field: str
+) -> None:
+    connected = (
+        Connection(workspace_id="w1")
+        .configure(client_id=CLIENT_IDS[0], sandbox=False)
+        .begin_authorization(until=NOW + timedelta(hours=1))
+        .complete(identity=IDENTITY, tokens=TOKENS, at=NOW)
+    )
+
+    with pytest.raises(IllegalTransition) as caught:
+        connected.configure(**({"client_id": CLIENT_IDS[0], "sandbox": False} | change))
+
+    assert caught.value.field == field
+    assert field.replace("_", " ").split()[-1] in caught.value.message.lower()
