@@ -229,7 +229,13 @@ def application(config: Config, options: Mapping[str, object]) -> Any:
     show_default=True,
 )
 @click.option("--sub", default="local-user", show_default=True, help="Subject.")
-@click.option("--ttl", type=click.IntRange(1, 86400 * 30), default=3600)
+@click.option(
+    "--ttl",
+    type=click.IntRange(1, 86400 * 30),
+    default=3600,
+    show_default=True,
+    help="Seconds the token is valid.",
+)
 def token(workspace: str, role: str, sub: str, ttl: int) -> None:
     """Print a bearer token signed with the configured secret, for local use."""
     from entrypoints import bearer
