@@ -186,14 +186,14 @@ def test_unsafe_login_hosts_are_refused(url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("change", "field"),
+    ("client_id", "login_host", "field"),
     [
-        ({"client_id": CLIENT_IDS[1]}, "client_id"),
-        ({"login_host": "https://acme.my.salesforce.com"}, "login_host"),
+        (CLIENT_IDS[1], None, "client_id"),
+        (CLIENT_IDS[0], "https://acme.my.salesforce.com", "login_host"),
     ],
 )
 def test_a_setting_a_grant_depends_on_is_named_when_refused(
-    change: dict[str, str], field: str
+    client_id: str, login_host: str | None, field: str
 ) -> None:
     connected = (
         Connection(workspace_id="w1")
@@ -203,7 +203,7 @@ def test_a_setting_a_grant_depends_on_is_named_when_refused(
     )
 
     with pytest.raises(IllegalTransition) as caught:
-        connected.configure(**({"client_id": CLIENT_IDS[0], "sandbox": False} | change))
+        connected.configure(client_id=client_id, sandbox=False, login_host=login_host)
 
     assert caught.value.field == field
     assert field.replace("_", " ").split()[-1] in caught.value.message.lower()
