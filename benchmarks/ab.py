@@ -4,12 +4,11 @@
 
 Each TREE is `.` (this working copy, uncommitted changes and all), the path
 of another checkout, or a git revision, checked out into a temporary
-worktree for the comparison. One
-emulator serves one generated org to every run. Each tree connects its own
-template once (through its own `serve`); then every round runs the
-hand-written baseline once and one full sync per tree, in turn, so whatever
-else the machine does spreads over all of them. A tree's ratio to the
-baseline is taken within each round.
+worktree for the comparison. One emulator serves one generated org to every
+run. Each tree connects its own template once (through its own `serve`);
+then every round runs the hand-written baseline once and one full sync per
+tree, in turn, so whatever else the machine does spreads over all of them.
+A tree's ratio to the baseline is taken within each round.
 
 Prints a table of each tree's wall times and CPU seconds per 1k records
 (medians, and the range of wall times) and writes nothing under results/.

@@ -297,8 +297,8 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
         raise click.ClickException(sentences(exc.message, exc.hint)) from None
     except StoppedBySignal as stopped:
         click.echo(
-            f"sync stopped ({stopped}): paused; the next sync goes on from its "
-            "last committed page",
+            f"sync stopped ({stopped}): a run it interrupted is paused, and the "
+            "next sync goes on from its last committed page",
             err=True,
         )
         sys.exit(128 + stopped.signum)

@@ -117,7 +117,9 @@ def test_ctrl_c_or_sigterm_pauses_the_sync_so_the_next_one_can_start_at_once(
     after = workspace.start_sync(objects=["Lead"])
 
     assert child.returncode == 128 + stop, output
-    assert f"sync stopped ({stop.name}): paused" in output.decode()
+    assert f"sync stopped ({stop.name}): a run it interrupted is paused" in (
+        output.decode()
+    )
     assert stopped["state"] == "paused"
     assert stopped["problem"]["code"] == "sync_stopped"
     assert after["state"] == "queued"
