@@ -9,6 +9,7 @@ against.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -76,14 +77,24 @@ def _text(raw: Any) -> str:
 
 
 def is_datetime_text(value: Value) -> bool:
-    """An ISO 8601 date or date and time, as a datetime target holds."""
+    """A date (`2024-01-15`) or a date and time with its offset that UTC can
+    hold: what a datetime target holds, as Salesforce's values are."""
     if not isinstance(value, str):
         return False
     try:
-        datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return False
+    if parsed.tzinfo is None:
+        return _DATE.fullmatch(value) is not None
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        return False
     return True
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 def normalize_datetime(raw: str) -> str:
@@ -94,7 +105,11 @@ def normalize_datetime(raw: str) -> str:
         return raw
     if parsed.tzinfo is None:
         return parsed.date().isoformat() if len(raw) == 10 else raw
-    return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    try:
+        return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    except OverflowError:
+        # Past year 9999 or before year 1 in UTC: kept as given.
+        return raw
 
 
 def step(transform: Transform, kind: str) -> Callable[[Value], Value]:

@@ -359,9 +359,14 @@ def test_a_default_must_be_a_value_of_the_targets_type(
         ("2024-13-01", False),
         (1700000000, False),
         (True, False),
+        ("2024-01-15T10:30:00", False),  # no offset: which time is it?
+        ("9999-12-31T23:59:59-01:00", False),  # past year 9999 in UTC
+        ("0001-01-01T00:00:00+01:00", False),  # before year 1 in UTC
+        ("2024-W03", False),
         ("2024-01-15", True),
         ("2024-01-15T10:30:00Z", True),
         ("2024-01-15T10:30:00.000+0000", True),
+        ("2024-02-29T23:00:00-02:00", True),
     ],
 )
 def test_a_datetime_default_must_be_a_date_or_datetime(
@@ -377,6 +382,17 @@ def test_a_datetime_default_must_be_a_date_or_datetime(
     violations = FieldMapping(people=(rule,)).validate(DESCRIBES)
 
     assert [v.code for v in violations] == ([] if fits else ["invalid_default"])
+
+
+@pytest.mark.parametrize(
+    "raw", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"]
+)
+def test_a_source_datetime_utc_cannot_hold_is_kept_as_given(raw: str) -> None:
+    rule = PersonRule(target="seen", lead="D", type="datetime")
+
+    values = FieldMapping(people=(rule,)).person_values({"D": raw}, CrmObject.LEAD)
+
+    assert values == {"seen": raw}
 
 
 def test_a_datetime_default_is_stored_as_a_source_value_would_be() -> None:
