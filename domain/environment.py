@@ -43,7 +43,18 @@ def normalize_login_host(url: str) -> str:
         raise InvalidSetting(
             "login host must not carry a path or query", field="login_host"
         )
-    return f"{parts.scheme}://{host}"
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 or (port is None and host.endswith(":")):
+        raise InvalidSetting("login host has no valid port", field="login_host")
+    # One spelling per host: names are case-blind, and the scheme's own port
+    # is no port at all. So an unchanged host is never taken for a change.
+    name = (parts.hostname or "").lower()
+    default = {"https": 443, "http": 80}[parts.scheme]
+    shown = name if port in (None, default) else f"{name}:{port}"
+    return f"{parts.scheme}://{shown}"
 
 
 # Hosts that may receive a token: Salesforce's own domains (My Domain login

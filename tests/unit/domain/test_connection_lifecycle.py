@@ -163,6 +163,10 @@ def test_client_id_is_trimmed_and_masked() -> None:
         ("https://acme.my.salesforce.com", "https://acme.my.salesforce.com"),
         ("https://acme.my.salesforce.com/", "https://acme.my.salesforce.com"),
         ("http://127.0.0.1:8123", "http://127.0.0.1:8123"),
+        ("https://ACME.My.Salesforce.com", "https://acme.my.salesforce.com"),
+        ("https://acme.my.salesforce.com:443", "https://acme.my.salesforce.com"),
+        ("https://acme.my.salesforce.com:8443", "https://acme.my.salesforce.com:8443"),
+        ("http://localhost:80", "http://localhost"),
     ],
 )
 def test_login_hosts_are_normalised(url: str, expected: str) -> None:
@@ -178,6 +182,9 @@ def test_login_hosts_are_normalised(url: str, expected: str) -> None:
         "https://acme.my.salesforce.com?x=1",
         "javascript:alert(1)",
         "acme.my.salesforce.com",
+        "https://acme.my.salesforce.com:99999",
+        "https://acme.my.salesforce.com:0",
+        "https://acme.my.salesforce.com:",
     ],
 )
 def test_unsafe_login_hosts_are_refused(url: str) -> None:
