@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import socket
 import sys
 from collections.abc import Iterator, Mapping
@@ -293,6 +294,10 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
     try:
         with schema_known(config):
             job = run(sync_in_foreground(config, command, console))
+    except KeyboardInterrupt:
+        # Ctrl-C while the command starts up, before the run could take it.
+        click.echo("sync stopped (SIGINT)", err=True)
+        sys.exit(128 + signal.SIGINT)
     except ApplicationError as exc:
         raise click.ClickException(sentences(exc.message, exc.hint)) from None
     except StoppedBySignal as stopped:

@@ -28,6 +28,11 @@ from entrypoints.container import container_for, resolve, settle
 from entrypoints.progress import ProgressBars
 from entrypoints.worker import ForegroundScheduler, SyncJobExecutor
 
+AT_ONCE = (
+    "a run it interrupted ends as interrupted when the next sync starts, "
+    "and goes on from its last committed page"
+)
+
 
 class StoppedBySignal(Exception):
     """Raised when SIGINT or SIGTERM stopped the sync; the job, if it ran, is
@@ -63,6 +68,8 @@ def _stopping_on_signals() -> Iterator[list[int]]:
 
     def stop(signum: int) -> None:
         if received:
+            name = signal.Signals(signum).name
+            os.write(2, f"\nsync stopped at once ({name}): {AT_ONCE}\n".encode())
             os._exit(128 + signum)
         received.append(signum)
         task.cancel()
