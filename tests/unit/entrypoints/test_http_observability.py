@@ -62,6 +62,9 @@ async def test_health_answers_head_as_well_as_get(api: Api) -> None:
     assert got.status_code == headed.status_code == 200
     assert got.json() == {"status": "ok"}
     assert headed.content == b""
+    # HEAD's headers are GET's: the same type and length.
+    assert headed.headers["content-type"] == got.headers["content-type"]
+    assert headed.headers["content-length"] == got.headers["content-length"]
 
 
 async def test_a_request_path_cannot_forge_or_corrupt_a_log_line(
