@@ -28,6 +28,12 @@ async def load_or_new(uow: UnitOfWork, workspace_id: str) -> Connection:
     return found or Connection(workspace_id=workspace_id)
 
 
+SETTINGS_HINT = (
+    "Disconnect first; to move to the other environment, use the environment "
+    "switch, which does it for you."
+)
+
+
 @contextmanager
 def domain_rules(hint: str | None = None) -> Iterator[None]:
     """Translate the domain's refusals into the application's errors."""

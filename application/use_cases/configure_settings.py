@@ -6,7 +6,12 @@ import logging
 
 import msgspec
 
-from application.access import domain_rules, load_or_new, require_manager
+from application.access import (
+    SETTINGS_HINT,
+    domain_rules,
+    load_or_new,
+    require_manager,
+)
 from application.ports import Clock, UnitOfWorkFactory
 from application.settings import OAuthSettings
 from application.summary import ConnectionSummary
@@ -43,7 +48,7 @@ class ConfigureSettings:
 
         async with self._uow() as uow:
             current = await load_or_new(uow, command.actor.workspace_id)
-            with domain_rules(hint="Disconnect first, or use the environment switch."):
+            with domain_rules(hint=SETTINGS_HINT):
                 updated = current.configure(
                     client_id=command.client_id,
                     sandbox=command.sandbox,

@@ -7,7 +7,12 @@ from datetime import datetime
 
 import msgspec
 
-from application.access import domain_rules, load_or_new, require_manager
+from application.access import (
+    SETTINGS_HINT,
+    domain_rules,
+    load_or_new,
+    require_manager,
+)
 from application.ports import Clock, SalesforceOAuth, UnitOfWork, UnitOfWorkFactory
 from application.settings import OAuthSettings
 from domain.authorization import AUTHORIZATION_TTL, PendingAuthorization
@@ -58,7 +63,7 @@ class StartAuthorization:
 
         async with self._uow() as uow:
             connection = await load_or_new(uow, command.actor.workspace_id)
-            with domain_rules(hint="Disconnect first, or use the environment switch."):
+            with domain_rules(hint=SETTINGS_HINT):
                 connection = _with_requested_settings(connection, command)
             started = await self.begin(uow, connection)
             await uow.commit()
