@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
 import shlex
 import signal
 import statistics
@@ -44,6 +45,7 @@ from benchmarks.oauth import connect
 from benchmarks.options import api_version, positive
 from benchmarks.queries import described_fields
 from benchmarks.report import Run
+from benchmarks.service import ServiceFailed
 from entrypoints.demo.processes import free_port
 
 THIS_TREE = "."
@@ -90,10 +92,10 @@ def resolve(name: str) -> str:
     """The commit `name` names; for `.` or a folder, what `git describe
     --dirty` says of it."""
     if name == THIS_TREE:
-        return _git("describe", "--always", "--dirty")
+        return _git("describe", "--always", "--dirty", "--abbrev=12")
     if _is_checkout(Path(name)):
         try:
-            return _git("-C", name, "describe", "--always", "--dirty")
+            return _git("-C", name, "describe", "--always", "--dirty", "--abbrev=12")
         except TreeUnusable:
             return "(not a git checkout)"
     done = subprocess.run(  # noqa: S603 (git, the name after --end-of-options)
@@ -126,18 +128,25 @@ def checked_out(name: str, commit: str, path: Path) -> Iterator[Path]:
     if name == THIS_TREE or _is_checkout(Path(name)):
         yield _compiled(ROOT if name == THIS_TREE else Path(name).resolve())
         return
-    _git("worktree", "add", "--detach", "--quiet", str(path), commit)
     try:
+        _git("worktree", "add", "--detach", "--quiet", str(path), commit)
         yield _compiled(path)
     finally:
-        _git("worktree", "remove", "--force", str(path))
+        # Twice forced: a worktree git was still adding when we were stopped
+        # is locked, and a plain --force leaves it.
+        with contextlib.suppress(TreeUnusable):
+            _git("worktree", "remove", "--force", "--force", str(path))
+        with contextlib.suppress(TreeUnusable):
+            _git("worktree", "prune")
 
 
 def compare(options: argparse.Namespace) -> str:
     trees = [Tree(name, resolve(name), ROOT) for name in options.trees]
     counts = split(options.size)
     with (
-        tempfile.TemporaryDirectory(prefix="crmbridge-ab-") as folder,
+        tempfile.TemporaryDirectory(
+            prefix="crmbridge-ab-", ignore_cleanup_errors=True
+        ) as folder,
         ExitStack() as stack,
     ):
         work = Path(folder)
@@ -161,7 +170,10 @@ def compare(options: argparse.Namespace) -> str:
         runs = []
         for index, tree in enumerate(trees):
             crm = CrmbridgeRuns(bench, work / str(index), port, counts, tree.path)
-            crm.prepare()
+            try:
+                crm.prepare()
+            except ServiceFailed as exc:
+                raise SystemExit(f"{tree.name} ({tree.commit}): {exc}") from None
             runs.append(crm)
         for number in range(1, options.rounds + 1):
             baseline = contenders.baseline(bench, work / "baseline.sqlite3")
@@ -245,6 +257,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(compare(options), end="")
     except TreeUnusable as exc:
         raise SystemExit(f"benchmarks/ab.py: {exc}") from None
+    except KeyboardInterrupt:
+        # Everything is unwound by now; no traceback for a Ctrl-C.
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":

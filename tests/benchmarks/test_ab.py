@@ -118,3 +118,29 @@ def test_a_kill_leaves_no_worktree_process_or_folder(tmp_path: Path) -> None:
     assert _git("worktree", "list") == worktrees
     assert _processes_under(tmp_path) == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_worktree_stopped_while_git_adds_it_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worktrees = _git("worktree", "list")
+    real = ab._git
+
+    def stopped_after_add(*arguments: str) -> str:
+        said = real(*arguments)
+        if arguments[:2] == ("worktree", "add"):
+            real("worktree", "lock", arguments[-2])  # as git holds it meanwhile
+            raise SystemExit(143)
+        return said
+
+    monkeypatch.setattr(ab, "_git", stopped_after_add)
+    commit = ab.resolve("HEAD")
+
+    with (
+        pytest.raises(SystemExit),
+        ab.checked_out("HEAD", commit, tmp_path / "tree"),
+    ):
+        pass
+
+    assert _git("worktree", "list") == worktrees
+    assert not (tmp_path / "tree").exists()
