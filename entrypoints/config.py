@@ -155,7 +155,16 @@ def _convert(raw: dict[str, Any]) -> Config:
     except msgspec.ValidationError as exc:
         field = _field_of(str(exc))
         detail = str(exc).split(" - at ")[0]
+        choices = _CHOICES.get(field)
+        if choices is not None and detail.startswith("Invalid enum value"):
+            detail += f" (one of: {', '.join(choices)})"
         raise ConfigError(f"{variable(field)}: {detail}") from None
+
+
+_CHOICES = {
+    "env": [mode.value for mode in RunMode],
+    "log_level": [level.value for level in LogLevel],
+}
 
 
 def _field_of(message: str) -> str:

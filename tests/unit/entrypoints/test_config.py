@@ -143,6 +143,22 @@ def test_a_bad_value_names_its_variable(tmp_path: Path, name: str, value: str) -
         load_config(env, state_dir=tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "choices"),
+    [
+        ("CRMBRIDGE_ENV", "Production", "development, production"),
+        ("CRMBRIDGE_LOG_LEVEL", "LOUD", "DEBUG, INFO, WARNING, ERROR"),
+    ],
+)
+def test_a_bad_choice_lists_the_good_ones(
+    tmp_path: Path, name: str, value: str, choices: str
+) -> None:
+    env = {"CRMBRIDGE_JWT_SECRET": SECRET, name: value}
+
+    with pytest.raises(ConfigError, match=f"one of: {choices}"):
+        load_config(env, state_dir=tmp_path)
+
+
 def test_a_bad_key_is_named_but_never_shown(tmp_path: Path) -> None:
     bad = "not-a-fernet-key-but-a-secret"
 
