@@ -277,6 +277,15 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
     Migrates the database first if its schema is behind. Exits non-zero, with
     the problem, unless the sync succeeds.
     """
+    try:
+        _sync(workspace, mode, objects)
+    except KeyboardInterrupt:
+        # Ctrl-C while the command starts up, before the run could take it.
+        click.echo("sync stopped (SIGINT)", err=True)
+        sys.exit(128 + signal.SIGINT)
+
+
+def _sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
     from rich.console import Console
 
     from application.errors import ApplicationError
@@ -294,10 +303,6 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
     try:
         with schema_known(config):
             job = run(sync_in_foreground(config, command, console))
-    except KeyboardInterrupt:
-        # Ctrl-C while the command starts up, before the run could take it.
-        click.echo("sync stopped (SIGINT)", err=True)
-        sys.exit(128 + signal.SIGINT)
     except ApplicationError as exc:
         raise click.ClickException(sentences(exc.message, exc.hint)) from None
     except StoppedBySignal as stopped:

@@ -123,6 +123,8 @@ def variable(field: str) -> str:
 # deployment's missing secret or database, which those defaults must not
 # paper over. What to give instead, by field:
 _NOT_BLANK = {
+    # Blank by a template's mistake, production would quietly run as development.
+    "env": "development or production",
     "encryption_keys": f"one or more Fernet keys separated by '{SEPARATOR}', "
     "newest first",
     "jwt_secret": f"a secret of at least {MIN_JWT_SECRET_LENGTH} characters",

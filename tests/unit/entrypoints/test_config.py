@@ -143,6 +143,15 @@ def test_a_bad_value_names_its_variable(tmp_path: Path, name: str, value: str) -
         load_config(env, state_dir=tmp_path)
 
 
+def test_a_blank_run_mode_is_refused_not_taken_as_development(
+    tmp_path: Path,
+) -> None:
+    env = PRODUCTION | {"CRMBRIDGE_ENV": " "}
+
+    with pytest.raises(ConfigError, match="CRMBRIDGE_ENV is set but empty"):
+        load_config(env, state_dir=tmp_path)
+
+
 @pytest.mark.parametrize(
     ("name", "value", "choices"),
     [
