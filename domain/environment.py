@@ -24,7 +24,9 @@ class Environment(enum.StrEnum):
         return self is Environment.SANDBOX
 
 
-_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?$")
+# Dot-separated labels of letters, digits and inner hyphens; an optional port.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"^(?=[^:]{{1,253}}(?::|$)){_LABEL}(?:\.{_LABEL})*(?::\d{{1,5}})?$")
 
 
 def normalize_login_host(url: str) -> str:
