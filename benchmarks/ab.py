@@ -34,6 +34,11 @@ from pathlib import Path
 
 if __package__ in {None, ""}:  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if __name__ == "__main__":
+    # Before the imports below, which take a moment: a Ctrl-C or a plain
+    # `kill` at any time unwinds like an exit, with no traceback.
+    for _stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(_stop, lambda number, _: sys.exit(128 + number))
 
 from benchmarks import contenders
 from benchmarks.contenders import ROOT, Bench
