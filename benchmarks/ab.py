@@ -19,7 +19,6 @@ single runs on a shared 2-core machine vary by more than most changes.
 from __future__ import annotations
 
 import argparse
-import compileall
 import contextlib
 import shlex
 import signal
@@ -44,7 +43,7 @@ from benchmarks import contenders
 from benchmarks.contenders import ROOT, Bench
 from benchmarks.crmbridge_runs import CrmbridgeRuns, SyncFailed
 from benchmarks.emulator import Controls, emulator_process
-from benchmarks.harness import PACKAGES, say, split
+from benchmarks.harness import PACKAGES, compile_sources, say, split
 from benchmarks.measure import ChildFailed
 from benchmarks.oauth import connect
 from benchmarks.options import api_version, positive
@@ -96,33 +95,24 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def resolve(name: str) -> str:
     """The commit `name` names; for `.` or a folder, what `git describe
     --dirty` says of it."""
-    if name == THIS_TREE:
-        return _git("describe", "--always", "--dirty", "--abbrev=12")
-    if _is_checkout(Path(name)):
+    folder = _checkout(name)
+    if folder is not None:
         try:
-            return _git("-C", name, "describe", "--always", "--dirty", "--abbrev=12")
+            return _git(
+                "-C", str(folder), "describe", "--always", "--dirty", "--abbrev=12"
+            )
         except TreeUnusable:
             return "(not a git checkout)"
-    done = subprocess.run(  # noqa: S603 (git, the name after --end-of-options)
-        [  # noqa: S607 (plain git)
-            "git",
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            "--end-of-options",
-            f"{name}^{{commit}}",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
+    try:
+        commit = _git(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}"
+        )
+    except TreeUnusable:
         raise TreeUnusable(
             f"{name!r} is not `.`, a folder holding crmbridge's sources, "
             f"or a git revision of {ROOT}"
-        )
-    return done.stdout.strip()[:12]
+        ) from None
+    return commit[:12]
 
 
 @contextmanager
@@ -130,12 +120,15 @@ def checked_out(name: str, commit: str, path: Path) -> Iterator[Path]:
     """The source tree of `name`: this one, the folder named, or a temporary
     worktree of the revision, removed afterwards; its modules compiled, as
     an installed package's are."""
-    if name == THIS_TREE or _is_checkout(Path(name)):
-        yield _compiled(ROOT if name == THIS_TREE else Path(name).resolve())
+    folder = _checkout(name)
+    if folder is not None:
+        compile_sources(folder)
+        yield folder
         return
     try:
         _git("worktree", "add", "--detach", "--quiet", str(path), commit)
-        yield _compiled(path)
+        compile_sources(path)
+        yield path
     finally:
         # Twice forced: a worktree git was still adding when we were stopped
         # is locked, and a plain --force leaves it.
@@ -228,14 +221,12 @@ def _full(tree: Tree, crm: CrmbridgeRuns) -> Run:
         raise SystemExit(f"{tree.name} ({tree.commit}): {exc}") from None
 
 
-def _is_checkout(path: Path) -> bool:
-    return all((path / package).is_dir() for package in PACKAGES)
-
-
-def _compiled(path: Path) -> Path:
-    for package in PACKAGES:
-        compileall.compile_dir(path / package, quiet=1)
-    return path
+def _checkout(name: str) -> Path | None:
+    """The folder of `.` or of the checkout `name` names; None otherwise."""
+    path = ROOT if name == THIS_TREE else Path(name)
+    if all((path / package).is_dir() for package in PACKAGES):
+        return path.resolve()
+    return None
 
 
 def _git(*arguments: str) -> str:

@@ -184,14 +184,15 @@ def write_results(
 PACKAGES = ("domain", "application", "adapters", "entrypoints", "sfemulator")
 
 
-def compile_sources() -> None:
-    """Write the project's bytecode, as an installed package has it.
+def compile_sources(root: Path = ROOT) -> None:
+    """Write the bytecode of the project at `root`, as an installed package
+    has it.
 
     Where PYTHONDONTWRITEBYTECODE is set, every child would otherwise compile
     each module it imports, at every start (the venv's packages are compiled
     by `dev.py`)."""
     for package in PACKAGES:
-        compileall.compile_dir(ROOT / package, quiet=1)
+        compileall.compile_dir(root / package, quiet=1)
 
 
 def main(argv: list[str] | None = None) -> None:

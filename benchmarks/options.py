@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from entrypoints.config import API_VERSION
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CONTENDER_NAMES = ("floor", "baseline", "crmbridge")
@@ -50,8 +51,9 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 
 def api_version(text: str) -> str:
-    """A Salesforce REST API version such as 62.0, for argparse."""
-    if re.fullmatch(r"[1-9][0-9]*\.0", text) is None:
+    """A Salesforce REST API version such as 62.0 that crmbridge takes, for
+    argparse."""
+    if API_VERSION.fullmatch(text) is None:
         raise argparse.ArgumentTypeError(f"{text} is not an API version like 62.0")
     return text
 

@@ -18,7 +18,7 @@ from entrypoints import devkeys
 PREFIX = "CRMBRIDGE_"
 STATE_DIR = Path(".crmbridge")
 MIN_JWT_SECRET_LENGTH = 32
-_API_VERSION = re.compile(r"[0-9]{2,3}\.0")
+API_VERSION = re.compile(r"[0-9]{2,3}\.0")
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 Seconds = Annotated[float, msgspec.Meta(ge=0, le=86400)]
@@ -215,7 +215,7 @@ def _check(config: Config) -> None:
         ):
             if not getattr(config, field).startswith("https:"):
                 raise ConfigError(f"{variable(field)}: must be https in production")
-    if not _API_VERSION.fullmatch(config.salesforce_api_version):
+    if not API_VERSION.fullmatch(config.salesforce_api_version):
         raise ConfigError(
             f"{variable('salesforce_api_version')}: expected a version like '62.0'"
         )
