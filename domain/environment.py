@@ -47,9 +47,9 @@ def normalize_login_host(url: str) -> str:
         )
     try:
         port = parts.port
-    except ValueError:
+    except ValueError:  # past 65535
         port = 0
-    if port == 0 or (port is None and host.endswith(":")):
+    if port == 0:
         raise InvalidSetting("login host has no valid port", field="login_host")
     # One spelling per host: names are case-blind, and the scheme's own port
     # is no port at all. So an unchanged host is never taken for a change.
