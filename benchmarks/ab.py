@@ -4,11 +4,13 @@
 
 Each TREE is `.` (this working copy, uncommitted changes and all), the path
 of another checkout, or a git revision, checked out into a temporary
-worktree for the comparison. One emulator serves one generated org to every
-run. Each tree connects its own template once (through its own `serve`);
-then every round runs the hand-written baseline once and one full sync per
-tree, in turn, so whatever else the machine does spreads over all of them.
-A tree's ratio to the baseline is taken within each round.
+worktree for the comparison; `REV+PATCH` is that revision with a patch
+file applied (`benchmarks/trials/` keeps the patches of measured trials).
+One emulator serves one generated org to every run. Each tree connects its
+own template once (through its own `serve`); then every round runs the
+hand-written baseline once and one full sync per tree, in turn, so
+whatever else the machine does spreads over all of them. A tree's ratio
+to the baseline is taken within each round.
 
 Prints a table of each tree's wall times and CPU seconds per 1k records
 (medians, and the range of wall times) and writes nothing under results/.
@@ -53,11 +55,12 @@ from benchmarks.service import ServiceFailed
 from entrypoints.demo.processes import free_port
 
 THIS_TREE = "."
+PATCHED = "+"
 
 
 class TreeUnusable(Exception):
-    """Raised when a TREE is not `.`, a checkout's folder or a revision, or
-    git cannot check it out."""
+    """Raised when a TREE is not `.`, a checkout's folder, a revision or a
+    revision with a patch file, or git cannot check it out or apply it."""
 
 
 @dataclass
@@ -83,7 +86,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "trees",
         nargs="+",
         metavar="TREE",
-        help="`.`, the folder of another checkout, or a git revision",
+        help="`.`, the folder of another checkout, a git revision, or "
+        "REV+PATCH: a revision with a patch file applied",
     )
     options = parser.parse_args(argv)
     options.argv = list(sys.argv[1:] if argv is None else argv)
@@ -94,7 +98,10 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def resolve(name: str) -> str:
     """The commit `name` names; for `.` or a folder, what `git describe
-    --dirty` says of it."""
+    --dirty` says of it; for REV+PATCH, REV's commit and the patch's name."""
+    revision, patch = _patched(name)
+    if patch is not None:
+        return f"{resolve(revision)}+{patch.name}"
     folder = _checkout(name)
     if folder is not None:
         try:
@@ -125,8 +132,12 @@ def checked_out(name: str, commit: str, path: Path) -> Iterator[Path]:
         compile_sources(folder)
         yield folder
         return
+    _, patch = _patched(name)
     try:
-        _git("worktree", "add", "--detach", "--quiet", str(path), commit)
+        revision = commit.partition(PATCHED)[0]
+        _git("worktree", "add", "--detach", "--quiet", str(path), revision)
+        if patch is not None:
+            _git("-C", str(path), "apply", str(patch))
         compile_sources(path)
         yield path
     finally:
@@ -219,6 +230,23 @@ def _full(tree: Tree, crm: CrmbridgeRuns) -> Run:
         return crm.full()
     except (ChildFailed, SyncFailed) as exc:
         raise SystemExit(f"{tree.name} ({tree.commit}): {exc}") from None
+
+
+def _patched(name: str) -> tuple[str, Path | None]:
+    """REV and the patch file's absolute path, for a TREE of REV+PATCH."""
+    revision, plus, patch = name.rpartition(PATCHED)
+    if not plus or _checkout(name) is not None:
+        return name, None
+    path = Path(patch).resolve()
+    if not revision or not path.is_file():
+        raise TreeUnusable(
+            f"{name!r}: no patch file {patch!r} to apply to {revision!r}"
+        )
+    if _checkout(revision) is not None:
+        raise TreeUnusable(
+            f"{name!r}: a patch applies to a git revision, not to a folder"
+        )
+    return revision, path
 
 
 def _checkout(name: str) -> Path | None:

@@ -71,11 +71,45 @@ def test_each_tree_imports_its_own_source(tmp_path: Path) -> None:
     assert "exited with 1" in said
 
 
+def test_a_patched_revision_runs_with_its_patch(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    _git("worktree", "add", "--detach", "--quiet", str(tree), "HEAD")
+    try:
+        run_sync = tree / "application" / "sync" / "run_sync.py"
+        run_sync.write_text(
+            run_sync.read_text("utf-8")
+            + "\n\nRunSync.execute = None  # type: ignore[assignment]\n",
+            "utf-8",
+        )
+        patch = tmp_path / "broken.patch"
+        patch.write_text(_git("-C", str(tree), "diff") + "\n", "utf-8")
+    finally:
+        _git("worktree", "remove", "--force", str(tree))
+    worktrees = _git("worktree", "list")
+
+    with pytest.raises(SystemExit) as raised:
+        _printed(["--size", str(N), "--rounds", "1", f"HEAD+{patch}"])
+
+    # The revision's own code ran the sync, with the patch applied.
+    commit = _git("rev-parse", "HEAD")[:12]
+    assert str(raised.value).startswith(f"HEAD+{patch} ({commit}+broken.patch):")
+    assert "exited with 1" in str(raised.value)
+    assert _git("worktree", "list") == worktrees
+
+
+@pytest.mark.parametrize("patch", sorted((ROOT / "benchmarks" / "trials").glob("*")))
+def test_the_kept_trial_patches_still_apply(patch: Path) -> None:
+    _git("apply", "--check", str(patch))
+
+
 @pytest.mark.parametrize(
     ("argv", "said"),
     [
         (["--size", str(N), "no-such-revision-here"], "'no-such-revision-here' is not"),
         (["--size", "99", "."], "--size must be at least 100"),
+        (["HEAD+no/such.patch"], "no patch file 'no/such.patch' to apply to 'HEAD'"),
+        ([".+pyproject.toml"], "a patch applies to a git revision, not to a folder"),
+        (["HEAD+pyproject.toml"], "pyproject.toml failed: error: No valid patches"),
     ],
 )
 def test_bad_arguments_are_refused_before_anything_runs(
