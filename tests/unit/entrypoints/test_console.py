@@ -1,0 +1,68 @@
+"""The `crmbridge` console script: a stop signal while the command line
+loads ends the process quietly, with the status a shell expects."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from entrypoints.console import quiet_stops
+
+ROOT = Path(__file__).resolve().parents[3]
+SCRIPT = Path(sys.executable).parent / "crmbridge"
+
+# Signals itself inside the block, as a Ctrl-C during the imports would.
+STOPPED_WHILE_LOADING = """
+import os, signal, sys, time
+from entrypoints.console import quiet_stops
+with quiet_stops():
+    os.kill(os.getpid(), signal.{name})
+    time.sleep(30)
+sys.exit(3)
+"""
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_while_loading_exits_with_its_status_and_no_traceback(
+    stop: signal.Signals,
+) -> None:
+    done = subprocess.run(  # noqa: S603 (this interpreter, the test's own code)
+        [sys.executable, "-c", STOPPED_WHILE_LOADING.format(name=stop.name)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 128 + stop
+    assert done.stderr == ""
+
+
+def test_the_handlers_from_before_are_back_after_loading() -> None:
+    before = {stop: signal.getsignal(stop) for stop in (signal.SIGINT, signal.SIGTERM)}
+
+    with quiet_stops():
+        assert signal.getsignal(signal.SIGINT) is not before[signal.SIGINT]
+
+    assert {stop: signal.getsignal(stop) for stop in before} == before
+
+
+def test_the_console_script_starts_through_it() -> None:
+    with (ROOT / "pyproject.toml").open("rb") as project:
+        scripts = tomllib.load(project)["project"]["scripts"]
+
+    assert scripts["crmbridge"] == "entrypoints.console:main"
+    if not SCRIPT.exists():
+        pytest.skip(f"{SCRIPT} is not installed (dev.py installs it)")
+    assert "entrypoints.console" in SCRIPT.read_text("utf-8")
+    done = subprocess.run(  # noqa: S603 (the venv's own script)
+        [str(SCRIPT), "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert "crmbridge: connect workspaces to their Salesforce orgs." in done.stdout
