@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -42,14 +43,52 @@ def new_http_client(
     usual proxy variables; tests against a local emulator turn it off.
     """
     redact_httpx_logs()
+    limits = httpx.Limits(max_connections=max_connections)
     return httpx.AsyncClient(
         timeout=timeout,
-        limits=httpx.Limits(max_connections=max_connections),
+        limits=limits,
         follow_redirects=False,
         headers={"Accept": "application/json", "User-Agent": "crmbridge"},
-        transport=transport,
+        transport=transport or DeferredTls(limits=limits, trust_env=trust_env),
         trust_env=trust_env,
     )
+
+
+class DeferredTls(httpx.AsyncBaseTransport):
+    """The client's own transport: https requests go through one that
+    verifies certificates against the usual trust store, built at the first
+    https request; plain http (an emulator on this machine) through one that
+    never loads that store. Loading it takes 40-50 ms, which every command
+    paid at start-up, TLS or not.
+    """
+
+    def __init__(self, *, limits: httpx.Limits, trust_env: bool) -> None:
+        self._limits = limits
+        self._trust_env = trust_env
+        self._secure: httpx.AsyncHTTPTransport | None = None
+        self._plain: httpx.AsyncHTTPTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._for(request.url.scheme).handle_async_request(request)
+
+    def _for(self, scheme: str) -> httpx.AsyncHTTPTransport:
+        if scheme == "http":
+            if self._plain is None:
+                # No certificates loaded: an http origin has no handshake, and
+                # a context that trusts no one fails closed if one ever came.
+                bare = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                self._plain = httpx.AsyncHTTPTransport(verify=bare, limits=self._limits)
+            return self._plain
+        if self._secure is None:
+            self._secure = httpx.AsyncHTTPTransport(
+                limits=self._limits, trust_env=self._trust_env
+            )
+        return self._secure
+
+    async def aclose(self) -> None:
+        for transport in (self._plain, self._secure):
+            if transport is not None:
+                await transport.aclose()
 
 
 def where(url: httpx.URL) -> str:
