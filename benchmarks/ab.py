@@ -16,12 +16,16 @@ Prints a table of each tree's wall times and CPU seconds per 1k records
 (medians, and the range of wall times) and writes nothing under results/.
 This is how a change's effect on the sync is told apart from the noise:
 single runs on a shared 2-core machine vary by more than most changes.
+When even medians of several rounds move too much, `--instructions` runs
+every sync and the baseline under callgrind and compares the instructions
+each process executed per record instead (see `benchmarks.instructions`).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shlex
 import signal
 import statistics
@@ -46,6 +50,7 @@ from benchmarks.contenders import ROOT, Bench
 from benchmarks.crmbridge_runs import CrmbridgeRuns, SyncFailed
 from benchmarks.emulator import Controls, emulator_process
 from benchmarks.harness import PACKAGES, compile_sources, say, split
+from benchmarks.instructions import Callgrind, InstructionsUnavailable
 from benchmarks.measure import ChildFailed
 from benchmarks.oauth import connect
 from benchmarks.options import api_version, positive
@@ -71,6 +76,8 @@ class Tree:
     commit: str
     path: Path
     runs: list[Run] = field(default_factory=list)
+    # Per round: instructions per record, with --instructions.
+    instructions: list[float] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)
 
 
@@ -82,6 +89,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=positive, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--api-version", type=api_version, default="62.0")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="compare instructions per record under callgrind, not seconds",
+    )
     parser.add_argument(
         "trees",
         nargs="+",
@@ -159,6 +171,11 @@ def compare(options: argparse.Namespace) -> str:
         ExitStack() as stack,
     ):
         work = Path(folder)
+        counter = None
+        if options.instructions:
+            counter = Callgrind(work / "callgrind")
+            # The same hashes in every run, as far as Python's go.
+            os.environ["PYTHONHASHSEED"] = "0"
         for index, tree in enumerate(trees):
             tree.path = stack.enter_context(
                 checked_out(tree.name, tree.commit, work / "trees" / str(index))
@@ -175,7 +192,8 @@ def compare(options: argparse.Namespace) -> str:
         controls.generate(counts, options.seed)
         session = connect(controls)
         described = described_fields(session, options.api_version)
-        bench = Bench(controls, session, options.api_version, described, log)
+        wrap = () if counter is None else counter.wrap
+        bench = Bench(controls, session, options.api_version, described, log, wrap)
         runs = []
         for index, tree in enumerate(trees):
             crm = CrmbridgeRuns(bench, work / str(index), port, counts, tree.path)
@@ -186,27 +204,46 @@ def compare(options: argparse.Namespace) -> str:
             runs.append(crm)
         for number in range(1, options.rounds + 1):
             baseline = contenders.baseline(bench, work / "baseline.sqlite3")
-            say(f"round {number}: baseline {baseline.wall_seconds:.2f} s")
+            base = _score(baseline, counter)
+            say(f"round {number}: baseline {_said(base, counter)}")
             for tree, crm in zip(trees, runs, strict=True):
                 run = _full(tree, crm)
                 if run.records != options.size:
                     raise SystemExit(
                         f"{tree.name} read {run.records:,} of {options.size:,} records"
                     )
+                score = _score(run, counter)
                 tree.runs.append(run)
-                tree.ratios.append(run.wall_seconds / baseline.wall_seconds)
-                say(f"round {number}: {tree.name} {run.wall_seconds:.2f} s")
+                if counter is not None:
+                    tree.instructions.append(score)
+                tree.ratios.append(score / base)
+                say(f"round {number}: {tree.name} {_said(score, counter)}")
         for crm in runs:
             crm.cleanup()
         controls.close()
     return table(trees, options)
 
 
+def _score(run: Run, counter: Callgrind | None) -> float:
+    """What a run is compared by: its wall seconds, or with a counter, the
+    instructions its process executed per record."""
+    if counter is None:
+        return run.wall_seconds
+    return counter.take() / run.records
+
+
+def _said(score: float, counter: Callgrind | None) -> str:
+    if counter is None:
+        return f"{score:.2f} s"
+    return f"{score:,.0f} instructions per record"
+
+
 def table(trees: Sequence[Tree], options: argparse.Namespace) -> str:
     command = shlex.join([".venv/bin/python", "benchmarks/ab.py", *options.argv])
-    lines = [
-        f"Command: `{command}`",
-        "",
+    lines = [f"Command: `{command}`", ""]
+    if options.instructions:
+        return "\n".join([*lines, *_instructions_table(trees, options)]) + "\n"
+    lines += [
         f"Full syncs of {options.size:,} records, {options.rounds} alternating "
         "round(s); medians, and the range of wall times.",
         "",
@@ -223,6 +260,28 @@ def table(trees: Sequence[Tree], options: argparse.Namespace) -> str:
             f"{statistics.median(tree.ratios):.2f}x | {statistics.median(cpu):.3f} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _instructions_table(
+    trees: Sequence[Tree], options: argparse.Namespace
+) -> list[str]:
+    lines = [
+        f"Full syncs of {options.size:,} records under callgrind, "
+        f"{options.rounds} round(s): instructions each process executed "
+        "(start-up included) per record read; medians, and their range.",
+        "",
+        "| tree | commit | instructions per record (median) | range "
+        "| crmbridge/baseline (median of rounds) |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for tree in trees:
+        counts = tree.instructions
+        lines.append(
+            f"| `{tree.name}` | {tree.commit} | {statistics.median(counts):,.0f} | "
+            f"{min(counts):,.0f}-{max(counts):,.0f} | "
+            f"{statistics.median(tree.ratios):.2f}x |"
+        )
+    return lines
 
 
 def _full(tree: Tree, crm: CrmbridgeRuns) -> Run:
@@ -279,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         print(compare(options), end="")
-    except TreeUnusable as exc:
+    except (TreeUnusable, InstructionsUnavailable) as exc:
         raise SystemExit(f"benchmarks/ab.py: {exc}") from None
     except KeyboardInterrupt:
         # Everything is unwound by now; no traceback for a Ctrl-C.

@@ -22,13 +22,15 @@ CHILD_TIMEOUT = 3600.0
 
 @dataclass(frozen=True)
 class Bench:
-    """What every run needs: the emulator's controls, a session, the log."""
+    """What every run needs: the emulator's controls, a session, the log;
+    `wrap`, a command every contender runs under (a profiler)."""
 
     controls: Controls
     session: Session
     api_version: str
     described: Mapping[str, Set[str]]
     log: IO[bytes]
+    wrap: tuple[str, ...] = ()
 
     def queries(self) -> dict[str, str]:
         """crmbridge's full-sync SOQL bounded at now: rows changed by an
@@ -57,7 +59,7 @@ def _job(bench: Bench, **extra: Any) -> dict[str, Any]:
 
 def _module(bench: Bench, module: str, job: dict[str, Any]) -> Measured:
     return run_child(
-        [sys.executable, "-m", module],
+        [*bench.wrap, sys.executable, "-m", module],
         stdin=job,
         cwd=ROOT,
         log=bench.log,

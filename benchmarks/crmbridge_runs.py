@@ -86,7 +86,7 @@ class CrmbridgeRuns:
         measured, calls, tokens = counted(
             self.bench,
             lambda: run_child(
-                command,
+                [*self.bench.wrap, *command],
                 env=self.crmbridge.env(self.database),
                 cwd=self.workdir,
                 log=self.bench.log,
