@@ -60,6 +60,7 @@ from benchmarks.service import ServiceFailed
 from entrypoints.demo.processes import free_port
 
 THIS_TREE = "."
+BASELINE = "baseline"
 PATCHED = "+"
 
 
@@ -194,6 +195,7 @@ def compare(options: argparse.Namespace) -> str:
         described = described_fields(session, options.api_version)
         wrap = () if counter is None else counter.wrap
         bench = Bench(controls, session, options.api_version, described, log, wrap)
+        reference = Tree(BASELINE, "-", ROOT)
         runs = []
         for index, tree in enumerate(trees):
             crm = CrmbridgeRuns(bench, work / str(index), port, counts, tree.path)
@@ -205,6 +207,7 @@ def compare(options: argparse.Namespace) -> str:
         for number in range(1, options.rounds + 1):
             baseline = contenders.baseline(bench, work / "baseline.sqlite3")
             base = _score(baseline, counter)
+            _record(reference, baseline, base, 1.0, counter)
             say(f"round {number}: baseline {_said(base, counter)}")
             for tree, crm in zip(trees, runs, strict=True):
                 run = _full(tree, crm)
@@ -213,15 +216,21 @@ def compare(options: argparse.Namespace) -> str:
                         f"{tree.name} read {run.records:,} of {options.size:,} records"
                     )
                 score = _score(run, counter)
-                tree.runs.append(run)
-                if counter is not None:
-                    tree.instructions.append(score)
-                tree.ratios.append(score / base)
+                _record(tree, run, score, score / base, counter)
                 say(f"round {number}: {tree.name} {_said(score, counter)}")
         for crm in runs:
             crm.cleanup()
         controls.close()
-    return table(trees, options)
+    return table([reference, *trees], options)
+
+
+def _record(
+    tree: Tree, run: Run, score: float, ratio: float, counter: Callgrind | None
+) -> None:
+    tree.runs.append(run)
+    if counter is not None:
+        tree.instructions.append(score)
+    tree.ratios.append(ratio)
 
 
 def _score(run: Run, counter: Callgrind | None) -> float:
@@ -247,7 +256,7 @@ def table(trees: Sequence[Tree], options: argparse.Namespace) -> str:
         f"Full syncs of {options.size:,} records, {options.rounds} alternating "
         "round(s); medians, and the range of wall times.",
         "",
-        "| tree | commit | wall s (median) | wall s (range) | crmbridge/baseline "
+        "| tree | commit | wall s (median) | wall s (range) | ratio to the baseline "
         "(median of rounds) | CPU s / 1k records (median) |",
         "|---|---|---:|---:|---:|---:|",
     ]
@@ -271,7 +280,7 @@ def _instructions_table(
         "(start-up included) per record read; medians, and their range.",
         "",
         "| tree | commit | instructions per record (median) | range "
-        "| crmbridge/baseline (median of rounds) |",
+        "| ratio to the baseline (median of rounds) |",
         "|---|---|---:|---:|---:|",
     ]
     for tree in trees:

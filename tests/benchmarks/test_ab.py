@@ -43,8 +43,14 @@ def test_a_revision_and_this_tree_each_run_every_round() -> None:
     text = _printed(["--size", str(N), "--rounds", "2", "HEAD", "."])
 
     rows = [line for line in text.splitlines() if line.startswith("| `")]
-    assert [row.split(" | ")[0] for row in rows] == ["| `HEAD`", "| `.`"]
-    assert rows[0].split(" | ")[1] == _git("rev-parse", "HEAD")[:12]
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| `baseline`",
+        "| `HEAD`",
+        "| `.`",
+    ]
+    assert rows[1].split(" | ")[1] == _git("rev-parse", "HEAD")[:12]
+    # The baseline is the unit of the ratios.
+    assert rows[0].split(" | ")[4] == "1.00x"
     assert f"Full syncs of {N:,} records, 2 alternating round(s)" in text
     # The revision's worktree is gone again.
     assert _git("worktree", "list") == worktrees
