@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+# What a response's stream becomes once its body is read (see `_send`).
+_READ = httpx.ByteStream(b"")
 
 
 def new_http_client(
@@ -149,6 +151,10 @@ class SalesforceHttp:
             response.status_code,
             _millis_since(started),
         )
+        # httpx ties a response and its stream into a reference cycle, so a
+        # page's body waited for a pass of the garbage collector, which may
+        # come many pages later; read and closed by now, the stream can go.
+        response.stream = _READ
         return response
 
 
