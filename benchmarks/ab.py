@@ -13,7 +13,8 @@ whatever else the machine does spreads over all of them. A tree's ratio
 to the baseline is taken within each round.
 
 Prints a table of each tree's wall times and CPU seconds per 1k records
-(medians, and the range of wall times) and writes nothing under results/.
+(medians, and the range of wall times) and its largest peak RSS, and
+writes nothing under results/.
 This is how a change's effect on the sync is told apart from the noise:
 single runs on a shared 2-core machine vary by more than most changes.
 When even medians of several rounds move too much, `--instructions` runs
@@ -257,16 +258,18 @@ def table(trees: Sequence[Tree], options: argparse.Namespace) -> str:
         "round(s); medians, and the range of wall times.",
         "",
         "| tree | commit | wall s (median) | wall s (range) | ratio to the baseline "
-        "(median of rounds) | CPU s / 1k records (median) |",
-        "|---|---|---:|---:|---:|---:|",
+        "(median of rounds) | CPU s / 1k records (median) | peak RSS MB (max) |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for tree in trees:
         walls = [run.wall_seconds for run in tree.runs]
         cpu = [1000 * run.cpu_seconds / run.records for run in tree.runs]
+        peak = max(run.peak_rss_mb for run in tree.runs)
         lines.append(
             f"| `{tree.name}` | {tree.commit} | {statistics.median(walls):.2f} | "
             f"{min(walls):.2f}-{max(walls):.2f} | "
-            f"{statistics.median(tree.ratios):.2f}x | {statistics.median(cpu):.3f} |"
+            f"{statistics.median(tree.ratios):.2f}x | {statistics.median(cpu):.3f} | "
+            f"{peak:.0f} |"
         )
     return "\n".join(lines) + "\n"
 

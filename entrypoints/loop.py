@@ -56,7 +56,9 @@ def batch_collector() -> Iterator[None]:
     A sync decodes a page's records, thousands of dicts, which all live
     until the page is stored: every default pass walked the ones made so
     far again and moved them on to older generations. Garbage that only the
-    collector frees (reference cycles) waits a little longer.
+    collector frees (reference cycles) waits longer, for a pass over the
+    generation it reached: a cycle that holds much must be broken where it
+    is made, as `adapters.salesforce.http` does for httpx's responses.
     """
     previous = gc.get_threshold()
     gc.set_threshold(YOUNG_GENERATION, *previous[1:])

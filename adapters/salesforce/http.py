@@ -60,8 +60,8 @@ class DeferredTls(httpx.AsyncBaseTransport):
     """The client's own transport: https requests go through one that
     verifies certificates against the usual trust store, built at the first
     https request; plain http (an emulator on this machine) through one that
-    never loads that store. Loading it takes 40-50 ms, which every command
-    paid at start-up, TLS or not.
+    never loads that store. Every command paid for loading it at start-up,
+    TLS or not (benchmarks/README.md, item 20, has the count).
     """
 
     def __init__(self, *, limits: httpx.Limits, trust_env: bool) -> None:
