@@ -56,16 +56,21 @@ def test_a_revision_and_this_tree_each_run_every_round() -> None:
     assert _git("worktree", "list") == worktrees
 
 
+def _break_sync(tree: Path) -> None:
+    """A worktree of HEAD at `tree` whose own sync fails."""
+    _git("worktree", "add", "--detach", "--quiet", str(tree), "HEAD")
+    run_sync = tree / "application" / "sync" / "run_sync.py"
+    run_sync.write_text(
+        run_sync.read_text("utf-8")
+        + "\n\nRunSync.execute = None  # type: ignore[assignment]\n",
+        "utf-8",
+    )
+
+
 def test_each_tree_imports_its_own_source(tmp_path: Path) -> None:
     tree = tmp_path / "broken"
-    _git("worktree", "add", "--detach", "--quiet", str(tree), "HEAD")
     try:
-        run_sync = tree / "application" / "sync" / "run_sync.py"
-        run_sync.write_text(
-            run_sync.read_text("utf-8")
-            + "\n\nRunSync.execute = None  # type: ignore[assignment]\n",
-            "utf-8",
-        )
+        _break_sync(tree)
         with pytest.raises(SystemExit) as raised:
             _printed(["--size", str(N), "--rounds", "1", ".", str(tree)])
     finally:
@@ -79,14 +84,8 @@ def test_each_tree_imports_its_own_source(tmp_path: Path) -> None:
 
 def test_a_patched_revision_runs_with_its_patch(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
-    _git("worktree", "add", "--detach", "--quiet", str(tree), "HEAD")
     try:
-        run_sync = tree / "application" / "sync" / "run_sync.py"
-        run_sync.write_text(
-            run_sync.read_text("utf-8")
-            + "\n\nRunSync.execute = None  # type: ignore[assignment]\n",
-            "utf-8",
-        )
+        _break_sync(tree)
         patch = tmp_path / "broken.patch"
         patch.write_text(_git("-C", str(tree), "diff") + "\n", "utf-8")
     finally:
