@@ -21,6 +21,13 @@ def test_the_totals_line_is_the_count() -> None:
     assert totals("not callgrind output\n") == 0
 
 
+@pytest.fixture
+def valgrind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """valgrind "installed": these tests read and name files, never run it."""
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+
+
+@pytest.mark.usefixtures("valgrind")
 def test_take_sums_the_runs_since_the_last_and_removes_them(tmp_path: Path) -> None:
     counter = Callgrind(tmp_path)
     (tmp_path / "callgrind.out.11").write_text(HEADER + "totals: 1000\n")
@@ -32,6 +39,7 @@ def test_take_sums_the_runs_since_the_last_and_removes_them(tmp_path: Path) -> N
         counter.take()
 
 
+@pytest.mark.usefixtures("valgrind")
 def test_the_wrap_writes_each_process_its_own_file(tmp_path: Path) -> None:
     wrap = Callgrind(tmp_path).wrap
 
