@@ -4,14 +4,22 @@ Loading the command line takes a few tenths of a second. A Ctrl-C or a
 SIGTERM meanwhile ends the process with the usual status, 128 plus the
 signal's number, and no traceback; once it has loaded, each command answers
 them as it documents (`crmbridge sync` pauses its job).
+
+The process ends with `os._exit`, not an exception: an exception raised by
+a signal handler in the middle of an import can be swallowed by the import
+machinery (a weakref callback, a class's `__set_name__`), and the command
+would carry on as if the signal had never come.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+
+STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
 def main() -> None:
@@ -22,10 +30,10 @@ def main() -> None:
 
 @contextmanager
 def quiet_stops() -> Iterator[None]:
-    """SIGINT and SIGTERM exit at once inside the block; what handled them
-    before does again after it."""
-    stops = (signal.SIGINT, signal.SIGTERM)
-    before = {stop: signal.signal(stop, _exit) for stop in stops}
+    """SIGINT and SIGTERM end the process at once inside the block, saying
+    nothing; what handled them before does again after it."""
+    before = {stop: signal.getsignal(stop) for stop in STOPS}
+    stop_at_once()
     try:
         yield
     finally:
@@ -33,5 +41,20 @@ def quiet_stops() -> Iterator[None]:
             signal.signal(stop, handler)
 
 
-def _exit(signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)
+def stop_at_once(said: str | None = None) -> None:
+    """From now until something else handles them, SIGINT and SIGTERM end
+    the process at once with 128 plus the signal's number, after writing
+    `said` (its `{signal}` filled in with the signal's name) to stderr.
+
+    Only for stretches with nothing to undo: loading, or a command's set-up
+    before its work begins.
+    """
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        if said is not None:
+            name = signal.Signals(signum).name
+            os.write(2, (said.format(signal=name) + "\n").encode())
+        os._exit(128 + signum)
+
+    for signum in STOPS:
+        signal.signal(signum, stop)

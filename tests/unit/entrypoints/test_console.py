@@ -44,6 +44,33 @@ def test_a_stop_while_loading_exits_with_its_status_and_no_traceback(
     assert done.stderr == ""
 
 
+SAID_BEFORE_STARTING = """
+import os, signal, sys, time
+from entrypoints.console import stop_at_once
+stop_at_once("sync stopped ({{signal}})")
+os.kill(os.getpid(), signal.{name})
+time.sleep(30)
+sys.exit(3)
+"""
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_before_the_work_begins_says_so_and_exits_with_its_status(
+    stop: signal.Signals,
+) -> None:
+    done = subprocess.run(  # noqa: S603 (this interpreter, the test's own code)
+        [sys.executable, "-c", SAID_BEFORE_STARTING.format(name=stop.name)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 128 + stop
+    assert done.stderr == f"sync stopped ({stop.name})\n"
+
+
 def test_the_handlers_from_before_are_back_after_loading() -> None:
     before = {stop: signal.getsignal(stop) for stop in (signal.SIGINT, signal.SIGTERM)}
 
