@@ -308,8 +308,10 @@ def _patched(name: str) -> tuple[str, Path | None]:
     revision, plus, patch = name.rpartition(PATCHED)
     if not plus or _checkout(name) is not None:
         return name, None
+    if not revision:
+        raise TreeUnusable(f"{name!r}: name the revision to patch before the '+'")
     path = Path(patch).resolve()
-    if not revision or not path.is_file():
+    if not path.is_file():
         raise TreeUnusable(
             f"{name!r}: no patch file {patch!r} to apply to {revision!r}"
         )
@@ -322,6 +324,8 @@ def _patched(name: str) -> tuple[str, Path | None]:
 
 def _checkout(name: str) -> Path | None:
     """The folder of `.` or of the checkout `name` names; None otherwise."""
+    if not name:
+        raise TreeUnusable("an empty TREE: give `.` for this working copy")
     path = ROOT if name == THIS_TREE else Path(name)
     if all((path / package).is_dir() for package in PACKAGES):
         return path.resolve()

@@ -114,6 +114,8 @@ def test_the_kept_trial_patches_still_apply(patch: Path) -> None:
         (["--size", "99", "."], "--size must be at least 100"),
         (["HEAD+no/such.patch"], "no patch file 'no/such.patch' to apply to 'HEAD'"),
         ([".+pyproject.toml"], "a patch applies to a git revision, not to a folder"),
+        (["+pyproject.toml"], "name the revision to patch before the '+'"),
+        (["HEAD", ""], "an empty TREE: give `.` for this working copy"),
         (["HEAD+pyproject.toml"], "pyproject.toml failed: error: No valid patches"),
     ],
 )
