@@ -31,7 +31,7 @@ from entrypoints.config import (
     load_config,
     variable,
 )
-from entrypoints.console import stop_at_once
+from entrypoints.console import stops_end_at_once
 from entrypoints.logs import configure_logging
 from entrypoints.loop import freeze_start_up, run
 
@@ -278,11 +278,11 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
     Migrates the database first if its schema is behind. Exits non-zero, with
     the problem, unless the sync succeeds.
     """
-    # Until the run takes them (it pauses the job it has started), a stop
-    # signal ends the command at once: nothing has begun that needs undoing.
-    stop_at_once("sync stopped ({signal})")
     try:
-        _sync(workspace, mode, objects)
+        # Until the run takes them (it pauses the job it has started), a
+        # stop signal ends the command at once: nothing needs undoing yet.
+        with stops_end_at_once("sync stopped ({signal})"):
+            _sync(workspace, mode, objects)
     except KeyboardInterrupt:
         # Ctrl-C after the run gave the signals back.
         click.echo("sync stopped (SIGINT)", err=True)

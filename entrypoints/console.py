@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
 
 STOPS = (signal.SIGINT, signal.SIGTERM)
@@ -28,23 +28,18 @@ def main() -> None:
     command_line()
 
 
-@contextmanager
-def quiet_stops() -> Iterator[None]:
+def quiet_stops() -> AbstractContextManager[None]:
     """SIGINT and SIGTERM end the process at once inside the block, saying
-    nothing; what handled them before does again after it."""
-    before = {stop: signal.getsignal(stop) for stop in STOPS}
-    stop_at_once()
-    try:
-        yield
-    finally:
-        for stop, handler in before.items():
-            signal.signal(stop, handler)
+    nothing."""
+    return stops_end_at_once()
 
 
-def stop_at_once(said: str | None = None) -> None:
-    """From now until something else handles them, SIGINT and SIGTERM end
-    the process at once with 128 plus the signal's number, after writing
-    `said` (its `{signal}` filled in with the signal's name) to stderr.
+@contextmanager
+def stops_end_at_once(said: str | None = None) -> Iterator[None]:
+    """Inside the block, until something else handles them, SIGINT and
+    SIGTERM end the process at once with 128 plus the signal's number,
+    after writing `said` (its `{signal}` filled in with the signal's name)
+    to stderr. What handled them before does again after the block.
 
     Only for stretches with nothing to undo: loading, or a command's set-up
     before its work begins.
@@ -56,5 +51,11 @@ def stop_at_once(said: str | None = None) -> None:
             os.write(2, (said.format(signal=name) + "\n").encode())
         os._exit(128 + signum)
 
+    before = {signum: signal.getsignal(signum) for signum in STOPS}
     for signum in STOPS:
         signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)

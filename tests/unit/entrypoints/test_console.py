@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from entrypoints.console import quiet_stops
+from entrypoints.console import quiet_stops, stops_end_at_once
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = Path(sys.executable).parent / "crmbridge"
@@ -19,7 +19,7 @@ SCRIPT = Path(sys.executable).parent / "crmbridge"
 # Signals itself inside the block, as a Ctrl-C during the imports would.
 STOPPED_WHILE_LOADING = """
 import os, signal, sys, time
-from entrypoints.console import quiet_stops
+from entrypoints.console import quiet_stops, stops_end_at_once
 with quiet_stops():
     os.kill(os.getpid(), signal.{name})
     time.sleep(30)
@@ -46,10 +46,10 @@ def test_a_stop_while_loading_exits_with_its_status_and_no_traceback(
 
 SAID_BEFORE_STARTING = """
 import os, signal, sys, time
-from entrypoints.console import stop_at_once
-stop_at_once("sync stopped ({{signal}})")
-os.kill(os.getpid(), signal.{name})
-time.sleep(30)
+from entrypoints.console import stops_end_at_once
+with stops_end_at_once("sync stopped ({{signal}})"):
+    os.kill(os.getpid(), signal.{name})
+    time.sleep(30)
 sys.exit(3)
 """
 
@@ -71,12 +71,23 @@ def test_a_stop_before_the_work_begins_says_so_and_exits_with_its_status(
     assert done.stderr == f"sync stopped ({stop.name})\n"
 
 
-def test_the_handlers_from_before_are_back_after_loading() -> None:
+def test_the_handlers_from_before_are_back_after_the_block() -> None:
     before = {stop: signal.getsignal(stop) for stop in (signal.SIGINT, signal.SIGTERM)}
 
     with quiet_stops():
         assert signal.getsignal(signal.SIGINT) is not before[signal.SIGINT]
+    assert {stop: signal.getsignal(stop) for stop in before} == before
 
+    during: list[object] = []
+
+    def fails() -> None:
+        with stops_end_at_once("said"):
+            during.append(signal.getsignal(signal.SIGTERM))
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fails()
+    assert during[0] is not before[signal.SIGTERM]
     assert {stop: signal.getsignal(stop) for stop in before} == before
 
 
