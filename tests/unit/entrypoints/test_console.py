@@ -16,35 +16,16 @@ from entrypoints.console import quiet_stops, stops_end_at_once
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = Path(sys.executable).parent / "crmbridge"
 
-# Signals itself inside the block, as a Ctrl-C during the imports would.
+# Each signals itself inside the block, as a Ctrl-C at that moment would.
 STOPPED_WHILE_LOADING = """
 import os, signal, sys, time
-from entrypoints.console import quiet_stops, stops_end_at_once
+from entrypoints.console import quiet_stops
 with quiet_stops():
     os.kill(os.getpid(), signal.{name})
     time.sleep(30)
 sys.exit(3)
 """
-
-
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
-def test_a_stop_while_loading_exits_with_its_status_and_no_traceback(
-    stop: signal.Signals,
-) -> None:
-    done = subprocess.run(  # noqa: S603 (this interpreter, the test's own code)
-        [sys.executable, "-c", STOPPED_WHILE_LOADING.format(name=stop.name)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-    assert done.returncode == 128 + stop
-    assert done.stderr == ""
-
-
-SAID_BEFORE_STARTING = """
+STOPPED_BEFORE_THE_WORK = """
 import os, signal, sys, time
 from entrypoints.console import stops_end_at_once
 with stops_end_at_once("sync stopped ({{signal}})"):
@@ -55,11 +36,16 @@ sys.exit(3)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
-def test_a_stop_before_the_work_begins_says_so_and_exits_with_its_status(
-    stop: signal.Signals,
+@pytest.mark.parametrize(
+    ("script", "said"),
+    [(STOPPED_WHILE_LOADING, ""), (STOPPED_BEFORE_THE_WORK, "sync stopped ({})\n")],
+    ids=["while loading", "before the work"],
+)
+def test_a_stop_exits_at_once_with_its_status_and_no_traceback(
+    stop: signal.Signals, script: str, said: str
 ) -> None:
     done = subprocess.run(  # noqa: S603 (this interpreter, the test's own code)
-        [sys.executable, "-c", SAID_BEFORE_STARTING.format(name=stop.name)],
+        [sys.executable, "-c", script.format(name=stop.name)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -68,7 +54,7 @@ def test_a_stop_before_the_work_begins_says_so_and_exits_with_its_status(
     )
 
     assert done.returncode == 128 + stop
-    assert done.stderr == f"sync stopped ({stop.name})\n"
+    assert done.stderr == said.format(stop.name)
 
 
 def test_the_handlers_from_before_are_back_after_the_block() -> None:
