@@ -49,43 +49,53 @@ async def sync_in_foreground(
     """Migrate if the schema is behind, queue a job (StartSync's rules apply),
     then run it with progress bars. SIGINT (Ctrl-C) and SIGTERM (a process
     manager's stop) both pause the job and raise `StoppedBySignal`; a second
-    one exits at once, leaving the job to end as interrupted."""
-    with _stopping_on_signals() as received:
+    one exits at once, leaving the job to end as interrupted. Once the job
+    has ended, a first signal interrupts nothing: the command finishes and
+    reports the job as it ended."""
+    with _stopping_on_signals() as stops:
         try:
-            return await _sync(config, command, console)
+            return await _sync(config, command, console, stops)
         except asyncio.CancelledError:
-            if not received:
+            if not stops.received:
                 raise
-            raise StoppedBySignal(received[0]) from None
+            raise StoppedBySignal(stops.received[0]) from None
 
 
-@contextlib.contextmanager
-def _stopping_on_signals() -> Iterator[list[int]]:
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    assert task is not None
-    received: list[int] = []
+class _Stops:
+    """The stop signals the run has heard, and whether its job has ended."""
 
-    def stop(signum: int) -> None:
-        if received:
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        self.received: list[int] = []
+        self.job_ended = False
+        self._task = task
+
+    def heard(self, signum: int) -> None:
+        if self.received:
             name = signal.Signals(signum).name
             os.write(2, f"\nsync stopped at once ({name}): {AT_ONCE}\n".encode())
             os._exit(128 + signum)
-        received.append(signum)
-        task.cancel()
+        self.received.append(signum)
+        if not self.job_ended:
+            self._task.cancel()
 
-    stops = (signal.SIGINT, signal.SIGTERM)
-    for signum in stops:
-        loop.add_signal_handler(signum, stop, signum)
+
+@contextlib.contextmanager
+def _stopping_on_signals() -> Iterator[_Stops]:
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    stops = _Stops(task)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stops.heard, signum)
     try:
-        yield received
+        yield stops
     finally:
-        for signum in stops:
+        for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
 
 
 async def _sync(
-    config: Config, command: StartSync.Command, console: Console
+    config: Config, command: StartSync.Command, console: Console, stops: _Stops
 ) -> SyncJob:
     container = _container(config)
     await settle(container.init_resources())
@@ -102,6 +112,8 @@ async def _sync(
                 bars.show(job)
                 container.run_sync.add_kwargs(progress=bars)
                 ended = await executor.run(job.workspace_id, job.job_id, claimed=True)
+            # Stopping now would say "paused" of a job that has ended.
+            stops.job_ended = True
         return ended or await _stored(container, command.actor, job.job_id)
     finally:
         await settle(container.shutdown_resources())
