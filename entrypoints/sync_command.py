@@ -112,8 +112,8 @@ async def _sync(
                 bars.show(job)
                 container.run_sync.add_kwargs(progress=bars)
                 ended = await executor.run(job.workspace_id, job.job_id, claimed=True)
-            # Stopping now would say "paused" of a job that has ended.
-            stops.job_ended = True
+                # Stopping now would say "paused" of a job that has ended.
+                stops.job_ended = True
         return ended or await _stored(container, command.actor, job.job_id)
     finally:
         await settle(container.shutdown_resources())
