@@ -1,0 +1,74 @@
+"""Stop `crmbridge sync` with SIGINT or SIGTERM at random moments; tally how it ends.
+
+    .venv/bin/python scripts/stop_signals.py --workspace acme --tries 100
+
+Each try starts `crmbridge sync --workspace W --mode M` with this process's
+environment (set `CRMBRIDGE_DATABASE_URL` and the rest as for any sync),
+sends SIGINT or SIGTERM after a random delay, and waits for it. It prints
+how many tries ended how (signal, exit status, first line on stderr) and
+every try whose stderr holds a Python traceback, and exits 1 if there was
+one. A stop must end the command with 128 plus the signal's number; a try
+that ended before its signal (the sync was done) is counted as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CRMBRIDGE = Path(sys.executable).parent / "crmbridge"
+STOPS = (signal.SIGINT, signal.SIGTERM)
+
+
+def one_try(command: list[str], stop: signal.Signals, delay: float) -> tuple[int, str]:
+    """The exit status and stderr of one run stopped by `stop` after `delay`."""
+    child = subprocess.Popen(  # noqa: S603 (the venv's own crmbridge)
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(delay)
+    if child.poll() is None:
+        child.send_signal(stop)
+    _, errors = child.communicate(timeout=120)
+    return child.returncode, errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workspace", default="w")
+    parser.add_argument("--mode", default="full", choices=["full", "incremental"])
+    parser.add_argument("--tries", type=int, default=100)
+    parser.add_argument("--min-delay", type=float, default=0.05)
+    parser.add_argument("--max-delay", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    options = parser.parse_args(argv)
+    chance = random.Random(options.seed)  # noqa: S311 (test timing, not secrets)
+    command = [str(CRMBRIDGE), "sync", "--workspace", options.workspace]
+    command += ["--mode", options.mode]
+    outcomes: collections.Counter[tuple[str, int, str]] = collections.Counter()
+    tracebacks = []
+    for _ in range(options.tries):
+        stop = chance.choice(STOPS)
+        delay = chance.uniform(options.min_delay, options.max_delay)
+        status, errors = one_try(command, stop, delay)
+        lines = errors.strip().splitlines()
+        outcomes[(stop.name, status, lines[0][:60] if lines else "")] += 1
+        if "Traceback" in errors:
+            tracebacks.append(
+                f"{stop.name} at {delay:.3f} s, exit {status}: {lines[-1]}"
+            )
+    for (name, status, first), count in sorted(outcomes.items()):
+        print(f"{count:5d}  {name:7s} exit {status:4d}  {first or '(nothing)'}")
+    print(f"{len(tracebacks)} of {options.tries} with a traceback")
+    for line in tracebacks:
+        print(f"  {line}")
+    return 1 if tracebacks else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""scripts/stop_signals.py against a sync stopped while it starts: every
+stop ends it with 128 plus the signal's number, and the script says so."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "stop_signals.py"
+CRMBRIDGE = Path(sys.executable).parent / "crmbridge"
+
+
+def test_stops_while_the_command_starts_end_it_with_their_status(
+    tmp_path: Path,
+) -> None:
+    if not CRMBRIDGE.exists():
+        pytest.skip(f"{CRMBRIDGE} is not installed (dev.py installs it)")
+    env = {**os.environ, "CRMBRIDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    tries = ["--tries", "6", "--min-delay", "0.1", "--max-delay", "0.2", "--seed", "3"]
+
+    done = subprocess.run(  # noqa: S603 (this interpreter, the repo's script)
+        [sys.executable, str(SCRIPT), *tries],
+        cwd=tmp_path,  # the syncs' ./.crmbridge goes here, not into the repo
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "0 of 6 with a traceback"
+    assert done.returncode == 0
+    tallied = [line.split() for line in lines[:-1]]
+    assert sum(int(words[0]) for words in tallied) == 6
+    for words in tallied:
+        # count, signal, "exit", status, first line of stderr
+        assert int(words[3]) == {"SIGINT": 130, "SIGTERM": 143}[words[1]]
