@@ -77,10 +77,22 @@ class Tree:
     name: str
     commit: str
     path: Path
+    patch: Path | None = None
     runs: list[Run] = field(default_factory=list)
     # Per round: instructions per record, with --instructions.
     instructions: list[float] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)
+
+    @classmethod
+    def named(cls, name: str) -> Tree:
+        """The tree a TREE argument names, its commit resolved."""
+        revision, patch = _patched(name)
+        return cls(name, resolve(revision), ROOT, patch)
+
+    @property
+    def label(self) -> str:
+        """Its commit, and the patch applied to it, if any."""
+        return self.commit if self.patch is None else f"{self.commit}+{self.patch.name}"
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -112,10 +124,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def resolve(name: str) -> str:
     """The commit `name` names; for `.` or a folder, what `git describe
-    --dirty` says of it; for REV+PATCH, REV's commit and the patch's name."""
-    revision, patch = _patched(name)
-    if patch is not None:
-        return f"{resolve(revision)}+{patch.name}"
+    --dirty` says of it."""
     folder = _checkout(name)
     if folder is not None:
         try:
@@ -137,19 +146,19 @@ def resolve(name: str) -> str:
 
 
 @contextmanager
-def checked_out(name: str, commit: str, path: Path) -> Iterator[Path]:
+def checked_out(
+    name: str, commit: str, path: Path, patch: Path | None = None
+) -> Iterator[Path]:
     """The source tree of `name`: this one, the folder named, or a temporary
-    worktree of the revision, removed afterwards; its modules compiled, as
-    an installed package's are."""
+    worktree of `commit` with `patch` applied, removed afterwards; its
+    modules compiled, as an installed package's are."""
     folder = _checkout(name)
     if folder is not None:
         compile_sources(folder)
         yield folder
         return
-    _, patch = _patched(name)
     try:
-        revision = commit.partition(PATCHED)[0]
-        _git("worktree", "add", "--detach", "--quiet", str(path), revision)
+        _git("worktree", "add", "--detach", "--quiet", str(path), commit)
         if patch is not None:
             _git("-C", str(path), "apply", str(patch))
         compile_sources(path)
@@ -164,7 +173,7 @@ def checked_out(name: str, commit: str, path: Path) -> Iterator[Path]:
 
 
 def compare(options: argparse.Namespace) -> str:
-    trees = [Tree(name, resolve(name), ROOT) for name in options.trees]
+    trees = [Tree.named(name) for name in options.trees]
     counts = split(options.size)
     with (
         tempfile.TemporaryDirectory(
@@ -180,7 +189,9 @@ def compare(options: argparse.Namespace) -> str:
             os.environ["PYTHONHASHSEED"] = "0"
         for index, tree in enumerate(trees):
             tree.path = stack.enter_context(
-                checked_out(tree.name, tree.commit, work / "trees" / str(index))
+                checked_out(
+                    tree.name, tree.commit, work / "trees" / str(index), tree.patch
+                )
             )
             (work / str(index)).mkdir()
         port = free_port(0)
@@ -203,7 +214,7 @@ def compare(options: argparse.Namespace) -> str:
             try:
                 crm.prepare()
             except ServiceFailed as exc:
-                raise SystemExit(f"{tree.name} ({tree.commit}): {exc}") from None
+                raise SystemExit(f"{tree.name} ({tree.label}): {exc}") from None
             runs.append(crm)
         for number in range(1, options.rounds + 1):
             baseline = contenders.baseline(bench, work / "baseline.sqlite3")
@@ -266,7 +277,7 @@ def table(trees: Sequence[Tree], options: argparse.Namespace) -> str:
         cpu = [1000 * run.cpu_seconds / run.records for run in tree.runs]
         peak = max(run.peak_rss_mb for run in tree.runs)
         lines.append(
-            f"| `{tree.name}` | {tree.commit} | {statistics.median(walls):.2f} | "
+            f"| `{tree.name}` | {tree.label} | {statistics.median(walls):.2f} | "
             f"{min(walls):.2f}-{max(walls):.2f} | "
             f"{statistics.median(tree.ratios):.2f}x | {statistics.median(cpu):.3f} | "
             f"{peak:.0f} |"
@@ -289,7 +300,7 @@ def _instructions_table(
     for tree in trees:
         counts = tree.instructions
         lines.append(
-            f"| `{tree.name}` | {tree.commit} | {statistics.median(counts):,.0f} | "
+            f"| `{tree.name}` | {tree.label} | {statistics.median(counts):,.0f} | "
             f"{min(counts):,.0f}-{max(counts):,.0f} | "
             f"{statistics.median(tree.ratios):.2f}x |"
         )
@@ -300,7 +311,7 @@ def _full(tree: Tree, crm: CrmbridgeRuns) -> Run:
     try:
         return crm.full()
     except (ChildFailed, SyncFailed) as exc:
-        raise SystemExit(f"{tree.name} ({tree.commit}): {exc}") from None
+        raise SystemExit(f"{tree.name} ({tree.label}): {exc}") from None
 
 
 def _patched(name: str) -> tuple[str, Path | None]:
