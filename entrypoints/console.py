@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
 
-STOPS = (signal.SIGINT, signal.SIGTERM)
+# The signals that ask a crmbridge process to stop.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def main() -> None:
@@ -51,8 +52,8 @@ def stops_end_at_once(said: str | None = None) -> Iterator[None]:
             os.write(2, (said.format(signal=name) + "\n").encode())
         os._exit(128 + signum)
 
-    before = {signum: signal.getsignal(signum) for signum in STOPS}
-    for signum in STOPS:
+    before = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+    for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
     try:
         yield

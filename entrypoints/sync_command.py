@@ -24,6 +24,7 @@ from domain.problems import sentences
 from domain.sync import SyncJob, SyncMode, SyncState, new_job_id
 from domain.workspace import Actor, Role
 from entrypoints.config import Config
+from entrypoints.console import STOP_SIGNALS
 from entrypoints.container import container_for, resolve, settle
 from entrypoints.progress import ProgressBars
 from entrypoints.worker import ForegroundScheduler, SyncJobExecutor
@@ -85,12 +86,12 @@ def _stopping_on_signals() -> Iterator[_Stops]:
     task = asyncio.current_task()
     assert task is not None
     stops = _Stops(task)
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stops.heard, signum)
     try:
         yield stops
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)
 
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-logger = logging.getLogger(__name__)
+from entrypoints.console import STOP_SIGNALS
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+logger = logging.getLogger(__name__)
 
 
 class StopSignals:

@@ -11,7 +11,8 @@ from types import FrameType
 import pytest
 
 from adapters.memory import InMemoryStore
-from entrypoints.worker.signals import STOP_SIGNALS, StopSignals
+from entrypoints.console import STOP_SIGNALS
+from entrypoints.worker.signals import StopSignals
 from tests.support.clock import FixedClock
 from tests.unit.entrypoints.test_shared_runner import POLL, worker
 
