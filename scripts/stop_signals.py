@@ -40,12 +40,18 @@ def one_try(command: list[str], stop: signal.Signals, delay: float) -> tuple[int
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workspace", default="w")
-    parser.add_argument("--mode", default="full", choices=["full", "incremental"])
-    parser.add_argument("--tries", type=int, default=100)
-    parser.add_argument("--min-delay", type=float, default=0.05)
-    parser.add_argument("--max-delay", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workspace", default="w", help="the workspace to sync")
+    parser.add_argument(
+        "--mode", default="full", choices=["full", "incremental"], help="sync mode"
+    )
+    parser.add_argument("--tries", type=int, default=100, help="syncs to stop")
+    parser.add_argument(
+        "--min-delay", type=float, default=0.05, help="earliest stop, seconds"
+    )
+    parser.add_argument(
+        "--max-delay", type=float, default=1.0, help="latest stop, seconds"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="of the random delays")
     options = parser.parse_args(argv)
     chance = random.Random(options.seed)  # noqa: S311 (test timing, not secrets)
     command = [str(CRMBRIDGE), "sync", "--workspace", options.workspace]
