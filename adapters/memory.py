@@ -41,6 +41,7 @@ from application.sync.ports import (
     MappingRepository,
     PeopleQuery,
     PeopleRepository,
+    PersonEntry,
     SyncCursorRepository,
     SyncedOrgRepository,
     SyncJobRepository,
@@ -455,7 +456,7 @@ class InMemoryPeopleRepository(PeopleRepository):
         stored = self._table.get((workspace_id, person_id))
         return stored.person if stored else None
 
-    async def list(self, workspace_id: str, query: PeopleQuery) -> list[Person]:
+    async def list(self, workspace_id: str, query: PeopleQuery) -> list[PersonEntry]:
         email = query.email.lower() if query.email is not None else None
         people = [
             person
@@ -466,7 +467,8 @@ class InMemoryPeopleRepository(PeopleRepository):
             and (email is None or _email(person) == email)
             and (query.source is None or person.source is query.source)
         ]
-        return _keyset(people, lambda p: p.person_id, query.after, query.limit)
+        page = _keyset(people, lambda p: p.person_id, query.after, query.limit)
+        return [PersonEntry.of(person) for person in page]
 
     async def count(self, workspace_id: str, *, include_deleted: bool) -> int:
         people = (stored.person for stored in self._of(workspace_id))

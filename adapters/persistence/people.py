@@ -37,7 +37,7 @@ from adapters.persistence.positional import Row
 from adapters.persistence.transaction import Transaction
 from application.errors import Conflict
 from application.ports import Clock
-from application.sync.ports import PeopleQuery, PeopleRepository
+from application.sync.ports import PeopleQuery, PeopleRepository, PersonEntry
 from domain.crm import CrmObject
 from domain.people import Person
 
@@ -163,7 +163,7 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
     async def get(self, workspace_id: str, person_id: str) -> Person | None:
         return await get_person(self._transaction, workspace_id, person_id)
 
-    async def list(self, workspace_id: str, query: PeopleQuery) -> list[Person]:
+    async def list(self, workspace_id: str, query: PeopleQuery) -> list[PersonEntry]:
         return await list_people(self._transaction, workspace_id, query)
 
     async def count(self, workspace_id: str, *, include_deleted: bool) -> int:

@@ -2,8 +2,10 @@
 
 Each shape of statement (which filters a query sets) is built once, with every
 value a bind parameter, and runs through the unit of work's `read` (see
-`adapters.persistence.reads`). Only the columns a `Person` holds are selected,
-and rows map onto it by position.
+`adapters.persistence.reads`). Only the columns a `Person` (or, for a page, a
+`PersonEntry`) holds are selected, and rows map onto it by position. A page
+reads `fields` as its stored JSON text: `CAST` to text, so that no dialect's
+JSON type decodes it on the way.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, false, func, select, tuple_
+import msgspec
+from sqlalchemy import Table, Text, bindparam, false, func, select, tuple_
+from sqlalchemy import cast as sql_cast
 
 from adapters.persistence.people_rows import PersonRow
 from adapters.persistence.reads import ReadQuery
 from adapters.persistence.transaction import Transaction
-from application.sync.ports import PeopleQuery
+from application.sync.ports import PeopleQuery, PersonEntry
+from domain.crm import CrmObject
 from domain.people import Person
 
 _columns = cast(Table, PersonRow.__table__).c
@@ -33,12 +38,28 @@ _SELECTED = (
     _columns.updated_at,
     _columns.merged_leads,
 )
+_ENTRY_COLUMNS = (
+    _columns.person_id,
+    _columns.source,
+    _columns.lead_id,
+    _columns.contact_id,
+    _columns.account_id,
+    _columns.deleted,
+    _columns.lead_deleted,
+    _columns.contact_deleted,
+    _columns.merged_leads,
+    sql_cast(_columns.fields, Text),
+    _columns.modstamp,
+    _columns.updated_at,
+)
+# By stored value: per row, a dict lookup instead of `CrmObject(value)`.
+_SOURCES = {obj.value: obj for obj in CrmObject}
 _IN_WORKSPACE = _columns.workspace_id == bindparam("workspace_id")
 
 
 async def list_people(
     transaction: Transaction, workspace_id: str, query: PeopleQuery
-) -> list[Person]:
+) -> list[PersonEntry]:
     """A keyset page in `(updated_at, person_id)` order, as the port says."""
     values: dict[str, Any] = {"workspace_id": workspace_id, "limit": query.limit}
     if query.email is not None:
@@ -59,7 +80,7 @@ async def list_people(
     )
     rows = await transaction.read(shape, values)
 
-    return [_person(workspace_id, row) for row in rows]
+    return [_entry(row) for row in rows]
 
 
 async def get_person(
@@ -83,7 +104,7 @@ def _page_query(
     *, email: bool, since: bool, source: bool, deleted: bool, after: bool
 ) -> ReadQuery:
     """The page statement for one combination of filters."""
-    statement = select(*_SELECTED).where(_IN_WORKSPACE)
+    statement = select(*_ENTRY_COLUMNS).where(_IN_WORKSPACE)
     if email:
         statement = statement.where(_columns.email == bindparam("email"))
     if since:
@@ -132,4 +153,21 @@ def _person(workspace_id: str, row: Sequence[Any]) -> Person:
         contact_deleted=row[7],
         updated_at=row[8],
         merged_leads=row[9],
+    )
+
+
+def _entry(row: Sequence[Any]) -> PersonEntry:
+    return PersonEntry(
+        person_id=row[0],
+        source=_SOURCES[row[1]],
+        lead_id=row[2],
+        contact_id=row[3],
+        account_id=row[4],
+        deleted=row[5],
+        lead_deleted=row[6],
+        contact_deleted=row[7],
+        merged_leads=row[8],
+        fields=msgspec.Raw(row[9]),
+        modstamp=row[10],
+        updated_at=row[11],
     )

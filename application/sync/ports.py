@@ -90,6 +90,45 @@ class PeopleQuery(msgspec.Struct, frozen=True, kw_only=True):
     limit: int = 100
 
 
+class PersonEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """A person as the people reads hand it out: stored values, ready to show.
+
+    `fields` stays the JSON object text the store holds: readers pass it on
+    unchanged. Decoding every row's fields only for the answer to encode them
+    again was the largest part of the per-row work of serving a page.
+    """
+
+    person_id: str
+    source: CrmObject
+    lead_id: str | None
+    contact_id: str | None
+    account_id: str | None
+    deleted: bool
+    lead_deleted: bool
+    contact_deleted: bool
+    merged_leads: dict[str, bool]
+    fields: msgspec.Raw
+    modstamp: datetime
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, person: Person) -> PersonEntry:
+        return cls(
+            person_id=person.person_id,
+            source=person.source,
+            lead_id=person.lead_id,
+            contact_id=person.contact_id,
+            account_id=person.account_id,
+            deleted=person.deleted,
+            lead_deleted=person.lead_deleted,
+            contact_deleted=person.contact_deleted,
+            merged_leads=person.merged_leads,
+            fields=msgspec.Raw(msgspec.json.encode(person.fields)),
+            modstamp=person.modstamp,
+            updated_at=person.updated_at,
+        )
+
+
 class CompanyQuery(msgspec.Struct, frozen=True, kw_only=True):
     updated_since: datetime | None = None
     include_deleted: bool = False
@@ -137,7 +176,9 @@ class PeopleRepository(Protocol):
 
     async def get(self, workspace_id: str, person_id: str) -> Person | None: ...
 
-    async def list(self, workspace_id: str, query: PeopleQuery) -> list[Person]: ...
+    async def list(self, workspace_id: str, query: PeopleQuery) -> list[PersonEntry]:
+        """A page of `query`, each person as a `PersonEntry`."""
+        ...
 
     async def count(self, workspace_id: str, *, include_deleted: bool) -> int: ...
 

@@ -9,8 +9,13 @@ import msgspec
 
 from application.errors import InvalidInput, NotFound, shown_id
 from application.sync.page_cursor import Resource, decode_cursor, encode_cursor
-from application.sync.ports import CompanyQuery, PeopleQuery, SyncUnitOfWorkFactory
-from domain.people import Company, Person
+from application.sync.ports import (
+    CompanyQuery,
+    PeopleQuery,
+    PersonEntry,
+    SyncUnitOfWorkFactory,
+)
+from domain.people import Company
 from domain.workspace import Actor
 
 MAX_PAGE = 500
@@ -19,7 +24,7 @@ MAX_PAGE = 500
 class PageOf(msgspec.Struct, frozen=True, kw_only=True):
     """Items plus an opaque cursor for the next page (None at the end)."""
 
-    items: list[Person] | list[Company]
+    items: list[PersonEntry] | list[Company]
     next_cursor: str | None
 
 
@@ -32,13 +37,15 @@ def _prepared(query: Query, resource: Resource, cursor: str | None) -> Query:
     return msgspec.structs.replace(query, after=decode_cursor(resource, cursor))
 
 
-def _next_cursor(items: Sequence[Person] | Sequence[Company], limit: int) -> str | None:
+def _next_cursor(
+    items: Sequence[PersonEntry] | Sequence[Company], limit: int
+) -> str | None:
     """A full page may have a successor: point after its last item."""
     if len(items) < limit:
         return None
     last = items[-1]
     assert last.updated_at is not None  # Stamped when saved.
-    if isinstance(last, Person):
+    if isinstance(last, PersonEntry):
         return encode_cursor("people", last.updated_at, last.person_id)
     return encode_cursor("companies", last.updated_at, last.account_id)
 
@@ -62,12 +69,12 @@ class GetPerson:
     def __init__(self, uow: SyncUnitOfWorkFactory) -> None:
         self._uow = uow
 
-    async def execute(self, actor: Actor, person_id: str) -> Person:
+    async def execute(self, actor: Actor, person_id: str) -> PersonEntry:
         async with self._uow() as uow:
             person = await uow.people.get(actor.workspace_id, person_id)
         if person is None:
             raise NotFound(f"no person {shown_id(person_id)} in this workspace")
-        return person
+        return PersonEntry.of(person)
 
 
 class ListCompanies:

@@ -9,10 +9,10 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, Parameter
 
-from application.sync.ports import CompanyQuery, PeopleQuery
+from application.sync.ports import CompanyQuery, PeopleQuery, PersonEntry
 from application.sync.reads import MAX_PAGE, GetPerson, ListCompanies, ListPeople
 from domain.crm import CrmObject
-from domain.people import Company, Person
+from domain.people import Company
 from domain.workspace import Actor
 from entrypoints.container import resolve
 from entrypoints.http.deps import authenticate, current_actor, description
@@ -78,7 +78,7 @@ async def list_people(
     use_case = await resolve(state.container.list_people, ListPeople)
     page = await use_case.execute(actor, people, text(query, "cursor"))
     return PeoplePage(
-        items=[PersonView.of(person) for person in cast(list[Person], page.items)],
+        items=[PersonView.of(person) for person in cast(list[PersonEntry], page.items)],
         next_cursor=page.next_cursor,
     )
 

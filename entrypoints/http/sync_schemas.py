@@ -6,11 +6,13 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
+from litestar.params import KwargDefinition
 
 from application.sync.mapping import MappableField
+from application.sync.ports import PersonEntry
 from domain.crm import CrmObject
 from domain.mapping import CompanyRule, FieldMapping, PersonRule
-from domain.people import Company, Person
+from domain.people import Company
 from domain.problems import Problem
 from domain.sync import ObjectProgress, SyncJob, SyncMode, SyncState
 from domain.transforms import Value
@@ -21,6 +23,25 @@ PersonRules = Annotated[tuple[PersonRule, ...], msgspec.Meta(max_length=500)]
 CompanyRules = Annotated[tuple[CompanyRule, ...], msgspec.Meta(max_length=500)]
 # A person's source as the API names it; a lookup, as pages map 100 people.
 SOURCE_NAMES = {obj: obj.value.lower() for obj in (CrmObject.LEAD, CrmObject.CONTACT)}
+# A person's fields as stored, JSON passed through unread (see `PersonEntry`);
+# OpenAPI gets the schema `dict[str, Value]` has (a test compares the two).
+StoredFields = Annotated[
+    msgspec.Raw,
+    KwargDefinition(
+        schema_extra={
+            "type": "object",
+            "additionalProperties": {
+                "oneOf": [
+                    {"type": "string"},
+                    {"type": "integer"},
+                    {"type": "number"},
+                    {"type": "boolean"},
+                    {"type": "null"},
+                ]
+            },
+        }
+    ),
+]
 
 
 class SyncBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -159,12 +180,12 @@ class PersonView(msgspec.Struct, frozen=True, kw_only=True):
     lead_deleted: bool
     contact_deleted: bool
     merged_leads: list[MergedLeadView]
-    fields: dict[str, Value]
+    fields: StoredFields
     system_modstamp: datetime
     updated_at: datetime | None
 
     @classmethod
-    def of(cls, person: Person) -> PersonView:
+    def of(cls, person: PersonEntry) -> PersonView:
         return cls(
             person_id=person.person_id,
             source=SOURCE_NAMES[person.source],

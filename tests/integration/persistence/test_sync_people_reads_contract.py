@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from application.sync.ports import PeopleQuery
+from application.sync.ports import PeopleQuery, PersonEntry
 from domain.crm import CrmObject
-from domain.people import Person
+from domain.transforms import Value
 from tests.integration.persistence.conftest import Backend
 from tests.integration.persistence.samples import NOW
 from tests.integration.persistence.sync_samples import (
@@ -196,11 +197,63 @@ async def test_keyset_pages_never_skip_or_repeat_under_tied_times(
     walked = await _walk(backend, workspace, page_size)
 
     expected = sorted(stored, key=lambda p: (p.updated_at, p.person_id))
-    assert walked == expected
+    assert [_readable(entry) for entry in walked] == [
+        _readable(PersonEntry.of(p)) for p in expected
+    ]
 
 
-async def _walk(backend: Backend, workspace: str, page_size: int) -> list[Person]:
-    walked: list[Person] = []
+async def test_a_page_entry_holds_the_stored_person_and_fields_as_json(
+    backend: Backend,
+) -> None:
+    fields: dict[str, Value] = {
+        "email": "zoë@example.com",
+        "last_name": 'Nguyễn "Quote" \\ 𝄞',
+        "annual_revenue": 1234567.891,
+        "employees": 12,
+        "do_not_call": False,
+        "title": None,
+    }
+    stored = [
+        person("lead", lead_id="00Q1", fields=fields),
+        person(
+            "contact",
+            lead_id="00Q2",
+            contact_id="0032",
+            account_id="0012",
+            lead_deleted=True,
+            merged_leads={"00Q3": True, "00Q4": False},
+        ),
+        person("gone", contact_id="0035", contact_deleted=True, fields={}),
+    ]
+    await save_people(backend.uow, stored)
+
+    async with backend.uow() as uow:
+        page = await uow.people.list(WS, PeopleQuery(include_deleted=True))
+        got = [await uow.people.get(WS, entry.person_id) for entry in page]
+
+    assert all(isinstance(entry.fields, msgspec.Raw) for entry in page)
+    assert [_readable(entry) for entry in page] == [
+        _readable(PersonEntry.of(p)) for p in got if p is not None
+    ]
+    by_id = {entry.person_id: entry for entry in page}
+    assert msgspec.json.decode(by_id["lead"].fields) == fields
+    assert (by_id["contact"].source, by_id["contact"].deleted) == (
+        CrmObject.CONTACT,
+        False,
+    )
+    assert (by_id["gone"].source, by_id["gone"].deleted) == (CrmObject.CONTACT, True)
+    assert by_id["lead"].source is CrmObject.LEAD
+
+
+def _readable(entry: PersonEntry) -> tuple[PersonEntry, Any]:
+    """An entry beside its decoded fields: stores may space the JSON apart."""
+    return msgspec.structs.replace(entry, fields=msgspec.Raw(b"")), msgspec.json.decode(
+        entry.fields
+    )
+
+
+async def _walk(backend: Backend, workspace: str, page_size: int) -> list[PersonEntry]:
+    walked: list[PersonEntry] = []
     query = PeopleQuery(limit=page_size)
     async with backend.other_process() as uow:
         while page := await uow.people.list(workspace, query):

@@ -13,7 +13,7 @@ import pytest
 from application.errors import AuthorizationFailed
 from application.sync.jobs import StartSync
 from application.sync.options import SyncOptions
-from application.sync.ports import PeopleQuery
+from application.sync.ports import PeopleQuery, PersonEntry
 from application.sync.reads import ListPeople
 from application.sync.run_sync import RunSync
 from application.use_cases.complete_authorization import CompleteAuthorization
@@ -21,7 +21,6 @@ from application.use_cases.switch_environment import SwitchEnvironment
 from domain.crm import CrmObject, ObjectDescribe
 from domain.default_mapping import DEFAULT_MAPPING
 from domain.mapping import FieldMapping
-from domain.people import Person
 from domain.sync import SyncJob, SyncMode, SyncState
 from tests.fakes.salesforce import ORG_ID, FakeOrg
 from tests.unit.application.conftest import ADMIN, MEMBER, App, state_of
@@ -153,7 +152,7 @@ async def test_another_org_replaces_the_old_orgs_data_and_is_read_in_full(
     assert job.progress_of(LEAD).seen == 2
     assert {obj: workspace.ids(obj) for obj in CrmObject} == made
     listed = await ListPeople(store.unit_of_work).execute(MEMBER, PeopleQuery())
-    served = {p.person_id for p in listed.items if isinstance(p, Person)}
+    served = {p.person_id for p in listed.items if isinstance(p, PersonEntry)}
     assert served == {p.person.person_id for p in store.people.values()}
 
 

@@ -356,3 +356,14 @@ async def test_reads_need_a_bearer_token(api: Api) -> None:
     ]
 
     assert {answer.status_code for answer in answers} == {401}
+
+
+async def test_openapi_shows_a_persons_fields_as_a_companys(api: Api) -> None:
+    # A person's fields pass through as stored JSON; the schema must still
+    # say what `dict[str, Value]` says, as it does for a company's.
+    schema = (await api.client.get("/schema/openapi.json")).json()
+
+    components = schema["components"]["schemas"]
+    person_fields = components["PersonView"]["properties"]["fields"]
+    assert person_fields == components["CompanyView"]["properties"]["fields"]
+    assert person_fields["type"] == "object"
