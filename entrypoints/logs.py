@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TextIO
 
 from adapters.salesforce.log_redaction import redact_httpx_logs
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# The pool of every engine `create_database_engine` makes.
+POOL_LOGGER = "sqlalchemy.pool.impl.AsyncAdaptedQueuePool"
 
 
 def configure_logging(level: str) -> None:
@@ -41,6 +44,24 @@ def quiet_libraries() -> None:
     logging.getLogger("uvicorn.access").disabled = True
     # Alembic announces each of its plugins at INFO on every migration check.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    pool = logging.getLogger(POOL_LOGGER)
+    if not any(isinstance(f, _CancelledReset) for f in pool.filters):
+        pool.addFilter(_CancelledReset())
+
+
+class _CancelledReset(logging.Filter):
+    """Drops the pool's ERROR and traceback for a cancelled connection reset.
+
+    A stopped sync (Ctrl-C, SIGTERM) or a server shutting down cancels its
+    task; when that lands while a connection goes back to the pool, the pool
+    logs the CancelledError, hands the connection back itself and lets the
+    cancellation go on. The stop is what was asked for, not an error: its
+    line and exit status already say so. Any other exception is still logged.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, asyncio.CancelledError)
 
 
 def printable(text: str, limit: int = 256) -> str:
