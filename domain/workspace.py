@@ -12,6 +12,11 @@ from domain.errors import InvalidSetting
 # Workspace ids end up in host names ({workspace} in the public URL), so they
 # are restricted to what a DNS label allows.
 WORKSPACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+# What `WORKSPACE_ID` asks, as every refusal of a workspace id words it.
+WORKSPACE_RULE = (
+    "a workspace id is 1-64 letters, digits, '-' or '_', starting with a "
+    "letter or digit"
+)
 
 
 class Role(enum.StrEnum):
@@ -37,7 +42,5 @@ class Actor(msgspec.Struct, frozen=True, kw_only=True):
 
 def require_workspace_id(workspace_id: str) -> str:
     if not WORKSPACE_ID.fullmatch(workspace_id):
-        raise InvalidSetting(
-            "a workspace id is 1..64 letters, digits, '-' or '_'", field="workspace"
-        )
+        raise InvalidSetting(WORKSPACE_RULE, field="workspace")
     return workspace_id

@@ -17,7 +17,7 @@ import jwt
 import msgspec
 
 from domain.errors import InvalidSetting
-from domain.workspace import Actor, Role
+from domain.workspace import WORKSPACE_RULE, Actor, Role
 
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 5
@@ -27,6 +27,7 @@ KNOWN_TOKENS = 1024
 # searches with the pattern rather than matching it whole.
 WORKSPACE_PATTERN = r"\A[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z"
 _WORKSPACE = re.compile(WORKSPACE_PATTERN)
+SUBJECT_LENGTH = 255
 
 
 class Unauthenticated(Exception):
@@ -59,14 +60,16 @@ class InvalidToken(Unauthenticated):
     code = "invalid_token"
 
 
-WORKSPACE_RULE = (
-    "workspace must be 1-64 letters, digits, '-' or '_', starting with a "
-    "letter or digit"
-)
+class BadClaim(ValueError):
+    """Raised by `mint` for a claim value no token may carry."""
+
+    def __init__(self, claim: str, message: str) -> None:
+        super().__init__(message)
+        self.claim = claim
 
 
 class Claims(msgspec.Struct, frozen=True, kw_only=True):
-    sub: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    sub: Annotated[str, msgspec.Meta(min_length=1, max_length=SUBJECT_LENGTH)]
     workspace: Annotated[str, msgspec.Meta(pattern=WORKSPACE_PATTERN)]
     role: Role
     exp: int
@@ -75,9 +78,12 @@ class Claims(msgspec.Struct, frozen=True, kw_only=True):
 def mint(
     secret: str, *, workspace: str, role: Role, subject: str, ttl: int = 3600
 ) -> str:
-    """A signed token for `workspace`, valid for `ttl` seconds."""
+    """A signed token for `workspace`, valid for `ttl` seconds; `BadClaim`
+    for a workspace or subject the server would refuse."""
     if not _WORKSPACE.fullmatch(workspace):
-        raise ValueError(WORKSPACE_RULE)
+        raise BadClaim("workspace", WORKSPACE_RULE)
+    if not 1 <= len(subject) <= SUBJECT_LENGTH:
+        raise BadClaim("sub", f"a subject is 1-{SUBJECT_LENGTH} characters")
     now = int(time.time())
     claims = {
         "sub": subject,

@@ -251,8 +251,8 @@ def token(workspace: str, role: str, sub: str, ttl: int) -> None:
             subject=sub,
             ttl=ttl,
         )
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--workspace") from None
+    except bearer.BadClaim as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.claim}") from None
     click.echo(minted)
 
 
@@ -270,7 +270,7 @@ def token(workspace: str, role: str, sub: str, ttl: int) -> None:
     "objects",
     multiple=True,
     type=click.Choice([obj.value for obj in SYNC_ORDER]),
-    help="Repeat to pick several; all three by default.",
+    help="Repeat to pick several (a repeat counts once); all three by default.",
 )
 def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
     """Sync a workspace's org now, in the foreground, with a progress bar.
