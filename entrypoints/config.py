@@ -119,9 +119,9 @@ def variable(field: str) -> str:
     return PREFIX + field.upper()
 
 
-# Unset, these mean the local development defaults; set but blank, a
-# deployment's missing secret or database, which those defaults must not
-# paper over. What to give instead, by field:
+# Unset, these mean their defaults; set but blank, a deployment's missing
+# secret, database or login host, which those defaults must not paper
+# over. What to give instead, by field:
 _NOT_BLANK = {
     # Blank by a template's mistake, production would quietly run as development.
     "env": "development or production",
@@ -129,6 +129,10 @@ _NOT_BLANK = {
     "newest first",
     "jwt_secret": f"a secret of at least {MIN_JWT_SECRET_LENGTH} characters",
     "database_url": "a sqlite:/// or postgresql:// URL",
+    # Blank by a template's mistake, a My Domain would quietly become the
+    # default login host.
+    "salesforce_login_url": "the org's https:// login URL",
+    "salesforce_sandbox_login_url": "the sandboxes' https:// login URL",
 }
 
 
@@ -138,7 +142,7 @@ def _refuse_blank(environ: Mapping[str, str]) -> None:
         if name in environ and not environ[name].strip():
             raise ConfigError(
                 f"{name} is set but empty: give {wanted}, or unset it to use "
-                "the local development default"
+                "the default"
             )
 
 

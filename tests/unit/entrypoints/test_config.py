@@ -217,8 +217,16 @@ def test_keys_set_but_blank_are_refused_not_replaced(
     assert not (tmp_path / "dev-keys").exists()
 
 
-@pytest.mark.parametrize("name", ["CRMBRIDGE_JWT_SECRET", "CRMBRIDGE_DATABASE_URL"])
-def test_a_secret_or_database_set_but_blank_is_refused_not_defaulted(
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CRMBRIDGE_JWT_SECRET",
+        "CRMBRIDGE_DATABASE_URL",
+        "CRMBRIDGE_SALESFORCE_LOGIN_URL",
+        "CRMBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL",
+    ],
+)
+def test_a_secret_database_or_login_url_set_but_blank_is_refused_not_defaulted(
     tmp_path: Path, name: str
 ) -> None:
     env = {"CRMBRIDGE_ENCRYPTION_KEYS": KEY, "CRMBRIDGE_JWT_SECRET": SECRET}
