@@ -137,7 +137,12 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default=None, help="Interface to bind [CRMBRIDGE_HOST].")
-@click.option("--port", type=int, default=None, help="Port [CRMBRIDGE_PORT].")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port [CRMBRIDGE_PORT].",
+)
 @click.option(
     "--workers",
     type=click.IntRange(1, MAX_WORKERS),

@@ -69,6 +69,15 @@ def test_a_bad_variable_stops_the_cli_naming_it() -> None:
     assert "CRMBRIDGE_PORT" in result.output
 
 
+@pytest.mark.parametrize("port", ["99999", "0", "-1"])
+def test_a_bad_port_option_is_named_as_the_option(port: str) -> None:
+    result = CliRunner().invoke(main, ["serve", "--port", port])
+
+    assert result.exit_code == 2
+    assert "'--port'" in result.output
+    assert "CRMBRIDGE_PORT" not in result.output.split("Error:")[-1]
+
+
 def test_production_without_secrets_refuses_to_start() -> None:
     result = CliRunner().invoke(
         main, ["serve"], env={"CRMBRIDGE_ENV": "production", "CRMBRIDGE_JWT_SECRET": ""}
