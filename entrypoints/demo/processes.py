@@ -83,8 +83,12 @@ def emulator(
     port_file = state_dir / "emulator.json"
     port_file.unlink(missing_ok=True)
     command = emulator_command(port_file, callback_url)
-    with running(command, env=os.environ, log=log) as child:
-        yield _announcement(port_file, child), child
+    try:
+        with running(command, env=os.environ, log=log) as child:
+            yield _announcement(port_file, child), child
+    finally:
+        # It names a port nothing listens on once the emulator has stopped.
+        port_file.unlink(missing_ok=True)
 
 
 def wait_while_running(
