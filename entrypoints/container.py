@@ -8,6 +8,7 @@ the workers of `crmbridge serve --workers N` share one (`SharedSyncScheduler`).
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -231,5 +232,22 @@ async def resolve(provider: Any, kind: type[T]) -> T:
 
 
 async def settle(result: Any) -> Any:
-    """Await `result` if it is awaitable (init/shutdown of async resources)."""
-    return await result if inspect.isawaitable(result) else result
+    """Await `result` if it is awaitable (init/shutdown of async resources).
+
+    Shielded: dependency-injector sets the result of the future it hands out
+    from a callback of its own, and a stop that cancelled that future made
+    the callback fail (asyncio logged an InvalidStateError traceback). A
+    cancelled caller now leaves the future to finish by itself.
+    """
+    if not inspect.isawaitable(result):
+        return result
+    pending = asyncio.ensure_future(result)
+    # Retrieved either way: if nobody awaits it any more, asyncio would
+    # otherwise log its exception as never retrieved.
+    pending.add_done_callback(_retrieved)
+    return await asyncio.shield(pending)
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
