@@ -39,9 +39,19 @@ class StoppedBySignal(Exception):
     """Raised when SIGINT or SIGTERM stopped the sync; the job, if it ran, is
     paused (`sync_stopped`) and the next sync goes on from its last page."""
 
-    def __init__(self, signum: int) -> None:
+    def __init__(self, signum: int, *, job_started: bool) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
+        self.job_started = job_started
+
+    def line(self) -> str:
+        """What the command says of the stop."""
+        if not self.job_started:
+            return f"sync stopped ({self}) before its job started"
+        return (
+            f"sync stopped ({self}): a run it interrupted is paused, and the "
+            "next sync goes on from its last committed page"
+        )
 
 
 async def sync_in_foreground(
@@ -59,14 +69,18 @@ async def sync_in_foreground(
         except asyncio.CancelledError:
             if not stops.received:
                 raise
-            raise StoppedBySignal(stops.received[0]) from None
+            raise StoppedBySignal(
+                stops.received[0], job_started=stops.job_started
+            ) from None
 
 
 class _Stops:
-    """The stop signals the run has heard, and whether its job has ended."""
+    """The stop signals the run has heard, and whether its job has started
+    (was queued) and ended."""
 
     def __init__(self, task: asyncio.Task[Any]) -> None:
         self.received: list[int] = []
+        self.job_started = False
         self.job_ended = False
         self._task = task
 
@@ -108,6 +122,7 @@ async def _sync(
         # process leaves a lock that reads free, and the job ends at once.
         with executor.claim(command.actor.workspace_id, job_id):
             job = await _queued(container, command, job_id)
+            stops.job_started = True
             console.print(f"sync {job.job_id} started ({job.mode.value})")
             with ProgressBars(console) as bars:
                 bars.show(job)

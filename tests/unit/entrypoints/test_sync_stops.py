@@ -1,12 +1,12 @@
 """How `crmbridge sync`'s run takes a stop signal: it interrupts the job,
-unless the job has already ended."""
+unless the job has already ended, and what the command then says."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 
-from entrypoints.sync_command import _Stops
+from entrypoints.sync_command import StoppedBySignal, _Stops
 
 
 async def test_a_stop_while_the_job_runs_interrupts_it() -> None:
@@ -32,3 +32,11 @@ async def test_a_stop_after_the_job_ended_interrupts_nothing() -> None:
     assert stops.received == [signal.SIGINT]
     assert task.cancelling() == 0
     await task
+
+
+def test_a_stop_before_the_job_was_queued_says_no_run_was_paused() -> None:
+    early = StoppedBySignal(signal.SIGTERM, job_started=False)
+    late = StoppedBySignal(signal.SIGINT, job_started=True)
+
+    assert early.line() == "sync stopped (SIGTERM) before its job started"
+    assert late.line().startswith("sync stopped (SIGINT): a run it interrupted")
