@@ -31,7 +31,7 @@ from entrypoints.config import (
     load_config,
     variable,
 )
-from entrypoints.console import stops_end_at_once
+from entrypoints.console import stops_end_at_once, stops_interrupt_nothing
 from entrypoints.logs import configure_logging
 from entrypoints.loop import freeze_start_up, run
 
@@ -315,12 +315,11 @@ def _sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
     except ApplicationError as exc:
         raise click.ClickException(sentences(exc.message, exc.hint)) from None
     except StoppedBySignal as stopped:
-        click.echo(
-            f"sync stopped ({stopped}): a run it interrupted is paused, and the "
-            "next sync goes on from its last committed page",
-            err=True,
-        )
+        click.echo(stopped.line(), err=True)
         sys.exit(128 + stopped.signum)
+    finally:
+        # Whatever the run came to, only reporting it is left.
+        stops_interrupt_nothing("sync stopped at once ({signal})")
     report(job)
 
 

@@ -40,7 +40,8 @@ def stops_end_at_once(said: str | None = None) -> Iterator[None]:
     """Inside the block, until something else handles them, SIGINT and
     SIGTERM end the process at once with 128 plus the signal's number,
     after writing `said` (its `{signal}` filled in with the signal's name)
-    to stderr. What handled them before does again after the block.
+    to stderr. What handled them before does again after the block, unless
+    something else has taken them by then.
 
     Only for stretches with nothing to undo: loading, or a command's set-up
     before its work begins.
@@ -59,4 +60,29 @@ def stops_end_at_once(said: str | None = None) -> Iterator[None]:
         yield
     finally:
         for signum, handler in before.items():
-            signal.signal(signum, handler)
+            # Unless something else has taken the signal since.
+            if signal.getsignal(signum) is stop:
+                signal.signal(signum, handler)
+
+
+def stops_interrupt_nothing(said: str) -> None:
+    """From here on, for the rest of the process: a command's work has ended
+    and it only reports and exits, with the status its work earned. A first
+    SIGINT or SIGTERM is let be; a second ends the process at once with 128
+    plus its number, after writing `said` (its `{signal}` filled in).
+
+    Before, a stop in those last milliseconds (or in the interpreter's own
+    shutdown) killed the process by the signal, and a succeeded sync read
+    as failed.
+    """
+    heard: list[int] = []
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        if heard:
+            name = signal.Signals(signum).name
+            os.write(2, (said.format(signal=name) + "\n").encode())
+            os._exit(128 + signum)
+        heard.append(signum)
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)

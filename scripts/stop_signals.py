@@ -6,9 +6,11 @@ Each try starts `crmbridge sync --workspace W --mode M` with this process's
 environment (set `CRMBRIDGE_DATABASE_URL` and the rest as for any sync),
 sends SIGINT or SIGTERM after a random delay, and waits for it. It prints
 how many tries ended how (signal, exit status, first line on stderr) and
-every try whose stderr holds a Python traceback, and exits 1 if there was
-one. A stop must end the command with 128 plus the signal's number; a try
-that ended before its signal (the sync was done) is counted as such.
+every try whose stderr holds a Python traceback or that the signal itself
+killed (a negative status: no handler of the command took it), and exits 1
+if there was one. A stop must end the command with 128 plus the signal's
+number; a try that ended before its signal, or whose signal came after its
+work had ended, exits with the work's own status and is counted as such.
 """
 
 from __future__ import annotations
@@ -64,13 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         status, errors = one_try(command, stop, delay)
         lines = errors.strip().splitlines()
         outcomes[(stop.name, status, lines[0][:60] if lines else "")] += 1
-        if "Traceback" in errors:
-            tracebacks.append(
-                f"{stop.name} at {delay:.3f} s, exit {status}: {lines[-1]}"
-            )
+        if "Traceback" in errors or status < 0:
+            last = lines[-1] if lines else "(nothing on stderr)"
+            tracebacks.append(f"{stop.name} at {delay:.3f} s, exit {status}: {last}")
     for (name, status, first), count in sorted(outcomes.items()):
         print(f"{count:5d}  {name:7s} exit {status:4d}  {first or '(nothing)'}")
-    print(f"{len(tracebacks)} of {options.tries} with a traceback")
+    print(f"{len(tracebacks)} of {options.tries} with a traceback or killed")
     for line in tracebacks:
         print(f"  {line}")
     return 1 if tracebacks else 0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from entrypoints.console import quiet_stops, stops_end_at_once
+from entrypoints.console import quiet_stops, stops_end_at_once, stops_interrupt_nothing
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = Path(sys.executable).parent / "crmbridge"
@@ -75,6 +75,59 @@ def test_the_handlers_from_before_are_back_after_the_block() -> None:
         fails()
     assert during[0] is not before[signal.SIGTERM]
     assert {stop: signal.getsignal(stop) for stop in before} == before
+
+
+# The work is done; a stop arrives, then (say) another one 0.2 s later.
+STOPPED_AFTER_THE_WORK = """
+import os, signal, sys, time
+from entrypoints.console import stops_end_at_once, stops_interrupt_nothing
+with stops_end_at_once("sync stopped ({{signal}})"):
+    stops_interrupt_nothing("sync stopped at once ({{signal}})")
+os.kill(os.getpid(), signal.{name})
+time.sleep(0.2)
+print("reported", flush=True)
+if {twice}:
+    os.kill(os.getpid(), signal.{name})
+    time.sleep(30)
+sys.exit(1)
+"""
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_after_the_work_a_stop_leaves_the_exit_status_to_the_work(
+    stop: signal.Signals,
+) -> None:
+    once = _run(STOPPED_AFTER_THE_WORK.format(name=stop.name, twice=False))
+    twice = _run(STOPPED_AFTER_THE_WORK.format(name=stop.name, twice=True))
+
+    assert (once.returncode, once.stdout, once.stderr) == (1, "reported\n", "")
+    assert (twice.returncode, twice.stdout) == (128 + stop, "reported\n")
+    assert twice.stderr == f"sync stopped at once ({stop.name})\n"
+
+
+def test_a_block_leaves_a_handler_set_inside_it_in_place() -> None:
+    before = {stop: signal.getsignal(stop) for stop in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with stops_end_at_once("said"):
+            stops_interrupt_nothing("said")
+            inside = {stop: signal.getsignal(stop) for stop in before}
+
+        assert {stop: signal.getsignal(stop) for stop in before} == inside
+        assert inside != before
+    finally:
+        for stop, handler in before.items():
+            signal.signal(stop, handler)
+
+
+def _run(script: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 (this interpreter, the test's own code)
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_the_console_script_starts_through_it() -> None:
