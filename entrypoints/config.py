@@ -210,6 +210,14 @@ def _check(config: Config) -> None:
         _check_url(field, getattr(config, field).replace("{workspace}", "w"))
     if urlsplit(config.public_url).query:
         raise ConfigError(f"{variable('public_url')}: must not carry a query")
+    for field in ("salesforce_login_url", "salesforce_sandbox_login_url"):
+        # The OAuth paths are appended to it: a path or query would break them.
+        parts = urlsplit(getattr(config, field))
+        if parts.path.strip("/") or parts.query:
+            raise ConfigError(
+                f"{variable(field)}: a login URL is a scheme and host only, "
+                "like https://login.salesforce.com"
+            )
     if config.env is RunMode.PRODUCTION:
         # Codes, tokens and bearer tokens travel through these.
         for field in (

@@ -291,3 +291,37 @@ def test_a_spoiled_generated_key_names_its_file(
 
     assert "key #1 of 1" in str(raised.value)
     assert key[:-2] not in str(raised.value) + caplog.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://login.salesforce.com/path",
+        "https://login.salesforce.com/?x=1",
+        "https://acme.my.salesforce.com/services/oauth2",
+    ],
+)
+@pytest.mark.parametrize(
+    "name",
+    ["CRMBRIDGE_SALESFORCE_LOGIN_URL", "CRMBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL"],
+)
+def test_a_login_url_with_a_path_or_query_is_refused(
+    tmp_path: Path, name: str, url: str
+) -> None:
+    env = {"CRMBRIDGE_ENCRYPTION_KEYS": KEY, "CRMBRIDGE_JWT_SECRET": SECRET, name: url}
+
+    with pytest.raises(ConfigError, match=f"{name}: a login URL is a scheme and host"):
+        load_config(env, state_dir=tmp_path)
+
+
+def test_a_login_url_may_end_in_a_slash_or_name_a_port(tmp_path: Path) -> None:
+    env = {
+        "CRMBRIDGE_ENCRYPTION_KEYS": KEY,
+        "CRMBRIDGE_JWT_SECRET": SECRET,
+        "CRMBRIDGE_SALESFORCE_LOGIN_URL": "https://acme.my.salesforce.com/",
+        "CRMBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL": "http://127.0.0.1:8443",
+    }
+
+    config = load_config(env, state_dir=tmp_path)
+
+    assert config.salesforce_login_url == "https://acme.my.salesforce.com/"
