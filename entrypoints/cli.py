@@ -286,7 +286,7 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
     try:
         # Until the run takes them (it pauses the job it has started), a
         # stop signal ends the command at once: nothing needs undoing yet.
-        with stops_end_at_once("sync stopped ({signal})"):
+        with stops_end_at_once("sync stopped ({signal}) before its job started"):
             _sync(workspace, mode, objects)
     except KeyboardInterrupt:
         # Ctrl-C after the run gave the signals back.
@@ -382,4 +382,6 @@ async def _reencrypt(config: Config) -> Reencrypted:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from entrypoints.console import finish
+
+    finish(main)

@@ -13,20 +13,53 @@ would carry on as if the signal had never come.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import signal
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
+from typing import NoReturn
 
 # The signals that ask a crmbridge process to stop.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# Set once a command's work has ended; see `finish`.
+_work_ended = False
 
 
 def main() -> None:
     with quiet_stops():
         from entrypoints.cli import main as command_line
-    command_line()
+    finish(command_line)
+
+
+def finish(command_line: Callable[[], object]) -> None:
+    """Run the command line; if its work had ended (`stops_interrupt_nothing`),
+    end the process as soon as it exits, with its status.
+
+    Python's own shutdown (its modules torn down one by one: a tenth of a
+    second or more) puts the default signal handlers back first, so a stop
+    in that stretch killed the process by the signal; it has nothing left
+    to do that needs the shutdown, its output flushed.
+    """
+    try:
+        command_line()
+    except SystemExit as done:
+        if _work_ended:
+            logging.shutdown()
+            _exit_at_once(done.code)
+        raise
+
+
+def _exit_at_once(code: object) -> NoReturn:
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
 
 
 def quiet_stops() -> AbstractContextManager[None]:
@@ -71,10 +104,12 @@ def stops_interrupt_nothing(said: str) -> None:
     SIGINT or SIGTERM is let be; a second ends the process at once with 128
     plus its number, after writing `said` (its `{signal}` filled in).
 
-    Before, a stop in those last milliseconds (or in the interpreter's own
-    shutdown) killed the process by the signal, and a succeeded sync read
-    as failed.
+    Before, a stop in those last milliseconds killed the process by the
+    signal, and a succeeded sync read as failed. For the interpreter's own
+    shutdown, see `finish`.
     """
+    global _work_ended
+    _work_ended = True
     heard: list[int] = []
 
     def stop(signum: int, _frame: FrameType | None) -> None:

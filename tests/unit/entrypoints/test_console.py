@@ -105,6 +105,38 @@ def test_after_the_work_a_stop_leaves_the_exit_status_to_the_work(
     assert twice.stderr == f"sync stopped at once ({stop.name})\n"
 
 
+# A stop that lands in Python's own shutdown: this object goes when the
+# interpreter tears down `__main__`, after the default handlers are back.
+STOPPED_IN_SHUTDOWN = """
+import os, signal, sys, time
+import click
+from entrypoints.console import finish, stops_interrupt_nothing
+
+class StopInShutdown:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.3)
+
+kept = StopInShutdown()
+
+@click.command()
+def command():
+    stops_interrupt_nothing("stopped at once ({{signal}})")
+    print("done", flush=True)
+
+finish(command) if {finished} else command()
+"""
+
+
+def test_once_the_work_has_ended_the_process_ends_before_shutdown() -> None:
+    finished = _run(STOPPED_IN_SHUTDOWN.format(finished=True))
+    plain = _run(STOPPED_IN_SHUTDOWN.format(finished=False))
+
+    assert (finished.returncode, finished.stdout) == (0, "done\n")
+    # Without `finish`, the shutdown's stop kills it: the case is real.
+    assert (plain.returncode, plain.stdout) == (-signal.SIGTERM, "done\n")
+
+
 def test_a_block_leaves_a_handler_set_inside_it_in_place() -> None:
     before = {stop: signal.getsignal(stop) for stop in (signal.SIGINT, signal.SIGTERM)}
     try:
