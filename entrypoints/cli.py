@@ -159,6 +159,9 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     from adapters.persistence import ensure_at_head
 
+    if host is not None and not host.strip():
+        # Blank, uvicorn would listen on every interface.
+        raise click.BadParameter("must not be empty", param_hint="--host")
     options = {"host": host, "port": port, "workers": workers}
     config = configured(**options)
     opened(config)

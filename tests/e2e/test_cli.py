@@ -78,6 +78,14 @@ def test_a_bad_port_option_is_named_as_the_option(port: str) -> None:
     assert "CRMBRIDGE_PORT" not in result.output.split("Error:")[-1]
 
 
+@pytest.mark.parametrize("host", ["", "  "])
+def test_a_blank_host_option_is_refused(host: str) -> None:
+    result = CliRunner().invoke(main, ["serve", "--host", host])
+
+    assert result.exit_code == 2
+    assert "Invalid value for --host: must not be empty" in result.output
+
+
 def test_production_without_secrets_refuses_to_start() -> None:
     result = CliRunner().invoke(
         main, ["serve"], env={"CRMBRIDGE_ENV": "production", "CRMBRIDGE_JWT_SECRET": ""}
