@@ -212,8 +212,8 @@ def _check(config: Config) -> None:
         raise ConfigError(f"{variable('public_url')}: must not carry a query")
     for field in ("salesforce_login_url", "salesforce_sandbox_login_url"):
         # The OAuth paths are appended to it: a path or query would break them.
-        parts = urlsplit(getattr(config, field))
-        if parts.path.strip("/") or parts.query:
+        url = getattr(config, field)
+        if urlsplit(url).path.strip("/") or "?" in url:
             raise ConfigError(
                 f"{variable(field)}: a login URL is a scheme and host only, "
                 "like https://login.salesforce.com"
@@ -253,5 +253,12 @@ def _check_url(field: str, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ConfigError(f"{variable(field)}: expected an http(s) URL")
-    if parts.username or parts.password or parts.fragment:
+    # '#' even with nothing after it: urlsplit reports an empty fragment.
+    if parts.username or parts.password or "#" in url:
         raise ConfigError(f"{variable(field)}: must not carry credentials or '#'")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ConfigError(f"{variable(field)}: its port must be 1-65535")

@@ -298,6 +298,8 @@ def test_a_spoiled_generated_key_names_its_file(
     [
         "https://login.salesforce.com/path",
         "https://login.salesforce.com/?x=1",
+        "https://login.salesforce.com?",
+        "https://login.salesforce.com/?",
         "https://acme.my.salesforce.com/services/oauth2",
     ],
 )
@@ -325,3 +327,21 @@ def test_a_login_url_may_end_in_a_slash_or_name_a_port(tmp_path: Path) -> None:
     config = load_config(env, state_dir=tmp_path)
 
     assert config.salesforce_login_url == "https://acme.my.salesforce.com/"
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("https://login.salesforce.com:99999", "its port must be 1-65535"),
+        ("https://login.salesforce.com:0", "its port must be 1-65535"),
+        ("https://login.salesforce.com#", "must not carry credentials or '#'"),
+    ],
+)
+def test_a_login_url_with_a_bad_port_or_an_empty_fragment_is_refused(
+    tmp_path: Path, url: str, said: str
+) -> None:
+    name = "CRMBRIDGE_SALESFORCE_LOGIN_URL"
+    env = {"CRMBRIDGE_ENCRYPTION_KEYS": KEY, "CRMBRIDGE_JWT_SECRET": SECRET, name: url}
+
+    with pytest.raises(ConfigError, match=f"{name}: {said}"):
+        load_config(env, state_dir=tmp_path)
