@@ -5,7 +5,7 @@
 Each try starts `crmbridge sync --workspace W --mode M` with this process's
 environment (set `CRMBRIDGE_DATABASE_URL` and the rest as for any sync),
 sends SIGINT or SIGTERM after a random delay, and waits for it. It prints
-how many tries ended how (signal, exit status, first line on stderr) and
+how many tries ended how (signal, exit status, last line said) and
 every try whose stderr holds a Python traceback or that the signal itself
 killed (a negative status: no handler of the command took it), and exits 1
 if there was one. A stop must end the command with 128 plus the signal's
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import collections
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -25,19 +26,30 @@ import time
 from pathlib import Path
 
 CRMBRIDGE = Path(sys.executable).parent / "crmbridge"
+JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
-def one_try(command: list[str], stop: signal.Signals, delay: float) -> tuple[int, str]:
-    """The exit status and stderr of one run stopped by `stop` after `delay`."""
+def one_try(
+    command: list[str], stop: signal.Signals, delay: float
+) -> tuple[int, str, str]:
+    """The exit status, stdout and stderr of one run stopped by `stop` after
+    `delay`."""
     child = subprocess.Popen(  # noqa: S603 (the venv's own crmbridge)
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     time.sleep(delay)
     if child.poll() is None:
         child.send_signal(stop)
-    _, errors = child.communicate(timeout=120)
-    return child.returncode, errors
+    output, errors = child.communicate(timeout=120)
+    return child.returncode, output, errors
+
+
+def outcome(output: str, errors: str) -> str:
+    """What a try ended with: its last line on stderr, else on stdout (the
+    sync's "succeeded"), job ids left out so that alike ends count together."""
+    lines = errors.strip().splitlines() or output.strip().splitlines()
+    return JOB_ID.sub("<job>", lines[-1])[:70] if lines else ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,12 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(options.tries):
         stop = chance.choice(STOPS)
         delay = chance.uniform(options.min_delay, options.max_delay)
-        status, errors = one_try(command, stop, delay)
-        lines = errors.strip().splitlines()
-        outcomes[(stop.name, status, lines[0][:60] if lines else "")] += 1
+        status, output, errors = one_try(command, stop, delay)
+        ended = outcome(output, errors)
+        outcomes[(stop.name, status, ended)] += 1
         if "Traceback" in errors or status < 0:
-            last = lines[-1] if lines else "(nothing on stderr)"
-            tracebacks.append(f"{stop.name} at {delay:.3f} s, exit {status}: {last}")
+            tracebacks.append(
+                f"{stop.name} at {delay:.3f} s, exit {status}: {ended or '(nothing)'}"
+            )
     for (name, status, first), count in sorted(outcomes.items()):
         print(f"{count:5d}  {name:7s} exit {status:4d}  {first or '(nothing)'}")
     print(f"{len(tracebacks)} of {options.tries} with a traceback or killed")

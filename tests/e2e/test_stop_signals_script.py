@@ -3,10 +3,12 @@ stop ends it with 128 plus the signal's number, and the script says so."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -39,5 +41,27 @@ def test_stops_while_the_command_starts_end_it_with_their_status(
     tallied = [line.split() for line in lines[:-1]]
     assert sum(int(words[0]) for words in tallied) == 6
     for words in tallied:
-        # count, signal, "exit", status, first line of stderr
+        # count, signal, "exit", status, the last line said
         assert int(words[3]) == {"SIGINT": 130, "SIGTERM": 143}[words[1]]
+
+
+def test_a_try_is_tallied_by_the_last_line_it_said_job_ids_left_out() -> None:
+    script = _script()
+    warned = "CRMBRIDGE_ENCRYPTION_KEYS is not set: using a generated value\n"
+    job = "0193c0de-1234-7abc-8def-0123456789ab"
+
+    paused = script.outcome("", warned + "sync stopped (SIGINT): a run it ...\n")
+    succeeded = script.outcome(f"Lead: 3 seen\nsync {job} succeeded\n", "")
+
+    assert paused == "sync stopped (SIGINT): a run it ..."
+    assert succeeded == "sync <job> succeeded"
+    assert script.outcome("", "") == ""
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("stop_signals", SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
