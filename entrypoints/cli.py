@@ -302,6 +302,7 @@ def _sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
 
     from application.errors import ApplicationError
     from entrypoints.sync_command import (
+        FINISHED_AT_ONCE,
         StoppedBySignal,
         report,
         sync_command,
@@ -321,8 +322,9 @@ def _sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
         click.echo(stopped.line(), err=True)
         sys.exit(128 + stopped.signum)
     finally:
-        # Whatever the run came to, only reporting it is left.
-        stops_interrupt_nothing("sync stopped at once ({signal})")
+        # Whatever the run came to, only reporting it is left (the run has
+        # taken the signals so already, unless it failed before its start).
+        stops_interrupt_nothing(FINISHED_AT_ONCE)
     report(job)
 
 

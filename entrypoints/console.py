@@ -18,15 +18,17 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
 from typing import NoReturn
 
 # The signals that ask a crmbridge process to stop.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-# Set once a command's work has ended; see `finish`.
+# Set once a command's work has ended (see `finish`), and the stops heard
+# since, or by the work before it ended.
 _work_ended = False
+_heard: list[int] = []
 
 
 def main() -> None:
@@ -98,26 +100,30 @@ def stops_end_at_once(said: str | None = None) -> Iterator[None]:
                 signal.signal(signum, handler)
 
 
-def stops_interrupt_nothing(said: str) -> None:
+def stops_interrupt_nothing(said: str, *, heard: Iterable[int] = ()) -> None:
     """From here on, for the rest of the process: a command's work has ended
     and it only reports and exits, with the status its work earned. A first
     SIGINT or SIGTERM is let be; a second ends the process at once with 128
     plus its number, after writing `said` (its `{signal}` filled in).
+    `heard`: stops the work took before it ended; with one, the next stop is
+    a second. A later call adds what it heard and changes nothing else.
 
     Before, a stop in those last milliseconds killed the process by the
     signal, and a succeeded sync read as failed. For the interpreter's own
     shutdown, see `finish`.
     """
     global _work_ended
+    _heard.extend(heard)
+    if _work_ended:
+        return
     _work_ended = True
-    heard: list[int] = []
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        if heard:
+        if _heard:
             name = signal.Signals(signum).name
             os.write(2, (said.format(signal=name) + "\n").encode())
             os._exit(128 + signum)
-        heard.append(signum)
+        _heard.append(signum)
 
     for signum in STOP_SIGNALS:
         signal.signal(signum, stop)

@@ -24,7 +24,7 @@ from domain.problems import sentences
 from domain.sync import SyncJob, SyncMode, SyncState, new_job_id
 from domain.workspace import Actor, Role
 from entrypoints.config import Config
-from entrypoints.console import STOP_SIGNALS
+from entrypoints.console import STOP_SIGNALS, stops_interrupt_nothing
 from entrypoints.container import container_for, resolve, settle
 from entrypoints.progress import ProgressBars
 from entrypoints.worker import ForegroundScheduler, SyncJobExecutor
@@ -33,6 +33,8 @@ AT_ONCE = (
     "a run it interrupted ends as interrupted when the next sync starts, "
     "and goes on from its last committed page"
 )
+# A second stop once the run is over: there is nothing left to interrupt.
+FINISHED_AT_ONCE = "sync stopped at once ({signal})"
 
 
 class StoppedBySignal(Exception):
@@ -87,7 +89,8 @@ class _Stops:
     def heard(self, signum: int) -> None:
         if self.received:
             name = signal.Signals(signum).name
-            os.write(2, f"\nsync stopped at once ({name}): {AT_ONCE}\n".encode())
+            after = "" if self.job_ended else f": {AT_ONCE}"
+            os.write(2, f"\nsync stopped at once ({name}){after}\n".encode())
             os._exit(128 + signum)
         self.received.append(signum)
         if not self.job_ended:
@@ -105,8 +108,11 @@ def _stopping_on_signals() -> Iterator[_Stops]:
     try:
         yield stops
     finally:
+        # Removed, the loop's handlers leave the defaults behind (a stop
+        # would kill the process); taken now, before the loop closes.
         for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)
+        stops_interrupt_nothing(FINISHED_AT_ONCE, heard=stops.received)
 
 
 async def _sync(

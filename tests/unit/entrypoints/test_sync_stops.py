@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from entrypoints.sync_command import StoppedBySignal, _Stops
 
@@ -40,3 +45,53 @@ def test_a_stop_before_the_job_was_queued_says_no_run_was_paused() -> None:
 
     assert early.line() == "sync stopped (SIGTERM) before its job started"
     assert late.line().startswith("sync stopped (SIGINT): a run it interrupted")
+
+
+ROOT = Path(__file__).resolve().parents[3]
+# The run is over; stops land before the loop has closed.
+STOPPED_AS_THE_RUN_ENDS = """
+import asyncio, os, signal, sys, time
+from entrypoints.sync_command import _stopping_on_signals
+
+async def main():
+    with _stopping_on_signals() as stops:
+        stops.job_ended = True
+        for _ in range({inside}):
+            os.kill(os.getpid(), signal.{name})
+            await asyncio.sleep(0.05)
+    for _ in range({after}):
+        os.kill(os.getpid(), signal.{name})
+        time.sleep(0.1)
+    print("reported", flush=True)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize(
+    ("inside", "after", "status", "said"),
+    [
+        (0, 1, 0, ""),  # one stop while the loop closes: interrupts nothing
+        (1, 1, "stop", "sync stopped at once ({})\n"),  # the second counts
+        (2, 0, "stop", "\nsync stopped at once ({})\n"),  # both in the loop
+    ],
+    ids=["one after", "one inside, one after", "two inside"],
+)
+def test_stops_once_the_job_has_ended_interrupt_nothing_then_end_it(
+    stop: signal.Signals, inside: int, after: int, status: object, said: str
+) -> None:
+    script = STOPPED_AS_THE_RUN_ENDS.format(name=stop.name, inside=inside, after=after)
+
+    done = subprocess.run(  # noqa: S603 (this interpreter, the test's own code)
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == (128 + stop if status == "stop" else status)
+    assert done.stderr == said.format(stop.name)
+    assert done.stdout == ("" if status == "stop" else "reported\n")
