@@ -46,9 +46,16 @@ def one_try(
 
 
 def outcome(output: str, errors: str) -> str:
-    """What a try ended with: its last line on stderr, else on stdout (the
-    sync's "succeeded"), job ids left out so that alike ends count together."""
-    lines = errors.strip().splitlines() or output.strip().splitlines()
+    """What a try ended with: its stop or error line on stderr ("sync
+    stopped ...", "Error: ..."), else its last line on stdout (the sync's
+    "succeeded"), else its last line on stderr (a progress bar, a traceback);
+    job ids left out so that alike ends count together."""
+    said = [
+        line.strip()
+        for line in errors.splitlines()
+        if line.startswith(("sync stopped", "Error:"))
+    ]
+    lines = said or output.strip().splitlines() or errors.strip().splitlines()
     return JOB_ID.sub("<job>", lines[-1])[:70] if lines else ""
 
 

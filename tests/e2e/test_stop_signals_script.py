@@ -50,11 +50,15 @@ def test_a_try_is_tallied_by_the_last_line_it_said_job_ids_left_out() -> None:
     warned = "CRMBRIDGE_ENCRYPTION_KEYS is not set: using a generated value\n"
     job = "0193c0de-1234-7abc-8def-0123456789ab"
 
-    paused = script.outcome("", warned + "sync stopped (SIGINT): a run it ...\n")
-    succeeded = script.outcome(f"Lead: 3 seen\nsync {job} succeeded\n", "")
+    bars = f"sync {job} started (full)\nContact  ━━━━━ 20/20 records, 1 pages\n"
+    paused = script.outcome("", warned + bars + "sync stopped (SIGINT): a run ...\n")
+    succeeded = script.outcome(f"Lead: 3 seen\nsync {job} succeeded\n", warned + bars)
+    refused = script.outcome("", warned + "Error: Salesforce is not connected.\n")
 
-    assert paused == "sync stopped (SIGINT): a run it ..."
+    assert paused == "sync stopped (SIGINT): a run ..."
     assert succeeded == "sync <job> succeeded"
+    assert refused == "Error: Salesforce is not connected."
+    assert script.outcome("", bars) == "Contact  ━━━━━ 20/20 records, 1 pages"
     assert script.outcome("", "") == ""
 
 
