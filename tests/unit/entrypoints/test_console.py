@@ -1,5 +1,6 @@
-"""The `crmbridge` console script: a stop signal while the command line
-loads ends the process quietly, with the status a shell expects."""
+"""The `crmbridge` console script's stop signals: while the command line
+loads, a stop ends the process quietly with the status a shell expects;
+once a command's work has ended, a first stop interrupts nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from entrypoints.console import quiet_stops, stops_end_at_once, stops_interrupt_nothing
+from tests.support.scripts import run_python
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = Path(sys.executable).parent / "crmbridge"
@@ -44,14 +46,7 @@ sys.exit(3)
 def test_a_stop_exits_at_once_with_its_status_and_no_traceback(
     stop: signal.Signals, script: str, said: str
 ) -> None:
-    done = subprocess.run(  # noqa: S603 (this interpreter, the test's own code)
-        [sys.executable, "-c", script.format(name=stop.name)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_python(script.format(name=stop.name))
 
     assert done.returncode == 128 + stop
     assert done.stderr == said.format(stop.name)
@@ -97,8 +92,8 @@ sys.exit(1)
 def test_after_the_work_a_stop_leaves_the_exit_status_to_the_work(
     stop: signal.Signals,
 ) -> None:
-    once = _run(STOPPED_AFTER_THE_WORK.format(name=stop.name, twice=False))
-    twice = _run(STOPPED_AFTER_THE_WORK.format(name=stop.name, twice=True))
+    once = run_python(STOPPED_AFTER_THE_WORK.format(name=stop.name, twice=False))
+    twice = run_python(STOPPED_AFTER_THE_WORK.format(name=stop.name, twice=True))
 
     assert (once.returncode, once.stdout, once.stderr) == (1, "reported\n", "")
     assert (twice.returncode, twice.stdout) == (128 + stop, "reported\n")
@@ -129,8 +124,8 @@ finish(command) if {finished} else command()
 
 
 def test_once_the_work_has_ended_the_process_ends_before_shutdown() -> None:
-    finished = _run(STOPPED_IN_SHUTDOWN.format(finished=True))
-    plain = _run(STOPPED_IN_SHUTDOWN.format(finished=False))
+    finished = run_python(STOPPED_IN_SHUTDOWN.format(finished=True))
+    plain = run_python(STOPPED_IN_SHUTDOWN.format(finished=False))
 
     assert (finished.returncode, finished.stdout) == (0, "done\n")
     # Without `finish`, the shutdown's stop kills it: the case is real.
@@ -149,17 +144,6 @@ def test_a_block_leaves_a_handler_set_inside_it_in_place() -> None:
     finally:
         for stop, handler in before.items():
             signal.signal(stop, handler)
-
-
-def _run(script: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 (this interpreter, the test's own code)
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_the_console_script_starts_through_it() -> None:

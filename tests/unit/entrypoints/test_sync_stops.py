@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from entrypoints.sync_command import StoppedBySignal, _Stops
+from tests.support.scripts import run_python
 
 
 async def test_a_stop_while_the_job_runs_interrupts_it() -> None:
@@ -47,7 +45,6 @@ def test_a_stop_before_the_job_was_queued_says_no_run_was_paused() -> None:
     assert late.line().startswith("sync stopped (SIGINT): a run it interrupted")
 
 
-ROOT = Path(__file__).resolve().parents[3]
 # The run is over; stops land before the loop has closed.
 STOPPED_AS_THE_RUN_ENDS = """
 import asyncio, os, signal, sys, time
@@ -83,14 +80,7 @@ def test_stops_once_the_job_has_ended_interrupt_nothing_then_end_it(
 ) -> None:
     script = STOPPED_AS_THE_RUN_ENDS.format(name=stop.name, inside=inside, after=after)
 
-    done = subprocess.run(  # noqa: S603 (this interpreter, the test's own code)
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_python(script)
 
     assert done.returncode == (128 + stop if status == "stop" else status)
     assert done.stderr == said.format(stop.name)
