@@ -113,10 +113,9 @@ def stops_interrupt_nothing(said: str, *, heard: Iterable[int] = ()) -> None:
     shutdown, see `finish`.
     """
     global _work_ended
-    _heard.extend(heard)
     if _work_ended:
+        _heard.extend(heard)
         return
-    _work_ended = True
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         if _heard:
@@ -125,5 +124,9 @@ def stops_interrupt_nothing(said: str, *, heard: Iterable[int] = ()) -> None:
             os._exit(128 + signum)
         _heard.append(signum)
 
+    # Taking a signal runs any stop already on its way first; if that raises
+    # (the default SIGINT handler), a call again takes over what is left.
     for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
+    _heard.extend(heard)
+    _work_ended = True

@@ -108,11 +108,33 @@ def _stopping_on_signals() -> Iterator[_Stops]:
     try:
         yield stops
     finally:
-        # Removed, the loop's handlers leave the defaults behind (a stop
-        # would kill the process); taken now, before the loop closes.
+        _hand_over(loop, stops)
+
+
+def _hand_over(loop: asyncio.AbstractEventLoop, stops: _Stops) -> None:
+    """Give the stop signals to `stops_interrupt_nothing` as the run ends.
+
+    Removing the loop's handlers puts the defaults back (SIGTERM would kill
+    the process, SIGINT raise KeyboardInterrupt): the stops are held off in
+    this thread until the new handlers are in, and a KeyboardInterrupt from
+    one already on its way counts as a stop heard.
+    """
+    heard = list(stops.received)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
         for signum in STOP_SIGNALS:
-            loop.remove_signal_handler(signum)
-        stops_interrupt_nothing(FINISHED_AT_ONCE, heard=stops.received)
+            try:
+                loop.remove_signal_handler(signum)
+            except KeyboardInterrupt:
+                heard.append(signal.SIGINT)
+        while True:
+            try:
+                stops_interrupt_nothing(FINISHED_AT_ONCE, heard=heard)
+                break
+            except KeyboardInterrupt:
+                heard.append(signal.SIGINT)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 async def _sync(
