@@ -1,4 +1,5 @@
-"""Request-derived text in log lines: one line, printable, bounded."""
+"""Log lines: request-derived text one line, printable, bounded; and no
+pool traceback for a connection reset that a stop cancelled."""
 
 from __future__ import annotations
 
