@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -12,8 +10,8 @@ from click.testing import CliRunner
 from adapters.encryption import FernetTokenCipher
 from adapters.persistence.migrate import HEAD_REVISION
 from entrypoints.cli import main
+from tests.support.scripts import run_python
 
-PROJECT = Path(__file__).resolve().parents[2]
 # What only `serve`, `token`, `demo`, `migrate` or `rotate-keys` need.
 HEAVY = (
     "alembic",
@@ -34,14 +32,8 @@ def loaded_after(*modules: str) -> set[str]:
         "print(' '.join(sorted({h for h in heavy for m in sys.modules"
         " if m == h or m.startswith(h + '.')})))\n"
     )
-    done = subprocess.run(  # noqa: S603 (our interpreter, our code)
-        [sys.executable, "-c", script],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    done = run_python(script)
+    assert done.returncode == 0, done.stderr
     return set(done.stdout.split())
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -28,8 +26,7 @@ from adapters.persistence.migrate import (
 from tests.integration.persistence.conftest import Backend
 from tests.integration.persistence.migrating import downgrade
 from tests.support.databases import sqlite_url
-
-PROJECT = Path(__file__).resolve().parents[3]
+from tests.support.scripts import run_python
 
 
 def test_the_head_constant_is_the_newest_migration() -> None:
@@ -112,14 +109,7 @@ def test_at_head_the_check_does_not_import_alembic(tmp_path: Path) -> None:
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
     )
 
-    done = subprocess.run(  # noqa: S603 (our interpreter, our code)
-        [sys.executable, "-c", script],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_python(script)
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
