@@ -292,7 +292,8 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
         with stops_end_at_once("sync stopped ({signal}) before its job started"):
             _sync(workspace, mode, objects)
     except KeyboardInterrupt:
-        # Ctrl-C after the run gave the signals back.
+        # Every stage hands the signals on to the next without Python's
+        # default handler in between; should a Ctrl-C still meet it, say so.
         click.echo("sync stopped (SIGINT)", err=True)
         sys.exit(128 + signal.SIGINT)
 

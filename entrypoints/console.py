@@ -64,6 +64,16 @@ def _exit_at_once(code: object) -> NoReturn:
     os._exit(code if isinstance(code, int) else 0 if code is None else 1)
 
 
+def end_at_once(signum: int, said: str | None = None) -> NoReturn:
+    """End the process now, stopped by `signum` (128 plus its number), after
+    writing `said` to stderr, its `{signal}` filled in with the signal's
+    name. No exception: see the module's docstring."""
+    if said is not None:
+        name = signal.Signals(signum).name
+        os.write(2, (said.format(signal=name) + "\n").encode())
+    os._exit(128 + signum)
+
+
 def quiet_stops() -> AbstractContextManager[None]:
     """SIGINT and SIGTERM end the process at once inside the block, saying
     nothing."""
@@ -83,10 +93,7 @@ def stops_end_at_once(said: str | None = None) -> Iterator[None]:
     """
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        if said is not None:
-            name = signal.Signals(signum).name
-            os.write(2, (said.format(signal=name) + "\n").encode())
-        os._exit(128 + signum)
+        end_at_once(signum, said)
 
     before = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
     for signum in STOP_SIGNALS:
@@ -119,9 +126,7 @@ def stops_interrupt_nothing(said: str, *, heard: Iterable[int] = ()) -> None:
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         if _heard:
-            name = signal.Signals(signum).name
-            os.write(2, (said.format(signal=name) + "\n").encode())
-            os._exit(128 + signum)
+            end_at_once(signum, said)
         _heard.append(signum)
 
     # Taking a signal runs any stop already on its way first; if that raises

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 from collections.abc import Iterator
 from typing import Any
@@ -24,7 +23,7 @@ from domain.problems import sentences
 from domain.sync import SyncJob, SyncMode, SyncState, new_job_id
 from domain.workspace import Actor, Role
 from entrypoints.config import Config
-from entrypoints.console import STOP_SIGNALS, stops_interrupt_nothing
+from entrypoints.console import STOP_SIGNALS, end_at_once, stops_interrupt_nothing
 from entrypoints.container import container_for, resolve, settle
 from entrypoints.progress import ProgressBars
 from entrypoints.worker import ForegroundScheduler, SyncJobExecutor
@@ -33,7 +32,8 @@ AT_ONCE = (
     "a run it interrupted ends as interrupted when the next sync starts, "
     "and goes on from its last committed page"
 )
-# A second stop once the run is over: there is nothing left to interrupt.
+# What a second stop says as it ends the process; while the job still runs,
+# AT_ONCE follows it. Once the run is over, nothing is left to interrupt.
 FINISHED_AT_ONCE = "sync stopped at once ({signal})"
 
 
@@ -88,10 +88,8 @@ class _Stops:
 
     def heard(self, signum: int) -> None:
         if self.received:
-            name = signal.Signals(signum).name
             after = "" if self.job_ended else f": {AT_ONCE}"
-            os.write(2, f"\nsync stopped at once ({name}){after}\n".encode())
-            os._exit(128 + signum)
+            end_at_once(signum, f"\n{FINISHED_AT_ONCE}{after}")
         self.received.append(signum)
         if not self.job_ended:
             self._task.cancel()
