@@ -9,7 +9,8 @@ from functools import partial
 from typing import Any
 
 from application.errors import ApiError, SalesforceUnavailable
-from application.ports import Clock
+from application.ports import ApiUsage, Clock
+from application.sync.opening import StartedBulk
 from application.sync.options import SyncOptions, reserve_reached
 from application.sync.pipeline import abandon
 from application.sync.ports import BulkPage, QueryPage, Record, SalesforceRecords
@@ -25,6 +26,7 @@ Commit = Callable[[SyncJob, QueryPage, int, bool], Awaitable[SyncJob]]
 SaveCursor = Callable[[SyncJob, SyncCursor], Awaitable[SyncJob]]
 Polled = Callable[[SyncJob], Awaitable[SyncJob]]
 Settle = Callable[[], Awaitable[SyncJob]]
+Downloaded = Callable[[ApiUsage | None], None]
 
 FINISHED = "JobComplete"
 BROKEN = frozenset({"Failed", "Aborted"})
@@ -78,23 +80,20 @@ class BulkReader:
         save_cursor: SaveCursor,
         polled: Polled,
         settle: Settle,
+        started: StartedBulk | None = None,
+        downloaded: Downloaded | None = None,
     ) -> SyncJob:
         """`polled` is told after each status poll (one API call): it records
         the call and a heartbeat, and raises `Cancelled` if asked to stop.
         `commit` raises to stop the run (a cancel, the quota reserve); the
         download in flight is then cancelled. `settle` waits for the commits
-        in flight and raises as they would."""
-        assert job.until is not None
+        in flight and raises as they would. `started` is a job already
+        started for this window, used if it starts where this one does;
+        `downloaded` is told once the last page is in, with its usage."""
         after = job.progress_of(obj).cursor
-        soql = window_query(obj, fields, after=after, until=job.until, ordered=False)
-        job_id = str(
-            await call(
-                lambda t: self._records.start_bulk_query(t, soql, include_deleted=True)
-            )
-        )
-        logger.info(
-            "bulk query started workspace=%s object=%s", job.workspace_id, obj.value
-        )
+        if started is None or started.after != after:
+            started = await self.start(job, obj, fields, after, call=call)
+        job_id = started.job_id
         job = await self._wait(job, job_id, call, polled)
 
         newest = after
@@ -105,6 +104,8 @@ class BulkReader:
             # this one commits; the one before is gone, so at most two are
             # held at once.
             ahead = self._read_ahead(call, job_id, page, types)
+            if page.locator is None and downloaded is not None:
+                downloaded(page.api_usage)
             try:
                 job, newest = await self._commit(job, page, calls, newest, commit)
             except BaseException:
@@ -125,6 +126,28 @@ class BulkReader:
         if newest is not None and newest != after:
             job = await save_cursor(job, newest)
         return job
+
+    async def start(
+        self,
+        job: SyncJob,
+        obj: CrmObject,
+        fields: tuple[str, ...],
+        after: SyncCursor | None,
+        *,
+        call: Call,
+    ) -> StartedBulk:
+        """Start a query job for `obj`'s rows after `after` in the run's window."""
+        assert job.until is not None
+        soql = window_query(obj, fields, after=after, until=job.until, ordered=False)
+        job_id = str(
+            await call(
+                lambda t: self._records.start_bulk_query(t, soql, include_deleted=True)
+            )
+        )
+        logger.info(
+            "bulk query started workspace=%s object=%s", job.workspace_id, obj.value
+        )
+        return StartedBulk(job_id, after)
 
     def _read_ahead(
         self, call: Call, job_id: str, page: BulkPage, types: dict[str, str]

@@ -23,6 +23,7 @@ from application.session import SalesforceSession
 from application.sync.account_follow_up import AccountFollowUp, follows_accounts
 from application.sync.bulk import BulkReader, field_types
 from application.sync.describes import DescribeSource
+from application.sync.opening import Opening, OpeningAhead, StartedBulk
 from application.sync.options import SyncOptions, reserve_reached
 from application.sync.page_writer import Cancelled, hold_running, last_cursor
 from application.sync.pipeline import PagePipeline, abandon
@@ -50,6 +51,8 @@ from domain.tokens import TokenSet
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# Ids changed after a run's window, the calls that read them, the last usage.
+Changed = tuple[set[str], int, ApiUsage | None]
 
 
 class QuotaReserveReached(Exception):
@@ -66,6 +69,9 @@ class RunSync:
     - objects run in order Account, Lead, Contact; each from its committed
       `(SystemModstamp, Id)` cursor (a full sync from the start), up to a bound
       fixed when the run starts;
+    - once an object's last page is in, the next object's first page (and
+      Bulk job) and the sweep's query are asked for while its last writes go
+      on, unless the quota reserve is that close; they are only reads;
     - every page commits its rows, the cursor and the job's progress together,
       so after a kill the next incremental run goes on where it stopped,
       losing and repeating nothing (a full run starts from the beginning);
@@ -107,8 +113,7 @@ class RunSync:
         try:
             mapping = await self._mapping(workspace_id)
             follow_up = await self._follow_up_since(job, mapping)
-            for obj in job.objects:
-                job = await self._sync_object(job, obj, mapping)
+            job = await self._sync_objects(job, mapping)
             if follow_up is not None:
                 job = await self._refresh_contacts(job, mapping, follow_up)
         except Cancelled:
@@ -157,58 +162,119 @@ class RunSync:
         async with self._uow() as uow:
             return await uow.mappings.get(workspace_id) or DEFAULT_MAPPING
 
+    async def _sync_objects(self, job: SyncJob, mapping: FieldMapping) -> SyncJob:
+        ahead = OpeningAhead()
+        objects = job.objects
+        try:
+            for index, obj in enumerate(objects):
+                following = objects[index + 1] if index + 1 < len(objects) else None
+                job = await self._sync_object(job, obj, mapping, ahead, following)
+        finally:
+            await ahead.abandon()
+        return job
+
     async def _sync_object(
         self,
         job: SyncJob,
         obj: CrmObject,
         mapping: FieldMapping,
+        ahead: OpeningAhead,
+        following: CrmObject | None,
     ) -> SyncJob:
-        cursor = await self._start_cursor(job, obj)
         fields = select_fields(obj, mapping.source_fields(obj))
-        assert job.until is not None
-        soql = window_query(obj, fields, after=cursor, until=job.until)
+        opening = await ahead.take(obj) or await self._open(job, obj, fields)
+        page, calls = opening.page, opening.calls
+        changed: asyncio.Future[Changed] | None = None
 
-        page = await self._call(
-            job, lambda t: self._records.query(t, soql, include_deleted=True)
-        )
-        calls = 1
+        def downloaded(usage: ApiUsage | None) -> None:
+            """The last page is in: ask for what comes after it meanwhile."""
+            nonlocal changed
+            full = job.mode is SyncMode.FULL
+            # The sweep's query; the next object's first page and Bulk job.
+            spending = int(full) + (2 if following is not None else 0)
+            if usage is not None and self._reserve_reached(usage, spending=spending):
+                return  # near the reserve: one call at a time, as before
+            if full:
+                changed = asyncio.ensure_future(self._changed_after_window(job, obj))
+            if following is not None:
+                after_fields = select_fields(
+                    following, mapping.source_fields(following)
+                )
+                ahead.start(
+                    following, partial(self._open, job, following, after_fields)
+                )
+
         pipeline = self._pipeline(job, obj, mapping)
-        ahead: asyncio.Task[tuple[QueryPage, int]] | None = None
+        ahead_page: asyncio.Task[tuple[QueryPage, int]] | None = None
         try:
             while True:
                 after = last_cursor(page.records) or job.progress_of(obj).cursor
-                ahead = self._read_ahead(job, obj, fields, page, after)
-                job = await pipeline.submit(page, api_calls=calls)
+                ahead_page = self._read_ahead(job, obj, fields, page, after)
                 next_url = page.next_records_url
+                if next_url is None:
+                    downloaded(page.api_usage)
+                job = await pipeline.submit(page, api_calls=calls)
                 if next_url is None:
                     job = await pipeline.drain()
                     break
                 if page.total_size > self._options.bulk_threshold:
                     job = await pipeline.drain()
-                    job = await self._continue_in_bulk(job, obj, fields, mapping)
+                    job = await self._continue_in_bulk(
+                        job, obj, fields, mapping, opening.bulk, downloaded
+                    )
                     break
-                if ahead is None:
+                if ahead_page is None:
                     # Near the reserve: the page before decides, as it did
                     # for the read-ahead, whether one more call may be spent.
                     job = await pipeline.drain()
                     self.check_quota(page.api_usage)
                 page, calls = await (
-                    ahead or self._next_page(job, obj, fields, next_url, after)
+                    ahead_page or self._next_page(job, obj, fields, next_url, after)
                 )
-                ahead = None
+                ahead_page = None
+            if job.mode is SyncMode.FULL:
+                job = await self._sweep(job, obj, changed)
         except BaseException:
-            await abandon(ahead)
+            await abandon(ahead_page)
+            await abandon(changed)
             await pipeline.abandon()
             raise
 
-        if job.mode is SyncMode.FULL:
-            job = await self._sweep(job, obj)
         async with self._uow() as uow:
             await hold_running(uow, job)
             job = job.finish_object(obj)
             await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
             await uow.commit()
         return job
+
+    async def _open(
+        self, job: SyncJob, obj: CrmObject, fields: tuple[str, ...]
+    ) -> Opening:
+        """`obj`'s first page and, if its window holds more rows than REST
+        should read, the Bulk job for the rest, started before that page is
+        written (Salesforce prepares the job meanwhile)."""
+        cursor = await self._start_cursor(job, obj)
+        assert job.until is not None
+        soql = window_query(obj, fields, after=cursor, until=job.until)
+        page = await self._call(
+            job, lambda t: self._records.query(t, soql, include_deleted=True)
+        )
+        usage = page.api_usage
+        if not self._goes_to_bulk(page) or (
+            usage is not None and self._reserve_reached(usage, spending=1)
+        ):
+            return Opening(page, 1)
+        after = last_cursor(page.records) or job.progress_of(obj).cursor
+        started = await self._bulk.start(
+            job, obj, fields, after, call=lambda c: self._call(job, c)
+        )
+        return Opening(page, 1, started)
+
+    def _goes_to_bulk(self, page: QueryPage) -> bool:
+        return (
+            page.next_records_url is not None
+            and page.total_size > self._options.bulk_threshold
+        )
 
     def _read_ahead(
         self,
@@ -224,7 +290,7 @@ class RunSync:
         the quota reserve is one call away (no call is spent past it).
         """
         next_url = page.next_records_url
-        if next_url is None or page.total_size > self._options.bulk_threshold:
+        if next_url is None or self._goes_to_bulk(page):
             return None
         usage = page.api_usage
         if usage is not None and self._reserve_reached(usage, spending=1):
@@ -310,6 +376,8 @@ class RunSync:
         obj: CrmObject,
         fields: tuple[str, ...],
         mapping: FieldMapping,
+        started: StartedBulk | None,
+        downloaded: Callable[[ApiUsage | None], None],
     ) -> SyncJob:
         describes, calls = await self._describes.get(job.workspace_id)
         job = job.count_calls(obj, calls, self._clock.now())
@@ -341,6 +409,8 @@ class RunSync:
                 save_cursor=save_cursor,
                 polled=lambda current: self._polled(current, obj),
                 settle=pipeline.drain,
+                started=started,
+                downloaded=downloaded,
             )
             return await pipeline.drain()
         except BaseException:
@@ -387,10 +457,13 @@ class RunSync:
     def _reserve_reached(self, usage: ApiUsage, *, spending: int = 0) -> bool:
         return reserve_reached(usage, self._options.quota_reserve, spending=spending)
 
-    async def _sweep(self, job: SyncJob, obj: CrmObject) -> SyncJob:
+    async def _sweep(
+        self, job: SyncJob, obj: CrmObject, changed: asyncio.Future[Changed] | None
+    ) -> SyncJob:
         """Mark what the full run did not see as deleted, except rows changed
-        after its window: no page showed them, yet they exist."""
-        alive, calls, usage = await self._changed_after_window(job, obj)
+        after its window: no page showed them, yet they exist. `changed` is
+        that query if it was asked for once the last page was in."""
+        alive, calls, usage = await (changed or self._changed_after_window(job, obj))
         async with self._uow() as uow:
             await hold_running(uow, job)
             if obj is CrmObject.ACCOUNT:
@@ -416,9 +489,7 @@ class RunSync:
         self.check_quota(usage)
         return job
 
-    async def _changed_after_window(
-        self, job: SyncJob, obj: CrmObject
-    ) -> tuple[set[str], int, ApiUsage | None]:
+    async def _changed_after_window(self, job: SyncJob, obj: CrmObject) -> Changed:
         """Ids of `obj` rows changed after the run's bound (deleted ones too),
         the API calls it took to read them, and the last call's usage.
 
