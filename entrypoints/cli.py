@@ -135,6 +135,12 @@ def main() -> None:
     """crmbridge: connect workspaces to their Salesforce orgs."""
 
 
+def http_address(host: str, port: int) -> str:
+    """The address a listener announces; an IPv6 host in brackets."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
 @main.command()
 @click.option("--host", default=None, help="Interface to bind [CRMBRIDGE_HOST].")
 @click.option(
@@ -161,7 +167,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     if host is not None and not host.strip():
         # Blank, uvicorn would listen on every interface.
-        raise click.BadParameter("must not be empty", param_hint="--host")
+        raise click.BadParameter("must not be empty", param_hint="'--host'")
     options = {"host": host, "port": port, "workers": workers}
     config = configured(**options)
     opened(config)
@@ -172,7 +178,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         run(ensure_at_head(config.database_url))
     shown = f" ({config.workers} workers)" if config.workers > 1 else ""
     click.echo(
-        f"crmbridge listening on http://{config.host}:{config.port}{shown}", err=True
+        f"crmbridge listening on {http_address(config.host, config.port)}{shown}",
+        err=True,
     )
     freeze_start_up()  # This process only serves, or watches its workers.
     uvicorn.run(
@@ -260,7 +267,7 @@ def token(workspace: str, role: str, sub: str, ttl: int) -> None:
             ttl=ttl,
         )
     except bearer.BadClaim as exc:
-        raise click.BadParameter(str(exc), param_hint=f"--{exc.claim}") from None
+        raise click.BadParameter(str(exc), param_hint=f"'--{exc.claim}'") from None
     click.echo(minted)
 
 

@@ -190,7 +190,7 @@ def sync_command(
     try:
         actor = Actor(workspace_id=workspace, subject="crmbridge-cli", role=Role.OWNER)
     except InvalidSetting as exc:
-        raise click.BadParameter(exc.message, param_hint="--workspace") from None
+        raise click.BadParameter(exc.message, param_hint="'--workspace'") from None
     chosen = tuple(CrmObject(name) for name in dict.fromkeys(objects)) or None
     return StartSync.Command(actor=actor, mode=mode, objects=chosen)
 

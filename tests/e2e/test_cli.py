@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from adapters.encryption import FernetTokenCipher
-from entrypoints.cli import main
+from entrypoints.cli import http_address, main
 from tests.e2e.commands import crmbridge
 
 SECRET = "c" * 48
@@ -42,10 +42,10 @@ def test_token_prints_a_jwt_for_the_workspace_and_role(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["token", "--workspace", "a/b"], "--workspace: a workspace id is 1-64"),
+        (["token", "--workspace", "a/b"], "'--workspace': a workspace id is 1-64"),
         (["token", "--workspace", "a", "--role", "root"], "role"),
-        (["token", "--workspace", "a", "--sub", ""], "--sub: a subject is 1-255"),
-        (["token", "--workspace", "a", "--sub", "x" * 256], "--sub: a subject"),
+        (["token", "--workspace", "a", "--sub", ""], "'--sub': a subject is 1-255"),
+        (["token", "--workspace", "a", "--sub", "x" * 256], "'--sub': a subject"),
     ],
 )
 def test_token_refuses_bad_options(args: list[str], message: str) -> None:
@@ -83,7 +83,20 @@ def test_a_blank_host_option_is_refused(host: str) -> None:
     result = CliRunner().invoke(main, ["serve", "--host", host])
 
     assert result.exit_code == 2
-    assert "Invalid value for --host: must not be empty" in result.output
+    assert "Invalid value for '--host': must not be empty" in result.output
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8000"),
+        ("localhost", "http://localhost:8000"),
+        ("::", "http://[::]:8000"),
+        ("::1", "http://[::1]:8000"),
+    ],
+)
+def test_serve_announces_an_address_a_browser_takes(host: str, address: str) -> None:
+    assert http_address(host, 8000) == address
 
 
 def test_production_without_secrets_refuses_to_start() -> None:
