@@ -166,6 +166,9 @@ async def _queued(container: Any, command: StartSync.Command, job_id: str) -> Sy
     start = await resolve(container.start_sync, StartSync)
     try:
         return await start.execute(msgspec.structs.replace(command, job_id=job_id))
+    # Limitation: a stop (not an Exception) inside StartSync leaves the empty
+    # lock file: the job may be stored queued by then, and the file is how the
+    # next sync tells at once that its process died (without it: a stale wait).
     except Exception:
         container.liveness().forget(command.actor.workspace_id, job_id)
         raise
