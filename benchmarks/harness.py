@@ -152,14 +152,15 @@ def revision() -> str:
     return done.stdout.strip() or "unknown"
 
 
-def machine(load_before: float) -> str:
-    """The machine, and its 1-minute load average before and after the run:
-    anything else busy on the cores shows up there."""
+def machine(load_before: float, measured: str) -> str:
+    """The machine, the commit `measured` (read when the run started: a
+    commit made meanwhile is not what ran), and its 1-minute load average
+    before and after the run: anything else busy on the cores shows up there."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (
         f"{os.cpu_count()} cores, {memory:.0f} GiB, Python "
         f"{platform.python_version()}, {platform.system()} {platform.release()}, "
-        f"crmbridge at {revision()}; "
+        f"crmbridge at {measured}; "
         f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
     )
 
@@ -203,12 +204,15 @@ def main(argv: list[str] | None = None) -> None:
     command = shlex.join([".venv/bin/python", "benchmarks/run.py", *arguments])
     workdir = Path(tempfile.mkdtemp(prefix="crmbridge-bench-"))
     compile_sources()
+    measured = revision()
     load_before = os.getloadavg()[0]
     say(f"work folder {workdir}; load average {load_before:.2f}")
     try:
         harness = Harness(options, workdir)
         sizes = harness.run()
-        text = report.markdown(sizes, command, options.repeat, machine(load_before))
+        text = report.markdown(
+            sizes, command, options.repeat, machine(load_before, measured)
+        )
         if harness.load is not None:
             text += "\n" + load_table(harness.load)
         path = write_results(options, sizes, harness.load, text)
