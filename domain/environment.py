@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+import ipaddress
 import re
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import msgspec
 
@@ -29,12 +30,33 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = re.compile(rf"^(?=[^:]{{1,253}}(?::|$)){_LABEL}(?:\.{_LABEL})*(?::\d{{1,5}})?$")
 
 
+def _split(url: str, field: str) -> SplitResult:
+    try:
+        return urlsplit(url)
+    except ValueError:  # brackets around what is not an IPv6 address
+        raise InvalidSetting(f"{field} is not a valid URL", field=field) from None
+
+
+def is_host_and_port(netloc: str) -> bool:
+    """A host name (or IPv4 address) with an optional port, and nothing else:
+    no credentials, spaces, escapes or stray punctuation; an IPv6 address in
+    brackets too."""
+    if netloc.startswith("["):
+        address, _, rest = netloc[1:].partition("]")
+        try:
+            ipaddress.IPv6Address(address)
+        except ValueError:
+            return False
+        return re.fullmatch(r"(?::\d{1,5})?", rest) is not None
+    return _HOST.fullmatch(netloc) is not None
+
+
 def normalize_login_host(url: str) -> str:
     """Return `scheme://host[:port]` for a My Domain login URL, or raise.
 
     Only https is accepted, except for loopback hosts that a local emulator uses.
     """
-    parts = urlsplit(url.strip())
+    parts = _split(url.strip(), "login_host")
     host = parts.netloc
     loopback = parts.hostname in LOOPBACK_HOSTS
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
@@ -79,7 +101,7 @@ class HostPolicy(msgspec.Struct, frozen=True, kw_only=True):
 
     def check(self, url: str, *, field: str) -> str:
         """Return `url` if it may receive secrets; else raise `InvalidSetting`."""
-        parts = urlsplit(url)
+        parts = _split(url, field)
         host = (parts.hostname or "").lower()
         if host in LOOPBACK_HOSTS:
             if self.allow_loopback and parts.scheme in {"http", "https"}:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from adapters.encryption import SEPARATOR, InvalidEncryptionKey, keys_of
+from domain.environment import is_host_and_port
 from entrypoints import devkeys
 
 PREFIX = "CRMBRIDGE_"
@@ -213,10 +214,16 @@ def _check(config: Config) -> None:
     for field in ("salesforce_login_url", "salesforce_sandbox_login_url"):
         # The OAuth paths are appended to it: a path or query would break them.
         url = getattr(config, field)
-        if urlsplit(url).path.strip("/") or "?" in url:
+        parts = urlsplit(url)
+        if parts.path.strip("/") or "?" in url:
             raise ConfigError(
                 f"{variable(field)}: a login URL is a scheme and host only, "
                 "like https://login.salesforce.com"
+            )
+        if not is_host_and_port(parts.netloc):
+            raise ConfigError(
+                f"{variable(field)}: {parts.netloc!r} is not a host name "
+                "with an optional port"
             )
     if config.env is RunMode.PRODUCTION:
         # Codes, tokens and bearer tokens travel through these.
@@ -250,7 +257,10 @@ def _check_keys(config: Config, generated_in: Path | None) -> None:
 
 
 def _check_url(field: str, url: str) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # brackets around what is not an IPv6 address
+        raise ConfigError(f"{variable(field)}: expected an http(s) URL") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ConfigError(f"{variable(field)}: expected an http(s) URL")
     # '#' even with nothing after it: urlsplit reports an empty fragment.

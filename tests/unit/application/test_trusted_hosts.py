@@ -121,3 +121,11 @@ def test_loopback_is_trusted_only_when_configured_login_hosts_are_loopback() -> 
     with pytest.raises(InvalidSetting):
         production.check("http://na1.salesforce.com", field="x")
     assert production.check("https://na1.salesforce.com", field="x")
+
+
+@pytest.mark.parametrize("url", ["https://[na1.salesforce.com]", "https://[::1"])
+def test_a_host_that_is_no_url_is_refused_as_untrusted(url: str) -> None:
+    """As a token answer's `instance_url` might name it: refused, not raised
+    as the URL parser's ValueError."""
+    with pytest.raises(InvalidSetting, match="instance_url is not a valid URL"):
+        HostPolicy(allow_loopback=True).check(url, field="instance_url")

@@ -188,6 +188,8 @@ def test_login_hosts_are_normalised(url: str, expected: str) -> None:
         "https://.acme.my.salesforce.com",
         "https://acme.my.salesforce.com:0",
         "https://acme.my.salesforce.com:",
+        "https://[acme.my.salesforce.com]",
+        "https://[::1",
     ],
 )
 def test_unsafe_login_hosts_are_refused(url: str) -> None:

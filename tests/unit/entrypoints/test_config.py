@@ -316,6 +316,55 @@ def test_a_login_url_with_a_path_or_query_is_refused(
         load_config(env, state_dir=tmp_path)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://login.salesforce.com;x",
+        "https://login.salesforce.com\\",
+        "https://login.salesforce.com%3F",
+        "https://login.salesforce.com:",
+        "https://login salesforce.com",
+    ],
+)
+def test_a_login_url_with_more_than_a_host_and_port_is_refused(
+    tmp_path: Path, url: str
+) -> None:
+    name = "CRMBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL"
+    env = {"CRMBRIDGE_ENCRYPTION_KEYS": KEY, "CRMBRIDGE_JWT_SECRET": SECRET, name: url}
+
+    with pytest.raises(ConfigError, match=f"{name}: .* is not a host name"):
+        load_config(env, state_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8443",
+        "http://localhost",
+        "http://[::1]:8443",
+        "https://ACME--dev.sandbox.my.salesforce.com:443/",
+    ],
+)
+def test_a_login_url_may_name_an_address_or_a_port(tmp_path: Path, url: str) -> None:
+    name = "CRMBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL"
+    env = {"CRMBRIDGE_ENCRYPTION_KEYS": KEY, "CRMBRIDGE_JWT_SECRET": SECRET, name: url}
+
+    assert load_config(env, state_dir=tmp_path).salesforce_sandbox_login_url == url
+
+
+@pytest.mark.parametrize(
+    "name", ["CRMBRIDGE_SALESFORCE_LOGIN_URL", "CRMBRIDGE_PUBLIC_URL"]
+)
+@pytest.mark.parametrize("url", ["https://[not-an-address]", "http://[::1"])
+def test_brackets_around_no_address_are_refused_as_a_url(
+    tmp_path: Path, name: str, url: str
+) -> None:
+    env = {"CRMBRIDGE_ENCRYPTION_KEYS": KEY, "CRMBRIDGE_JWT_SECRET": SECRET, name: url}
+
+    with pytest.raises(ConfigError, match=f"{name}: expected an http"):
+        load_config(env, state_dir=tmp_path)
+
+
 def test_a_login_url_may_end_in_a_slash_or_name_a_port(tmp_path: Path) -> None:
     env = {
         "CRMBRIDGE_ENCRYPTION_KEYS": KEY,

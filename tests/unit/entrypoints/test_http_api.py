@@ -251,6 +251,11 @@ async def test_a_switch_to_the_environment_in_use_is_a_409_said_plainly(
             b'"login_host": "ftp://x.example"}',
             "login_host",
         ),
+        (
+            b'{"client_id": "' + CLIENT_ID.encode() + b'", "sandbox": false, '
+            b'"login_host": "https://[acme.my.salesforce.com]"}',
+            "login_host",
+        ),
         (b"[]", "body"),
         (b"{oops", "body"),
         (b"", "body"),
