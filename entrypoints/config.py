@@ -161,11 +161,24 @@ def _convert(raw: dict[str, Any]) -> Config:
         return msgspec.convert(raw, Config, strict=False)
     except msgspec.ValidationError as exc:
         field = _field_of(str(exc))
-        detail = str(exc).split(" - at ")[0]
+        detail = _worded(str(exc).split(" - at ")[0])
         choices = _CHOICES.get(field)
         if choices is not None and detail.startswith("Invalid enum value"):
             detail += f" (one of: {', '.join(choices)})"
         raise ConfigError(f"{variable(field)}: {detail}") from None
+
+
+# msgspec names Python types; a variable's reader wants what to write.
+_KINDS = {"int": "a whole number", "float": "a number"}
+
+
+def _worded(detail: str) -> str:
+    """msgspec's "Expected `int`, got `str`" as "expected a whole number"."""
+    return re.sub(
+        r"^Expected `(int|float)`(, got `str`)?",
+        lambda found: f"expected {_KINDS[found.group(1)]}",
+        detail,
+    )
 
 
 _CHOICES = {

@@ -143,6 +143,24 @@ def test_a_bad_value_names_its_variable(tmp_path: Path, name: str, value: str) -
         load_config(env, state_dir=tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("CRMBRIDGE_PORT", "eighty", "expected a whole number$"),
+        ("CRMBRIDGE_PORT", "70000", "expected a whole number <= 65535$"),
+        ("CRMBRIDGE_SYNC_BULK_THRESHOLD", "1.5", "expected a whole number$"),
+        ("CRMBRIDGE_SYNC_QUOTA_RESERVE", "most", "expected a number$"),
+    ],
+)
+def test_a_value_of_the_wrong_kind_says_what_to_write(
+    tmp_path: Path, name: str, value: str, said: str
+) -> None:
+    env = {"CRMBRIDGE_JWT_SECRET": SECRET, name: value}
+
+    with pytest.raises(ConfigError, match=f"^{name}: {said}"):
+        load_config(env, state_dir=tmp_path)
+
+
 def test_a_blank_run_mode_is_refused_not_taken_as_development(
     tmp_path: Path,
 ) -> None:
