@@ -395,6 +395,7 @@ async def _reencrypt(config: Config) -> Reencrypted:
 
 
 if __name__ == "__main__":
-    from entrypoints.console import finish
+    from entrypoints.console import finish, standard_streams
 
+    standard_streams()
     finish(main)

@@ -32,9 +32,34 @@ _heard: list[int] = []
 
 
 def main() -> None:
+    standard_streams()
     with quiet_stops():
         from entrypoints.cli import main as command_line
     finish(command_line)
+
+
+def standard_streams() -> None:
+    """Put /dev/null where a standard stream was closed (`>&-`).
+
+    The next file the process opened took the closed stream's number, and
+    the event loop (uvloop) aborts the process when it is asked to close
+    number 0, 1 or 2 (status 134). Python also starts with `sys.stdout` as
+    None then; it writes to /dev/null instead.
+    """
+    for number, name, mode in (
+        (0, "stdin", "r"),
+        (1, "stdout", "w"),
+        (2, "stderr", "w"),
+    ):
+        try:
+            os.fstat(number)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != number:
+                os.dup2(null, number)
+                os.close(null)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(number, mode, closefd=False))  # noqa: SIM115
 
 
 def finish(command_line: Callable[[], object]) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -10,7 +13,7 @@ from click.testing import CliRunner
 from adapters.encryption import FernetTokenCipher
 from adapters.persistence.migrate import HEAD_REVISION
 from entrypoints.cli import main
-from tests.support.scripts import run_python
+from tests.support.scripts import ROOT, run_python
 
 # What only `serve`, `token`, `demo`, `migrate` or `rotate-keys` need.
 HEAVY = (
@@ -71,3 +74,32 @@ def test_sync_on_a_new_database_migrates_it_first(tmp_path: Path) -> None:
         (stamped,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
     db.close()
     assert stamped == HEAD_REVISION
+
+
+def test_a_closed_stdout_ends_the_command_as_it_would_have_ended(
+    tmp_path: Path,
+) -> None:
+    """`crmbridge sync >&-`: the next file opened took number 1, and uvloop
+    aborted the process (134) when asked to close it."""
+    env = {
+        **os.environ,
+        "CRMBRIDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}",
+        "CRMBRIDGE_JWT_SECRET": "t" * 48,
+        "CRMBRIDGE_ENCRYPTION_KEYS": FernetTokenCipher.generate_key(),
+        "CRMBRIDGE_LOG_LEVEL": "WARNING",
+    }
+
+    done = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", "sync", "--workspace", "nobody"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.close(1),
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 1, done.stderr
+    assert "Salesforce is not connected" in done.stderr
