@@ -14,6 +14,7 @@ would carry on as if the signal had never come.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import signal
@@ -78,6 +79,22 @@ def finish(command_line: Callable[[], object]) -> None:
             logging.shutdown()
             _exit_at_once(done.code)
         raise
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_GONE:
+            raise
+        # The output could not be written: a full disk, or a reader that
+        # went away (`| head`, which wants no more and no complaint).
+        if exc.errno != errno.EPIPE:
+            with contextlib.suppress(OSError):
+                os.write(
+                    2, f"Error: could not write the output: {exc.strerror}\n".encode()
+                )
+        os._exit(1)
+
+
+# Raised by a write to stdout nobody can take; nothing else reaches the top as
+# a bare OSError (the database's errors come wrapped, the commands' reported).
+_OUTPUT_GONE = frozenset({errno.ENOSPC, errno.EPIPE})
 
 
 def _exit_at_once(code: object) -> NoReturn:

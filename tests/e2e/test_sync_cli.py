@@ -65,6 +65,32 @@ def test_a_sync_from_the_command_line_shows_progress_and_fills_the_store(
     assert [(job["mode"], job["state"]) for job in history] == [("full", "succeeded")]
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_report_nobody_can_write_is_one_line_not_a_traceback(
+    service: Service, workspace: Workspace, org: Org
+) -> None:
+    org.world.generate_records(org.id, accounts=2, contacts=2, leads=2)
+
+    command = [sys.executable, "-m", "entrypoints.cli", "sync"]
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(  # noqa: S603 (our interpreter, our module)
+            [*command, "--workspace", workspace.id],
+            env={**os.environ, **service.env, "CRMBRIDGE_LOG_LEVEL": "WARNING"},
+            stdout=full,
+            stderr=subprocess.PIPE,
+            timeout=120,
+            check=False,
+        )
+
+    said = done.stderr.decode()
+    assert done.returncode == 1, said
+    assert "Error: could not write the output: No space left on device" in said
+    assert "Traceback" not in said
+    # The sync itself ran to its end; only its report was lost.
+    history = workspace.call("GET", "/api/crm/salesforce/syncs").json()["items"]
+    assert [job["state"] for job in history] == ["succeeded"]
+
+
 def test_a_paused_sync_exits_non_zero_with_the_problem(
     service: Service, workspace: Workspace, org: Org, emulator: EmulatorServer
 ) -> None:
