@@ -166,7 +166,11 @@ def _coerce(item: Field, value: Any, api: bool) -> Any:
             raise RecordError("REQUIRED_FIELD_MISSING", message, [item.name])
         return None
     if item.type == "datetime":
-        return to_ms(value)
+        try:
+            return to_ms(value)
+        except ValueError:
+            message = f"Cannot deserialize instance of datetime from {value!r}"
+            raise RecordError("JSON_PARSER_ERROR", message, [item.name]) from None
     if item.type in _TEXT and api and len(str(value)) > item.length:
         message = (
             f"{item.name}: data value too large: {str(value)[:40]} "

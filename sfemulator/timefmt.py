@@ -49,7 +49,10 @@ def parse_datetime(text: str) -> int | None:
         sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace(":", "")
         offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        moment -= sign * offset
+        try:
+            moment -= sign * offset
+        except OverflowError:  # past year 9999 or before year 1 in UTC
+            return None
     millis = int((fraction or "0")[:3].ljust(3, "0"))
     return int(moment.timestamp()) * 1000 + millis
 
@@ -58,15 +61,23 @@ def _utc(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
+def _seconds(moment: datetime) -> str:
+    """`2024-01-15T10:30:00.`; the year in four digits (strftime's `%Y` leaves
+    years before 1000 short on some C libraries)."""
+    if moment.year < 1000:
+        return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.")
+
+
 def rest_format(ms: int | None) -> str | None:
     """REST JSON style: `2024-01-15T10:30:00.000+0000`."""
     if ms is None:
         return None
-    return _utc(ms).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}+0000"
+    return _seconds(_utc(ms)) + f"{ms % 1000:03d}+0000"
 
 
 def bulk_format(ms: int | None) -> str:
     """Bulk API CSV style: `2024-01-15T10:30:00.000Z`; empty for null."""
     if ms is None:
         return ""
-    return _utc(ms).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return _seconds(_utc(ms)) + f"{ms % 1000:03d}Z"

@@ -129,3 +129,20 @@ def test_composite_takes_at_most_200_records(rest: Rest) -> None:
 
     assert answer.status_code == 400
     assert answer.json()[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
+
+
+def test_patch_refuses_a_datetime_it_cannot_read_as_a_json_array(
+    emulator: EmulatorServer, demo: Demo, rest: Rest
+) -> None:
+    lead = make_lead(emulator, demo)
+    emulator.world.add_custom_field(demo.production.id, "Lead", "Met__c", "datetime")
+
+    answers = [
+        rest.send("PATCH", f"/sobjects/Lead/{lead}", json={"Met__c": value})
+        for value in ("not a date", "9999-12-31T23:59:59-01:00")
+    ]
+
+    for answer in answers:
+        assert answer.status_code == 400
+        assert answer.json()[0]["errorCode"] == "JSON_PARSER_ERROR"
+        assert answer.json()[0]["fields"] == ["Met__c"]
