@@ -23,7 +23,24 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--seed-demo", action="store_true", help="create demo orgs, users and an app"
     )
     parser.add_argument("--callback-url", default=DEFAULT_CALLBACK)
+    parser.add_argument(
+        "--first-port",
+        type=_port,
+        default=0,
+        help="listen on this port and the ones after it (login, sandbox login, "
+        "My Domain, instances); by default the system picks free ones",
+    )
     return parser.parse_args(argv)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError("a port is 1-65535")
+    return port
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,7 +49,11 @@ def main(argv: list[str] | None = None) -> None:
     stop = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stop.set())
-    with EmulatorServer() as server:
+    try:
+        server = EmulatorServer(first_port=options.first_port).start()
+    except RuntimeError as exc:
+        sys.exit(f"sfemulator: {exc}")
+    try:
         announcement: dict[str, Any] = dict(server.urls())
         if options.seed_demo:
             demo = seed_demo(server.world, options.callback_url, signed_in=True)
@@ -51,6 +72,8 @@ def main(argv: list[str] | None = None) -> None:
             options.port_file.write_text(line + "\n", encoding="utf-8")
         print(line, flush=True)
         stop.wait()
+    finally:
+        server.stop()
     sys.exit(0)
 
 

@@ -15,6 +15,8 @@ from sfemulator.consent import ConsentError, aconsent, consent
 from sfemulator.session import NoLoginForm, require_form_for
 from sfemulator.world import LOGIN, LOGIN_ROLES, MYDOMAIN, SANDBOX, World, instance_role
 
+MAX_PORT = 65535
+
 
 class EmulatorServer:
     """One emulated Salesforce: three login hosts and N instance hosts.
@@ -24,9 +26,15 @@ class EmulatorServer:
     `start()` returns once every listener accepts; `stop()` joins the thread.
     """
 
-    def __init__(self, world: World | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, world: World | None = None, host: str = "127.0.0.1", first_port: int = 0
+    ) -> None:
+        """`first_port`: listen on it and the ports after it, one per role
+        (login, sandbox login, My Domain, then each instance); 0 lets the
+        system pick each one."""
         self.world = world or World()
         self.host = host
+        self.first_port = first_port
         self._thread: threading.Thread | None = None
         self._servers: list[uvicorn.Server] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -72,7 +80,18 @@ class EmulatorServer:
     def start(self) -> EmulatorServer:
         if self._thread is not None:
             raise RuntimeError("the emulator is already running")
-        sockets = {role: self._bind() for role in self.roles}
+        last = self.first_port + len(self.roles) - 1
+        if self.first_port and last > MAX_PORT:
+            raise RuntimeError(f"the emulator's ports would end past {MAX_PORT}")
+        sockets: dict[str, socket.socket] = {}
+        try:
+            for index, role in enumerate(self.roles):
+                port = self.first_port + index if self.first_port else 0
+                sockets[role] = self._bind(port)
+        except OSError as exc:
+            for sock in sockets.values():
+                sock.close()
+            raise RuntimeError(f"the emulator could not listen: {exc}") from None
         for role, sock in sockets.items():
             self.world.urls[role] = f"http://{self.host}:{sock.getsockname()[1]}"
         self._ready.clear()
@@ -131,12 +150,16 @@ class EmulatorServer:
         except NoLoginForm as exc:
             raise ConsentError(409, str(exc)) from None
 
-    def _bind(self) -> socket.socket:
+    def _bind(self, port: int) -> socket.socket:
         # Naming IPPROTO_TCP lets asyncio set TCP_NODELAY; without it every
         # answer waits ~40 ms for a delayed ACK.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, 0))
+        try:
+            sock.bind((self.host, port))
+        except OSError:
+            sock.close()
+            raise
         sock.listen(128)
         sock.set_inheritable(True)
         return sock

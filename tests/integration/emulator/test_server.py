@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
 from sfemulator import EmulatorServer
 
@@ -56,3 +58,57 @@ def test_the_cli_prints_urls_and_seeds_a_demo(tmp_path: Path) -> None:
     assert "consumer_secret" not in announced["demo"]
     assert "secret" not in json.dumps(announced)
     assert announced["control_url"] == announced["login_url"] + "/_emulator"
+
+
+def free_run_of_ports(count: int) -> int:
+    """The first of `count` consecutive ports nothing listens on right now."""
+    for first in range(42000, 60000, count):
+        socks = []
+        try:
+            for port in range(first, first + count):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+        return first
+    raise AssertionError("no free run of ports")
+
+
+def test_listeners_can_take_ports_in_a_row() -> None:
+    first = free_run_of_ports(5)
+
+    with EmulatorServer(first_port=first) as emu:
+        urls = [emu.login_url, emu.sandbox_login_url, emu.mydomain_url]
+        urls += emu.instance_urls
+
+    assert urls == [f"http://127.0.0.1:{port}" for port in range(first, first + 5)]
+
+
+def test_a_taken_port_is_a_one_line_error_and_frees_the_others() -> None:
+    first = free_run_of_ports(5)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", first + 2))
+        taken.listen()
+
+        done = subprocess.run(  # noqa: S603 (this interpreter, this package)
+            [sys.executable, "-m", "sfemulator", "--first-port", str(first)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+    assert done.returncode == 1
+    assert done.stderr.startswith("sfemulator: the emulator could not listen:")
+    assert "Traceback" not in done.stderr
+    with EmulatorServer(first_port=first):  # nothing left bound
+        pass
+
+
+def test_ports_past_the_last_one_are_refused() -> None:
+    with pytest.raises(RuntimeError, match="past 65535"):
+        EmulatorServer(first_port=65533).start()
