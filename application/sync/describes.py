@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from application.ports import Clock
@@ -31,9 +32,14 @@ class DescribeSource:
         self._ttl = ttl
 
     async def get(
-        self, workspace_id: str, *, refresh: bool = False
+        self,
+        workspace_id: str,
+        *,
+        refresh: bool = False,
+        before_call: Callable[[], None] | None = None,
     ) -> tuple[dict[CrmObject, ObjectDescribe], int]:
-        """Describes of every synced object, and how many API calls it took."""
+        """Describes of every synced object, and how many API calls it took;
+        `before_call` runs before each call and may raise to refuse it."""
         now = self._clock.now()
         found: dict[CrmObject, ObjectDescribe] = {}
         async with self._uow() as uow:
@@ -43,6 +49,8 @@ class DescribeSource:
                     found[obj] = cached[0]
         missing = [obj for obj in CrmObject if obj not in found]
         for obj in missing:
+            if before_call is not None:
+                before_call()
             found[obj] = await self._fetch(workspace_id, obj)
         if missing:
             # Limitation: a describe fetched with the previous org's tokens just

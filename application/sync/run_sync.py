@@ -34,6 +34,7 @@ from application.sync.ports import (
     SyncUnitOfWorkFactory,
 )
 from application.sync.problems import problem_for_sync_error, quota_reserve_reached
+from application.sync.quota import CallBudget, QuotaReserveReached
 from domain import problems
 from domain.crm import CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
@@ -53,14 +54,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 # Ids changed after a run's window, the calls that read them, the last usage.
 Changed = tuple[set[str], int, ApiUsage | None]
-
-
-class QuotaReserveReached(Exception):
-    """Raised when the org's API usage reached the reserve we leave to others."""
-
-    def __init__(self, usage: ApiUsage) -> None:
-        super().__init__(f"{usage.used}/{usage.max}")
-        self.usage = usage
 
 
 class RunSync:
@@ -105,11 +98,20 @@ class RunSync:
         self._bulk = BulkReader(records, clock, options)
         self._describes = DescribeSource(uow, session, records, clock)
         self._account_follow_up = AccountFollowUp(uow, options.related_batch_size)
+        self._budgets: dict[str, CallBudget] = {}
 
     async def execute(self, workspace_id: str, job_id: str) -> SyncJob | None:
         job = await self._start(workspace_id, job_id)
         if job is None:
             return None
+        self._budgets[job_id] = CallBudget(self._options.quota_reserve)
+        try:
+            return await self._run(job)
+        finally:
+            del self._budgets[job_id]
+
+    async def _run(self, job: SyncJob) -> SyncJob:
+        workspace_id = job.workspace_id
         try:
             mapping = await self._mapping(workspace_id)
             follow_up = await self._follow_up_since(job, mapping)
@@ -379,7 +381,9 @@ class RunSync:
         started: StartedBulk | None,
         downloaded: Callable[[ApiUsage | None], None],
     ) -> SyncJob:
-        describes, calls = await self._describes.get(job.workspace_id)
+        describes, calls = await self._describes.get(
+            job.workspace_id, before_call=self._budgets[job.job_id].spend
+        )
         job = job.count_calls(obj, calls, self._clock.now())
         pipeline = self._pipeline(job, obj, mapping)
 
@@ -434,7 +438,13 @@ class RunSync:
             return await uow.cursors.get(job.workspace_id, obj)
 
     async def _call(self, job: SyncJob, call: Callable[[TokenSet], Awaitable[T]]) -> T:
-        return await self._session.run(job.workspace_id, call)
+        """Every call of the run: refused once the run's count of the org's
+        usage has reached the reserve (see `CallBudget`)."""
+        budget = self._budgets[job.job_id]
+        budget.spend()
+        answer = await self._session.run(job.workspace_id, call)
+        budget.seen(getattr(answer, "api_usage", None))
+        return answer
 
     def _pipeline(
         self, job: SyncJob, obj: CrmObject, mapping: FieldMapping

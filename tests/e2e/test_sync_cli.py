@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -105,6 +106,38 @@ def test_a_paused_sync_exits_non_zero_with_the_problem(
     assert "paused" in output
     assert "daily API requests" in output
     assert "goes on from its last committed page" in output
+
+
+@pytest.mark.parametrize("maximum", [9, 16, 25])
+def test_the_bulk_path_spends_no_call_past_the_quota_reserve(
+    service: Service,
+    workspace: Workspace,
+    org: Org,
+    emulator: EmulatorServer,
+    maximum: int,
+) -> None:
+    """Status polls, describes and Bulk jobs started ahead counted too: a
+    tester's run spent the whole quota while a job stayed InProgress."""
+    org.world.generate_records(org.id, accounts=40, contacts=60, leads=60)
+    emulator.world.set_query_paging(page_size=20, bulk_polls=1)
+    emulator.world.set_quota(org.id, used=0, maximum=maximum)
+
+    code, output = crmbridge_sync(
+        service,
+        "--workspace",
+        workspace.id,
+        "--mode",
+        "full",
+        env={
+            "CRMBRIDGE_SYNC_BULK_THRESHOLD": "30",
+            "CRMBRIDGE_SYNC_SETTLE_SECONDS": "0",
+        },
+    )
+
+    used = org.world.orgs[org.id].daily_api_used
+    assert code == 1, output
+    assert "the rest is kept for its other tools" in output
+    assert used <= math.ceil(0.8 * maximum), output
 
 
 def slow_sync_running(

@@ -208,3 +208,30 @@ async def test_the_last_object_asks_for_no_next_one(sync: Sync, mode: SyncMode) 
 
     objects = [name for kind, name, *_ in sent.log if kind == "window"]
     assert objects == ["Account", "Lead", "Contact"]
+
+
+@pytest.mark.parametrize("used", range(11_960, 12_001, 3))
+@pytest.mark.parametrize("mode", [SyncMode.FULL, SyncMode.INCREMENTAL])
+async def test_no_call_of_any_kind_goes_past_the_quota_reserve(
+    sync: Sync, mode: SyncMode, used: int
+) -> None:
+    """Pages, Bulk job starts, status polls, describes and sweeps, asked in
+    turn or ahead: the reserve is 12,000 of 15,000 calls, whatever the run
+    was doing when it came."""
+    salesforce = sync.app.salesforce
+    salesforce.spend_api_quota = True
+    salesforce.api_used = used
+    sync.org.page_size = 2
+    sync.org.bulk_polls = 4
+    accounts(sync, 5)
+    for n in range(7):
+        lead(sync.org, n)
+        contact(sync.org, n)
+
+    job = await sync.once(mode, bulk_threshold=4, bulk_page_size=3, bulk_poll_seconds=0)
+
+    assert salesforce.api_used <= 12_000
+    if job.state is not SyncState.SUCCEEDED:
+        assert job.state is SyncState.PAUSED
+        assert job.problem is not None
+        assert job.problem.code == "api_quota_reserve_reached"
