@@ -68,6 +68,15 @@ class ProgressBars(SyncProgress):
             calls=progress.api_calls,
         )
 
+    def object_done(self, job: SyncJob, obj: CrmObject) -> None:
+        """The object's final counts, as the report after the run shows them."""
+        self.page_committed(job, obj, None)
+
+    def shown(self, obj: CrmObject) -> dict[str, object]:
+        """What `obj`'s bar shows: records seen, of what total, pages, calls."""
+        task = next(t for t in self._bars.tasks if t.id == self._task(obj))
+        return {"seen": task.completed, "total": task.total, **task.fields}
+
     def _task(self, obj: CrmObject) -> TaskID:
         if obj not in self._tasks:
             self._tasks[obj] = self._bars.add_task(

@@ -400,5 +400,9 @@ class SyncProgress(Protocol):
         self, job: SyncJob, obj: CrmObject, total: int | None
     ) -> None: ...
 
+    def object_done(self, job: SyncJob, obj: CrmObject) -> None:
+        """`obj` is done in `job`: its counts are final (its sweep's call too)."""
+        ...
+
 
 SyncUnitOfWorkFactory = Callable[[], SyncUnitOfWork]

@@ -247,6 +247,8 @@ class RunSync:
             job = job.finish_object(obj)
             await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
             await uow.commit()
+        if self._progress is not None:
+            self._progress.object_done(job, obj)
         return job
 
     async def _open(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 import click
 import pytest
+from rich.console import Console
 
+from domain.crm import CrmObject
 from domain.problems import Problem
 from domain.sync import SyncJob, SyncMode
+from entrypoints.progress import ProgressBars
 from entrypoints.sync_command import report
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -35,3 +39,26 @@ def test_a_failed_sync_says_its_problem_and_hint_as_two_sentences() -> None:
         f"sync {job.job_id} failed: Salesforce is not connected. "
         "Connect Salesforce first."
     )
+
+
+def test_a_done_object_s_bar_shows_the_calls_the_report_shows() -> None:
+    job = SyncJob.request(
+        workspace_id="acme",
+        mode=SyncMode.FULL,
+        objects=None,
+        requested_by="cli",
+        now=NOW,
+    ).start(now=NOW, until=NOW)
+    paged = job.record_page(
+        CrmObject.LEAD, seen=2, written=2, deleted=0, api_calls=1, cursor=None, now=NOW
+    )
+    swept = paged.count_calls(CrmObject.LEAD, 1, NOW)  # the sweep's query
+    bars = ProgressBars(Console(file=io.StringIO()))
+    bars.show(job)
+
+    bars.page_committed(paged, CrmObject.LEAD, 2)
+    before = bars.shown(CrmObject.LEAD)
+    bars.object_done(swept, CrmObject.LEAD)
+
+    assert (before["seen"], before["calls"]) == (2, 1)
+    assert bars.shown(CrmObject.LEAD)["calls"] == 2
