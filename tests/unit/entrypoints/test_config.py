@@ -127,6 +127,7 @@ def test_production_refuses_to_start_without_a_real_value(
         ("CRMBRIDGE_LOG_LEVEL", "LOUD"),
         ("CRMBRIDGE_PUBLIC_URL", "ftp://example.com"),
         ("CRMBRIDGE_PUBLIC_URL", "https://example.com/?a=1"),
+        ("CRMBRIDGE_PUBLIC_URL", "https://[example.com]"),
         ("CRMBRIDGE_SETTINGS_PAGE_URL", "not a url"),
         ("CRMBRIDGE_SALESFORCE_LOGIN_URL", "https://user:pw@login.example"),
         ("CRMBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL", "test.salesforce.com"),
@@ -143,24 +144,6 @@ def test_a_bad_value_names_its_variable(tmp_path: Path, name: str, value: str) -
         load_config(env, state_dir=tmp_path)
 
 
-@pytest.mark.parametrize(
-    ("name", "value", "said"),
-    [
-        ("CRMBRIDGE_PORT", "eighty", "expected a whole number$"),
-        ("CRMBRIDGE_PORT", "70000", "expected a whole number <= 65535$"),
-        ("CRMBRIDGE_SYNC_BULK_THRESHOLD", "1.5", "expected a whole number$"),
-        ("CRMBRIDGE_SYNC_QUOTA_RESERVE", "most", "expected a number$"),
-    ],
-)
-def test_a_value_of_the_wrong_kind_says_what_to_write(
-    tmp_path: Path, name: str, value: str, said: str
-) -> None:
-    env = {"CRMBRIDGE_JWT_SECRET": SECRET, name: value}
-
-    with pytest.raises(ConfigError, match=f"^{name}: {said}"):
-        load_config(env, state_dir=tmp_path)
-
-
 def test_a_blank_run_mode_is_refused_not_taken_as_development(
     tmp_path: Path,
 ) -> None:
@@ -171,18 +154,22 @@ def test_a_blank_run_mode_is_refused_not_taken_as_development(
 
 
 @pytest.mark.parametrize(
-    ("name", "value", "choices"),
+    ("name", "value", "said"),
     [
-        ("CRMBRIDGE_ENV", "Production", "development, production"),
-        ("CRMBRIDGE_LOG_LEVEL", "LOUD", "DEBUG, INFO, WARNING, ERROR"),
+        ("CRMBRIDGE_PORT", "eighty", "expected a whole number$"),
+        ("CRMBRIDGE_PORT", "70000", "expected a whole number <= 65535$"),
+        ("CRMBRIDGE_SYNC_BULK_THRESHOLD", "1.5", "expected a whole number$"),
+        ("CRMBRIDGE_SYNC_QUOTA_RESERVE", "most", "expected a number$"),
+        ("CRMBRIDGE_ENV", "Production", r".*\(one of: development, production\)$"),
+        ("CRMBRIDGE_LOG_LEVEL", "LOUD", r".*\(one of: DEBUG, INFO, WARNING, ERROR\)$"),
     ],
 )
-def test_a_bad_choice_lists_the_good_ones(
-    tmp_path: Path, name: str, value: str, choices: str
+def test_a_bad_value_says_what_to_write(
+    tmp_path: Path, name: str, value: str, said: str
 ) -> None:
     env = {"CRMBRIDGE_JWT_SECRET": SECRET, name: value}
 
-    with pytest.raises(ConfigError, match=f"one of: {choices}"):
+    with pytest.raises(ConfigError, match=f"^{name}: {said}"):
         load_config(env, state_dir=tmp_path)
 
 
@@ -311,46 +298,38 @@ def test_a_spoiled_generated_key_names_its_file(
     assert key[:-2] not in str(raised.value) + caplog.text
 
 
+SCHEME_AND_HOST = "a login URL is a scheme and host"
+NO_HOST = ".* is not a host name"
+
+
 @pytest.mark.parametrize(
-    "url",
+    ("url", "said"),
     [
-        "https://login.salesforce.com/path",
-        "https://login.salesforce.com/?x=1",
-        "https://login.salesforce.com?",
-        "https://login.salesforce.com/?",
-        "https://acme.my.salesforce.com/services/oauth2",
+        ("https://login.salesforce.com/path", SCHEME_AND_HOST),
+        ("https://login.salesforce.com/?x=1", SCHEME_AND_HOST),
+        ("https://login.salesforce.com?", SCHEME_AND_HOST),
+        ("https://login.salesforce.com/?", SCHEME_AND_HOST),
+        ("https://acme.my.salesforce.com/services/oauth2", SCHEME_AND_HOST),
+        ("https://login.salesforce.com;x", NO_HOST),
+        ("https://login.salesforce.com\\", NO_HOST),
+        ("https://login.salesforce.com%3F", NO_HOST),
+        ("https://login.salesforce.com:", NO_HOST),
+        ("https://login salesforce.com", NO_HOST),
+        # urlsplit raises ValueError for these: no traceback, a refusal.
+        ("https://[not-an-address]", "expected an http"),
+        ("http://[::1", "expected an http"),
     ],
 )
 @pytest.mark.parametrize(
     "name",
     ["CRMBRIDGE_SALESFORCE_LOGIN_URL", "CRMBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL"],
 )
-def test_a_login_url_with_a_path_or_query_is_refused(
-    tmp_path: Path, name: str, url: str
+def test_a_login_url_of_more_than_a_host_and_port_is_refused(
+    tmp_path: Path, name: str, url: str, said: str
 ) -> None:
     env = {"CRMBRIDGE_ENCRYPTION_KEYS": KEY, "CRMBRIDGE_JWT_SECRET": SECRET, name: url}
 
-    with pytest.raises(ConfigError, match=f"{name}: a login URL is a scheme and host"):
-        load_config(env, state_dir=tmp_path)
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://login.salesforce.com;x",
-        "https://login.salesforce.com\\",
-        "https://login.salesforce.com%3F",
-        "https://login.salesforce.com:",
-        "https://login salesforce.com",
-    ],
-)
-def test_a_login_url_with_more_than_a_host_and_port_is_refused(
-    tmp_path: Path, url: str
-) -> None:
-    name = "CRMBRIDGE_SALESFORCE_SANDBOX_LOGIN_URL"
-    env = {"CRMBRIDGE_ENCRYPTION_KEYS": KEY, "CRMBRIDGE_JWT_SECRET": SECRET, name: url}
-
-    with pytest.raises(ConfigError, match=f"{name}: .* is not a host name"):
+    with pytest.raises(ConfigError, match=f"{name}: {said}"):
         load_config(env, state_dir=tmp_path)
 
 
@@ -368,19 +347,6 @@ def test_a_login_url_may_name_an_address_or_a_port(tmp_path: Path, url: str) -> 
     env = {"CRMBRIDGE_ENCRYPTION_KEYS": KEY, "CRMBRIDGE_JWT_SECRET": SECRET, name: url}
 
     assert load_config(env, state_dir=tmp_path).salesforce_sandbox_login_url == url
-
-
-@pytest.mark.parametrize(
-    "name", ["CRMBRIDGE_SALESFORCE_LOGIN_URL", "CRMBRIDGE_PUBLIC_URL"]
-)
-@pytest.mark.parametrize("url", ["https://[not-an-address]", "http://[::1"])
-def test_brackets_around_no_address_are_refused_as_a_url(
-    tmp_path: Path, name: str, url: str
-) -> None:
-    env = {"CRMBRIDGE_ENCRYPTION_KEYS": KEY, "CRMBRIDGE_JWT_SECRET": SECRET, name: url}
-
-    with pytest.raises(ConfigError, match=f"{name}: expected an http"):
-        load_config(env, state_dir=tmp_path)
 
 
 def test_a_login_url_may_end_in_a_slash_or_name_a_port(tmp_path: Path) -> None:

@@ -18,14 +18,15 @@ from entrypoints.sync_command import report
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
-def test_a_failed_sync_says_its_problem_and_hint_as_two_sentences() -> None:
+def running(mode: SyncMode) -> SyncJob:
     job = SyncJob.request(
-        workspace_id="acme",
-        mode=SyncMode.INCREMENTAL,
-        objects=None,
-        requested_by="cli",
-        now=NOW,
-    ).start(now=NOW, until=NOW)
+        workspace_id="acme", mode=mode, objects=None, requested_by="cli", now=NOW
+    )
+    return job.start(now=NOW, until=NOW)
+
+
+def test_a_failed_sync_says_its_problem_and_hint_as_two_sentences() -> None:
+    job = running(SyncMode.INCREMENTAL)
     problem = Problem(
         code="not_connected",
         message="Salesforce is not connected",
@@ -42,13 +43,7 @@ def test_a_failed_sync_says_its_problem_and_hint_as_two_sentences() -> None:
 
 
 def test_a_done_object_s_bar_shows_the_calls_the_report_shows() -> None:
-    job = SyncJob.request(
-        workspace_id="acme",
-        mode=SyncMode.FULL,
-        objects=None,
-        requested_by="cli",
-        now=NOW,
-    ).start(now=NOW, until=NOW)
+    job = running(SyncMode.FULL)
     paged = job.record_page(
         CrmObject.LEAD, seen=2, written=2, deleted=0, api_calls=1, cursor=None, now=NOW
     )
