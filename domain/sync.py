@@ -37,6 +37,15 @@ class SyncState(enum.StrEnum):
 ACTIVE = frozenset({SyncState.QUEUED, SyncState.RUNNING})
 
 
+class FollowUpMark(msgspec.Struct, frozen=True, kw_only=True):
+    """How far a run re-read the Contacts of Accounts stored since `since`:
+    every Account up to `(updated_at, account_id)` in that order is done."""
+
+    since: datetime
+    updated_at: datetime
+    account_id: str
+
+
 class ObjectProgress(msgspec.Struct, frozen=True, kw_only=True):
     object: CrmObject
     seen: int = 0
@@ -47,6 +56,9 @@ class ObjectProgress(msgspec.Struct, frozen=True, kw_only=True):
     cursor: SyncCursor | None = None
     done: bool = False
     error: Problem | None = None
+    # Contacts only: the Account follow-up's progress, so a run paused in it
+    # leaves the next one where it stopped.
+    follow_up: FollowUpMark | None = None
 
 
 def new_job_id() -> str:
@@ -143,6 +155,13 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
             current, api_calls=current.api_calls + api_calls
         )
         return self._with(updated, heartbeat_at=now)
+
+    def follow_up_to(self, mark: FollowUpMark) -> SyncJob:
+        """The Account follow-up has re-read Contacts up to `mark`."""
+        contact = msgspec.structs.replace(
+            self.progress_of(CrmObject.CONTACT), follow_up=mark
+        )
+        return self._with(contact)
 
     def finish_object(self, obj: CrmObject) -> SyncJob:
         return self._with(msgspec.structs.replace(self.progress_of(obj), done=True))

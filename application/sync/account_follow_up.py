@@ -4,7 +4,11 @@ A Contact's `Account.Name` changes when its Account is renamed, without
 touching the Contact's SystemModstamp. So after a run, the Contacts of every
 Account stored since the last run that finished its Contacts are re-read.
 That point is read from the job history, so a paused, failed or killed run
-leaves its Accounts to the next one instead of forgetting them.
+leaves its Accounts to the next one instead of forgetting them. A run that
+stopped inside the follow-up itself left a mark of how far it got (Accounts
+go in `(updated_at, account_id)` order, and one stored again moves past the
+mark): the next run goes on from there, so a run that can afford only part
+of the follow-up each time still gets through it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import UTC, datetime
 from application.sync.ports import CompanyQuery, SyncUnitOfWorkFactory
 from domain.crm import CrmObject
 from domain.mapping import FieldMapping
-from domain.sync import SyncJob, SyncState
+from domain.sync import FollowUpMark, SyncJob, SyncState
 
 HISTORY_PAGE = 50
 SINCE_EVER = datetime.min.replace(tzinfo=UTC)
@@ -33,9 +37,11 @@ class AccountFollowUp:
         self._uow = uow
         self._batch_size = batch_size
 
-    async def since(self, workspace_id: str) -> datetime:
-        """When the newest successful run that synced Contacts finished."""
+    async def since(self, workspace_id: str) -> tuple[datetime, FollowUpMark | None]:
+        """When the newest successful run that synced Contacts finished, and
+        how far a later run got in following up the Accounts since then."""
         before: datetime | None = None
+        marks: list[FollowUpMark] = []
         while True:
             async with self._uow() as uow:
                 jobs = await uow.sync_jobs.list(
@@ -44,16 +50,20 @@ class AccountFollowUp:
             for job in jobs:
                 if _caught_up(job):
                     assert job.finished_at is not None
-                    return job.finished_at
+                    return job.finished_at, _resume(marks, job.finished_at)
+                if CrmObject.CONTACT in job.objects:
+                    mark = job.progress_of(CrmObject.CONTACT).follow_up
+                    marks.extend([mark] if mark is not None else [])
             if len(jobs) < HISTORY_PAGE:
-                return SINCE_EVER
+                return SINCE_EVER, _resume(marks, SINCE_EVER)
             before = jobs[-1].created_at
 
     async def changed(
-        self, workspace_id: str, since: datetime
-    ) -> AsyncIterator[tuple[str, ...]]:
-        """Ids of Accounts stored at or after `since`, in batches."""
-        after: tuple[datetime, str] | None = None
+        self, workspace_id: str, since: datetime, resume: FollowUpMark | None = None
+    ) -> AsyncIterator[tuple[tuple[str, ...], FollowUpMark]]:
+        """Ids of Accounts stored at or after `since`, in batches, after
+        `resume`; each batch with the mark of its last Account."""
+        after = None if resume is None else (resume.updated_at, resume.account_id)
         while True:
             query = CompanyQuery(
                 updated_since=since,
@@ -63,13 +73,22 @@ class AccountFollowUp:
             )
             async with self._uow() as uow:
                 companies = await uow.companies.list(workspace_id, query)
-            if companies:
-                yield tuple(company.account_id for company in companies)
-            if len(companies) < self._batch_size:
+            if not companies:
                 return
             last = companies[-1]
             assert last.updated_at is not None
             after = (last.updated_at, last.account_id)
+            mark = FollowUpMark(
+                since=since, updated_at=last.updated_at, account_id=last.account_id
+            )
+            yield tuple(company.account_id for company in companies), mark
+            if len(companies) < self._batch_size:
+                return
+
+
+def _resume(marks: list[FollowUpMark], since: datetime) -> FollowUpMark | None:
+    """The newest mark left for this `since` (older ones are behind it)."""
+    return next((mark for mark in marks if mark.since == since), None)
 
 
 def _caught_up(job: SyncJob) -> bool:

@@ -47,13 +47,15 @@ from domain.soql import (
     select_fields,
     window_query,
 )
-from domain.sync import SyncJob, SyncMode, SyncState
+from domain.sync import FollowUpMark, SyncJob, SyncMode, SyncState
 from domain.tokens import TokenSet
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 # Ids changed after a run's window, the calls that read them, the last usage.
 Changed = tuple[set[str], int, ApiUsage | None]
+# Accounts stored since when, how far a run got, and the Contacts read up to.
+FollowUp = tuple[datetime, FollowUpMark | None, datetime]
 
 
 class RunSync:
@@ -336,28 +338,31 @@ class RunSync:
 
     async def _follow_up_since(
         self, job: SyncJob, mapping: FieldMapping
-    ) -> tuple[datetime, datetime] | None:
-        """From when Accounts need their Contacts re-read, and up to which
-        Contact modstamp (later ones this run reads anyway); None if not at
-        all (no `Account.*` rule, or this run reads every Contact)."""
+    ) -> FollowUp | None:
+        """From when Accounts need their Contacts re-read, how far an earlier
+        run got at it, and up to which Contact modstamp (later ones this run
+        reads anyway); None if not at all (no `Account.*` rule, or this run
+        reads every Contact)."""
         if CrmObject.CONTACT not in job.objects or not follows_accounts(mapping):
             return None
         cursor = await self._start_cursor(job, CrmObject.CONTACT)
         if cursor is None:
             return None
-        since = await self._account_follow_up.since(job.workspace_id)
-        return since, cursor.modstamp
+        since, resume = await self._account_follow_up.since(job.workspace_id)
+        return since, resume, cursor.modstamp
 
     async def _refresh_contacts(
-        self, job: SyncJob, mapping: FieldMapping, follow_up: tuple[datetime, datetime]
+        self, job: SyncJob, mapping: FieldMapping, follow_up: FollowUp
     ) -> SyncJob:
         """Re-read the Contacts of Accounts stored since the first bound that
-        the run's own Contact window did not read (changed by the second)."""
-        since, read_up_to = follow_up
+        the run's own Contact window did not read (changed by the third),
+        going on after the second; each batch done is marked in the job."""
+        since, resume, read_up_to = follow_up
         obj = CrmObject.CONTACT
         fields = select_fields(obj, mapping.source_fields(obj))
         assert job.until is not None
-        async for batch in self._account_follow_up.changed(job.workspace_id, since):
+        changed = self._account_follow_up.changed(job.workspace_id, since, resume)
+        async for batch, mark in changed:
             # Contacts changed after the start cursor were just read with
             # the stored Accounts' new values: not again.
             soql = related_query(
@@ -372,6 +377,11 @@ class RunSync:
             async for page in self._pages(job, soql):
                 await pipeline.submit(page, api_calls=1, advance_cursor=False)
                 job = await pipeline.drain()
+            async with self._uow() as uow:
+                await hold_running(uow, job)
+                job = job.follow_up_to(mark)
+                await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
+                await uow.commit()
         return job
 
     async def _continue_in_bulk(

@@ -1,0 +1,57 @@
+"""The Account follow-up (Contacts re-read for their Accounts' new values)
+goes on where a paused run left it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from application.errors import QuotaExhausted
+from domain.sync import SyncState
+from domain.tokens import TokenSet
+from tests.unit.application.test_sync import ACCOUNT, Sync, contact
+from tests.unit.application.test_sync import sync as sync  # the fixture
+
+
+async def test_a_run_paused_in_the_follow_up_leaves_the_next_where_it_stopped(
+    sync: Sync,
+) -> None:
+    accounts = [sync.org.create(ACCOUNT, {"Name": f"Old {n}"}) for n in range(6)]
+    for n, account in enumerate(accounts):
+        contact(sync.org, n, account)
+    await sync.once()  # Reads every Contact: nothing to follow up yet.
+    sync.org.now += timedelta(minutes=1)
+    sync.app.clock.advance(minutes=1)
+    for n, account in enumerate(accounts):
+        sync.org.update(ACCOUNT, account, {"Name": f"New {n}"})
+    salesforce = sync.app.salesforce
+    query = salesforce.query
+    related: list[str] = []
+    refuse_at = 3
+
+    async def counted(tokens: TokenSet, soql: str, *, include_deleted: bool) -> Any:
+        if "AccountId IN" in soql:
+            related.append(soql)
+            if len(related) == refuse_at:
+                raise QuotaExhausted(
+                    "TotalRequests Limit exceeded.",
+                    error_code="REQUEST_LIMIT_EXCEEDED",
+                    status=403,
+                )
+        return await query(tokens, soql, include_deleted=include_deleted)
+
+    salesforce.query = counted  # type: ignore[method-assign]
+
+    # Batches of 2 Accounts: 3 follow-up queries; the quota runs out at the third.
+    sync.app.clock.advance(minutes=1)
+    paused = await sync.once(related_batch_size=2)
+    related.clear()
+    refuse_at = 0
+    sync.app.clock.advance(minutes=1)
+    done = await sync.once(related_batch_size=2)
+
+    assert paused.state is SyncState.PAUSED
+    assert done.state is SyncState.SUCCEEDED
+    assert len(related) == 1  # only the batch the paused run did not get to
+    companies = sorted(str(p.fields["company"]) for p in sync.people())
+    assert companies == [f"New {n}" for n in range(6)]
