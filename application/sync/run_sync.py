@@ -52,8 +52,8 @@ from domain.tokens import TokenSet
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-# Ids changed after a run's window, the calls that read them, the last usage.
-Changed = tuple[set[str], int, ApiUsage | None]
+# Ids changed after a run's window, and the calls that read them.
+Changed = tuple[set[str], int]
 # Accounts stored since when, how far a run got, and the Contacts read up to.
 FollowUp = tuple[datetime, FollowUpMark | None, datetime]
 
@@ -467,10 +467,10 @@ class RunSync:
         return PagePipeline(self._uow, self._clock, job, obj, mapping, committed)
 
     def _page_committed(self, job: SyncJob, obj: CrmObject, page: QueryPage) -> None:
-        """Show progress, then stop if the page's usage reached the reserve."""
+        """Show progress. The reserve is checked before the next call (see
+        `_call`), not here: a run with no call left ends as it would."""
         if self._progress is not None:
             self._progress.page_committed(job, obj, page.total_size)
-        self.check_quota(page.api_usage)
 
     def check_quota(self, usage: ApiUsage | None) -> None:
         if usage is not None and self._reserve_reached(usage):
@@ -485,7 +485,7 @@ class RunSync:
         """Mark what the full run did not see as deleted, except rows changed
         after its window: no page showed them, yet they exist. `changed` is
         that query if it was asked for once the last page was in."""
-        alive, calls, usage = await (changed or self._changed_after_window(job, obj))
+        alive, calls = await (changed or self._changed_after_window(job, obj))
         async with self._uow() as uow:
             await hold_running(uow, job)
             if obj is CrmObject.ACCOUNT:
@@ -506,14 +506,11 @@ class RunSync:
             swept,
             len(alive),
         )
-        # As after a committed page: the last call decides whether the next
-        # object may spend one.
-        self.check_quota(usage)
         return job
 
     async def _changed_after_window(self, job: SyncJob, obj: CrmObject) -> Changed:
         """Ids of `obj` rows changed after the run's bound (deleted ones too),
-        the API calls it took to read them, and the last call's usage.
+        and the API calls it took to read them.
 
         Each next page is asked for only while the quota reserve is not
         reached; reached, the run pauses before its sweep, which needs them
@@ -523,16 +520,14 @@ class RunSync:
         soql = changed_after_query(obj, job.until)
         ids: set[str] = set()
         calls = 0
-        usage: ApiUsage | None = None
         async for page in self._pages(job, soql):
             ids.update(record["Id"] for record in page.records)
             calls += 1
-            usage = page.api_usage
             if page.next_records_url is not None:
                 # Limitation: a pause here leaves the calls spent on these ids
                 # out of the job's count: they are stored with the sweep.
-                self.check_quota(usage)
-        return ids, calls, usage
+                self.check_quota(page.api_usage)
+        return ids, calls
 
     async def _pages(self, job: SyncJob, soql: str) -> AsyncIterator[QueryPage]:
         """Every page of a `queryAll`, one call each, the next asked for only

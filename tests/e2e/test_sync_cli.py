@@ -96,6 +96,7 @@ def test_a_paused_sync_exits_non_zero_with_the_problem(
     service: Service, workspace: Workspace, org: Org, emulator: EmulatorServer
 ) -> None:
     org.world.generate_records(org.id, accounts=5, contacts=0, leads=0)
+    emulator.world.set_query_paging(page_size=2)  # more calls than the first
     emulator.world.set_quota(org.id, used=14_000, maximum=15_000)
 
     code, output = crmbridge_sync(

@@ -135,7 +135,9 @@ async def test_a_cancel_after_the_last_write_is_too_late_and_shows_cleared(
 async def test_a_run_ending_on_an_error_leaves_an_end_stored_meanwhile(
     sync: Sync,
 ) -> None:
+    sync.org.page_size = 1
     lead(sync.org, 1)
+    lead(sync.org, 2)  # a second page to ask for, which the reserve refuses
     sync.app.salesforce.api_used = 12_001
     job = await sync.start.execute(ONLY_LEADS)
     ending: list[asyncio.Task[SyncJob | None]] = []

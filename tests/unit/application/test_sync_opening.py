@@ -235,3 +235,19 @@ async def test_no_call_of_any_kind_goes_past_the_quota_reserve(
         assert job.state is SyncState.PAUSED
         assert job.problem is not None
         assert job.problem.code == "api_quota_reserve_reached"
+
+
+async def test_a_run_whose_last_call_reaches_the_reserve_succeeds(sync: Sync) -> None:
+    """Nothing is left to spend past it: the run's work is all done."""
+    salesforce = sync.app.salesforce
+    salesforce.spend_api_quota = True
+    salesforce.api_used = 11_997  # one call per object brings it to 12,000
+    accounts(sync, 1)
+    lead(sync.org, 1)
+    contact(sync.org, 1)
+
+    job = await sync.once()
+
+    assert salesforce.api_used == 12_000
+    assert job.state is SyncState.SUCCEEDED
+    assert len(sync.people()) == 2
