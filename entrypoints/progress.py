@@ -68,8 +68,9 @@ class ProgressBars(SyncProgress):
             calls=progress.api_calls,
         )
 
-    def object_done(self, job: SyncJob, obj: CrmObject) -> None:
-        """The object's final counts, as the report after the run shows them."""
+    def counted(self, job: SyncJob, obj: CrmObject) -> None:
+        """Counts that came without a page; at the run's end, the ones the
+        report after it shows."""
         self.page_committed(job, obj, None)
 
     def shown(self, obj: CrmObject) -> dict[str, object]:

@@ -400,8 +400,9 @@ class SyncProgress(Protocol):
         self, job: SyncJob, obj: CrmObject, total: int | None
     ) -> None: ...
 
-    def object_done(self, job: SyncJob, obj: CrmObject) -> None:
-        """`obj` is done in `job`: its counts are final (its sweep's call too)."""
+    def counted(self, job: SyncJob, obj: CrmObject) -> None:
+        """`obj`'s counts in `job` changed without a page: a sweep's or a
+        status poll's call, or the run's end (its counts are then final)."""
         ...
 
 

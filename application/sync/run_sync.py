@@ -249,8 +249,7 @@ class RunSync:
             job = job.finish_object(obj)
             await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
             await uow.commit()
-        if self._progress is not None:
-            self._progress.object_done(job, obj)
+        self._counted(job, obj)
         return job
 
     async def _open(
@@ -441,6 +440,7 @@ class RunSync:
             job = job.count_calls(obj, 1, self._clock.now())
             await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
             await uow.commit()
+        self._counted(job, obj)
         return job
 
     async def _start_cursor(self, job: SyncJob, obj: CrmObject) -> SyncCursor | None:
@@ -580,7 +580,13 @@ class RunSync:
             await uow.commit()
         return self._finished(ended)
 
+    def _counted(self, job: SyncJob, obj: CrmObject) -> None:
+        if self._progress is not None:
+            self._progress.counted(job, obj)
+
     def _finished(self, job: SyncJob) -> SyncJob:
+        for obj in job.objects:  # The counts the report shows.
+            self._counted(job, obj)
         logger.info(
             "sync finished workspace=%s job=%s state=%s problem=%s",
             job.workspace_id,

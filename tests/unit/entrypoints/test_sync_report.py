@@ -53,7 +53,7 @@ def test_a_done_object_s_bar_shows_the_calls_the_report_shows() -> None:
 
     bars.page_committed(paged, CrmObject.LEAD, 2)
     before = bars.shown(CrmObject.LEAD)
-    bars.object_done(swept, CrmObject.LEAD)
+    bars.counted(swept, CrmObject.LEAD)
 
     assert (before["seen"], before["calls"]) == (2, 1)
     assert bars.shown(CrmObject.LEAD)["calls"] == 2
