@@ -84,14 +84,17 @@ class EmulatorServer:
         if self.first_port and last > MAX_PORT:
             raise RuntimeError(f"the emulator's ports would end past {MAX_PORT}")
         sockets: dict[str, socket.socket] = {}
-        try:
-            for index, role in enumerate(self.roles):
-                port = self.first_port + index if self.first_port else 0
+        for index, role in enumerate(self.roles):
+            port = self.first_port + index if self.first_port else 0
+            try:
                 sockets[role] = self._bind(port)
-        except OSError as exc:
-            for sock in sockets.values():
-                sock.close()
-            raise RuntimeError(f"the emulator could not listen: {exc}") from None
+            except OSError as exc:
+                for sock in sockets.values():
+                    sock.close()
+                where = f"{self.host}:{port}" if port else self.host
+                raise RuntimeError(
+                    f"the emulator could not listen on {where}: {exc.strerror}"
+                ) from None
         for role, sock in sockets.items():
             self.world.urls[role] = f"http://{self.host}:{sock.getsockname()[1]}"
         self._ready.clear()

@@ -103,7 +103,9 @@ def test_a_taken_port_is_a_one_line_error_and_frees_the_others() -> None:
         )
 
     assert done.returncode == 1
-    assert done.stderr.startswith("sfemulator: the emulator could not listen:")
+    assert done.stderr.startswith(
+        f"sfemulator: the emulator could not listen on 127.0.0.1:{first + 2}:"
+    )
     assert "Traceback" not in done.stderr
     with EmulatorServer(first_port=first):  # nothing left bound
         pass
