@@ -28,11 +28,6 @@ class CallBudget:
         self._reserve = reserve
         self._usage: ApiUsage | None = None
 
-    @property
-    def usage(self) -> ApiUsage | None:
-        """The usage seen last, plus the calls made since."""
-        return self._usage
-
     def spend(self) -> None:
         """Count one more call; raise `QuotaReserveReached` instead if the
         count has reached the reserve (no call goes past it)."""
