@@ -83,8 +83,9 @@ class BulkReader:
         started: StartedBulk | None = None,
         downloaded: Downloaded | None = None,
     ) -> SyncJob:
-        """`polled` is told after each status poll (one API call): it records
-        the call and a heartbeat, and raises `Cancelled` if asked to stop.
+        """`polled` is told after each call that brings no page (the job's
+        start, each status poll): it records the call and a heartbeat, and
+        raises `Cancelled` if asked to stop.
         `commit` raises to stop the run (a cancel, the quota reserve); the
         download in flight is then cancelled. `settle` waits for the commits
         in flight and raises as they would. `started` is a job already
@@ -94,11 +95,14 @@ class BulkReader:
         if started is None or started.after != after:
             started = await self.start(job, obj, fields, after, call=call)
         job_id = started.job_id
+        # The start's call counts now: a run paused while the job is still
+        # being prepared has spent it.
+        job = await polled(job)
         job = await self._wait(job, job_id, call, polled)
 
         newest = after
         page = await self._fetch(call, job_id, None, types)
-        calls = 2
+        calls = 1
         while True:
             # The next page downloads (Salesforce renders it meanwhile) while
             # this one commits; the one before is gone, so at most two are

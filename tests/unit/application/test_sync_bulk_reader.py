@@ -116,6 +116,8 @@ class Committed:
     cursors: list[SyncCursor] = field(default_factory=list)
     log: list[tuple[str, Any]] = field(default_factory=list)
     refuse: bool = False
+    # Calls that brought no page, as the reader told them (start, polls).
+    polled: int = 0
 
     async def commit(
         self, job: SyncJob, page: QueryPage, calls: int, advance: bool
@@ -161,6 +163,7 @@ async def read(
         return await run(TOKENS)
 
     async def polled(current: SyncJob) -> SyncJob:
+        committed.polled += 1
         return current
 
     await reader.read(
@@ -185,8 +188,10 @@ async def test_a_page_commits_in_batches_and_counts_its_calls_once() -> None:
     committed = await read(salesforce, batch=3)
 
     assert committed.sizes == [3, 3, 1, 2]
-    # The job and its first page, then nothing more until the next page.
-    assert committed.calls == [2, 0, 0, 1]
+    # The job's start and its status poll as they were made; each page's
+    # call with its first batch.
+    assert committed.polled == 2
+    assert committed.calls == [1, 0, 0, 1]
     assert committed.advanced == [False] * 4
     assert committed.cursors == [
         SyncCursor(
@@ -201,7 +206,7 @@ async def test_an_empty_page_is_committed_once_so_its_call_counts() -> None:
 
     committed = await read(salesforce, batch=3)
 
-    assert (committed.sizes, committed.calls) == ([0], [2])
+    assert (committed.sizes, committed.calls, committed.polled) == ([0], [1], 2)
     assert committed.cursors == []
 
 

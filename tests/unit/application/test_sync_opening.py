@@ -251,3 +251,27 @@ async def test_a_run_whose_last_call_reaches_the_reserve_succeeds(sync: Sync) ->
     assert salesforce.api_used == 12_000
     assert job.state is SyncState.SUCCEEDED
     assert len(sync.people()) == 2
+
+
+async def test_a_pause_while_a_bulk_job_is_prepared_counts_every_call_made(
+    sync: Sync,
+) -> None:
+    salesforce = sync.app.salesforce
+    salesforce.spend_api_quota = True
+    salesforce.api_used = 11_990
+    sync.org.page_size = 2
+    sync.org.bulk_polls = 50  # InProgress until the reserve stops the polling
+    for n in range(7):
+        lead(sync.org, n)
+    job = await sync.start.execute(
+        StartSync.Command(actor=ADMIN, mode=SyncMode.INCREMENTAL, objects=(LEAD,))
+    )
+
+    paused = await sync.runner(bulk_threshold=4, bulk_poll_seconds=0).execute(
+        job.workspace_id, job.job_id
+    )
+
+    assert paused is not None
+    assert paused.state is SyncState.PAUSED
+    # The first page, the job's start, 3 describes, then polls up to 12,000.
+    assert paused.progress_of(LEAD).api_calls == salesforce.api_used - 11_990 == 10
