@@ -32,8 +32,8 @@ class ProgressBars(SyncProgress):
             TextColumn("{task.description:<8}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("records, {task.fields[pages]} pages"),
-            TextColumn("{task.fields[calls]} API calls"),
+            TextColumn("records, {task.fields[pages]}"),
+            TextColumn("{task.fields[calls]}"),
             TimeElapsedColumn(),
             console=console,
         )
@@ -64,8 +64,8 @@ class ProgressBars(SyncProgress):
             self._task(obj),
             completed=progress.seen,
             total=self._totals[obj],
-            pages=progress.pages,
-            calls=progress.api_calls,
+            pages=counted(progress.pages, "page"),
+            calls=counted(progress.api_calls, "API call"),
         )
 
     def counted(self, job: SyncJob, obj: CrmObject) -> None:
@@ -81,6 +81,14 @@ class ProgressBars(SyncProgress):
     def _task(self, obj: CrmObject) -> TaskID:
         if obj not in self._tasks:
             self._tasks[obj] = self._bars.add_task(
-                obj.value, total=None, pages=0, calls=0
+                obj.value,
+                total=None,
+                pages=counted(0, "page"),
+                calls=counted(0, "API call"),
             )
         return self._tasks[obj]
+
+
+def counted(number: int, noun: str) -> str:
+    """`1 page`, `2 pages`: as the report after the run says it."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

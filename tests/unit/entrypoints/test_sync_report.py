@@ -55,5 +55,9 @@ def test_a_done_object_s_bar_shows_the_calls_the_report_shows() -> None:
     before = bars.shown(CrmObject.LEAD)
     bars.counted(swept, CrmObject.LEAD)
 
-    assert (before["seen"], before["calls"]) == (2, 1)
-    assert bars.shown(CrmObject.LEAD)["calls"] == 2
+    assert (before["seen"], before["pages"], before["calls"]) == (
+        2,
+        "1 page",
+        "1 API call",
+    )
+    assert bars.shown(CrmObject.LEAD)["calls"] == "2 API calls"
