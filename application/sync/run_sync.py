@@ -228,10 +228,9 @@ class RunSync:
                     )
                     break
                 if ahead_page is None:
-                    # Near the reserve: the page before decides, as it did
-                    # for the read-ahead, whether one more call may be spent.
+                    # Near the reserve: this page is stored before the next
+                    # call, which `_call` may refuse.
                     job = await pipeline.drain()
-                    self.check_quota(page.api_usage)
                 page, calls = await (
                     ahead_page or self._next_page(job, obj, fields, next_url, after)
                 )
@@ -244,11 +243,7 @@ class RunSync:
             await pipeline.abandon()
             raise
 
-        async with self._uow() as uow:
-            await hold_running(uow, job)
-            job = job.finish_object(obj)
-            await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
-            await uow.commit()
+        job = await self._store(job, lambda current: current.finish_object(obj))
         self._counted(job, obj)
         return job
 
@@ -376,11 +371,7 @@ class RunSync:
             async for page in self._pages(job, soql):
                 await pipeline.submit(page, api_calls=1, advance_cursor=False)
                 job = await pipeline.drain()
-            async with self._uow() as uow:
-                await hold_running(uow, job)
-                job = job.follow_up_to(mark)
-                await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
-                await uow.commit()
+            job = await self._store(job, partial(SyncJob.follow_up_to, mark=mark))
         return job
 
     async def _continue_in_bulk(
@@ -435,12 +426,21 @@ class RunSync:
     async def _polled(self, job: SyncJob, obj: CrmObject) -> SyncJob:
         """Count a status poll and beat the heart, so a long Bulk job neither
         looks dead to StartSync nor ignores a cancel."""
+        now = self._clock.now()
+        job = await self._store(job, lambda current: current.count_calls(obj, 1, now))
+        self._counted(job, obj)
+        return job
+
+    async def _store(
+        self, job: SyncJob, change: Callable[[SyncJob], SyncJob]
+    ) -> SyncJob:
+        """`change` the running job and store it, under its lock: raises
+        `Cancelled` if a cancel is stored or the job has ended meanwhile."""
         async with self._uow() as uow:
             await hold_running(uow, job)
-            job = job.count_calls(obj, 1, self._clock.now())
+            job = change(job)
             await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
             await uow.commit()
-        self._counted(job, obj)
         return job
 
     async def _start_cursor(self, job: SyncJob, obj: CrmObject) -> SyncCursor | None:
@@ -471,10 +471,6 @@ class RunSync:
         `_call`), not here: a run with no call left ends as it would."""
         if self._progress is not None:
             self._progress.page_committed(job, obj, page.total_size)
-
-    def check_quota(self, usage: ApiUsage | None) -> None:
-        if usage is not None and self._reserve_reached(usage):
-            raise QuotaReserveReached(usage)
 
     def _reserve_reached(self, usage: ApiUsage, *, spending: int = 0) -> bool:
         return reserve_reached(usage, self._options.quota_reserve, spending=spending)
@@ -520,13 +516,12 @@ class RunSync:
         soql = changed_after_query(obj, job.until)
         ids: set[str] = set()
         calls = 0
+        # Limitation: a pause between these pages (`_call` refusing the next)
+        # leaves the calls spent on them out of the job's count: they are
+        # stored with the sweep.
         async for page in self._pages(job, soql):
             ids.update(record["Id"] for record in page.records)
             calls += 1
-            if page.next_records_url is not None:
-                # Limitation: a pause here leaves the calls spent on these ids
-                # out of the job's count: they are stored with the sweep.
-                self.check_quota(page.api_usage)
         return ids, calls
 
     async def _pages(self, job: SyncJob, soql: str) -> AsyncIterator[QueryPage]:
