@@ -64,8 +64,8 @@ class ProgressBars(SyncProgress):
             self._task(obj),
             completed=progress.seen,
             total=self._totals[obj],
-            pages=counted(progress.pages, "page"),
-            calls=counted(progress.api_calls, "API call"),
+            pages=plural(progress.pages, "page"),
+            calls=plural(progress.api_calls, "API call"),
         )
 
     def counted(self, job: SyncJob, obj: CrmObject) -> None:
@@ -83,12 +83,12 @@ class ProgressBars(SyncProgress):
             self._tasks[obj] = self._bars.add_task(
                 obj.value,
                 total=None,
-                pages=counted(0, "page"),
-                calls=counted(0, "API call"),
+                pages=plural(0, "page"),
+                calls=plural(0, "API call"),
             )
         return self._tasks[obj]
 
 
-def counted(number: int, noun: str) -> str:
+def plural(number: int, noun: str) -> str:
     """`1 page`, `2 pages`: as the report after the run says it."""
     return f"{number} {noun}{'' if number == 1 else 's'}"

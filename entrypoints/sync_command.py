@@ -25,7 +25,7 @@ from domain.workspace import Actor, Role
 from entrypoints.config import Config
 from entrypoints.console import STOP_SIGNALS, end_at_once, stops_interrupt_nothing
 from entrypoints.container import container_for, resolve, settle
-from entrypoints.progress import ProgressBars, counted
+from entrypoints.progress import ProgressBars, plural
 from entrypoints.worker import ForegroundScheduler, SyncJobExecutor
 
 AT_ONCE = (
@@ -203,8 +203,8 @@ def report(job: SyncJob) -> None:
     for progress in job.progress:
         click.echo(
             f"{progress.object.value}: {progress.seen} seen, {progress.written} "
-            f"written, {progress.deleted} deleted, {counted(progress.pages, 'page')}, "
-            f"{counted(progress.api_calls, 'API call')}"
+            f"written, {progress.deleted} deleted, {plural(progress.pages, 'page')}, "
+            f"{plural(progress.api_calls, 'API call')}"
         )
     if job.state is not SyncState.SUCCEEDED:
         problem = job.problem
