@@ -1,0 +1,264 @@
+"""Application: one object's part of a sync run: its REST pages, read one
+ahead, and past `bulk_threshold` rows its Bulk job; then, in a full run, its
+sweep."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from functools import partial
+
+from application.errors import ApiError
+from application.ports import ApiUsage
+from application.sync.bulk import BulkReader, field_types
+from application.sync.describes import DescribeSource
+from application.sync.opening import Opening, OpeningAhead, StartedBulk
+from application.sync.options import SyncOptions, reserve_reached
+from application.sync.page_writer import hold_running, last_cursor
+from application.sync.pipeline import abandon
+from application.sync.ports import QueryPage
+from application.sync.run_tools import RunTools
+from application.sync.sweep import Changed, changed_after_window, sweep
+from domain.crm import CrmObject
+from domain.mapping import FieldMapping
+from domain.soql import SyncCursor, select_fields, window_query
+from domain.sync import SyncJob, SyncMode
+
+logger = logging.getLogger(__name__)
+
+
+class ObjectSync:
+    """Reads and stores one object after another for one run (see `RunSync`
+    for the rules)."""
+
+    def __init__(
+        self,
+        tools: RunTools,
+        options: SyncOptions,
+        bulk: BulkReader,
+        describes: DescribeSource,
+    ) -> None:
+        self._tools = tools
+        self._options = options
+        self._bulk = bulk
+        self._describes = describes
+
+    async def run(
+        self,
+        job: SyncJob,
+        obj: CrmObject,
+        mapping: FieldMapping,
+        ahead: OpeningAhead,
+        following: CrmObject | None,
+    ) -> SyncJob:
+        """Sync `obj`; once its last page is in, ask `ahead` for `following`'s
+        opening calls, unless the quota reserve is that close."""
+        tools = self._tools
+        fields = select_fields(obj, mapping.source_fields(obj))
+        opening = await ahead.take(obj) or await self.open(job, obj, fields)
+        page, calls = opening.page, opening.calls
+        changed: asyncio.Future[Changed] | None = None
+
+        def downloaded(usage: ApiUsage | None) -> None:
+            """The last page is in: ask for what comes after it meanwhile."""
+            nonlocal changed
+            full = job.mode is SyncMode.FULL
+            # The sweep's query; the next object's first page and Bulk job.
+            spending = int(full) + (2 if following is not None else 0)
+            if usage is not None and self._reserve_reached(usage, spending=spending):
+                return  # near the reserve: one call at a time, as before
+            if full:
+                changed = asyncio.ensure_future(changed_after_window(tools, job, obj))
+            if following is not None:
+                after_fields = select_fields(
+                    following, mapping.source_fields(following)
+                )
+                ahead.start(following, partial(self.open, job, following, after_fields))
+
+        pipeline = tools.pipeline(job, obj, mapping)
+        ahead_page: asyncio.Task[tuple[QueryPage, int]] | None = None
+        try:
+            while True:
+                after = last_cursor(page.records) or job.progress_of(obj).cursor
+                ahead_page = self._read_ahead(job, obj, fields, page, after)
+                next_url = page.next_records_url
+                if next_url is None:
+                    downloaded(page.api_usage)
+                job = await pipeline.submit(page, api_calls=calls)
+                if next_url is None:
+                    job = await pipeline.drain()
+                    break
+                if page.total_size > self._options.bulk_threshold:
+                    job = await pipeline.drain()
+                    job = await self._continue_in_bulk(
+                        job, obj, fields, mapping, opening.bulk, downloaded
+                    )
+                    break
+                if ahead_page is None:
+                    # Near the reserve: this page is stored before the next
+                    # call, which `RunTools.call` may refuse.
+                    job = await pipeline.drain()
+                page, calls = await (
+                    ahead_page or self._next_page(job, obj, fields, next_url, after)
+                )
+                ahead_page = None
+            if job.mode is SyncMode.FULL:
+                job = await sweep(tools, job, obj, changed)
+        except BaseException:
+            await abandon(ahead_page)
+            await abandon(changed)
+            await pipeline.abandon()
+            raise
+
+        job = await tools.store(job, lambda current: current.finish_object(obj))
+        tools.counted(job, obj)
+        return job
+
+    async def open(
+        self, job: SyncJob, obj: CrmObject, fields: tuple[str, ...]
+    ) -> Opening:
+        """`obj`'s first page and, if its window holds more rows than REST
+        should read, the Bulk job for the rest, started before that page is
+        written (Salesforce prepares the job meanwhile)."""
+        tools = self._tools
+        cursor = await tools.start_cursor(job, obj)
+        assert job.until is not None
+        soql = window_query(obj, fields, after=cursor, until=job.until)
+        page = await tools.call(
+            job, lambda t: tools.records.query(t, soql, include_deleted=True)
+        )
+        usage = page.api_usage
+        if not self._goes_to_bulk(page) or (
+            usage is not None and self._reserve_reached(usage, spending=1)
+        ):
+            return Opening(page, 1)
+        after = last_cursor(page.records) or job.progress_of(obj).cursor
+        started = await self._bulk.start(
+            job, obj, fields, after, call=lambda c: tools.call(job, c)
+        )
+        return Opening(page, 1, started)
+
+    def _goes_to_bulk(self, page: QueryPage) -> bool:
+        return (
+            page.next_records_url is not None
+            and page.total_size > self._options.bulk_threshold
+        )
+
+    def _read_ahead(
+        self,
+        job: SyncJob,
+        obj: CrmObject,
+        fields: tuple[str, ...],
+        page: QueryPage,
+        after: SyncCursor | None,
+    ) -> asyncio.Task[tuple[QueryPage, int]] | None:
+        """Start downloading the next page while this one commits.
+
+        None when there is no next page, when the rest goes to Bulk, or when
+        the quota reserve is one call away (no call is spent past it).
+        """
+        next_url = page.next_records_url
+        if next_url is None or self._goes_to_bulk(page):
+            return None
+        usage = page.api_usage
+        if usage is not None and self._reserve_reached(usage, spending=1):
+            return None
+        return asyncio.create_task(self._next_page(job, obj, fields, next_url, after))
+
+    async def _next_page(
+        self,
+        job: SyncJob,
+        obj: CrmObject,
+        fields: tuple[str, ...],
+        next_url: str,
+        after: SyncCursor | None,
+    ) -> tuple[QueryPage, int]:
+        """The page at `next_url`, and the API calls it took; `after` is the
+        last row before it, where an expired cursor is asked again from."""
+        tools = self._tools
+        try:
+            following = await tools.call(
+                job, partial(tools.records.query_more, next_records_url=next_url)
+            )
+        except ApiError as exc:
+            if exc.error_code != "INVALID_QUERY_LOCATOR":
+                raise
+        else:
+            return following, 1
+        # Query cursors expire and are limited per user: ask again from the
+        # last committed row, which loses and repeats nothing.
+        logger.warning(
+            "query cursor expired workspace=%s object=%s: querying again",
+            job.workspace_id,
+            obj.value,
+        )
+        assert job.until is not None
+        soql = window_query(obj, fields, after=after, until=job.until)
+        again = await tools.call(
+            job, partial(tools.records.query, soql=soql, include_deleted=True)
+        )
+        return again, 2
+
+    async def _continue_in_bulk(
+        self,
+        job: SyncJob,
+        obj: CrmObject,
+        fields: tuple[str, ...],
+        mapping: FieldMapping,
+        started: StartedBulk | None,
+        downloaded: Callable[[ApiUsage | None], None],
+    ) -> SyncJob:
+        tools = self._tools
+        describes, calls = await self._describes.get(
+            job.workspace_id, before_call=tools.budget.spend
+        )
+        job = job.count_calls(obj, calls, tools.clock.now())
+        pipeline = tools.pipeline(job, obj, mapping)
+
+        async def commit(
+            current: SyncJob, page: QueryPage, calls: int, advance: bool
+        ) -> SyncJob:
+            return await pipeline.submit(
+                page, api_calls=calls, advance_cursor=advance, job=current
+            )
+
+        async def save_cursor(current: SyncJob, cursor: SyncCursor) -> SyncJob:
+            current = await pipeline.drain()
+            async with tools.uow() as uow:
+                await hold_running(uow, current)
+                await uow.cursors.set(current.workspace_id, obj, cursor)
+                await uow.commit()
+            return current
+
+        try:
+            await self._bulk.read(
+                job,
+                obj,
+                fields,
+                field_types(fields, obj, describes),
+                call=lambda c: tools.call(job, c),
+                commit=commit,
+                save_cursor=save_cursor,
+                polled=lambda current: self._polled(current, obj),
+                settle=pipeline.drain,
+                started=started,
+                downloaded=downloaded,
+            )
+            return await pipeline.drain()
+        except BaseException:
+            await pipeline.abandon()
+            raise
+
+    async def _polled(self, job: SyncJob, obj: CrmObject) -> SyncJob:
+        """Count a status poll and beat the heart, so a long Bulk job neither
+        looks dead to StartSync nor ignores a cancel."""
+        now = self._tools.clock.now()
+        job = await self._tools.store(
+            job, lambda current: current.count_calls(obj, 1, now)
+        )
+        self._tools.counted(job, obj)
+        return job
+
+    def _reserve_reached(self, usage: ApiUsage, *, spending: int = 0) -> bool:
+        return reserve_reached(usage, self._options.quota_reserve, spending=spending)

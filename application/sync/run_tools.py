@@ -1,0 +1,108 @@
+"""Application: what every part of one sync run uses: its calls to Salesforce,
+each checked against the run's quota budget, its page pipelines, its writes
+to the job under the job's lock, and the progress it reports."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
+from typing import TypeVar
+
+from application.ports import Clock
+from application.session import SalesforceSession
+from application.sync.page_writer import hold_running
+from application.sync.pipeline import PagePipeline
+from application.sync.ports import (
+    QueryPage,
+    SalesforceRecords,
+    SyncProgress,
+    SyncUnitOfWorkFactory,
+)
+from application.sync.quota import CallBudget
+from domain.crm import CrmObject
+from domain.mapping import FieldMapping
+from domain.soql import SyncCursor
+from domain.sync import SyncJob, SyncMode, SyncState
+from domain.tokens import TokenSet
+
+T = TypeVar("T")
+
+
+class RunTools:
+    """One run's shared means; `budget` is its own (see `CallBudget`)."""
+
+    def __init__(
+        self,
+        uow: SyncUnitOfWorkFactory,
+        session: SalesforceSession,
+        records: SalesforceRecords,
+        clock: Clock,
+        budget: CallBudget,
+        progress: SyncProgress | None = None,
+    ) -> None:
+        self.uow = uow
+        self.records = records
+        self.clock = clock
+        self.budget = budget
+        self._session = session
+        self._progress = progress
+
+    async def call(self, job: SyncJob, call: Callable[[TokenSet], Awaitable[T]]) -> T:
+        """Every call of the run: refused once the run's count of the org's
+        usage has reached the reserve (see `CallBudget`)."""
+        self.budget.spend()
+        answer = await self._session.run(job.workspace_id, call)
+        self.budget.seen(getattr(answer, "api_usage", None))
+        return answer
+
+    async def pages(self, job: SyncJob, soql: str) -> AsyncIterator[QueryPage]:
+        """Every page of a `queryAll`, one call each, the next asked for only
+        once the caller is done with the one before."""
+        query = partial(self.records.query, soql=soql, include_deleted=True)
+        page = await self.call(job, query)
+        yield page
+        while page.next_records_url is not None:
+            more = partial(
+                self.records.query_more, next_records_url=page.next_records_url
+            )
+            page = await self.call(job, more)
+            yield page
+
+    async def store(
+        self, job: SyncJob, change: Callable[[SyncJob], SyncJob]
+    ) -> SyncJob:
+        """`change` the running job and store it, under its lock: raises
+        `Cancelled` if a cancel is stored or the job has ended meanwhile."""
+        async with self.uow() as uow:
+            await hold_running(uow, job)
+            job = change(job)
+            await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
+            await uow.commit()
+        return job
+
+    async def start_cursor(self, job: SyncJob, obj: CrmObject) -> SyncCursor | None:
+        """Where `obj` starts: its stored cursor, or the beginning in a full run."""
+        if job.mode is SyncMode.FULL:
+            return None
+        async with self.uow() as uow:
+            return await uow.cursors.get(job.workspace_id, obj)
+
+    def pipeline(
+        self, job: SyncJob, obj: CrmObject, mapping: FieldMapping
+    ) -> PagePipeline:
+        """A pipeline for `obj`'s pages, showing progress as each commits.
+
+        The reserve is checked before the next call (see `call`), not on a
+        commit: a run with no call left ends as it would.
+        """
+
+        def committed(job: SyncJob, page: QueryPage) -> None:
+            if self._progress is not None:
+                self._progress.page_committed(job, obj, page.total_size)
+
+        return PagePipeline(self.uow, self.clock, job, obj, mapping, committed)
+
+    def counted(self, job: SyncJob, obj: CrmObject) -> None:
+        """Show `obj`'s counts, changed without a page."""
+        if self._progress is not None:
+            self._progress.counted(job, obj)

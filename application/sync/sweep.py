@@ -1,0 +1,71 @@
+"""Application: a full run's sweep, which marks what the run did not see as
+deleted, except rows changed after its window."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from application.sync.page_writer import hold_running
+from application.sync.run_tools import RunTools
+from domain.crm import CrmObject
+from domain.soql import changed_after_query
+from domain.sync import SyncJob, SyncState
+
+logger = logging.getLogger(__name__)
+# Ids changed after a run's window, and the calls that read them.
+Changed = tuple[set[str], int]
+
+
+async def sweep(
+    tools: RunTools,
+    job: SyncJob,
+    obj: CrmObject,
+    changed: asyncio.Future[Changed] | None,
+) -> SyncJob:
+    """Mark what the full run did not see as deleted, except rows changed
+    after its window: no page showed them, yet they exist. `changed` is that
+    query if it was asked for once the last page was in."""
+    alive, calls = await (changed or changed_after_window(tools, job, obj))
+    async with tools.uow() as uow:
+        await hold_running(uow, job)
+        if obj is CrmObject.ACCOUNT:
+            swept = await uow.companies.sweep_unseen(
+                job.workspace_id, job.job_id, keep=alive
+            )
+        else:
+            swept = await uow.people.sweep_unseen(
+                job.workspace_id, obj, job.job_id, keep=alive
+            )
+        job = job.count_calls(obj, calls, tools.clock.now())
+        await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
+        await uow.commit()
+    logger.info(
+        "full sync swept workspace=%s object=%s missing=%d changed_since=%d",
+        job.workspace_id,
+        obj.value,
+        swept,
+        len(alive),
+    )
+    return job
+
+
+async def changed_after_window(
+    tools: RunTools, job: SyncJob, obj: CrmObject
+) -> Changed:
+    """Ids of `obj` rows changed after the run's bound (deleted ones too),
+    and the API calls it took to read them.
+
+    Each next page is asked for only while the quota reserve is not reached;
+    reached, the run pauses before its sweep, which needs them all.
+    """
+    assert job.until is not None
+    ids: set[str] = set()
+    calls = 0
+    # Limitation: a pause between these pages (`RunTools.call` refusing the
+    # next) leaves the calls spent on them out of the job's count: they are
+    # stored with the sweep.
+    async for page in tools.pages(job, changed_after_query(obj, job.until)):
+        ids.update(record["Id"] for record in page.records)
+        calls += 1
+    return ids, calls
