@@ -12,7 +12,13 @@ from domain.workspace import Role
 from entrypoints import bearer
 from entrypoints.config import STATE_DIR, ConfigError, load_config
 from entrypoints.demo.manual import show_and_wait
-from entrypoints.demo.processes import DemoError, emulator, free_port, service
+from entrypoints.demo.processes import (
+    EMULATOR_PORTS,
+    DemoError,
+    emulator,
+    free_port,
+    service,
+)
 from entrypoints.demo.sync_walk import sync_and_read
 from entrypoints.demo.walk import Walk
 
@@ -29,11 +35,18 @@ TOKEN_SECONDS = 12 * 3600  # long enough for an afternoon of manual use
     help="Service port; another free one if it is taken.",
 )
 @click.option(
+    "--emulator-first-port",
+    type=click.IntRange(1, 65535 - EMULATOR_PORTS + 1),
+    default=None,
+    help=f"The emulator's {EMULATOR_PORTS} ports: this one and the ones after"
+    " it. By default the system picks free ones.",
+)
+@click.option(
     "--keep-running",
     is_flag=True,
     help="Leave both running afterwards, for manual use, until Ctrl-C.",
 )
-def demo(port: int, keep_running: bool) -> None:
+def demo(port: int, emulator_first_port: int | None, keep_running: bool) -> None:
     """Connect, sync and read people back against the Salesforce emulator, step
     by step."""
     signal.signal(signal.SIGTERM, stop)
@@ -49,7 +62,10 @@ def demo(port: int, keep_running: bool) -> None:
         with (
             log_path.open("wb") as log,
             emulator(
-                STATE_DIR, f"{service_url}/api/oauth/callback/salesforce", log
+                STATE_DIR,
+                f"{service_url}/api/oauth/callback/salesforce",
+                log,
+                first_port=emulator_first_port,
             ) as (world, emulated),
         ):
             env = _service_env(service_url, world)

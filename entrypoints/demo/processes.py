@@ -19,6 +19,8 @@ from typing import IO, Any
 import httpx
 
 STARTUP_SECONDS = 30.0
+# Login, sandbox login, My Domain and instances: see `sfemulator --first-port`.
+EMULATOR_PORTS = 5
 
 
 class DemoError(Exception):
@@ -60,8 +62,12 @@ def running(
             child.wait()
 
 
-def emulator_command(port_file: Path, callback_url: str) -> list[str]:
-    """`python -m sfemulator` seeded for a demo, announcing itself in `port_file`."""
+def emulator_command(
+    port_file: Path, callback_url: str, first_port: int | None = None
+) -> list[str]:
+    """`python -m sfemulator` seeded for a demo, announcing itself in
+    `port_file`; on `first_port` and the ports after it, if given."""
+    ports = [] if first_port is None else ["--first-port", str(first_port)]
     return [
         sys.executable,
         "-m",
@@ -71,18 +77,23 @@ def emulator_command(port_file: Path, callback_url: str) -> list[str]:
         str(port_file),
         "--callback-url",
         callback_url,
+        *ports,
     ]
 
 
 @contextmanager
 def emulator(
-    state_dir: Path, callback_url: str, log: IO[bytes]
+    state_dir: Path,
+    callback_url: str,
+    log: IO[bytes],
+    *,
+    first_port: int | None = None,
 ) -> Iterator[tuple[dict[str, Any], subprocess.Popen[bytes]]]:
     """The seeded emulator; yields the URLs and demo facts it announces, and
     its process."""
     port_file = state_dir / "emulator.json"
     port_file.unlink(missing_ok=True)
-    command = emulator_command(port_file, callback_url)
+    command = emulator_command(port_file, callback_url, first_port)
     try:
         with running(command, env=os.environ, log=log) as child:
             yield _announcement(port_file, child), child

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from sfemulator import EmulatorServer
+from tests.support.ports import free_run_of_ports
 
 
 def test_listeners_are_distinct_and_stop_cleanly() -> None:
@@ -58,24 +59,6 @@ def test_the_cli_prints_urls_and_seeds_a_demo(tmp_path: Path) -> None:
     assert "consumer_secret" not in announced["demo"]
     assert "secret" not in json.dumps(announced)
     assert announced["control_url"] == announced["login_url"] + "/_emulator"
-
-
-def free_run_of_ports(count: int) -> int:
-    """The first of `count` consecutive ports nothing listens on right now."""
-    for first in range(42000, 60000, count):
-        socks = []
-        try:
-            for port in range(first, first + count):
-                sock = socket.socket()
-                socks.append(sock)
-                sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-        return first
-    raise AssertionError("no free run of ports")
 
 
 def test_listeners_can_take_ports_in_a_row() -> None:

@@ -18,7 +18,7 @@ from entrypoints.demo.processes import DemoError, wait_while_running
 def test_a_taken_port_is_named_with_the_one_used_instead(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def no_emulator(*_: object) -> None:
+    def no_emulator(*_: object, **__: object) -> None:
         raise DemoError("stopped here")
 
     monkeypatch.setattr(command, "STATE_DIR", tmp_path / "state")
@@ -54,6 +54,15 @@ def test_a_port_out_of_range_is_refused_without_a_traceback(port: str) -> None:
     assert "Invalid value for '--port'" in result.output
     assert "0<=x<=65535" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("port", ["0", "65532"])
+def test_an_emulator_port_run_out_of_range_is_refused(port: str) -> None:
+    result = CliRunner().invoke(command.demo, ["--emulator-first-port", port])
+
+    assert result.exit_code == 2
+    assert "Invalid value for '--emulator-first-port'" in result.output
+    assert "1<=x<=65531" in result.output
 
 
 def test_waiting_ends_naming_the_child_that_exited() -> None:
