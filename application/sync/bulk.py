@@ -30,8 +30,10 @@ Downloaded = Callable[[ApiUsage | None], None]
 
 FINISHED = "JobComplete"
 BROKEN = frozenset({"Failed", "Aborted"})
-# Records committed together: a REST page's worth, whatever a Bulk page holds.
-COMMIT_BATCH = 2_000
+# Records committed together, whatever a Bulk page holds: bounded, so a
+# commit's work and memory do not grow with the page; larger than a REST
+# page, as fewer commits cost less per record (benchmarks/README.md, item 26).
+COMMIT_BATCH = 5_000
 
 
 def field_types(
