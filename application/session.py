@@ -19,6 +19,7 @@ from application.errors import SalesforceUnavailable, SessionExpired
 from application.locks import KeyedLocks
 from application.ports import Clock, SalesforceOAuth, UnitOfWorkFactory
 from application.settings import OAuthSettings
+from application.sync.ports import JobLiveness
 from application.token_refresh import LeaseTiming, TokenRefresh, tokens_of, usable
 from domain.tokens import TokenSet
 
@@ -40,12 +41,13 @@ class SalesforceSession:
         clock: Clock,
         concurrent_refresh_delay: float = 0.5,
         lease: LeaseTiming | None = None,
+        liveness: JobLiveness | None = None,
     ) -> None:
         self._uow = uow
         self._locks = locks
         self._delay = concurrent_refresh_delay
         self._refresh = TokenRefresh(
-            uow, oauth, settings, clock, lease or LeaseTiming()
+            uow, oauth, settings, clock, lease or LeaseTiming(), liveness
         )
 
     async def run(

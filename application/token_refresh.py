@@ -18,6 +18,9 @@ A holder that dies keeps the lease until it runs out; then the next caller
 takes it over and refreshes with the stored token. If the dead holder's
 request had reached Salesforce and rotated that token, it is dead, the
 takeover's refresh is refused, and the connection asks for a reconnect.
+Given a `JobLiveness`, a holder also holds a process lock while it has the
+lease, so a caller on the same host and state folder takes over at once
+from one that died, instead of waiting out its lease.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -38,6 +41,7 @@ from application.errors import (
 )
 from application.ports import Clock, SalesforceOAuth, UnitOfWorkFactory
 from application.settings import OAuthSettings
+from application.sync.ports import JobLiveness
 from domain.connection import Connection, ConnectionStatus
 from domain.errors import InvalidSetting
 from domain.problems import (
@@ -88,12 +92,14 @@ class TokenRefresh:
         settings: OAuthSettings,
         clock: Clock,
         timing: LeaseTiming,
+        liveness: JobLiveness | None = None,
     ) -> None:
         self._uow = uow
         self._oauth = oauth
         self._settings = settings
         self._clock = clock
         self._timing = timing
+        self._liveness = liveness
 
     async def attempt(self, workspace_id: str, stale: TokenSet) -> TokenSet | None:
         """Tokens newer than `stale`; None when Salesforce says that another
@@ -102,7 +108,14 @@ class TokenRefresh:
         Raises `NeedsReauthorization` for a dead grant or an untrusted host,
         `NotConnected` after a disconnect, and what the token call raises.
         """
-        claim = await self._claim(workspace_id, stale)
+        holder = uuid.uuid4().hex
+        with self._alive(workspace_id, holder):
+            return await self._attempt(workspace_id, stale, holder)
+
+    async def _attempt(
+        self, workspace_id: str, stale: TokenSet, holder: str
+    ) -> TokenSet | None:
+        claim = await self._claim(workspace_id, stale, holder)
         if isinstance(claim, TokenSet):
             return claim
         # Once the refresh token is sent, Salesforce may rotate it: stopping
@@ -136,8 +149,9 @@ class TokenRefresh:
             await asyncio.shield(self._end_lease(claim))
             raise
 
-    async def _claim(self, workspace_id: str, stale: TokenSet) -> Claim | TokenSet:
-        holder = uuid.uuid4().hex
+    async def _claim(
+        self, workspace_id: str, stale: TokenSet, holder: str
+    ) -> Claim | TokenSet:
         while True:
             async with self._uow() as uow:
                 connection = usable(await uow.connections.get_for_update(workspace_id))
@@ -155,6 +169,17 @@ class TokenRefresh:
                 if standing == lease:
                     await uow.commit()
                     return Claim(connection, tokens, holder)
+                if standing is not None and self._died(workspace_id, standing):
+                    await uow.connections.end_refresh_lease(
+                        workspace_id, standing.holder
+                    )
+                    await uow.commit()
+                    self._forget(workspace_id, standing.holder)
+                    logger.warning(
+                        "refresh lease of a process that died taken over workspace=%s",
+                        workspace_id,
+                    )
+                    continue
 
             logger.debug("waiting for a refresh elsewhere workspace=%s", workspace_id)
             await asyncio.sleep(self._timing.poll_seconds)
@@ -236,6 +261,30 @@ class TokenRefresh:
             await uow.commit()
         return current, unchanged
 
+    @contextlib.contextmanager
+    def _alive(self, workspace_id: str, holder: str) -> Iterator[None]:
+        """Hold `holder`'s process lock while it may hold the lease."""
+        if self._liveness is None:
+            yield
+            return
+        with self._liveness.running(workspace_id, _lock_name(holder)):
+            try:
+                yield
+            finally:
+                self._forget(workspace_id, holder)
+
+    def _died(self, workspace_id: str, lease: RefreshLease) -> bool:
+        """Whether the lease's holder is a process that died (this host and
+        state folder only: elsewhere, the lease runs out)."""
+        if self._liveness is None:
+            return False
+        held = self._liveness.is_held(workspace_id, _lock_name(lease.holder))
+        return held is False
+
+    def _forget(self, workspace_id: str, holder: str) -> None:
+        if self._liveness is not None:
+            self._liveness.forget(workspace_id, _lock_name(holder))
+
     def _untrusted(self, tokens: TokenSet) -> Problem | None:
         try:
             self._settings.check_token_hosts(tokens)
@@ -278,6 +327,11 @@ class TokenRefresh:
                 workspace_id,
                 type(exc).__name__,
             )
+
+
+def _lock_name(holder: str) -> str:
+    """A lease holder's process lock, among the sync jobs' (see `JobLiveness`)."""
+    return f"token-refresh:{holder}"
 
 
 async def _wait_out(task: asyncio.Future[TokenSet | None]) -> None:

@@ -150,8 +150,16 @@ class Container(containers.DeclarativeContainer):
 
     # One per process: refreshes queue here before the connection's lease.
     locks = providers.Singleton(KeyedLocks)
+    # Process locks in the state folder: a sync job's, a refresh lease's.
+    liveness = providers.Singleton(liveness_for, config)
     session = providers.Factory(
-        SalesforceSession, uow, oauth, oauth_settings, locks, clock
+        SalesforceSession,
+        uow,
+        oauth,
+        oauth_settings,
+        locks,
+        clock,
+        liveness=liveness,
     )
 
     get_connection = providers.Factory(GetConnection, uow, clock, oauth_settings)
@@ -180,7 +188,6 @@ class Container(containers.DeclarativeContainer):
     sync_options = providers.Singleton(sync_options_for, config)
     describes = providers.Factory(DescribeSource, uow, session, records, clock)
     run_sync = providers.Factory(RunSync, uow, session, records, clock, sync_options)
-    liveness = providers.Singleton(liveness_for, config)
     orphans = providers.Singleton(
         SyncOrphans, liveness, clock, sync_options.provided.stale_after_seconds
     )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from datetime import timedelta
 
 import pytest
 
+from adapters.liveness import InMemoryJobLiveness
 from application.errors import NotConnected, OAuthError, SalesforceUnavailable
 from application.locks import KeyedLocks
 from application.ports import UnitOfWork
@@ -146,9 +149,72 @@ async def test_a_lease_left_by_a_dead_process_is_taken_over_once_expired(
     assert app.store.refresh_leases == {}
 
 
-def _leave_a_dead_lease(app: App) -> None:
+async def test_a_lease_whose_holder_died_here_is_taken_over_at_once(
+    app: App,
+) -> None:
+    await app.connect()
+    liveness = InMemoryJobLiveness()
+    _leave_a_dead_lease(app, holder="killed")
+    liveness.die("ws-a", "token-refresh:killed")
+
+    fresh = await _refresh_at_once(app, _another_process(app, liveness=liveness))
+
+    assert app.salesforce.refresh_calls == 1
+    assert fresh == app.connection().tokens  # type: ignore[union-attr]
+    assert app.store.refresh_leases == {}
+    assert liveness.is_held("ws-a", "token-refresh:killed") is None
+
+
+@pytest.mark.parametrize("alive", [True, False], ids=["held", "unknown here"])
+async def test_a_lease_whose_holder_may_live_is_waited_for(
+    app: App, alive: bool
+) -> None:
+    await app.connect()
+    liveness = InMemoryJobLiveness()
+    _leave_a_dead_lease(app, holder="elsewhere")
+    stale = app.connection().tokens  # type: ignore[union-attr]
+    assert stale is not None
+    session = _another_process(app, liveness=liveness)
+
+    with (
+        liveness.running("ws-a", "token-refresh:elsewhere") if alive else nullcontext()
+    ):
+        refresh = asyncio.create_task(session.refresh("ws-a", stale=stale))
+        await asyncio.sleep(0.1)
+        waited = not refresh.done()
+        refresh.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await refresh
+
+    assert waited
+    assert app.salesforce.refresh_calls == 0
+
+
+async def test_a_refreshing_holder_holds_its_process_lock_until_done(
+    app: App,
+) -> None:
+    await app.connect()
+    liveness = InMemoryJobLiveness()
+    stalled = StalledAnswer(app.salesforce)
+    stale = app.connection().tokens  # type: ignore[union-attr]
+    assert stale is not None
+    session = _another_process(app, liveness=liveness)
+
+    refresh = asyncio.create_task(session.refresh("ws-a", stale=stale))
+    await asyncio.wait_for(stalled.arrived.wait(), 5)
+    lease = app.store.refresh_leases["ws-a"]
+    held = liveness.is_held("ws-a", f"token-refresh:{lease.holder}")
+    stalled.released.set()
+    await asyncio.wait_for(refresh, 5)
+
+    assert held is True
+    assert liveness.held == set()
+    assert liveness.dead == set()
+
+
+def _leave_a_dead_lease(app: App, holder: str = "dead") -> None:
     until = app.clock.now() + timedelta(seconds=120)
-    app.store.refresh_leases["ws-a"] = RefreshLease(holder="dead", until=until)
+    app.store.refresh_leases["ws-a"] = RefreshLease(holder=holder, until=until)
 
 
 async def _refresh_at_once(
@@ -340,7 +406,11 @@ async def test_every_rejection_frees_the_lease(app: App) -> None:
     assert app.connection().status is ConnectionStatus.CONNECTED  # type: ignore[union-attr]
 
 
-def _another_process(app: App, lease: LeaseTiming | None = None) -> SalesforceSession:
+def _another_process(
+    app: App,
+    lease: LeaseTiming | None = None,
+    liveness: InMemoryJobLiveness | None = None,
+) -> SalesforceSession:
     """A session with its own in-process locks, as another worker has."""
     return SalesforceSession(
         app.store.unit_of_work,
@@ -350,4 +420,5 @@ def _another_process(app: App, lease: LeaseTiming | None = None) -> SalesforceSe
         app.clock,
         concurrent_refresh_delay=0.01,
         lease=lease or LeaseTiming(poll_seconds=0.01),
+        liveness=liveness,
     )
