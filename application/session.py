@@ -15,12 +15,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from application.errors import SalesforceUnavailable, SessionExpired
+from application.errors import NotConnected, SalesforceUnavailable, SessionExpired
 from application.locks import KeyedLocks
 from application.ports import Clock, SalesforceOAuth, UnitOfWorkFactory
 from application.settings import OAuthSettings
 from application.sync.ports import JobLiveness
 from application.token_refresh import LeaseTiming, TokenRefresh, tokens_of, usable
+from domain.connection import Connection
 from domain.tokens import TokenSet
 
 __all__ = ["CONCURRENT_REFRESH_RETRIES", "SalesforceSession", "usable"]
@@ -51,18 +52,46 @@ class SalesforceSession:
         )
 
     async def run(
-        self, workspace_id: str, call: Callable[[TokenSet], Awaitable[T]]
+        self,
+        workspace_id: str,
+        call: Callable[[TokenSet], Awaitable[T]],
+        *,
+        org_id: str | None = None,
     ) -> T:
-        """Run `call` with fresh tokens: on 401 refresh once and retry once."""
-        async with self._uow() as uow:
-            connection = usable(await uow.connections.get(workspace_id))
-        tokens = tokens_of(connection)
+        """Run `call` with fresh tokens: on 401 refresh once and retry once.
+
+        With `org_id`, only while the connection is to that org: a caller
+        whose work belongs to one org (a sync run) gets `NotConnected` once
+        the workspace has connected to another.
+        """
+        tokens = tokens_of(await self._connection(workspace_id, org_id))
         try:
             return await call(tokens)
         except SessionExpired:
             logger.debug("session expired workspace=%s", workspace_id)
         fresh = await self.refresh(workspace_id, stale=tokens)
+        if org_id is not None:
+            await self._connection(workspace_id, org_id)  # Still that org?
         return await call(fresh)
+
+    async def org_of(self, workspace_id: str) -> str | None:
+        """The org the workspace is connected to, if it is (its tokens are
+        not read: unreadable ones are the first call's to report)."""
+        async with self._uow() as uow:
+            overview = await uow.connections.overview(workspace_id)
+        identity = overview.connection.identity if overview is not None else None
+        return identity.org_id if identity is not None else None
+
+    async def _connection(self, workspace_id: str, org_id: str | None) -> Connection:
+        async with self._uow() as uow:
+            connection = usable(await uow.connections.get(workspace_id))
+        identity = connection.identity
+        if org_id is not None and (identity is None or identity.org_id != org_id):
+            raise NotConnected(
+                "The workspace is now connected to another Salesforce org.",
+                hint="Start a new sync: it reads the connected org in full.",
+            )
+        return connection
 
     async def refresh(self, workspace_id: str, *, stale: TokenSet) -> TokenSet:
         """Return tokens newer than `stale`, asking Salesforce only if nobody has."""

@@ -94,6 +94,7 @@ class RunSync:
             self._clock,
             CallBudget(self._options.quota_reserve),
             self._progress,
+            org_id=await self._session.org_of(workspace_id),
         )
         return await self._run(tools, job)
 

@@ -39,6 +39,8 @@ class RunTools:
         clock: Clock,
         budget: CallBudget,
         progress: SyncProgress | None = None,
+        *,
+        org_id: str | None = None,
     ) -> None:
         self.uow = uow
         self.records = records
@@ -46,12 +48,15 @@ class RunTools:
         self.budget = budget
         self._session = session
         self._progress = progress
+        self._org_id = org_id
 
     async def call(self, job: SyncJob, call: Callable[[TokenSet], Awaitable[T]]) -> T:
         """Every call of the run: refused once the run's count of the org's
-        usage has reached the reserve (see `CallBudget`)."""
+        usage has reached the reserve (see `CallBudget`), and once the
+        workspace is connected to another org than the run started on (its
+        Bulk jobs and cursors mean nothing there): `NotConnected`."""
         self.budget.spend()
-        answer = await self._session.run(job.workspace_id, call)
+        answer = await self._session.run(job.workspace_id, call, org_id=self._org_id)
         self.budget.seen(getattr(answer, "api_usage", None))
         return answer
 

@@ -3,6 +3,7 @@ in-memory store and the fake org."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -240,3 +241,45 @@ async def test_a_running_sync_writes_no_page_of_the_old_org_after_the_switch(
     assert workspace.app.store.cursors == {}
     await workspace.sync()
     assert {obj: workspace.ids(obj) for obj in CrmObject} == made
+
+
+async def test_a_sync_waiting_on_its_bulk_job_calls_nothing_on_the_new_org(
+    workspace: Workspace,
+) -> None:
+    old = workspace.org
+    old.page_size = 2
+    old.bulk_polls = 1000
+    populate(old, leads=6)
+    salesforce = workspace.app.salesforce
+    poll = salesforce.bulk_query_state
+    polled_orgs: list[str] = []
+    twice = asyncio.Event()
+
+    async def recorded_poll(tokens: Any, job_id: str) -> str:
+        polled_orgs.append(salesforce.org_id)
+        if len(polled_orgs) == 2:
+            twice.set()
+        return await poll(tokens, job_id)
+
+    salesforce.bulk_query_state = recorded_poll  # type: ignore[method-assign]
+    run = RunSync(
+        workspace.app.store.unit_of_work,
+        workspace.app.session,
+        salesforce,
+        workspace.app.clock,
+        SyncOptions(settle_seconds=0, bulk_threshold=3, bulk_poll_seconds=0.01),
+    )
+    job = await workspace.start.execute(
+        StartSync.Command(actor=ADMIN, objects=(LEAD,), mode=SyncMode.FULL)
+    )
+    running = asyncio.create_task(run.execute(WS, job.job_id))
+    await asyncio.wait_for(twice.wait(), 5)
+
+    await workspace.reconnect(OTHER_ORG_ID, older_org(old))
+    ended = await asyncio.wait_for(running, 5)
+
+    assert set(polled_orgs) == {ORG_ID}
+    assert ended is not None
+    assert ended.state is SyncState.FAILED
+    assert ended.problem is not None
+    assert ended.problem.code == "not_connected"
