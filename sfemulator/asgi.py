@@ -6,6 +6,7 @@ import asyncio
 import socket
 import struct
 from collections.abc import Awaitable, Callable, MutableMapping
+from email.utils import formatdate
 from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -49,6 +50,7 @@ class FaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        send = self._dated(send)
         fault = self.world.take_http_fault(self.role, scope["path"])
         if fault is None:
             await self.app(scope, receive, send)
@@ -59,6 +61,19 @@ class FaultMiddleware:
             await _reset(scope, receive)
         else:
             await _answer_status(send, fault.status)
+
+    def _dated(self, send: Send) -> Send:
+        """`send` with a `Date` header from the world's clock, as Salesforce
+        sends its own server time (uvicorn's, from the real clock, is off)."""
+
+        async def dated(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                date = formatdate(self.world.now(), usegmt=True).encode()
+                headers = [*message.get("headers", []), (b"date", date)]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return dated
 
 
 async def _reset(scope: Scope, receive: Receive) -> None:

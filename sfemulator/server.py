@@ -203,6 +203,7 @@ class EmulatorServer:
             log_config=None,
             log_level="warning",
             access_log=False,
+            date_header=False,  # FaultMiddleware dates answers by the world's clock
             timeout_graceful_shutdown=2,
         )
         return uvicorn.Server(config)

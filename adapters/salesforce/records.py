@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 
 import httpx
 
@@ -44,6 +45,9 @@ class HttpxSalesforceRecords(SalesforceRecords):
         self._bulk = BulkQueryJobs(self._rest, client, SalesforceHttp(client, policy))
         self.api_version = self._rest.api_version
         self.usage = self._rest.usage
+
+    async def server_time(self, tokens: TokenSet) -> datetime | None:
+        return await self._rest.server_time(tokens)
 
     async def query(
         self, tokens: TokenSet, soql: str, *, include_deleted: bool

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 import httpx
@@ -59,6 +61,21 @@ class HttpxSalesforceApi(SalesforceApi):
             organization_type=row.organization_type,
         )
 
+    async def server_time(self, tokens: TokenSet) -> datetime | None:
+        """The instance's clock, from the `Date` header of its version list:
+        asked without the token, which that list needs none of, so it is not
+        an API request."""
+        request = self._client.build_request(
+            "GET", self._url(tokens, "/services/data/")
+        )
+
+        def read(response: httpx.Response) -> datetime | None:
+            if response.status_code != 200:
+                raise api_error(response)
+            return http_date(response.headers.get("date"))
+
+        return await self._http.call(request, read, replay=Replay.IDEMPOTENT)
+
     async def api_usage(self, tokens: TokenSet) -> ApiUsage:
         limits = await self.get_json(tokens, "limits", Limits)
         daily = limits.daily_api_requests
@@ -110,6 +127,19 @@ class HttpxSalesforceApi(SalesforceApi):
 
     def _url(self, tokens: TokenSet, path: str) -> str:
         return instance_url(tokens, path, api_version=self.api_version)
+
+
+def http_date(text: str | None) -> datetime | None:
+    """An HTTP `Date` header's time, in UTC; None if missing or unreadable."""
+    if not text:
+        return None
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if parsed.tzinfo is None:  # "-0000": UTC, says RFC 5322
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def instance_url(tokens: TokenSet, path: str, *, api_version: str) -> str:

@@ -40,8 +40,14 @@ class BulkPage(msgspec.Struct, frozen=True, kw_only=True):
 class SalesforceRecords(Protocol):
     """Reading records from Salesforce. Errors as in `SalesforceApi`.
 
-    Every call is one API request against the daily quota; callers count them.
+    Every call but `server_time` is one API request against the daily quota;
+    callers count them.
     """
+
+    async def server_time(self, tokens: TokenSet) -> datetime | None:
+        """Salesforce's clock now, as its answers date them; None when an
+        answer carries no date. Not an API request: no quota is spent."""
+        ...
 
     async def query(
         self, tokens: TokenSet, soql: str, *, include_deleted: bool

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from application.errors import (
+    ApplicationError,
     CredentialsUnreadable,
     NeedsReauthorization,
     NotConnected,
@@ -84,7 +85,9 @@ class RunSync:
         self._account_follow_up = AccountFollowUp(uow, options.related_batch_size)
 
     async def execute(self, workspace_id: str, job_id: str) -> SyncJob | None:
-        job = await self._start(workspace_id, job_id)
+        job = await self._start(
+            workspace_id, job_id, await self._server_now(workspace_id)
+        )
         if job is None:
             return None
         tools = RunTools(
@@ -120,15 +123,35 @@ class RunSync:
             return await end(tools, job, SyncState.FAILED, problem)
         return await succeed(tools, job)
 
-    async def _start(self, workspace_id: str, job_id: str) -> SyncJob | None:
+    async def _server_now(self, workspace_id: str) -> datetime | None:
+        """Salesforce's clock, if its answer tells; a failure here is the
+        first call's to report."""
+        try:
+            return await self._session.run(workspace_id, self._records.server_time)
+        except ApplicationError as exc:
+            logger.debug(
+                "salesforce time unknown workspace=%s (%s)",
+                workspace_id,
+                type(exc).__name__,
+            )
+            return None
+
+    async def _start(
+        self, workspace_id: str, job_id: str, server_now: datetime | None
+    ) -> SyncJob | None:
         """Move the queued job to running; None if it is not queued, or
-        another runner (or a cancel) moved it on first."""
+        another runner (or a cancel) moved it on first.
+
+        The run's bound is `settle_seconds` before now by the earlier of our
+        clock and Salesforce's: modstamps are Salesforce's, and a bound ahead
+        of its clock would let the cursor pass rows still being stamped.
+        """
         now = self._clock.now()
         async with self._uow() as uow:
             job = await uow.sync_jobs.get(workspace_id, job_id)
             if job is None or job.state is not SyncState.QUEUED:
                 return None
-            until = now - timedelta(seconds=self._options.settle_seconds)
+            until = run_bound(now, server_now, self._options.settle_seconds)
             job = job.start(now=now, until=until)
             try:
                 await uow.sync_jobs.save(job, expected=SyncState.QUEUED)
@@ -165,3 +188,14 @@ class RunSync:
         finally:
             await ahead.abandon()
         return job
+
+
+def run_bound(now: datetime, server_now: datetime | None, settle: float) -> datetime:
+    """A run's upper bound: `settle` seconds before the earlier clock."""
+    behind = now if server_now is None else min(now, server_now)
+    if behind < now - timedelta(seconds=settle / 2):
+        logger.warning(
+            "salesforce's clock is %.0f s behind ours: the sync's bound follows it",
+            (now - behind).total_seconds(),
+        )
+    return behind - timedelta(seconds=settle)

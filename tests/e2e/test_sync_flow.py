@@ -27,7 +27,7 @@ from tests.e2e.syncing import (
 )
 
 CHANGED_AT = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
-ALL_REST = "/services/data/"
+ALL_REST = "/services/data/v"  # API requests: not the version list
 QUERIES = f"{ALL_REST}v62.0/queryAll"
 
 

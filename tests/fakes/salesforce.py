@@ -63,6 +63,7 @@ class FakeSalesforce(SalesforceOAuth, SalesforceApi, SalesforceRecords):
         self.api_enabled = True
         self.username = "admin@example.com"
         self.org_id = ORG_ID
+        self.server_clock: datetime | None = None
         self.codes: dict[str, PendingAuthorization] = {}
         self.live_access: set[str] = set()
         self.live_refresh: set[str] = set()
@@ -164,6 +165,10 @@ class FakeSalesforce(SalesforceOAuth, SalesforceApi, SalesforceRecords):
     def issue_tokens(self) -> TokenSet:
         """A live grant without the OAuth dance, for tests that only read."""
         return self._issue(next(self._ids), with_refresh=True)
+
+    async def server_time(self, tokens: TokenSet) -> datetime | None:
+        """`server_clock` if set: by default answers carry no date."""
+        return self.server_clock
 
     async def query(
         self, tokens: TokenSet, soql: str, *, include_deleted: bool

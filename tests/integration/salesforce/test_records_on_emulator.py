@@ -155,3 +155,17 @@ async def test_nothing_secret_or_queried_is_logged(
     assert "POST" in caplog.text
     for secret in ("SELECT", "secret@customer", "Name", stage.tokens.access_token):
         assert secret not in caplog.text
+
+
+async def test_the_server_time_is_the_emulators_clock(
+    emulator: EmulatorServer, stage: EmulatorRecordsStage
+) -> None:
+    emulator.world.advance_clock(-60)
+    calls = sum(emulator.world.stats.rest_calls.values())
+
+    server_time = await stage.records.server_time(stage.tokens)
+
+    assert server_time is not None
+    expected = datetime.fromtimestamp(emulator.world.now(), UTC)
+    assert abs((server_time - expected).total_seconds()) < 2
+    assert sum(emulator.world.stats.rest_calls.values()) == calls  # no API call

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -247,3 +248,33 @@ async def test_query_errors_name_the_field_and_drop_the_echoed_query(
 
     assert raised.value.fields == ("Foo__c",)
     assert raised.value.message == "No such column 'Foo__c' on entity 'Lead'."
+
+
+@pytest.mark.parametrize(
+    ("date", "read"),
+    [
+        ("Sat, 05 Dec 2026 17:40:01 GMT", datetime(2026, 12, 5, 17, 40, 1, tzinfo=UTC)),
+        (
+            "Sat, 05 Dec 2026 18:40:01 +0100",
+            datetime(2026, 12, 5, 17, 40, 1, tzinfo=UTC),
+        ),
+        (
+            "Sat, 05 Dec 2026 17:40:01 -0000",
+            datetime(2026, 12, 5, 17, 40, 1, tzinfo=UTC),
+        ),
+        ("yesterday", None),
+        (None, None),
+    ],
+    ids=["gmt", "offset", "minus zero", "unreadable", "missing"],
+)
+async def test_the_server_time_is_the_version_lists_date_asked_without_the_token(
+    scripted: Scripted, date: str | None, read: datetime | None
+) -> None:
+    headers = {} if date is None else {"Date": date}
+    client, wire = scripted(answer(json=[], headers=headers))
+
+    server_time = await api(client).server_time(tokens_for(INSTANCE))
+
+    assert server_time == read
+    assert wire.last.url.path == "/services/data/"
+    assert "Authorization" not in wire.last.headers

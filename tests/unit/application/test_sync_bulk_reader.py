@@ -7,7 +7,7 @@ import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -59,6 +59,9 @@ class ScriptedBulk(SalesforceRecords):
         self.usage = usage
         self.stalled = stalled
         self.cancelled: list[str | None] = []
+
+    async def server_time(self, tokens: TokenSet) -> datetime | None:
+        raise AssertionError("no clock asked in a Bulk read")
 
     async def query(
         self, tokens: TokenSet, soql: str, *, include_deleted: bool
