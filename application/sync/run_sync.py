@@ -85,9 +85,11 @@ class RunSync:
         self._account_follow_up = AccountFollowUp(uow, options.related_batch_size)
 
     async def execute(self, workspace_id: str, job_id: str) -> SyncJob | None:
-        job = await self._start(
-            workspace_id, job_id, await self._server_now(workspace_id)
-        )
+        # The org first: one connected after it cancels this job, queued or
+        # running, and the run's calls refuse to go to it.
+        org_id = await self._session.org_of(workspace_id)
+        server_now = await self._server_now(workspace_id)
+        job = await self._start(workspace_id, job_id, server_now)
         if job is None:
             return None
         tools = RunTools(
@@ -97,7 +99,7 @@ class RunSync:
             self._clock,
             CallBudget(self._options.quota_reserve),
             self._progress,
-            org_id=await self._session.org_of(workspace_id),
+            org_id=org_id,
         )
         return await self._run(tools, job)
 
