@@ -46,23 +46,24 @@ def test_sigterm_says_it_stops_and_exits_cleanly(
     assert capsys.readouterr().out == "stopping\n"
 
 
-@pytest.mark.parametrize("port", ["70000", "-1"])
-def test_a_port_out_of_range_is_refused_without_a_traceback(port: str) -> None:
-    result = CliRunner().invoke(command.demo, ["--port", port])
+@pytest.mark.parametrize(
+    ("option", "port", "allowed"),
+    [
+        ("--port", "70000", "0<=x<=65535"),
+        ("--port", "-1", "0<=x<=65535"),
+        ("--emulator-first-port", "0", "1<=x<=65531"),
+        ("--emulator-first-port", "65532", "1<=x<=65531"),
+    ],
+)
+def test_a_port_out_of_range_is_refused_without_a_traceback(
+    option: str, port: str, allowed: str
+) -> None:
+    result = CliRunner().invoke(command.demo, [option, port])
 
     assert result.exit_code == 2
-    assert "Invalid value for '--port'" in result.output
-    assert "0<=x<=65535" in result.output
+    assert f"Invalid value for '{option}'" in result.output
+    assert allowed in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
-
-
-@pytest.mark.parametrize("port", ["0", "65532"])
-def test_an_emulator_port_run_out_of_range_is_refused(port: str) -> None:
-    result = CliRunner().invoke(command.demo, ["--emulator-first-port", port])
-
-    assert result.exit_code == 2
-    assert "Invalid value for '--emulator-first-port'" in result.output
-    assert "1<=x<=65531" in result.output
 
 
 def test_waiting_ends_naming_the_child_that_exited() -> None:
