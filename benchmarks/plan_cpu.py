@@ -5,9 +5,10 @@ Accounts, 45% Contacts, 45% Leads) in this process, and its query engine
 renders each object's full-sync pages as the REST API sends them. Those
 pages then go through crmbridge's steps for a page, timed together:
 decoding the JSON (with `--bulk`, the Bulk API 2.0 CSV results of the same
-rows, in pages of 10,000 planned 2,000 at a time, as a sync above the Bulk
-threshold reads them), planning it (mapping, reconciling people against the
-page before, as the pipeline does) and binding the page's rows for SQLite.
+rows, in pages of 10,000 planned 5,000 at a time (`COMMIT_BATCH`), as a
+sync above the Bulk threshold reads them), planning it (mapping,
+reconciling people against the page before, as the pipeline does) and
+binding the page's rows for SQLite.
 The lookups and the writes themselves are left out: nothing here waits.
 
 Wall-time runs on a shared 2-core machine move by a tenth from one run to
