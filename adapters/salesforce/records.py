@@ -21,6 +21,12 @@ from domain.tokens import TokenSet
 logger = logging.getLogger(__name__)
 
 
+# A sync runs in the background for minutes: an outage of a few 5xx or
+# resets (up to about 10 s of backoff in all) should not end it. A person's
+# request, which waits, keeps the default policy.
+SYNC_RETRIES = RetryPolicy(attempts=5)
+
+
 class HttpxSalesforceRecords(SalesforceRecords):
     """Reads records on the tokens' instance; every method sends one request.
 
@@ -38,7 +44,7 @@ class HttpxSalesforceRecords(SalesforceRecords):
         retry: RetryPolicy | None = None,
         usage: ApiUsageLedger | None = None,
     ) -> None:
-        policy = retry or RetryPolicy()
+        policy = retry or SYNC_RETRIES
         self._rest = HttpxSalesforceApi(
             client, api_version=api_version, retry=policy, usage=usage
         )

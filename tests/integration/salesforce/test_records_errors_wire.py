@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -9,6 +10,8 @@ import httpx
 import pytest
 
 from adapters.salesforce import HttpxSalesforceRecords
+from adapters.salesforce.records import SYNC_RETRIES
+from adapters.salesforce.retries import RetryPolicy
 from application.errors import (
     ApiDisabled,
     ApiError,
@@ -83,6 +86,22 @@ async def test_503s_are_retried_then_unavailable(scripted: Scripted, call: str) 
         await CALLS[call](records(client))
 
     assert len(wire.requests) == NO_WAIT.attempts
+
+
+async def test_a_syncs_reads_outlast_more_503s_than_a_persons_request(
+    scripted: Scripted,
+) -> None:
+    no_wait = dataclasses.replace(SYNC_RETRIES, first_wait=0, max_wait=0, jitter=0)
+    outage = [html(503)] * (SYNC_RETRIES.attempts - 1)
+    client, wire = scripted(
+        *outage, answer(json={"totalSize": 0, "done": True, "records": []})
+    )
+    sync_reads = HttpxSalesforceRecords(client, api_version="62.0", retry=no_wait)
+
+    page = await sync_reads.query(tokens_for(), "q", include_deleted=False)
+
+    assert page.records == []
+    assert len(wire.requests) == SYNC_RETRIES.attempts > RetryPolicy().attempts
 
 
 @pytest.mark.parametrize("call", READS)
