@@ -14,6 +14,7 @@ from adapters.memory.rows import (
     stamped,
     unless_unchanged,
 )
+from adapters.memory.tables import in_workspace
 from application.sync.ports import CompanyQuery, CompanyRepository
 from domain.people import Company
 
@@ -79,6 +80,5 @@ class InMemoryCompanyRepository(CompanyRepository):
         return keyset(companies, lambda c: c.account_id, query.after, query.limit)
 
     def _of(self, workspace_id: str) -> Iterator[StoredCompany]:
-        for (workspace, _), stored in self._table.items():
-            if workspace == workspace_id:
-                yield stored
+        for _, stored in in_workspace(self._table, workspace_id):
+            yield stored

@@ -15,6 +15,7 @@ from adapters.memory.rows import (
     stamped,
     unless_unchanged,
 )
+from adapters.memory.tables import in_workspace
 from application.errors import Conflict
 from application.sync.ports import PeopleQuery, PeopleRepository, PersonEntry
 from domain.crm import CrmObject
@@ -122,9 +123,8 @@ class InMemoryPeopleRepository(PeopleRepository):
     def _of(self, workspace_id: str) -> Iterator[StoredPerson]:
         # Limitation: every read scans every stored person; fine for tests and
         # demos, not for an org of millions (use SQLite for those).
-        for (workspace, _), stored in self._table.items():
-            if workspace == workspace_id:
-                yield stored
+        for _, stored in in_workspace(self._table, workspace_id):
+            yield stored
 
     def _refuse_shared_ids(self, workspace_id: str, page: dict[str, Person]) -> None:
         """As the SQL unique indexes do: one person per Lead id, per Contact id."""

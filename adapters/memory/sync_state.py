@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from adapters.memory.tables import Staged
+from adapters.memory.tables import Staged, in_workspace
 from application.errors import Conflict, SyncJobChanged
 from application.sync.ports import (
     DescribeCache,
@@ -116,9 +116,8 @@ class InMemorySyncCursorRepository(SyncCursorRepository):
             self._table.put((workspace_id, obj), cursor)
 
     async def clear(self, workspace_id: str) -> None:
-        for key, _ in list(self._table.items()):
-            if key[0] == workspace_id:
-                self._table.drop(key)
+        for key, _ in list(in_workspace(self._table, workspace_id)):
+            self._table.drop(key)
 
 
 class InMemoryMappingRepository(MappingRepository):
@@ -147,9 +146,8 @@ class InMemoryDescribeCache(DescribeCache):
         self._table.put((workspace_id, obj), (describe, at))
 
     async def clear(self, workspace_id: str) -> None:
-        for key, _ in list(self._table.items()):
-            if key[0] == workspace_id:
-                self._table.drop(key)
+        for key, _ in list(in_workspace(self._table, workspace_id)):
+            self._table.drop(key)
 
 
 class InMemorySyncedOrgRepository(SyncedOrgRepository):
@@ -166,7 +164,7 @@ class InMemorySyncedOrgRepository(SyncedOrgRepository):
 def _newest_first(
     table: Staged[tuple[str, str], SyncJob], workspace_id: str
 ) -> list[SyncJob]:
-    jobs = [job for (workspace, _), job in table.items() if workspace == workspace_id]
+    jobs = [job for _, job in in_workspace(table, workspace_id)]
     return sorted(jobs, key=lambda job: (job.created_at, job.job_id), reverse=True)
 
 

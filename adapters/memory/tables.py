@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -81,3 +81,12 @@ class Staged(Generic[K, V]):
             else:
                 self.committed[key] = value
         self.changes.clear()
+
+
+def in_workspace(
+    table: Staged[tuple[str, Any], V], workspace_id: str
+) -> Iterator[tuple[tuple[str, Any], V]]:
+    """The entries of a table keyed by `(workspace_id, ...)` in that workspace."""
+    for key, value in table.items():
+        if key[0] == workspace_id:
+            yield key, value
