@@ -209,6 +209,11 @@ def sentences(message: str, hint: str | None) -> str:
     return f"{message}{end} {hint}"
 
 
+def plural(number: int, noun: str) -> str:
+    """`1 page`, `2 pages`: a count as messages say it."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def printable(text: str, limit: int) -> str:
     """`text` without control characters, cut to `limit` characters."""
     cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
@@ -302,6 +307,7 @@ __all__ = [
     "invalid_client_id",
     "is_concurrent_refresh",
     "no_refresh_token",
+    "plural",
     "problem_for_callback_error",
     "problem_for_code_exchange",
     "problem_for_refresh_error",

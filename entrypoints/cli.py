@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from domain.crm import SYNC_ORDER
-from domain.problems import sentences
+from domain.problems import plural, sentences
 from domain.sync import SyncMode
 from domain.workspace import Role
 from entrypoints.config import (
@@ -362,19 +362,17 @@ def rotate_keys() -> None:
     with schema_known(config):
         run(ensure_at_head(config.database_url))
     result = run(_reencrypt(config))
-    click.echo(f"re-encrypted {_secrets(result.done)} with the first key", err=True)
+    done = plural(result.done, "stored secret")
+    click.echo(f"re-encrypted {done} with the first key", err=True)
     if result.unreadable:
         raise click.ClickException(
-            f"{_secrets(result.unreadable)} cannot be decrypted with any of "
+            f"{plural(result.unreadable, 'stored secret')} cannot be decrypted "
+            "with any of "
             f"{variable('encryption_keys')}; left as stored. Put the key that "
             f"encrypted {'it' if result.unreadable == 1 else 'them'} back in the "
             "list, after the first, and run rotate-keys again; drop no old key "
             "until it reports none."
         )
-
-
-def _secrets(count: int) -> str:
-    return f"{count} stored secret{'' if count == 1 else 's'}"
 
 
 async def _reencrypt(config: Config) -> Reencrypted:

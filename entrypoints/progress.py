@@ -17,6 +17,7 @@ from rich.progress import (
 
 from application.sync.ports import SyncProgress
 from domain.crm import CrmObject
+from domain.problems import plural
 from domain.sync import SyncJob
 
 
@@ -87,8 +88,3 @@ class ProgressBars(SyncProgress):
                 calls=plural(0, "API call"),
             )
         return self._tasks[obj]
-
-
-def plural(number: int, noun: str) -> str:
-    """`1 page`, `2 pages`: as the report after the run says it."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"

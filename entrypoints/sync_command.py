@@ -19,13 +19,13 @@ from adapters.persistence import ensure_engine_at_head
 from application.sync.jobs import GetSync, StartSync
 from domain.crm import CrmObject
 from domain.errors import InvalidSetting
-from domain.problems import sentences
+from domain.problems import plural, sentences
 from domain.sync import SyncJob, SyncMode, SyncState, new_job_id
 from domain.workspace import Actor, Role
 from entrypoints.config import Config
 from entrypoints.console import STOP_SIGNALS, end_at_once, stops_interrupt_nothing
 from entrypoints.container import container_for, resolve, settle
-from entrypoints.progress import ProgressBars, plural
+from entrypoints.progress import ProgressBars
 from entrypoints.worker import ForegroundScheduler, SyncJobExecutor
 
 AT_ONCE = (
