@@ -53,7 +53,8 @@ class AccountFollowUp:
                     return job.finished_at, _resume(marks, job.finished_at)
                 if CrmObject.CONTACT in job.objects:
                     mark = job.progress_of(CrmObject.CONTACT).follow_up
-                    marks.extend([mark] if mark is not None else [])
+                    if mark is not None:
+                        marks.append(mark)
             if len(jobs) < HISTORY_PAGE:
                 return SINCE_EVER, _resume(marks, SINCE_EVER)
             before = jobs[-1].created_at
