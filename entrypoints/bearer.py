@@ -28,6 +28,14 @@ KNOWN_TOKENS = 1024
 WORKSPACE_PATTERN = r"\A[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z"
 _WORKSPACE = re.compile(WORKSPACE_PATTERN)
 SUBJECT_LENGTH = 255
+# The caller's name in the sync history and the logs: no control
+# characters, not only spaces.
+SUBJECT_PATTERN = rf"\A(?=.*\S)[^\x00-\x1f\x7f-\x9f]{{1,{SUBJECT_LENGTH}}}\Z"
+_SUBJECT = re.compile(SUBJECT_PATTERN)
+SUBJECT_RULE = (
+    f"a subject is 1-{SUBJECT_LENGTH} characters, not only spaces, "
+    "with no control characters"
+)
 
 
 class Unauthenticated(Exception):
@@ -69,7 +77,7 @@ class BadClaim(ValueError):
 
 
 class Claims(msgspec.Struct, frozen=True, kw_only=True):
-    sub: Annotated[str, msgspec.Meta(min_length=1, max_length=SUBJECT_LENGTH)]
+    sub: Annotated[str, msgspec.Meta(pattern=SUBJECT_PATTERN)]
     workspace: Annotated[str, msgspec.Meta(pattern=WORKSPACE_PATTERN)]
     role: Role
     exp: int
@@ -82,8 +90,8 @@ def mint(
     for a workspace or subject the server would refuse."""
     if not _WORKSPACE.fullmatch(workspace):
         raise BadClaim("workspace", WORKSPACE_RULE)
-    if not 1 <= len(subject) <= SUBJECT_LENGTH:
-        raise BadClaim("sub", f"a subject is 1-{SUBJECT_LENGTH} characters")
+    if not _SUBJECT.fullmatch(subject):
+        raise BadClaim("sub", SUBJECT_RULE)
     now = int(time.time())
     claims = {
         "sub": subject,
@@ -183,11 +191,12 @@ def _verified_claims(token: str, secret: str) -> tuple[dict[str, Any], Claims]:
     try:
         return payload, msgspec.convert(payload, Claims)
     except msgspec.ValidationError as exc:
-        if str(exc).endswith("at `$.workspace`"):
-            # msgspec's own text would show the pattern, escaped twice.
-            raise InvalidToken(
-                f"the bearer token has a bad claim: {WORKSPACE_RULE}"
-            ) from None
+        # msgspec's own text would show a pattern, escaped twice.
+        for claim, rule in (("workspace", WORKSPACE_RULE), ("sub", SUBJECT_RULE)):
+            if str(exc).endswith(f"at `$.{claim}`"):
+                raise InvalidToken(
+                    f"the bearer token has a bad claim: {rule}"
+                ) from None
         raise InvalidToken(f"the bearer token has a bad claim: {exc}") from None
 
 

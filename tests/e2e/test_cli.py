@@ -44,8 +44,12 @@ def test_token_prints_a_jwt_for_the_workspace_and_role(tmp_path: Path) -> None:
     [
         (["token", "--workspace", "a/b"], "'--workspace': a workspace id is 1-64"),
         (["token", "--workspace", "a", "--role", "root"], "role"),
-        (["token", "--workspace", "a", "--sub", ""], "'--sub': a subject is 1-255"),
+        (
+            ["token", "--workspace", "a", "--sub", ""],
+            "'--sub': a subject is 1-255 characters",
+        ),
         (["token", "--workspace", "a", "--sub", "x" * 256], "'--sub': a subject"),
+        (["token", "--workspace", "a", "--sub", " "], "not only spaces"),
     ],
 )
 def test_token_refuses_bad_options(args: list[str], message: str) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from domain.workspace import Actor, Role
 from entrypoints.bearer import (
+    BadClaim,
     InvalidToken,
     MissingToken,
     TokenExpired,
@@ -72,7 +73,10 @@ def test_an_expired_token_is_refused() -> None:
         (signed(claims(role=None)), "role"),
         (signed(claims(exp=None)), "exp"),
         (signed(claims(sub=None)), "sub"),
-        (signed(claims(sub="")), "sub"),
+        (signed(claims(sub="")), "a subject is 1-255 characters"),
+        (signed(claims(sub=" ")), "a subject is 1-255 characters, not only spaces"),
+        (signed(claims(sub="alice\nadmin")), "no control characters"),
+        (signed(claims(sub="x" * 256)), "a subject is 1-255 characters"),
         (signed(claims(workspace=None)), "workspace"),
         (signed(claims(workspace="evil.example/x")), "a workspace id is 1-64"),
         (signed(claims(workspace=7)), "workspace"),
@@ -91,6 +95,19 @@ def test_a_bad_token_is_invalid(token: str, reason: str) -> None:
         actor_from_header(f"Bearer {token}", SECRET)
 
     assert "Error" not in raised.value.message  # a sentence, not a class name
+
+
+@pytest.mark.parametrize("subject", ["", " ", "\t", "alice\n", "a\x85b", "x" * 256])
+def test_minting_refuses_a_subject_the_server_would_refuse(subject: str) -> None:
+    with pytest.raises(BadClaim, match="a subject is 1-255 characters"):
+        mint(SECRET, workspace="w1", role=Role.ADMIN, subject=subject)
+
+
+@pytest.mark.parametrize("subject", ["alice", " alice ", "Zoë Ångström", "x" * 255])
+def test_a_subject_with_spaces_or_any_letters_is_kept(subject: str) -> None:
+    token = mint(SECRET, workspace="w1", role=Role.ADMIN, subject=subject)
+
+    assert actor_from_header(f"Bearer {token}", SECRET).subject == subject
 
 
 @pytest.mark.parametrize("workspace", ["a.b/c", "w1\n", "w1\r\n", "", "é"])
