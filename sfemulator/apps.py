@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from litestar import Litestar, Response
+from litestar import Litestar, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 
@@ -22,7 +22,7 @@ from sfemulator import (
 )
 from sfemulator.asgi import FaultMiddleware
 from sfemulator.rest_auth import RestError, check_version
-from sfemulator.web import AnyRequest, Host, host_of
+from sfemulator.web import AnyRequest, Host, host_of, text_response
 from sfemulator.world import LOGIN, LOGIN_ROLES, World
 
 _VERSIONED = re.compile(r"/services/data/(v[^/]+)")
@@ -34,6 +34,7 @@ def build_app(world: World, role: str) -> FaultMiddleware:
         handlers = [*login_routes.ROUTES, *identity.ROUTES]
         if role == LOGIN:
             handlers += [*control_routes.ROUTES, *control_records.ROUTES]
+        handlers.append(_index(role, handlers))
         errors: dict[Any, Any] = {}
     else:
         handlers = [
@@ -52,6 +53,33 @@ def build_app(world: World, role: str) -> FaultMiddleware:
         logging_config=None,
     )
     return FaultMiddleware(app, world, role)
+
+
+def _index(role: str, handlers: list[Any]) -> Any:
+    """A plain page at a login host's root (and at /_emulator on the
+    production one) naming what the listener serves: the demo prints these
+    addresses, and a browser opening them should not find a bare 404."""
+    routes = sorted(
+        f"{method:6} {path}"
+        for handler in handlers
+        for path in handler.paths
+        for method in handler.http_methods
+    )
+    page = "\n".join(
+        [
+            f"Salesforce emulator, {role} login host (for tests and the demo).",
+            "",
+            *routes,
+            "",
+        ]
+    )
+    paths = ["/", control_routes.PREFIX] if role == LOGIN else ["/"]
+
+    @get(paths, include_in_schema=False)
+    async def index() -> Response[bytes]:
+        return text_response(page, 200, "text/plain; charset=utf-8")
+
+    return index
 
 
 def _rest_error(request: AnyRequest, exc: RestError) -> Response[bytes]:

@@ -120,3 +120,22 @@ def test_control_lives_only_on_the_production_login_host(
     answer = client.get(emulator.sandbox_login_url + "/_emulator/stats")
 
     assert answer.status_code == 404
+
+
+def test_each_login_host_and_the_controls_answer_their_address_with_a_route_list(
+    emulator: EmulatorServer, client: httpx.Client
+) -> None:
+    production = client.get(emulator.login_url + "/")
+    sandbox = client.get(emulator.sandbox_login_url)
+    controls = client.get(emulator.control_url)
+
+    assert production.status_code == sandbox.status_code == controls.status_code == 200
+    assert production.headers["content-type"].startswith("text/plain")
+    assert "POST   /services/oauth2/token" in sandbox.text
+    assert "/_emulator" not in sandbox.text  # The controls live on production only.
+    assert controls.text == production.text
+    assert "POST   /_emulator/faults/http" in controls.text
+    # A REST instance still answers an unknown address as Salesforce does.
+    instance = client.get(emulator.instance_urls[0] + "/")
+    assert instance.status_code == 404
+    assert instance.json()[0]["errorCode"] == "NOT_FOUND"
