@@ -1,11 +1,12 @@
-"""Adapters of `JobLiveness`: an OS file lock per job, and a fake.
+"""Adapters of `ProcessLiveness`: an OS file lock per piece of work, and a fake.
 
-The process that queues or runs a job holds an exclusive `flock` on a file of
-its own; the kernel lets it go when the process exits, however it exits. A
-file left behind whose lock any process can take names a job whose process
-died. The file's removal is the only way to end that message, so it is done
-by whoever holds the lock of the very file at the path, and everyone who
-locks checks afterwards that the path still names the file they locked:
+The process that queues or runs a job (or may hold a token refresh lease)
+holds an exclusive `flock` on a file of its own; the kernel lets it go when
+the process exits, however it exits. A file left behind whose lock any
+process can take names work whose process died. The file's removal is the
+only way to end that message, so it is done by whoever holds the lock of the
+very file at the path, and everyone who locks checks afterwards that the
+path still names the file they locked:
 
 - a file appears already locked (made aside, locked, then hard-linked into
   place), so no one ever finds a fresh file free;
@@ -23,83 +24,83 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-from application.sync.ports import JobLiveness
+from application.ports import ProcessLiveness
 
 logger = logging.getLogger(__name__)
 
-Key = tuple[str, str]
+Slot = tuple[str, str]
 
 CLAIM_ATTEMPTS = 5
 
 
-class FlockJobLiveness(JobLiveness):
-    """One lock file per job in `folder`, left by a holder that died.
+class FlockLiveness(ProcessLiveness):
+    """One lock file per piece of work in `folder`, left by a holder that died.
 
-    No file means this folder cannot tell: the job runs on another host, from
-    another state folder, under a version that took no lock, or it ended.
+    No file means this folder cannot tell: the work runs on another host,
+    from another state folder, under a version that took no lock, or it ended.
     """
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
-        self._held: dict[Key, bool] = {}  # Ours now: forgotten on release?
+        self._held: dict[Slot, bool] = {}  # Ours now: forgotten on release?
 
     @contextlib.contextmanager
-    def running(self, workspace_id: str, job_id: str) -> Iterator[bool]:
-        key, path = (workspace_id, job_id), self._path(workspace_id, job_id)
+    def running(self, workspace_id: str, key: str) -> Iterator[bool]:
+        slot, path = (workspace_id, key), self._path(workspace_id, key)
         try:
             handle = _claimed(path)
         except OSError as exc:
             # Others then find no lock, or cannot take it: the heartbeat rules.
-            logger.warning("sync job lock not taken %s: %s", path, exc)
+            logger.warning("process lock not taken %s: %s", path, exc)
             yield True
             return
         if handle is None:
             yield False
             return
-        self._held[key] = False
+        self._held[slot] = False
         try:
             yield True
         finally:
-            if self._held.pop(key, False):
+            if self._held.pop(slot, False):
                 with contextlib.suppress(OSError):
                     path.unlink()  # Before the lock goes, while it is ours.
             os.close(handle)
 
-    def is_held(self, workspace_id: str, job_id: str) -> bool | None:
+    def is_held(self, workspace_id: str, key: str) -> bool | None:
         try:
-            handle = _locked(self._path(workspace_id, job_id))
+            handle = _locked(self._path(workspace_id, key))
         except OSError as exc:
             # Limitation: a file on this host, in this state folder: a job run
             # on another host or from another folder leaves none to read here.
-            logger.debug("sync job lock unreadable: %s", exc)
+            logger.debug("process lock unreadable: %s", exc)
             return None
         if handle is None:
             return True
         os.close(handle)
         return False
 
-    def forget(self, workspace_id: str, job_id: str) -> None:
-        key, path = (workspace_id, job_id), self._path(workspace_id, job_id)
-        if key in self._held:
-            self._held[key] = True
+    def forget(self, workspace_id: str, key: str) -> None:
+        slot, path = (workspace_id, key), self._path(workspace_id, key)
+        if slot in self._held:
+            self._held[slot] = True
             return
         try:
             handle = _locked(path)
         except OSError as exc:
-            logger.debug("sync job lock not removed: %s", exc)
+            logger.debug("process lock not removed: %s", exc)
             return
         if handle is None:
             return  # A live process holds it: it removes it once done.
         try:
             path.unlink()
         except OSError as exc:
-            logger.debug("sync job lock not removed: %s", exc)
+            logger.debug("process lock not removed: %s", exc)
         finally:
             os.close(handle)
 
-    def _path(self, workspace_id: str, job_id: str) -> Path:
-        key = f"{workspace_id}\0{job_id}".encode()
-        return self._folder / f"{hashlib.sha256(key).hexdigest()[:32]}.lock"
+    def _path(self, workspace_id: str, key: str) -> Path:
+        name = f"{workspace_id}\0{key}".encode()
+        return self._folder / f"{hashlib.sha256(name).hexdigest()[:32]}.lock"
 
 
 def _claimed(path: Path) -> int | None:
@@ -176,46 +177,46 @@ def _still_there(handle: int, path: Path) -> bool:
     return (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino)
 
 
-class InMemoryJobLiveness(JobLiveness):
-    """Jobs held by live runs of this process; `die` leaves one as a killed
+class InMemoryLiveness(ProcessLiveness):
+    """Work held by live holders in this process; `die` leaves one as a killed
     process would: its lock free, its trace still there. A holder that lets
     go without `forget` leaves its trace too."""
 
     def __init__(self) -> None:
-        self.held: set[Key] = set()
-        self.dead: set[Key] = set()
-        self._forgotten: set[Key] = set()
+        self.held: set[Slot] = set()
+        self.dead: set[Slot] = set()
+        self._forgotten: set[Slot] = set()
 
     @contextlib.contextmanager
-    def running(self, workspace_id: str, job_id: str) -> Iterator[bool]:
-        key = (workspace_id, job_id)
-        if key in self.held:
+    def running(self, workspace_id: str, key: str) -> Iterator[bool]:
+        slot = (workspace_id, key)
+        if slot in self.held:
             yield False
             return
-        self.held.add(key)
-        self.dead.discard(key)
+        self.held.add(slot)
+        self.dead.discard(slot)
         try:
             yield True
         finally:
-            self.held.discard(key)
-            if key in self._forgotten:
-                self._forgotten.discard(key)
+            self.held.discard(slot)
+            if slot in self._forgotten:
+                self._forgotten.discard(slot)
             else:
-                self.dead.add(key)
+                self.dead.add(slot)
 
-    def is_held(self, workspace_id: str, job_id: str) -> bool | None:
-        key = (workspace_id, job_id)
-        if key in self.held:
+    def is_held(self, workspace_id: str, key: str) -> bool | None:
+        slot = (workspace_id, key)
+        if slot in self.held:
             return True
-        return False if key in self.dead else None
+        return False if slot in self.dead else None
 
-    def forget(self, workspace_id: str, job_id: str) -> None:
-        key = (workspace_id, job_id)
-        if key in self.held:
-            self._forgotten.add(key)
+    def forget(self, workspace_id: str, key: str) -> None:
+        slot = (workspace_id, key)
+        if slot in self.held:
+            self._forgotten.add(slot)
         else:
-            self.dead.discard(key)
+            self.dead.discard(slot)
 
-    def die(self, workspace_id: str, job_id: str) -> None:
-        self.held.discard((workspace_id, job_id))
-        self.dead.add((workspace_id, job_id))
+    def die(self, workspace_id: str, key: str) -> None:
+        self.held.discard((workspace_id, key))
+        self.dead.add((workspace_id, key))

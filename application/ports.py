@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -214,4 +215,40 @@ class SalesforceApi(Protocol):
 
     async def api_usage(self, tokens: TokenSet) -> ApiUsage:
         """The daily API request usage from `/limits`."""
+        ...
+
+
+class ProcessLiveness(Protocol):
+    """Whether the process doing a piece of work is still alive: one that
+    queued or runs a sync job, or one that may hold a token refresh lease.
+
+    A stored heartbeat or lease says the work is silent; this says its
+    process is gone, at once. It knows nothing of the work's state, which the
+    store holds: the trace a holder leaves stays until someone who knows the
+    work has ended calls `forget`. `key` names the work within the workspace
+    (a job id, or a lease holder's name).
+    """
+
+    def running(self, workspace_id: str, key: str) -> AbstractContextManager[bool]:
+        """Held by the process doing the work (or queueing a job, to run it
+        itself), from before the work is stored as started until after its
+        end is stored; a process that dies lets it go.
+
+        Yields False, holding nothing, when another live process holds it
+        (the work runs there); True otherwise, also when it cannot hold it.
+        Letting it go leaves the work's trace, reading free, unless `forget`
+        was called meanwhile.
+        """
+        ...
+
+    def is_held(self, workspace_id: str, key: str) -> bool | None:
+        """True while a live process holds the work; False when the process
+        that held it is gone; None when this process cannot tell (another
+        host or state folder does it, no trace here, or it was forgotten)."""
+        ...
+
+    def forget(self, workspace_id: str, key: str) -> None:
+        """Remove the work's trace, once its end is stored: when this process
+        lets it go if it holds it, at once if nobody does. A trace another
+        live process holds stays: that process forgets it."""
         ...

@@ -17,9 +17,8 @@ from typing import TypeVar
 
 from application.errors import NotConnected, SalesforceUnavailable, SessionExpired
 from application.locks import KeyedLocks
-from application.ports import Clock, SalesforceOAuth, UnitOfWorkFactory
+from application.ports import Clock, ProcessLiveness, SalesforceOAuth, UnitOfWorkFactory
 from application.settings import OAuthSettings
-from application.sync.ports import JobLiveness
 from application.token_refresh import LeaseTiming, TokenRefresh, tokens_of, usable
 from domain.connection import Connection
 from domain.tokens import TokenSet
@@ -42,7 +41,7 @@ class SalesforceSession:
         clock: Clock,
         concurrent_refresh_delay: float = 0.5,
         lease: LeaseTiming | None = None,
-        liveness: JobLiveness | None = None,
+        liveness: ProcessLiveness | None = None,
     ) -> None:
         self._uow = uow
         self._locks = locks

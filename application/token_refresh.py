@@ -18,7 +18,7 @@ A holder that dies keeps the lease until it runs out; then the next caller
 takes it over and refreshes with the stored token. If the dead holder's
 request had reached Salesforce and rotated that token, it is dead, the
 takeover's refresh is refused, and the connection asks for a reconnect.
-Given a `JobLiveness`, a holder also holds a process lock while it has the
+Given a `ProcessLiveness`, a holder also holds a process lock while it has the
 lease, so a caller on the same host and state folder takes over at once
 from one that died, instead of waiting out its lease.
 """
@@ -39,9 +39,8 @@ from application.errors import (
     OAuthError,
     SalesforceUnavailable,
 )
-from application.ports import Clock, SalesforceOAuth, UnitOfWorkFactory
+from application.ports import Clock, ProcessLiveness, SalesforceOAuth, UnitOfWorkFactory
 from application.settings import OAuthSettings
-from application.sync.ports import JobLiveness
 from domain.connection import Connection, ConnectionStatus
 from domain.errors import InvalidSetting
 from domain.problems import (
@@ -92,7 +91,7 @@ class TokenRefresh:
         settings: OAuthSettings,
         clock: Clock,
         timing: LeaseTiming,
-        liveness: JobLiveness | None = None,
+        liveness: ProcessLiveness | None = None,
     ) -> None:
         self._uow = uow
         self._oauth = oauth
@@ -330,7 +329,7 @@ class TokenRefresh:
 
 
 def _lock_name(holder: str) -> str:
-    """A lease holder's process lock, among the sync jobs' (see `JobLiveness`)."""
+    """A lease holder's process lock, among the sync jobs' (see `ProcessLiveness`)."""
     return f"token-refresh:{holder}"
 
 

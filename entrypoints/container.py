@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import SystemClock
 from adapters.encryption import FernetTokenCipher
-from adapters.liveness import FlockJobLiveness
+from adapters.liveness import FlockLiveness
 from adapters.persistence import (
     SqlAlchemyUnitOfWorkFactory,
     create_database_engine,
@@ -95,10 +95,10 @@ def sync_options_for(config: Config) -> SyncOptions:
     )
 
 
-def liveness_for(config: Config) -> FlockJobLiveness:
+def liveness_for(config: Config) -> FlockLiveness:
     """Job locks beside the runner's: every process serving this database
     from this state folder (workers, `crmbridge sync`) sees the others'."""
-    return FlockJobLiveness(runner_folder(config.database_url, STATE_DIR) / "jobs")
+    return FlockLiveness(runner_folder(config.database_url, STATE_DIR) / "jobs")
 
 
 def supervisor_for(config: Config) -> ParentWatch | None:

@@ -15,12 +15,11 @@ from application.errors import (
     SyncNotScheduled,
     shown_id,
 )
-from application.ports import Clock
+from application.ports import Clock, ProcessLiveness
 from application.session import usable
 from application.sync.options import SyncOptions
 from application.sync.orphans import SyncOrphans
 from application.sync.ports import (
-    JobLiveness,
     SyncScheduler,
     SyncUnitOfWork,
     SyncUnitOfWorkFactory,
@@ -60,7 +59,7 @@ class StartSync:
         scheduler: SyncScheduler,
         clock: Clock,
         options: SyncOptions,
-        liveness: JobLiveness | None = None,
+        liveness: ProcessLiveness | None = None,
     ) -> None:
         self._uow = uow
         self._scheduler = scheduler
@@ -162,7 +161,7 @@ class CancelSync:
         scheduler: SyncScheduler,
         clock: Clock,
         options: SyncOptions | None = None,
-        liveness: JobLiveness | None = None,
+        liveness: ProcessLiveness | None = None,
     ) -> None:
         self._uow = uow
         self._scheduler = scheduler

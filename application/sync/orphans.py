@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from application.ports import Clock
-from application.sync.ports import JobLiveness, SyncUnitOfWork
+from application.ports import Clock, ProcessLiveness
+from application.sync.ports import SyncUnitOfWork
 from domain.problems import Problem
 from domain.sync import SyncJob
 
@@ -27,7 +27,7 @@ class SyncOrphans:
     """
 
     def __init__(
-        self, liveness: JobLiveness | None, clock: Clock, stale_after_seconds: float
+        self, liveness: ProcessLiveness | None, clock: Clock, stale_after_seconds: float
     ) -> None:
         self._liveness = liveness
         self._clock = clock

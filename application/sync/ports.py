@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -362,40 +362,6 @@ class SyncScheduler(Protocol):
 
     def cancel(self, workspace_id: str, job_id: str) -> None:
         """Ask a running job to stop at its next page."""
-        ...
-
-
-class JobLiveness(Protocol):
-    """Whether the process that queued or runs a sync job is still alive.
-
-    The heartbeat says a job is silent; this says its process is gone, at
-    once. It knows nothing of the job's state, which the store holds: the
-    trace a holder leaves stays until someone who knows the job has ended
-    calls `forget`.
-    """
-
-    def running(self, workspace_id: str, job_id: str) -> AbstractContextManager[bool]:
-        """Held by the process running the job (or queueing it, to run it
-        itself), from before the job is stored as queued or started until
-        after its end is stored; a process that dies lets it go.
-
-        Yields False, holding nothing, when another live process holds it
-        (the job runs there); True otherwise, also when it cannot hold it.
-        Letting it go leaves the job's trace, reading free, unless `forget`
-        was called meanwhile.
-        """
-        ...
-
-    def is_held(self, workspace_id: str, job_id: str) -> bool | None:
-        """True while a live process holds the job; False when the process
-        that held it is gone; None when this process cannot tell (another
-        host or state folder runs it, no trace here, or it was forgotten)."""
-        ...
-
-    def forget(self, workspace_id: str, job_id: str) -> None:
-        """Remove the job's trace, once its end is stored: when this process
-        lets it go if it holds it, at once if nobody does. A trace another
-        live process holds stays: that process forgets it."""
         ...
 
 

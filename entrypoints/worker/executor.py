@@ -15,8 +15,8 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from application.errors import SyncJobChanged
-from application.ports import Clock
-from application.sync.ports import JobLiveness, SyncUnitOfWorkFactory
+from application.ports import Clock, ProcessLiveness
+from application.sync.ports import SyncUnitOfWorkFactory
 from application.sync.problems import started_again
 from domain.problems import Problem
 from domain.sync import SyncJob, SyncMode
@@ -65,7 +65,7 @@ class SyncJobExecutor:
         run_sync: JobRunnerFactory,
         uow: SyncUnitOfWorkFactory,
         clock: Clock,
-        liveness: JobLiveness | None = None,
+        liveness: ProcessLiveness | None = None,
     ) -> None:
         self._run_sync = run_sync
         self._uow = uow
@@ -92,7 +92,7 @@ class SyncJobExecutor:
     def claim(
         self, workspace_id: str, job_id: str
     ) -> contextlib.AbstractContextManager[bool]:
-        """The job's liveness lock (see `JobLiveness.running`)."""
+        """The job's liveness lock (see `ProcessLiveness.running`)."""
         if self._liveness is None:
             return contextlib.nullcontext(True)
         return self._liveness.running(workspace_id, job_id)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from adapters.liveness import FlockJobLiveness
+from adapters.liveness import FlockLiveness
 
 
 def hold(folder: str, workspace_id: str, job_id: str) -> None:
-    liveness = FlockJobLiveness(Path(folder))
+    liveness = FlockLiveness(Path(folder))
     with liveness.running(workspace_id, job_id) as ours:
         print("held" if ours else "taken", flush=True)
         if sys.stdin.readline().strip() == "done":

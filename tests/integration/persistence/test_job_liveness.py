@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import adapters.liveness
-from adapters.liveness import FlockJobLiveness, InMemoryJobLiveness
-from application.sync.ports import JobLiveness
+from adapters.liveness import FlockLiveness, InMemoryLiveness
+from application.ports import ProcessLiveness
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -52,7 +52,7 @@ def said(child: subprocess.Popen[str]) -> str:
 def test_a_lock_reads_held_while_its_process_lives_and_free_once_killed(
     tmp_path: Path,
 ) -> None:
-    liveness = FlockJobLiveness(tmp_path)
+    liveness = FlockLiveness(tmp_path)
 
     with holder(tmp_path) as child:
         first = said(child)
@@ -74,7 +74,7 @@ def tell(child: subprocess.Popen[str], line: str) -> int:
 
 
 def test_a_run_that_ends_cleanly_leaves_nothing_to_read(tmp_path: Path) -> None:
-    liveness = FlockJobLiveness(tmp_path)
+    liveness = FlockLiveness(tmp_path)
 
     with holder(tmp_path) as child:
         said(child)
@@ -86,7 +86,7 @@ def test_a_run_that_ends_cleanly_leaves_nothing_to_read(tmp_path: Path) -> None:
 
 
 def test_a_run_that_could_not_store_its_end_reads_dead(tmp_path: Path) -> None:
-    liveness = FlockJobLiveness(tmp_path)
+    liveness = FlockLiveness(tmp_path)
 
     with holder(tmp_path) as child:
         said(child)
@@ -100,7 +100,7 @@ def test_a_killed_run_s_file_goes_once_forgotten(tmp_path: Path) -> None:
     with holder(tmp_path) as child:
         said(child)
         child.kill()
-    liveness = FlockJobLiveness(tmp_path)
+    liveness = FlockLiveness(tmp_path)
 
     liveness.forget("ws-1", "job-1")
 
@@ -111,7 +111,7 @@ def test_a_killed_run_s_file_goes_once_forgotten(tmp_path: Path) -> None:
 def test_a_live_run_s_file_is_not_forgotten_by_another_process(
     tmp_path: Path,
 ) -> None:
-    liveness = FlockJobLiveness(tmp_path)
+    liveness = FlockLiveness(tmp_path)
 
     with holder(tmp_path) as child:
         said(child)
@@ -137,12 +137,12 @@ def test_a_lock_taken_on_a_file_since_removed_counts_for_nothing(
         lock(handle)
 
     monkeypatch.setattr(adapters.liveness, "_flock", removed_first)
-    liveness = FlockJobLiveness(tmp_path)
+    liveness = FlockLiveness(tmp_path)
 
     told = liveness.is_held("ws-1", "job-1")
     with liveness.running("ws-1", "job-1") as ours:
         monkeypatch.undo()
-        held = FlockJobLiveness(tmp_path).is_held("ws-1", "job-1")
+        held = FlockLiveness(tmp_path).is_held("ws-1", "job-1")
 
     assert told is None
     assert ours is True
@@ -150,7 +150,7 @@ def test_a_lock_taken_on_a_file_since_removed_counts_for_nothing(
 
 
 def test_a_job_another_process_runs_is_not_taken_here(tmp_path: Path) -> None:
-    liveness = FlockJobLiveness(tmp_path)
+    liveness = FlockLiveness(tmp_path)
 
     with holder(tmp_path) as child:
         said(child)
@@ -164,7 +164,7 @@ def test_a_killed_run_s_job_can_be_taken_again(tmp_path: Path) -> None:
     with holder(tmp_path) as child:
         said(child)
         child.kill()
-    liveness = FlockJobLiveness(tmp_path)
+    liveness = FlockLiveness(tmp_path)
 
     with liveness.running("ws-1", "job-1") as ours:
         held = liveness.is_held("ws-1", "job-1")
@@ -173,25 +173,27 @@ def test_a_killed_run_s_job_can_be_taken_again(tmp_path: Path) -> None:
     assert held is True
 
 
-Factory = Callable[[Path], JobLiveness]
+Factory = Callable[[Path], ProcessLiveness]
 
 
-def in_memory(_: Path) -> JobLiveness:
-    return InMemoryJobLiveness()
+def in_memory(_: Path) -> ProcessLiveness:
+    return InMemoryLiveness()
 
 
-@pytest.fixture(params=[FlockJobLiveness, in_memory], ids=["flock", "memory"])
-def liveness(request: pytest.FixtureRequest, tmp_path: Path) -> JobLiveness:
+@pytest.fixture(params=[FlockLiveness, in_memory], ids=["flock", "memory"])
+def liveness(request: pytest.FixtureRequest, tmp_path: Path) -> ProcessLiveness:
     factory: Factory = request.param
     return factory(tmp_path)
 
 
-def test_contract_a_job_never_run_here_cannot_be_told(liveness: JobLiveness) -> None:
+def test_contract_a_job_never_run_here_cannot_be_told(
+    liveness: ProcessLiveness,
+) -> None:
     assert liveness.is_held("ws-1", "job-1") is None
 
 
 def test_contract_a_running_job_reads_held_and_others_do_not(
-    liveness: JobLiveness,
+    liveness: ProcessLiveness,
 ) -> None:
     with liveness.running("ws-1", "job-1") as ours:
         held = liveness.is_held("ws-1", "job-1")
@@ -207,7 +209,7 @@ def test_contract_a_running_job_reads_held_and_others_do_not(
 
 
 def test_contract_a_job_forgotten_while_held_leaves_nothing_once_let_go(
-    liveness: JobLiveness,
+    liveness: ProcessLiveness,
 ) -> None:
     with liveness.running("ws-1", "job-1"):
         liveness.forget("ws-1", "job-1")
@@ -217,7 +219,7 @@ def test_contract_a_job_forgotten_while_held_leaves_nothing_once_let_go(
     assert liveness.is_held("ws-1", "job-1") is None
 
 
-def test_contract_a_trace_left_is_forgotten_at_once(liveness: JobLiveness) -> None:
+def test_contract_a_trace_left_is_forgotten_at_once(liveness: ProcessLiveness) -> None:
     with liveness.running("ws-1", "job-1"):
         pass
 
@@ -229,7 +231,7 @@ def test_contract_a_trace_left_is_forgotten_at_once(liveness: JobLiveness) -> No
     assert liveness.is_held("ws-1", "job-1") is None
 
 
-def test_contract_a_left_trace_can_be_taken_again(liveness: JobLiveness) -> None:
+def test_contract_a_left_trace_can_be_taken_again(liveness: ProcessLiveness) -> None:
     with liveness.running("ws-1", "job-1"):
         pass
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from adapters.liveness import InMemoryJobLiveness
+from adapters.liveness import InMemoryLiveness
 from application.errors import Conflict
 from application.sync.jobs import CancelSync, StartSync
 from application.sync.options import SyncOptions
@@ -19,7 +19,7 @@ from tests.unit.application.test_sync import RecordingScheduler
 @dataclass
 class Syncs:
     app: App
-    liveness: InMemoryJobLiveness
+    liveness: InMemoryLiveness
     start: StartSync
     cancel: CancelSync
 
@@ -40,7 +40,7 @@ class Syncs:
 @pytest.fixture
 async def syncs(app: App) -> Syncs:
     await app.connect()
-    uow, clock, liveness = app.store.unit_of_work, app.clock, InMemoryJobLiveness()
+    uow, clock, liveness = app.store.unit_of_work, app.clock, InMemoryLiveness()
     scheduler, options = RecordingScheduler(), SyncOptions()
     return Syncs(
         app=app,

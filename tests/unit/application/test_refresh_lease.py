@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.liveness import InMemoryJobLiveness
+from adapters.liveness import InMemoryLiveness
 from application.errors import NotConnected, OAuthError, SalesforceUnavailable
 from application.locks import KeyedLocks
 from application.ports import UnitOfWork
@@ -153,7 +153,7 @@ async def test_a_lease_whose_holder_died_here_is_taken_over_at_once(
     app: App,
 ) -> None:
     await app.connect()
-    liveness = InMemoryJobLiveness()
+    liveness = InMemoryLiveness()
     _leave_a_dead_lease(app, holder="killed")
     liveness.die("ws-a", "token-refresh:killed")
 
@@ -170,7 +170,7 @@ async def test_a_lease_whose_holder_may_live_is_waited_for(
     app: App, alive: bool
 ) -> None:
     await app.connect()
-    liveness = InMemoryJobLiveness()
+    liveness = InMemoryLiveness()
     _leave_a_dead_lease(app, holder="elsewhere")
     stale = app.connection().tokens  # type: ignore[union-attr]
     assert stale is not None
@@ -194,7 +194,7 @@ async def test_a_refreshing_holder_holds_its_process_lock_until_done(
     app: App,
 ) -> None:
     await app.connect()
-    liveness = InMemoryJobLiveness()
+    liveness = InMemoryLiveness()
     stalled = StalledAnswer(app.salesforce)
     stale = app.connection().tokens  # type: ignore[union-attr]
     assert stale is not None
@@ -409,7 +409,7 @@ async def test_every_rejection_frees_the_lease(app: App) -> None:
 def _another_process(
     app: App,
     lease: LeaseTiming | None = None,
-    liveness: InMemoryJobLiveness | None = None,
+    liveness: InMemoryLiveness | None = None,
 ) -> SalesforceSession:
     """A session with its own in-process locks, as another worker has."""
     return SalesforceSession(

@@ -19,7 +19,7 @@ from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from adapters.encryption import FernetTokenCipher
-from adapters.liveness import InMemoryJobLiveness
+from adapters.liveness import InMemoryLiveness
 from adapters.memory import InMemoryStore
 from application.sync.ports import SyncScheduler
 from domain.workspace import Role
@@ -109,7 +109,7 @@ def in_memory_container(config: Config, salesforce: Any, store: Any, clock: Any)
     container.api.override(salesforce)
     container.records.override(salesforce)
     container.clock.override(clock)
-    container.liveness.override(providers.Object(InMemoryJobLiveness()))
+    container.liveness.override(providers.Object(InMemoryLiveness()))
     return container
 
 

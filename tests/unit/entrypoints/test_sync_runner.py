@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.liveness import InMemoryJobLiveness
+from adapters.liveness import InMemoryLiveness
 from adapters.memory import InMemoryStore
 from application.sync.orphans import SyncOrphans
 from application.sync.ports import SyncUnitOfWork
@@ -258,7 +258,7 @@ async def test_a_job_paused_at_shutdown_can_be_followed_by_a_new_one(
     assert not stored.is_stale(runner.clock.now() + timedelta(hours=1), 1)
 
 
-def with_liveness(runner: Runner, liveness: InMemoryJobLiveness) -> Runner:
+def with_liveness(runner: Runner, liveness: InMemoryLiveness) -> Runner:
     """The same store and RunSync, with job locks and the orphans' rule."""
     uow, clock = runner.store.unit_of_work, runner.clock
     executor = SyncJobExecutor(factory(runner.run_sync), uow, clock, liveness)
@@ -278,7 +278,7 @@ def mark_running(runner: Runner, workspace_id: str) -> str:
 async def test_start_up_ends_running_jobs_whose_process_died(
     runner: Runner, caplog: pytest.LogCaptureFixture
 ) -> None:
-    liveness = InMemoryJobLiveness()
+    liveness = InMemoryLiveness()
     runner = with_liveness(runner, liveness)
     dead, live, unknown = (mark_running(runner, ws) for ws in ("ws-a", "ws-b", "ws-c"))
     liveness.die("ws-a", dead)
@@ -296,7 +296,7 @@ async def test_start_up_ends_running_jobs_whose_process_died(
 
 
 async def test_a_job_holds_its_lock_until_its_end_is_stored(runner: Runner) -> None:
-    liveness = InMemoryJobLiveness()
+    liveness = InMemoryLiveness()
     runner = with_liveness(runner, liveness)
     job = runner.queue()
 
@@ -312,7 +312,7 @@ async def test_a_job_holds_its_lock_until_its_end_is_stored(runner: Runner) -> N
 
 
 async def test_a_job_another_process_runs_is_not_run_here(runner: Runner) -> None:
-    liveness = InMemoryJobLiveness()
+    liveness = InMemoryLiveness()
     runner = with_liveness(runner, liveness)
     job = runner.queue()
     liveness.held.add(("ws-a", job))
@@ -327,7 +327,7 @@ async def test_a_job_another_process_runs_is_not_run_here(runner: Runner) -> Non
 async def test_start_up_ends_a_queued_job_whose_process_died(
     runner: Runner, caplog: pytest.LogCaptureFixture
 ) -> None:
-    liveness = InMemoryJobLiveness()
+    liveness = InMemoryLiveness()
     runner = with_liveness(runner, liveness)
     dead, waiting = runner.queue("ws-a"), runner.queue("ws-b")
     liveness.die("ws-a", dead)
@@ -351,7 +351,7 @@ async def test_start_up_ends_a_queued_job_whose_process_died(
 async def test_a_job_whose_end_could_not_be_stored_leaves_its_lock_to_read(
     runner: Runner,
 ) -> None:
-    liveness = InMemoryJobLiveness()
+    liveness = InMemoryLiveness()
     job = runner.queue()
     runner.run_sync.crash.add(job)
     runner.run_sync.cue(job).set()
