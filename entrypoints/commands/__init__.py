@@ -1,0 +1,1 @@
+"""The `crmbridge` commands, one module each; `entrypoints.cli` groups them."""
