@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from adapters.encryption import FernetTokenCipher
-from entrypoints.cli import http_address, main
+from entrypoints.cli import main
+from entrypoints.commands.serve import http_address
 from tests.e2e.commands import crmbridge
 
 SECRET = "c" * 48

@@ -17,7 +17,8 @@ from litestar import Litestar
 
 from adapters.encryption import FernetTokenCipher
 from adapters.persistence.migrate import HEAD_REVISION
-from entrypoints.cli import APP_FACTORY, main
+from entrypoints.cli import main
+from entrypoints.commands.serve import APP_FACTORY
 from entrypoints.container import settle
 from entrypoints.http.app import app_from_environment
 from entrypoints.worker import InProcessSyncScheduler, SharedSyncScheduler
