@@ -18,7 +18,8 @@ import click
 from domain.crm import SYNC_ORDER
 from domain.problems import plural, sentences
 from domain.sync import SyncMode
-from domain.workspace import Role
+from entrypoints.commands.bearer_token import token
+from entrypoints.commands.migrate import migrate
 from entrypoints.commands.preflight import configured, opened, schema_known
 from entrypoints.commands.serve import serve
 from entrypoints.config import (
@@ -58,45 +59,11 @@ class LazyGroup(click.Group):
 # command module importing it would build a second, different group.
 @click.group(
     cls=LazyGroup,
-    commands=[serve],
+    commands=[serve, token, migrate],
     lazy={"demo": "entrypoints.demo.command:demo"},
 )
 def main() -> None:
     """crmbridge: connect workspaces to their Salesforce orgs."""
-
-
-@main.command()
-@click.option("--workspace", required=True, help="The workspace the token acts on.")
-@click.option(
-    "--role",
-    type=click.Choice([role.value for role in Role]),
-    default=Role.ADMIN.value,
-    show_default=True,
-)
-@click.option("--sub", default="local-user", show_default=True, help="Subject.")
-@click.option(
-    "--ttl",
-    type=click.IntRange(1, 86400 * 30),
-    default=3600,
-    show_default=True,
-    help="Seconds the token is valid.",
-)
-def token(workspace: str, role: str, sub: str, ttl: int) -> None:
-    """Print a bearer token signed with the configured secret, for local use."""
-    from entrypoints import bearer
-
-    config = configured()
-    try:
-        minted = bearer.mint(
-            config.jwt_secret,
-            workspace=workspace,
-            role=Role(role),
-            subject=sub,
-            ttl=ttl,
-        )
-    except bearer.BadClaim as exc:
-        raise click.BadParameter(str(exc), param_hint=f"'--{exc.claim}'") from None
-    click.echo(minted)
 
 
 @main.command()
@@ -162,18 +129,6 @@ def _sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
         # taken the signals so already, unless it failed before its start).
         stops_interrupt_nothing(FINISHED_AT_ONCE)
     report(job)
-
-
-@main.command()
-def migrate() -> None:
-    """Create or upgrade the database schema to the newest revision."""
-    from adapters.persistence import upgrade_to_head
-
-    config = configured()
-    opened(config)
-    with schema_known(config):
-        run(upgrade_to_head(config.database_url))
-    click.echo("database schema is up to date", err=True)
 
 
 @main.command("rotate-keys")
