@@ -25,7 +25,7 @@ from domain.tokens import TokenSet
 logger = logging.getLogger(__name__)
 # A token answer that comes late beats none: given up on after Salesforce
 # acted, a rotated refresh token is lost with it. Within the 60 s a refresh
-# lease gives its request (application/token_refresh.py).
+# lease gives its request (application/token_refresh/lease.py).
 TOKEN_TIMEOUT = httpx.Timeout(50.0, connect=5.0)
 
 AUTHORIZE_PATH = "/services/oauth2/authorize"

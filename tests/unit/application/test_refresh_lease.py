@@ -361,8 +361,8 @@ async def test_a_refresh_cancelled_in_flight_stores_its_answer_first(
 async def test_a_refresh_whose_settling_fails_frees_the_lease(app: App) -> None:
     await app.connect()
     stalled, refresh = await _stalled_refresh(app)
-    refreshing = app.session._refresh  # The step to break: its settling.
-    units = refreshing._uow
+    rows = app.session._refresh._rows  # The step to break: its settling.
+    units = rows._uow
     failures = [RuntimeError("database is locked")]
 
     def settle_fails_once() -> UnitOfWork:
@@ -370,7 +370,7 @@ async def test_a_refresh_whose_settling_fails_frees_the_lease(app: App) -> None:
             raise failures.pop()
         return units()
 
-    refreshing._uow = settle_fails_once
+    rows._uow = settle_fails_once
     stalled.released.set()
     with pytest.raises(RuntimeError, match="locked"):
         await refresh
