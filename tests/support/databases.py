@@ -17,9 +17,12 @@ from typing import Any, NoReturn, TypeVar
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from adapters.persistence.database import parse_database_url
+from adapters.persistence.errors import DatabaseUrlInvalid
 
 POSTGRES_URL_VARIABLE = "CRMBRIDGE_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_VARIABLE = "CRMBRIDGE_REQUIRE_POSTGRES"
@@ -33,7 +36,12 @@ def sqlite_url(path: Path) -> str:
 
 
 def configured_postgres_url() -> URL:
-    return make_url(os.environ.get(POSTGRES_URL_VARIABLE, DEFAULT_POSTGRES_URL))
+    """The configured server, with the driver the service would use: a plain
+    `postgresql://` URL works here as it does in `CRMBRIDGE_DATABASE_URL`.
+    Raises `DatabaseUrlInvalid` for a URL the service would refuse."""
+    return parse_database_url(
+        os.environ.get(POSTGRES_URL_VARIABLE, DEFAULT_POSTGRES_URL)
+    )
 
 
 def postgres_unreachable_reason(url: URL) -> str | None:
@@ -51,7 +59,10 @@ def postgres_unreachable_reason(url: URL) -> str | None:
 @pytest.fixture(scope="session")
 def postgres_server_url() -> URL:
     """The configured server's URL, or a skip (a failure when it is required)."""
-    url = configured_postgres_url()
+    try:
+        url = configured_postgres_url()
+    except DatabaseUrlInvalid as exc:
+        _unavailable(f"{POSTGRES_URL_VARIABLE} is not usable: {exc}")
     reason = postgres_unreachable_reason(url)
     if reason is not None:
         _unavailable(reason)
