@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig, ResponseSpec
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import (
+    Components,
+    OpenAPIResponse,
+    Operation,
+    Reference,
+    Schema,
+    SecurityScheme,
+)
 
 from entrypoints.http.errors import ErrorBody, MappingErrorBody
 
@@ -58,3 +68,39 @@ def openapi_config(version: str) -> OpenAPIConfig:
         path="/schema",
         components=Components(security_schemes={"BearerToken": bearer}),
     )
+
+
+@dataclass
+class OurErrors(Operation):
+    """An operation whose documented errors are only the ones it answers.
+
+    Litestar documents a 400 of its own shape (`status_code`, `detail`) on
+    every route with parameters or a body; this service answers a malformed
+    request 422 `invalid_input` in the `{code, message, hint}` shape
+    (`errors.on_litestar_error`), so that 400 is dropped. A 400 a route
+    documents itself (the callback's) stays.
+    """
+
+    def __post_init__(self) -> None:
+        responses = self.responses or {}
+        if "400" in responses and _litestar_shape(responses["400"]):
+            del responses["400"]
+
+
+def _litestar_shape(answer: OpenAPIResponse | Reference) -> bool:
+    content = answer.content if isinstance(answer, OpenAPIResponse) else None
+    schemas = [media.schema for media in (content or {}).values()]
+    return bool(schemas) and all(
+        isinstance(schema, Schema)
+        and {"status_code", "detail"} <= set(schema.properties or {})
+        for schema in schemas
+    )
+
+
+def document_our_errors(app: Litestar) -> None:
+    """Have every route's OpenAPI operation built as `OurErrors`; call
+    before the schema is first built (at the first request for it)."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            if isinstance(handler, HTTPRouteHandler):
+                handler.operation_class = OurErrors

@@ -149,3 +149,37 @@ async def test_openapi_documents_the_sync_routes_and_their_parameters(
     cancel = paths["/api/crm/salesforce/syncs/{job_id}"]["delete"]
     assert "409 if it had already ended" in cancel["description"]
     assert cancel["responses"]["409"]["description"] == "The sync has already ended"
+
+
+async def test_openapi_documents_every_error_answer_in_the_error_shape(
+    api: Api,
+) -> None:
+    schema = (await api.client.get("/schema/openapi.json")).json()
+
+    shapes = {
+        (path, method, status): answer["content"]["application/json"]["schema"]
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        for status, answer in operation["responses"].items()
+        if status >= "400" and "content" in answer
+    }
+    assert shapes  # Every route has some.
+    not_ours = {
+        where: shape
+        for where, shape in shapes.items()
+        if shape.get("$ref", "").rsplit("/", 1)[-1]
+        not in {"ErrorBody", "MappingErrorBody"}
+    }
+    assert not_ours == {}
+    # A malformed request answers 422 invalid_input, documented where it can come.
+    assert {where[:2] for where in shapes if where[2] == "400"} == {
+        ("/api/oauth/callback/salesforce", "get")
+    }
+    takes_input = {
+        (path, method)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if operation.get("parameters") or operation.get("requestBody")
+    }
+    assert takes_input
+    assert {where[:2] for where in shapes if where[2] == "422"} >= takes_input
