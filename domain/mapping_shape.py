@@ -1,0 +1,115 @@
+"""Field mapping checks that need no org: targets, types, counts and defaults."""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from domain.mapping_rules import TARGET_SOURCES, CompanyRule, PersonRule
+from domain.transforms import TEXT_KINDS, DefaultValue, Value, is_datetime_text
+
+
+class Violation(msgspec.Struct, frozen=True, kw_only=True):
+    """One broken rule: which rule and source field, and why."""
+
+    rule: str
+    field: str | None
+    code: str
+    message: str
+
+
+_TARGET = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+MAX_RULES = 200
+# Each runs on every synced value of its rule: a handful is all a rule needs.
+MAX_TRANSFORMS = 16
+
+
+def default_violations(
+    name: str, rule: PersonRule | CompanyRule, wanted: str
+) -> list[Violation]:
+    """A default must be a value of the target's type, as a source's would be."""
+    return [
+        violation(name, None, "invalid_default", f"default must be of type {wanted}")
+        for transform in rule.transforms
+        if isinstance(transform, DefaultValue) and not _fits(transform.value, wanted)
+    ]
+
+
+def _fits(value: Value, kind: str) -> bool:
+    if isinstance(value, bool):
+        return kind == "boolean"
+    if isinstance(value, int):
+        # Beyond 64 bits no database column or JSON reader keeps it whole.
+        return kind in ("integer", "number") and -(2**63) <= value < 2**63
+    if isinstance(value, float):
+        return kind == "number"
+    if kind == "datetime":
+        return is_datetime_text(value)
+    return kind in TEXT_KINDS
+
+
+def shape_violations(
+    people: tuple[PersonRule, ...], companies: tuple[CompanyRule, ...]
+) -> list[Violation]:
+    violations: list[Violation] = []
+    if len(people) + len(companies) > MAX_RULES:
+        violations.append(
+            violation("mapping", None, "too_many_rules", f"at most {MAX_RULES} rules")
+        )
+    groups: tuple[tuple[str, tuple[PersonRule | CompanyRule, ...]], ...] = (
+        ("people", people),
+        ("companies", companies),
+    )
+    for group, rules in groups:
+        seen: set[str] = set()
+        for index, rule in enumerate(rules):
+            name = f"{group}[{index}]"
+            if not _TARGET.fullmatch(rule.target):
+                violations.append(
+                    violation(
+                        name,
+                        None,
+                        "invalid_target",
+                        "target must be snake_case, at most 63 characters",
+                    )
+                )
+            if rule.target in seen:
+                violations.append(
+                    violation(
+                        name,
+                        None,
+                        "duplicate_target",
+                        f"target {rule.target!r} is mapped twice",
+                    )
+                )
+            seen.add(rule.target)
+            if rule.type is not None and rule.type not in TARGET_SOURCES:
+                violations.append(
+                    violation(
+                        name,
+                        None,
+                        "invalid_type",
+                        f"type must be one of {sorted(TARGET_SOURCES)}",
+                    )
+                )
+            if len(rule.transforms) > MAX_TRANSFORMS:
+                violations.append(
+                    violation(
+                        name,
+                        None,
+                        "too_many_transforms",
+                        f"at most {MAX_TRANSFORMS} transforms a rule",
+                    )
+                )
+            if isinstance(rule, PersonRule) and not (rule.lead or rule.contact):
+                violations.append(
+                    violation(
+                        name, None, "empty_rule", "name a lead or a contact source"
+                    )
+                )
+    return violations
+
+
+def violation(rule: str, field: str | None, code: str, message: str) -> Violation:
+    return Violation(rule=rule, field=field, code=code, message=message)
