@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from domain import problems
 from domain.problems import Problem
+from domain.wording import printable
 
 SHOWN_ID = 64
 
@@ -63,7 +64,7 @@ class NotFound(ApplicationError):
 def shown_id(value: str) -> str:
     """An id a caller gave, fit to echo in a message: one line, elided past
     `SHOWN_ID` characters, so a forged one cannot fill the answer or a log."""
-    return problems.printable(value, SHOWN_ID)
+    return printable(value, SHOWN_ID)
 
 
 class InvalidInput(ApplicationError):

@@ -17,8 +17,8 @@ from rich.progress import (
 
 from application.sync.ports import SyncProgress
 from domain.crm import CrmObject
-from domain.problems import plural
 from domain.sync import SyncJob
+from domain.wording import plural
 
 
 class ProgressBars(SyncProgress):
