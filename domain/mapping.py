@@ -29,6 +29,7 @@ from domain.mapping_shape import (
     Violation,
     default_violations,
     shape_violations,
+    transform_violations,
 )
 from domain.mapping_sources import resolve_field, source_violations
 from domain.transforms import Value
@@ -111,6 +112,7 @@ class FieldMapping(
         for index, rule in enumerate(self.people):
             wanted = rule.type or target_type(rule)
             violations += default_violations(f"people[{index}]", rule, wanted)
+            violations += transform_violations(f"people[{index}]", rule, wanted)
             for obj, source in (
                 (CrmObject.LEAD, rule.lead),
                 (CrmObject.CONTACT, rule.contact),
@@ -125,6 +127,9 @@ class FieldMapping(
                 company_rule.target, "string"
             )
             violations += default_violations(
+                f"companies[{index}]", company_rule, wanted
+            )
+            violations += transform_violations(
                 f"companies[{index}]", company_rule, wanted
             )
             violations += source_violations(

@@ -6,8 +6,20 @@ import re
 
 import msgspec
 
-from domain.mapping_rules import TARGET_SOURCES, CompanyRule, PersonRule
-from domain.transforms import TEXT_KINDS, DefaultValue, Value, is_datetime_text
+from domain.mapping_rules import (
+    COMPANY_TARGETS,
+    PERSON_TARGETS,
+    TARGET_SOURCES,
+    CompanyRule,
+    PersonRule,
+)
+from domain.transforms import (
+    TEXT_KINDS,
+    DefaultValue,
+    Value,
+    ValueMap,
+    is_datetime_text,
+)
 
 
 class Violation(msgspec.Struct, frozen=True, kw_only=True):
@@ -36,6 +48,25 @@ def default_violations(
     ]
 
 
+def transform_violations(
+    name: str, rule: PersonRule | CompanyRule, wanted: str
+) -> list[Violation]:
+    """A value map turns text into text: on a target of another type it
+    would never match a value, or would store text where a number belongs."""
+    if wanted in TEXT_KINDS or not any(
+        isinstance(transform, ValueMap) for transform in rule.transforms
+    ):
+        return []
+    return [
+        violation(
+            name,
+            None,
+            "invalid_transform",
+            f"value_map maps text, and this target is of type {wanted}",
+        )
+    ]
+
+
 def _fits(value: Value, kind: str) -> bool:
     if isinstance(value, bool):
         return kind == "boolean"
@@ -57,11 +88,13 @@ def shape_violations(
         violations.append(
             violation("mapping", None, "too_many_rules", f"at most {MAX_RULES} rules")
         )
-    groups: tuple[tuple[str, tuple[PersonRule | CompanyRule, ...]], ...] = (
-        ("people", people),
-        ("companies", companies),
+    groups: tuple[
+        tuple[str, tuple[PersonRule | CompanyRule, ...], dict[str, str]], ...
+    ] = (
+        ("people", people, PERSON_TARGETS),
+        ("companies", companies, COMPANY_TARGETS),
     )
-    for group, rules in groups:
+    for group, rules, built_in in groups:
         seen: set[str] = set()
         for index, rule in enumerate(rules):
             name = f"{group}[{index}]"
@@ -91,6 +124,16 @@ def shape_violations(
                         None,
                         "invalid_type",
                         f"type must be one of {sorted(TARGET_SOURCES)}",
+                    )
+                )
+            elif rule.type not in (None, built_in.get(rule.target, rule.type)):
+                violations.append(
+                    violation(
+                        name,
+                        None,
+                        "invalid_type",
+                        f"{rule.target!r} is a built-in target of type "
+                        f"{built_in[rule.target]}: leave its type out",
                     )
                 )
             if len(rule.transforms) > MAX_TRANSFORMS:

@@ -42,6 +42,9 @@ DESCRIBES = {
         text("Address", "address"),
         text("Rating__c", "picklist"),
         text("CreatedDate", "datetime"),
+        text("IsConverted", "boolean"),
+        text("AnnualRevenue", "currency"),
+        text("OwnerId", "reference"),
     ),
     CrmObject.CONTACT: describe(
         "Contact",
@@ -298,6 +301,52 @@ def test_violations_name_the_rule_and_the_field(
 
     assert [(v.code, v.field) for v in violations][:1] == [(code, field)]
     assert violations[0].rule.startswith("people[0]")
+
+
+@pytest.mark.parametrize(
+    ("rule", "refused"),
+    [
+        (PersonRule(target="employees", lead="NumberOfEmployees", type="string"), 1),
+        (PersonRule(target="employees", lead="NumberOfEmployees", type="integer"), 0),
+        (PersonRule(target="employees", lead="NumberOfEmployees"), 0),
+        (PersonRule(target="head_count", lead="NumberOfEmployees", type="string"), 0),
+    ],
+)
+def test_a_built_in_target_keeps_its_own_type(rule: PersonRule, refused: int) -> None:
+    violations = FieldMapping(people=(rule,)).validate(DESCRIBES)
+
+    assert [v.code for v in violations] == ["invalid_type"] * refused
+    assert all("of type integer: leave its type out" in v.message for v in violations)
+
+
+def test_a_company_built_in_target_keeps_its_own_type() -> None:
+    rule = CompanyRule(target="employees", account="NumberOfEmployees", type="number")
+
+    violations = FieldMapping(companies=(rule,)).validate(DESCRIBES)
+
+    assert [(v.rule, v.code) for v in violations] == [("companies[0]", "invalid_type")]
+
+
+@pytest.mark.parametrize(
+    ("target", "source", "kind", "refused"),
+    [
+        ("employees", "NumberOfEmployees", None, True),
+        ("converted", "IsConverted", "boolean", True),
+        ("revenue", "AnnualRevenue", "number", True),
+        ("converted_text", "IsConverted", "string", False),
+        ("lead_status", "Status", None, False),
+        ("owner_id", "OwnerId", None, False),
+    ],
+)
+def test_a_value_map_needs_a_text_target(
+    target: str, source: str, kind: str | None, refused: bool
+) -> None:
+    value_map = ValueMap(values={"100": "hundred", "false": "no"})
+    rule = PersonRule(target=target, lead=source, type=kind, transforms=(value_map,))
+
+    violations = FieldMapping(people=(rule,)).validate(DESCRIBES)
+
+    assert [v.code for v in violations] == (["invalid_transform"] if refused else [])
 
 
 def test_duplicate_targets_are_refused() -> None:
