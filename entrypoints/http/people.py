@@ -40,7 +40,10 @@ PEOPLE_FILTERS = ("email", "updated_since", "source", "include_deleted")
 COMPANY_FILTERS = ("updated_since", "include_deleted")
 PAGING = ("limit", "cursor")
 
-Email = Annotated[str | None, Parameter(description="exact email address")]
+Email = Annotated[
+    str | None,
+    Parameter(description="exact email address, any case, spaces around ignored"),
+]
 UpdatedSince = Annotated[
     str | None,
     Parameter(description="changed locally at or after this ISO 8601 date-time"),
@@ -69,7 +72,7 @@ async def list_people(
 ) -> PeoplePage:
     query = query_of(request, PEOPLE_FILTERS + PAGING)
     people = PeopleQuery(
-        email=text(query, "email"),
+        email=_stripped(text(query, "email")),
         updated_since=moment(query, "updated_since"),
         source=choice(query, "source", SOURCES),
         include_deleted=flag(query, "include_deleted"),
@@ -81,6 +84,11 @@ async def list_people(
         items=[PersonView.of(person) for person in cast(list[PersonEntry], page.items)],
         next_cursor=page.next_cursor,
     )
+
+
+def _stripped(email: str | None) -> str | None:
+    """Stored emails are compared without case; a pasted one may bring spaces."""
+    return email.strip() if email is not None else None
 
 
 @get(

@@ -112,6 +112,7 @@ async def test_people_list_oldest_change_first_without_deleted_ones(
         ({"source": "lead", "include_deleted": "true"}, [1, 2]),
         ({"source": "contact"}, [3, 4]),
         ({"email": "p3@example.com"}, [3]),
+        ({"email": " P3@Example.com\t"}, [3]),
         ({"email": "nobody@example.com"}, []),
         ({"updated_since": "2026-12-01T10:00:00Z"}, [3, 4]),
         ({"updated_since": "2026-12-01T11:00:00+01:00"}, [3, 4]),
