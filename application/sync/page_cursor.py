@@ -1,4 +1,9 @@
-"""Application: the opaque, URL-safe cursors of the people and companies pages."""
+"""Application: the opaque, URL-safe cursors of the people and companies pages.
+
+A cursor is a position, not a credential: it is not signed, and one edited
+by hand pages from wherever it then points, within the caller's workspace,
+which every query is bound to anyway.
+"""
 
 from __future__ import annotations
 
@@ -43,7 +48,7 @@ def decode_cursor(
         return found.updated_at.astimezone(UTC), found.key
     except (ValueError, OverflowError, msgspec.DecodeError) as exc:
         raise InvalidInput(
-            "cursor is not one we issued",
+            "cursor is not a next_cursor of this listing",
             field="cursor",
             hint="Pass a next_cursor of this listing as it came, or start again "
             "from the first page (no cursor).",
