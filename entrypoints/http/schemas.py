@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -17,6 +18,7 @@ from application.use_cases.verify_connection import Verification
 from domain.connection import ConnectionStatus
 from domain.environment import Environment
 from domain.problems import Problem
+from domain.wording import printable
 
 T = TypeVar("T")
 
@@ -119,13 +121,36 @@ def decode_strictly(raw: bytes, kind: type[T], *, optional: bool) -> T | None:
             return None
         raise InvalidInput("the request needs a JSON body", field="body")
     try:
-        return msgspec.json.decode(raw, type=kind, strict=True)
+        decoded = msgspec.json.decode(raw, type=kind, strict=True)
     except msgspec.ValidationError as exc:
         field = _field_named(str(exc))
         detail = str(exc).split(" - at ")[0]
         raise InvalidInput(f"{field}: {detail}", field=field) from None
     except msgspec.DecodeError:
         raise InvalidInput("the body is not valid JSON", field="body") from None
+    _refuse_repeated_keys(raw)
+    return decoded
+
+
+def _refuse_repeated_keys(raw: bytes) -> None:
+    """JSON parsers differ on a key given twice (msgspec keeps the last): a
+    body that says two things is refused, not read one of the ways."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys: set[str] = set()
+        for key, _ in items:
+            if key in keys:
+                raise InvalidInput(
+                    f"body: the key {printable(key, 64)!r} appears twice in one object",
+                    field="body",
+                )
+            keys.add(key)
+        return dict(items)
+
+    try:
+        json.loads(raw, object_pairs_hook=pairs)
+    except RecursionError:
+        raise InvalidInput("the body nests too deep", field="body") from None
 
 
 def strict_body(kind: type[msgspec.Struct], *, optional: bool = False) -> Any:

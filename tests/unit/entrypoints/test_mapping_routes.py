@@ -224,6 +224,16 @@ async def test_rules_broken_in_shape_only_get_a_hint_about_rules(api: Api) -> No
             "transforms[0]",
         ),
         (b'{"people": "all", "companies": []}', "people"),
+        (
+            b'{"people": [], "companies": [], '
+            b'"people": [{"target": "email", "lead": "Email"}]}',
+            "the key 'people' appears twice",
+        ),
+        (
+            b'{"people": [{"target": "x", "lead": "Email", "lead": "Title"}], '
+            b'"companies": []}',
+            "the key 'lead' appears twice",
+        ),
         (b"{oops", "body"),
         (b"", "body"),
     ],
