@@ -31,7 +31,12 @@ class MappableField(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ListFields:
-    """Any member; from the org's describe, cached a day unless `refresh`."""
+    """Business rules:
+
+    - any member reads the fields, from the org's describe, cached a day;
+    - only an Owner or Admin may `refresh` it: each refresh spends the org's
+      API calls, three of them.
+    """
 
     def __init__(self, describes: DescribeSource) -> None:
         self._describes = describes
@@ -39,6 +44,8 @@ class ListFields:
     async def execute(
         self, actor: Actor, *, refresh: bool = False
     ) -> list[MappableField]:
+        if refresh:
+            require_manager(actor, "refresh the field list (it spends API calls)")
         describes, _ = await self._describes.get(actor.workspace_id, refresh=refresh)
         return [
             _mappable(obj, field)

@@ -45,7 +45,7 @@ Resync = Annotated[
 @get(
     "/fields",
     description=description(ListFields),
-    responses=errors(401, 409, 422, 502, 503),
+    responses=errors(401, 403, 409, 422, 502, 503),
 )
 async def list_fields(
     actor: NamedDependency[Actor],

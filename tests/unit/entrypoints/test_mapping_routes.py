@@ -92,6 +92,22 @@ async def test_fields_with_the_quota_spent_answer_the_curated_problem(
     assert answer.json()["hint"]
 
 
+async def test_only_a_manager_may_refresh_the_fields(api: Api) -> None:
+    await api.connect()
+    member = api.auth(role=Role.MEMBER)
+    await api.client.get(FIELDS, headers=member)
+    calls = api.salesforce.record_calls["describe"]
+
+    refused = await api.client.get(FIELDS, params={"refresh": "true"}, headers=member)
+    plain = await api.client.get(FIELDS, params={"refresh": "false"}, headers=member)
+
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "forbidden"
+    assert "refresh the field list" in refused.json()["message"]
+    assert plain.status_code == 200
+    assert api.salesforce.record_calls["describe"] == calls
+
+
 async def test_fields_need_a_connection(api: Api) -> None:
     answer = await api.client.get(FIELDS, headers=api.auth())
 
