@@ -76,6 +76,14 @@ class BadClaim(ValueError):
         self.claim = claim
 
 
+CLAIM_RULES = {
+    "workspace": WORKSPACE_RULE,
+    "sub": SUBJECT_RULE,
+    "role": "a role is one of " + ", ".join(role.value for role in Role),
+    "exp": "exp is a whole number of seconds since 1970",
+}
+
+
 class Claims(msgspec.Struct, frozen=True, kw_only=True):
     sub: Annotated[str, msgspec.Meta(pattern=SUBJECT_PATTERN)]
     workspace: Annotated[str, msgspec.Meta(pattern=WORKSPACE_PATTERN)]
@@ -191,13 +199,10 @@ def _verified_claims(token: str, secret: str) -> tuple[dict[str, Any], Claims]:
     try:
         return payload, msgspec.convert(payload, Claims)
     except msgspec.ValidationError as exc:
-        # msgspec's own text would show a pattern, escaped twice.
-        for claim, rule in (("workspace", WORKSPACE_RULE), ("sub", SUBJECT_RULE)):
-            if str(exc).endswith(f"at `$.{claim}`"):
-                raise InvalidToken(
-                    f"the bearer token has a bad claim: {rule}"
-                ) from None
-        raise InvalidToken(f"the bearer token has a bad claim: {exc}") from None
+        # In words, not msgspec's (which would show a pattern, escaped twice).
+        claim = str(exc).rpartition("at `$.")[2].rstrip("`")
+        rule = CLAIM_RULES.get(claim, "its claims do not check out")
+        raise InvalidToken(f"the bearer token has a bad claim: {rule}") from None
 
 
 def _reason(exc: jwt.PyJWTError) -> str:

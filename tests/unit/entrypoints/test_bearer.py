@@ -69,8 +69,9 @@ def test_an_expired_token_is_refused() -> None:
         (signed(claims(), alg="HS512"), "HS256"),
         (jwt.encode(claims(), "", algorithm="none"), "HS256"),
         ("not.a.jwt", "well-formed"),
-        (signed(claims(role="superuser")), "role"),
-        (signed(claims(role=None)), "role"),
+        (signed(claims(role="superuser")), "a role is one of owner, admin, member"),
+        (signed(claims(role=None)), "claim 'role' is missing"),
+        (signed(claims(role=7)), "a role is one of owner, admin, member"),
         (signed(claims(exp=None)), "exp"),
         (signed(claims(sub=None)), "sub"),
         (signed(claims(sub="")), "a subject is 1-255 characters"),
@@ -95,6 +96,7 @@ def test_a_bad_token_is_invalid(token: str, reason: str) -> None:
         actor_from_header(f"Bearer {token}", SECRET)
 
     assert "Error" not in raised.value.message  # a sentence, not a class name
+    assert "`$." not in raised.value.message  # nor a JSON path
 
 
 @pytest.mark.parametrize("subject", ["", " ", "\t", "alice\n", "a\x85b", "x" * 256])
