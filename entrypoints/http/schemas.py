@@ -149,8 +149,12 @@ def _refuse_repeated_keys(raw: bytes) -> None:
 
     try:
         json.loads(raw, object_pairs_hook=pairs)
-    except RecursionError:
-        raise InvalidInput("the body nests too deep", field="body") from None
+    except (RecursionError, ValueError):
+        # Read whole by msgspec already: nesting, or a number longer than
+        # Python's int parsing takes, that no field of ours would hold.
+        raise InvalidInput(
+            "the body nests too deep or is too long", field="body"
+        ) from None
 
 
 def strict_body(kind: type[msgspec.Struct], *, optional: bool = False) -> Any:
