@@ -25,8 +25,8 @@ from domain.authorization import PendingAuthorization
 from domain.connection import OrgIdentity
 from domain.crm import ID_PREFIXES, CrmObject, DescribedField, ObjectDescribe
 from domain.tokens import TokenSet
-
-Record = dict[str, Any]
+from tests.fakes.salesforce.describes import STANDARD_FIELDS
+from tests.fakes.salesforce.soql import Record, SyncQuery, query_error
 
 ORG_ID = "00D000000000001AAA"
 USER_ID = "005000000000001AAA"
@@ -297,185 +297,11 @@ _NUMBERS = {
 }
 
 
-def _describe(name: str, kind: str, length: int = 0, **extra: Any) -> DescribedField:
-    extra.setdefault("updateable", kind not in ("id", "datetime", "address"))
-    return DescribedField(name=name, label=name, type=kind, length=length, **extra)
-
-
-def _system() -> list[DescribedField]:
-    fixed = {"nillable": False, "updateable": False}
-    return [
-        _describe("Id", "id", 18, **fixed),
-        _describe("IsDeleted", "boolean", **fixed),
-        _describe("CreatedDate", "datetime", **fixed),
-        _describe("LastModifiedDate", "datetime", **fixed),
-        _describe("SystemModstamp", "datetime", **fixed),
-        _describe(
-            "OwnerId",
-            "reference",
-            18,
-            relationship_name="Owner",
-            reference_to=("User",),
-        ),
-    ]
-
-
-def _address_fields(prefix: str) -> list[DescribedField]:
-    whole = f"{prefix}Address"
-    parts = [
-        _describe(f"{prefix}{part}", "string", 80, compound_field_name=whole)
-        for part in ("Street", "City", "State", "PostalCode", "Country")
-    ]
-    return [*parts, _describe(whole, "address", filterable=False)]
-
-
-def _picklist(name: str, *values: str) -> DescribedField:
-    return _describe(name, "picklist", 255, picklist_values=values)
-
-
-def _reference(name: str, target: str, relationship: str) -> DescribedField:
-    return _describe(
-        name,
-        "reference",
-        18,
-        relationship_name=relationship,
-        reference_to=(target,),
-    )
-
-
-_INDUSTRY = _picklist("Industry", "Banking", "Retail", "Technology")
-_PERSON = [
-    _describe("FirstName", "string", 40),
-    _describe("LastName", "string", 80, nillable=False),
-    _describe("Name", "string", 121, updateable=False),
-    _describe("Email", "email", 80),
-    _describe("Title", "string", 128),
-    _describe("Phone", "phone", 40),
-    _picklist("LeadSource", "Web", "Phone", "Partner"),
-    _describe("Description", "textarea", 32000, filterable=False),
-]
-STANDARD_FIELDS: dict[CrmObject, tuple[DescribedField, ...]] = {
-    CrmObject.LEAD: (
-        *_system(),
-        *_PERSON,
-        _describe("Company", "string", 255, nillable=False),
-        _describe("Website", "url", 255),
-        _INDUSTRY,
-        _picklist("Status", "Open", "Working", "Qualified", "Unqualified"),
-        _describe("NumberOfEmployees", "int"),
-        _describe("AnnualRevenue", "currency"),
-        *_address_fields(""),
-        _describe("IsConverted", "boolean", nillable=False, updateable=False),
-        _reference("ConvertedContactId", "Contact", "ConvertedContact"),
-        _reference("ConvertedAccountId", "Account", "ConvertedAccount"),
-    ),
-    CrmObject.CONTACT: (
-        *_system(),
-        *_PERSON,
-        _reference("AccountId", "Account", "Account"),
-        _describe("Department", "string", 80),
-        *_address_fields("Mailing"),
-    ),
-    CrmObject.ACCOUNT: (
-        *_system(),
-        _describe("Name", "string", 255, nillable=False),
-        _describe("Website", "url", 255),
-        _INDUSTRY,
-        _picklist("Type", "Prospect", "Customer", "Partner"),
-        _describe("NumberOfEmployees", "int"),
-        _describe("AnnualRevenue", "currency"),
-        _describe("Phone", "phone", 40),
-        _describe("Description", "textarea", 32000, filterable=False),
-        *_address_fields("Billing"),
-    ),
-}
-
-_STRING = r"'(?:[^'\\]|\\.)*'"
-_SYNC_QUERY = re.compile(
-    r"SELECT (?P<fields>.+?) FROM (?P<obj>\w+) WHERE "
-    r"(?:\(SystemModstamp > (?P<stamp>\S+) OR \(SystemModstamp = (?P=stamp) "
-    r"AND Id > (?P<after>'(?:[^'\\]|\\.)*')\)\) AND "
-    r"|(?P<reference>\w+) IN \((?P<ids>.*)\) AND )?"
-    r"SystemModstamp <= (?P<until>\S+)(?: ORDER BY SystemModstamp ASC, Id ASC)?",
-    re.DOTALL,
-)
-_CHANGED_QUERY = re.compile(
-    r"SELECT Id FROM (?P<obj>\w+) WHERE SystemModstamp > (?P<since>\S+)"
-)
 _NEXT_URL = re.compile(r"/services/data/v\d+\.0/(?:query|queryAll)/(\w+)-(\d+)")
-_ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
-
-
-def _unquote(literal: str) -> str:
-    inner = literal[1:-1]
-    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m[1], m[1]), inner)
-
-
-def _soql_datetime(literal: str) -> datetime:
-    return datetime.strptime(literal, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def _rest_datetime(value: datetime) -> str:
     return value.astimezone(UTC).strftime(_DATETIME)
-
-
-def _query_error(code: str, message: str, *fields: str) -> ApiError:
-    return ApiError(message, error_code=code, status=400, fields=fields)
-
-
-@dataclass(frozen=True)
-class SyncQuery:
-    """One query of the two shapes `domain.soql` writes, parsed."""
-
-    obj: CrmObject
-    fields: tuple[str, ...]
-    until: datetime
-    after: tuple[datetime, str] | None = None
-    reference: str | None = None
-    ids: frozenset[str] = frozenset()
-    since: datetime | None = None
-
-    @classmethod
-    def parse(cls, soql: str) -> SyncQuery:
-        changed = _CHANGED_QUERY.fullmatch(soql)
-        if changed is not None and changed["obj"] in {o.value for o in CrmObject}:
-            return cls(
-                obj=CrmObject(changed["obj"]),
-                fields=("Id",),
-                until=datetime.max.replace(tzinfo=UTC),
-                since=_soql_datetime(changed["since"]),
-            )
-        found = _SYNC_QUERY.fullmatch(soql)
-        if found is None:
-            raise _query_error(
-                "MALFORMED_QUERY", "the fake reads only window and related queries"
-            )
-        if found["obj"] not in {obj.value for obj in CrmObject}:
-            message = f"sObject type '{found['obj']}' is not supported."
-            raise _query_error("INVALID_TYPE", message, found["obj"])
-        after = None
-        if found["stamp"]:
-            after = (_soql_datetime(found["stamp"]), _unquote(found["after"]))
-        return cls(
-            obj=CrmObject(found["obj"]),
-            fields=tuple(found["fields"].split(", ")),
-            until=_soql_datetime(found["until"]),
-            after=after,
-            reference=found["reference"],
-            ids=frozenset(_unquote(s) for s in re.findall(_STRING, found["ids"] or "")),
-        )
-
-    def matches(self, row: Record) -> bool:
-        stamp = datetime.strptime(row["SystemModstamp"], "%Y-%m-%dT%H:%M:%S.%f%z")
-        if self.since is not None:
-            return stamp > self.since
-        if stamp > self.until:
-            return False
-        if self.reference is not None and row.get(self.reference) not in self.ids:
-            return False
-        if self.after is None:
-            return True
-        return (stamp, row["Id"]) > self.after
 
 
 @dataclass
@@ -586,7 +412,7 @@ class FakeOrg:
     def query_more(self, next_records_url: str, *, usage: ApiUsage) -> QueryPage:
         found = _NEXT_URL.fullmatch(next_records_url)
         if found is None or found[1] not in self._cursors:
-            raise _query_error("INVALID_QUERY_LOCATOR", "invalid query locator")
+            raise query_error("INVALID_QUERY_LOCATOR", "invalid query locator")
         return self._page(found[1], int(found[2]), usage)
 
     def start_bulk_query(self, soql: str, *, include_deleted: bool) -> str:
@@ -594,7 +420,7 @@ class FakeOrg:
         rows = self._select(query, include_deleted)
         if any(self._resolve(query.obj, name).is_compound for name in query.fields):
             message = "Selecting compound data not supported in Bulk Query"
-            raise _query_error("API_ERROR", message)
+            raise query_error("API_ERROR", message)
         job_id = f"750FAKE{next(self._ids):011d}"
         self._jobs[job_id] = _BulkJob(
             query.obj, query.fields, rows, self.bulk_polls, self.bulk_final_state
@@ -618,7 +444,7 @@ class FakeOrg:
     ) -> BulkPage:
         job = self._job(job_id)
         if job.polls_left or job.final_state != "JobComplete":
-            raise _query_error("INVALIDJOBSTATE", "the job is not complete")
+            raise query_error("INVALIDJOBSTATE", "the job is not complete")
         start = int(locator.removeprefix("fake-")) if locator else 0
         end = start + max_records
         records = [
@@ -663,14 +489,14 @@ class FakeOrg:
         field = self.describe(obj).field(name)
         if field is None:
             message = f"No such column '{name}' on entity '{obj.value}'."
-            raise _query_error("INVALID_FIELD", message, name)
+            raise query_error("INVALID_FIELD", message, name)
         return field
 
     def _relation(self, obj: CrmObject, name: str) -> tuple[DescribedField, str]:
         reference = self.describe(obj).relationship(name)
         if reference is None or reference.relationship_name is None:
             message = f"Didn't understand relationship '{name}' in field path."
-            raise _query_error("INVALID_FIELD", message, name)
+            raise query_error("INVALID_FIELD", message, name)
         return reference, reference.relationship_name
 
     def _resolve(self, obj: CrmObject, path: str) -> DescribedField:
@@ -681,7 +507,7 @@ class FakeOrg:
         target = _known(reference.reference_to[0])
         if target is None:
             # Limitation: no User table; Owner.* is refused rather than faked.
-            raise _query_error("INVALID_FIELD", f"no {head} in the fake", head)
+            raise query_error("INVALID_FIELD", f"no {head} in the fake", head)
         return self._resolve(target, rest)
 
     def _value(self, obj: CrmObject, row: Record, name: str) -> Any:
