@@ -13,7 +13,7 @@ from application.sync.options import SyncOptions
 from application.sync.orphans import SyncOrphans
 from domain.sync import SyncJob, SyncState
 from tests.unit.application.conftest import ADMIN, App
-from tests.unit.application.test_sync import RecordingScheduler
+from tests.unit.application.sync_support import RecordingScheduler
 
 
 @dataclass

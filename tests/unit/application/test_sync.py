@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -24,122 +22,31 @@ from application.sync.mapping import MappingInvalid, ReplaceFieldMapping
 from application.sync.options import SyncOptions
 from application.sync.ports import (
     PeopleQuery,
-    SyncUnitOfWork,
     SyncUnitOfWorkFactory,
 )
 from application.sync.reads import ListPeople
-from application.sync.run_sync import RunSync
 from domain import problems
-from domain.crm import CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
 from domain.mapping import FieldMapping, PersonRule
-from domain.people import Person
 from domain.sync import SyncJob, SyncMode, SyncState
-from tests.fakes.salesforce import FakeOrg
-from tests.unit.application.conftest import ADMIN, MEMBER, App
-
-LEAD, CONTACT, ACCOUNT = CrmObject.LEAD, CrmObject.CONTACT, CrmObject.ACCOUNT
-
-
-class RecordingScheduler:
-    def __init__(self) -> None:
-        self.submitted: list[str] = []
-        self.cancelled: list[str] = []
-
-    def submit(self, workspace_id: str, job_id: str) -> None:
-        self.submitted.append(job_id)
-
-    def cancel(self, workspace_id: str, job_id: str) -> None:
-        self.cancelled.append(job_id)
+from tests.unit.application.conftest import ADMIN, MEMBER
+from tests.unit.application.sync_support import (
+    ACCOUNT,
+    CONTACT,
+    LEAD,
+    RecordingScheduler,
+    SlowCommits,
+    Sync,
+    after_reading_a_job,
+    contact,
+    lead,
+)
+from tests.unit.application.sync_support import sync as sync  # the fixture
 
 
 class RefusingScheduler(RecordingScheduler):
     def submit(self, workspace_id: str, job_id: str) -> None:
         raise SyncNotScheduled("No space left on device")
-
-
-@dataclass
-class Sync:
-    app: App
-    org: FakeOrg
-    scheduler: RecordingScheduler
-    start: StartSync
-    run: RunSync
-
-    async def once(
-        self, mode: SyncMode = SyncMode.INCREMENTAL, **options: Any
-    ) -> SyncJob:
-        job = await self.start.execute(StartSync.Command(actor=ADMIN, mode=mode))
-        runner = self.runner(**options) if options else self.run
-        finished = await runner.execute(job.workspace_id, job.job_id)
-        assert finished is not None
-        return finished
-
-    def runner(
-        self, uow: SyncUnitOfWorkFactory | None = None, **options: Any
-    ) -> RunSync:
-        app = self.app
-        return RunSync(
-            uow or app.store.unit_of_work,
-            app.session,
-            app.salesforce,
-            app.clock,
-            SyncOptions(settle_seconds=0, **options),
-        )
-
-    def people(self) -> list[Person]:
-        return [
-            p.person for p in self.app.store.people.values() if not p.person.deleted
-        ]
-
-    def calls(self) -> int:
-        return sum(self.app.salesforce.record_calls.values())
-
-
-class SlowCommits:
-    """Units of work whose commit lets everything else run first, so a page
-    planned ahead reads before the write in flight is stored."""
-
-    def __init__(self, uow: SyncUnitOfWorkFactory) -> None:
-        self._uow = uow
-
-    def __call__(self) -> SyncUnitOfWork:
-        inner = self._uow()
-        commit = inner.commit
-
-        async def slow_commit() -> None:
-            for _ in range(20):
-                await asyncio.sleep(0)
-            await commit()
-
-        inner.commit = slow_commit  # type: ignore[method-assign]
-        return inner
-
-
-def after_reading_a_job(
-    uow: SyncUnitOfWorkFactory, then: Callable[[SyncJob], Awaitable[None]]
-) -> SyncUnitOfWorkFactory:
-    """Units of work that call `then` with each job their repository reads
-    (by `get`, `get_for_update` or `request_cancel`) before handing it back."""
-
-    def hooked(read: Callable[[str, str], Awaitable[SyncJob | None]]) -> Any:
-        async def read_then(workspace_id: str, job_id: str) -> SyncJob | None:
-            found = await read(workspace_id, job_id)
-            if found is not None:
-                await then(found)
-            return found
-
-        return read_then
-
-    def factory() -> SyncUnitOfWork:
-        inner = uow()
-        jobs = inner.sync_jobs
-        jobs.get = hooked(jobs.get)  # type: ignore[method-assign]
-        jobs.get_for_update = hooked(jobs.get_for_update)  # type: ignore[method-assign]
-        jobs.request_cancel = hooked(jobs.request_cancel)  # type: ignore[method-assign]
-        return inner
-
-    return factory
 
 
 async def save_job(uow: SyncUnitOfWorkFactory, job: SyncJob) -> None:
@@ -153,30 +60,6 @@ def mapping_replacer(sync: Sync) -> ReplaceFieldMapping:
     uow = app.store.unit_of_work
     describes = DescribeSource(uow, app.session, app.salesforce, app.clock)
     return ReplaceFieldMapping(uow, describes, sync.start)
-
-
-@pytest.fixture
-async def sync(app: App) -> Sync:
-    await app.connect()
-    org = app.salesforce.org
-    org.now = app.clock.now() - timedelta(hours=1)
-    scheduler = RecordingScheduler()
-    options = SyncOptions(settle_seconds=0)
-    start = StartSync(app.store.unit_of_work, scheduler, app.clock, options)
-    run = RunSync(
-        app.store.unit_of_work, app.session, app.salesforce, app.clock, options
-    )
-    return Sync(app=app, org=org, scheduler=scheduler, start=start, run=run)
-
-
-def lead(org: FakeOrg, n: int, **values: Any) -> str:
-    fields = {"LastName": f"Lead {n}", "Company": "Acme", "Email": f"l{n}@x.example"}
-    return org.create(LEAD, {**fields, **values})
-
-
-def contact(org: FakeOrg, n: int, account_id: str | None = None) -> str:
-    values = {"LastName": f"Contact {n}", "Email": f"c{n}@x.example"}
-    return org.create(CONTACT, {**values, "AccountId": account_id})
 
 
 async def test_a_full_sync_brings_people_and_companies(sync: Sync) -> None:

@@ -13,8 +13,8 @@ from application.sync.run_sync import RunSync, run_bound
 from domain.crm import CrmObject
 from domain.sync import SyncMode
 from tests.unit.application.conftest import ADMIN
-from tests.unit.application.test_sync import Sync, lead
-from tests.unit.application.test_sync import sync as sync  # the fixture
+from tests.unit.application.sync_support import Sync, lead
+from tests.unit.application.sync_support import sync as sync  # the fixture
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 SETTLE = 10.0

@@ -9,8 +9,8 @@ from typing import Any
 from application.errors import QuotaExhausted
 from domain.sync import SyncState
 from domain.tokens import TokenSet
-from tests.unit.application.test_sync import ACCOUNT, Sync, contact
-from tests.unit.application.test_sync import sync as sync  # the fixture
+from tests.unit.application.sync_support import ACCOUNT, Sync, contact
+from tests.unit.application.sync_support import sync as sync  # the fixture
 
 
 async def test_a_run_paused_in_the_follow_up_leaves_the_next_where_it_stopped(

@@ -10,7 +10,7 @@ from application.sync.jobs import CancelSync, StartSync
 from application.sync.orphans import SyncOrphans
 from domain.sync import SyncJob, SyncMode, SyncState
 from tests.unit.application.conftest import ADMIN
-from tests.unit.application.test_sync import (
+from tests.unit.application.sync_support import (
     LEAD,
     Sync,
     after_reading_a_job,

@@ -9,13 +9,13 @@ import msgspec
 
 from domain.people import Person
 from domain.sync import SyncMode, SyncState
-from tests.unit.application.test_sync import (
+from tests.unit.application.sync_support import (
     LEAD,
     Sync,
     contact,
     lead,
 )
-from tests.unit.application.test_sync import sync as sync  # the fixture
+from tests.unit.application.sync_support import sync as sync  # the fixture
 
 
 async def merged_pair(sync: Sync) -> tuple[str, str, str]:

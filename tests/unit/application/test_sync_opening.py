@@ -15,7 +15,7 @@ from domain.crm import CrmObject
 from domain.sync import SyncJob, SyncMode, SyncState
 from domain.tokens import TokenSet
 from tests.unit.application.conftest import ADMIN
-from tests.unit.application.test_sync import (
+from tests.unit.application.sync_support import (
     ACCOUNT,
     LEAD,
     SlowCommits,
@@ -23,7 +23,7 @@ from tests.unit.application.test_sync import (
     contact,
     lead,
 )
-from tests.unit.application.test_sync import sync as sync  # the fixture
+from tests.unit.application.sync_support import sync as sync  # the fixture
 
 FROM = re.compile(r"\bFROM (\w+)")
 

@@ -10,8 +10,8 @@ from application.sync.run_sync import RunSync
 from domain.crm import CrmObject
 from domain.sync import SyncJob, SyncMode, SyncState
 from tests.unit.application.conftest import ADMIN
-from tests.unit.application.test_sync import ACCOUNT, Sync, contact, lead
-from tests.unit.application.test_sync import sync as sync  # the fixture
+from tests.unit.application.sync_support import ACCOUNT, Sync, contact, lead
+from tests.unit.application.sync_support import sync as sync  # the fixture
 
 
 class Told:

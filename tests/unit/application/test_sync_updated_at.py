@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from domain.people import Person
 from domain.sync import SyncMode, SyncState
-from tests.unit.application.test_sync import (
+from tests.unit.application.sync_support import (
     ACCOUNT,
     LEAD,
     Sync,
     contact,
     lead,
 )
-from tests.unit.application.test_sync import sync as sync  # the fixture
+from tests.unit.application.sync_support import sync as sync  # the fixture
 
 
 def everyone(sync: Sync) -> list[Person]:

@@ -30,7 +30,7 @@ from tests.unit.application.conftest import (
     App,
     state_of,
 )
-from tests.unit.application.test_sync import RecordingScheduler
+from tests.unit.application.sync_support import RecordingScheduler
 
 
 async def test_the_connection_shows_it_needs_a_reconnect_and_why(app: App) -> None:
