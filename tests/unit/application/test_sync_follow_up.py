@@ -1,5 +1,4 @@
-"""The Account follow-up (Contacts re-read for their Accounts' new values)
-goes on where a paused run left it."""
+"""The Account follow-up: Contacts re-read for their Accounts' new values."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ from typing import Any
 from application.errors import QuotaExhausted
 from domain.sync import SyncState
 from domain.tokens import TokenSet
-from tests.unit.application.sync_support import ACCOUNT, Sync, contact
+from tests.unit.application.sync_support import ACCOUNT, CONTACT, Sync, contact
 from tests.unit.application.sync_support import sync as sync  # the fixture
 
 
@@ -55,3 +54,38 @@ async def test_a_run_paused_in_the_follow_up_leaves_the_next_where_it_stopped(
     assert len(related) == 1  # only the batch the paused run did not get to
     companies = sorted(str(p.fields["company"]) for p in sync.people())
     assert companies == [f"New {n}" for n in range(6)]
+
+
+async def test_an_account_rename_reaches_its_contacts(sync: Sync) -> None:
+    account = sync.org.create(ACCOUNT, {"Name": "Old Name"})
+    contact(sync.org, 1, account)
+    await sync.once()
+    sync.org.now += timedelta(minutes=1)
+    sync.org.update(ACCOUNT, account, {"Name": "New Name"})
+
+    await sync.once()
+
+    (person,) = sync.people()
+    assert person.fields["company"] == "New Name"
+
+
+async def test_contacts_read_in_the_run_are_not_read_again_for_their_account(
+    sync: Sync,
+) -> None:
+    """New Accounts with new Contacts: the run's Contact window reads them
+    with the new Account values; the Account follow-up must not read them
+    again (nor count them twice)."""
+    old_account = sync.org.create(ACCOUNT, {"Name": "Old"})
+    contact(sync.org, 0, old_account)
+    await sync.once()
+    sync.org.now += timedelta(minutes=1)
+    sync.org.update(ACCOUNT, old_account, {"Name": "Renamed"})
+    account = sync.org.create(ACCOUNT, {"Name": "New"})
+    for n in range(1, 4):
+        contact(sync.org, n, account)
+
+    job = await sync.once()
+
+    assert job.progress_of(CONTACT).seen == 3 + 1  # the window's, the rename's
+    companies = sorted(str(p.fields["company"]) for p in sync.people())
+    assert companies == ["New", "New", "New", "Renamed"]

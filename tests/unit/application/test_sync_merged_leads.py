@@ -1,4 +1,4 @@
-"""Leads converted into one Contact, and what a sync stamps as changed."""
+"""Converted Leads: one person with their Contact, however many Leads merge."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from domain.people import Person
 from domain.sync import SyncMode, SyncState
 from tests.unit.application.sync_support import (
     LEAD,
+    SlowCommits,
     Sync,
     contact,
     lead,
@@ -70,4 +71,36 @@ async def test_a_full_sync_repairs_a_row_that_lost_a_lead(sync: Sync) -> None:
     assert job.state is SyncState.SUCCEEDED
     (person,) = everyone(sync)
     assert (person.lead_id, person.lead_deleted) == (first, False)
+    assert person.merged_leads == {second: False}
+
+
+async def test_a_converted_lead_and_its_contact_are_one_person(sync: Sync) -> None:
+    lead_id = lead(sync.org, 1)
+    await sync.once()
+    sync.org.now += timedelta(minutes=1)
+    contact_id = contact(sync.org, 1)
+    sync.org.convert_lead(lead_id, contact_id=contact_id)
+
+    await sync.once()
+
+    (person,) = sync.people()
+    assert (person.lead_id, person.contact_id) == (lead_id, contact_id)
+    assert person.fields["email"] == "c1@x.example"
+
+
+async def test_a_page_planned_during_a_write_sees_what_it_stores(sync: Sync) -> None:
+    """Two Leads converted into one Contact, on consecutive pages: the second
+    page is planned while the first is written, and must find its person."""
+    sync.org.page_size = 1
+    contact_id = contact(sync.org, 1)
+    first, second = lead(sync.org, 1), lead(sync.org, 2)
+    sync.org.convert_lead(first, contact_id=contact_id)
+    sync.org.now += timedelta(seconds=1)
+    sync.org.convert_lead(second, contact_id=contact_id)
+
+    job = await sync.once(SyncMode.FULL, uow=SlowCommits(sync.app.store.unit_of_work))
+
+    assert job.state is SyncState.SUCCEEDED, job.problem
+    (person,) = sync.people()
+    assert (person.lead_id, person.contact_id) == (first, contact_id)
     assert person.merged_leads == {second: False}

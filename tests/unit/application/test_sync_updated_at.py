@@ -71,3 +71,18 @@ def stamps(sync: Sync) -> dict[str, object]:
         for stored in sync.app.store.companies.values()
     }
     return {**people, **companies}
+
+
+async def test_only_changed_people_count_as_updated(sync: Sync) -> None:
+    """Readers poll by `updated_at`: a run stamps whom it changed, nobody else."""
+    changed, unchanged = lead(sync.org, 1), lead(sync.org, 2)
+    await sync.once()
+    first_run = sync.app.clock.now()
+    sync.app.clock.advance(minutes=5)
+    sync.org.now += timedelta(minutes=1)
+    sync.org.update(LEAD, changed, {"Title": "CTO"})
+
+    await sync.once()
+
+    stamps = {p.lead_id: p.updated_at for p in sync.people()}
+    assert stamps == {changed: sync.app.clock.now(), unchanged: first_run}
