@@ -9,6 +9,9 @@ import pytest
 
 from entrypoints import console
 
+# Shared sync test helpers assert too: their failures should read as a test's.
+pytest.register_assert_rewrite("tests.unit.application.sync_support")
+
 
 @pytest.fixture(autouse=True)
 def _stop_signals_put_back() -> Iterator[None]:
