@@ -102,9 +102,12 @@ class StartSync:
         )
         return job
 
-    async def ensure_idle(self, workspace_id: str) -> None:
-        """Raise `Conflict` if a live sync runs for the workspace."""
+    async def ensure_can_start(self, workspace_id: str) -> None:
+        """Raise what `execute` would refuse a sync for now, before a caller
+        changes anything: no usable connection (`NotConnected`, or its own
+        problem), or a live sync running (`Conflict`)."""
         async with self._uow() as uow:
+            usable(await uow.connections.get(workspace_id))
             active = await uow.sync_jobs.active(workspace_id)
         if active is not None and not self._orphans.is_orphan(active):
             raise Conflict(

@@ -109,7 +109,8 @@ class ReplaceFieldMapping:
       that cannot convert, a compound address used as a scalar): all broken
       rules are reported and nothing is stored;
     - with `resync`, a full sync of the objects whose rules changed is queued;
-      while another sync runs that is a conflict and nothing is stored.
+      when that sync could not start (not connected, another sync running)
+      the answer says why and nothing is stored.
     """
 
     class Command(msgspec.Struct, frozen=True, kw_only=True):
@@ -136,7 +137,7 @@ class ReplaceFieldMapping:
             raise MappingInvalid(violations)
         if command.resync:
             # Refuse before storing: a 409 must leave the mapping as it was.
-            await self._start_sync.ensure_idle(workspace_id)
+            await self._start_sync.ensure_can_start(workspace_id)
 
         async with self._uow() as uow:
             previous = await uow.mappings.get(workspace_id) or DEFAULT_MAPPING

@@ -176,6 +176,27 @@ async def test_replacing_with_resync_queues_a_full_sync_of_what_changed(
     assert held.submitted == [("ws-a", resync["job_id"])]
 
 
+async def test_a_resync_that_cannot_start_stores_nothing(api: Api) -> None:
+    await api.connect()
+    kept = await api.client.put(MAPPING, json=default_body(), headers=api.auth())
+    await api.client.delete("/api/crm/salesforce/connection", headers=api.auth())
+    changed = default_body()
+    changed["companies"] = []
+
+    answer = await api.client.put(
+        MAPPING, params={"resync": "true"}, json=changed, headers=api.auth()
+    )
+    after = await api.client.get(MAPPING, headers=api.auth())
+    without_resync = await api.client.put(MAPPING, json=changed, headers=api.auth())
+
+    assert kept.status_code == 200
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "not_connected"
+    assert after.json() == default_body()
+    assert without_resync.status_code == 200
+    assert without_resync.json()["companies"] == []
+
+
 async def test_every_broken_rule_is_listed_and_nothing_is_stored(api: Api) -> None:
     await api.connect()
     body = default_body()
