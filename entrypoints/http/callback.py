@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from litestar import Request, Response, get
+from litestar import MediaType, Request, Response, get
 from litestar.datastructures import State
+from litestar.openapi import ResponseSpec
 from litestar.response import Redirect
 
 from application.errors import ApplicationError, AuthorizationFailed, InvalidInput
@@ -28,13 +29,28 @@ from entrypoints.http.schemas import ConnectionView
 PARAMETERS = ("state", "code", "error", "error_description")
 # The URL held a code and state: keep it out of caches and Referer headers.
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+# What a browser gets, and what a caller asking for JSON gets instead.
+OUTCOMES = {
+    303: ResponseSpec(
+        data_container=None,
+        description="To the settings page, with salesforce=connected, or "
+        "salesforce=error and the problem's code (JSON errors below instead "
+        "with Accept: application/json, or without a settings page)",
+        media_type=MediaType.TEXT,
+    ),
+    200: ResponseSpec(
+        data_container=ConnectionView,
+        description="With Accept: application/json: the connection",
+        generate_examples=False,
+    ),
+}
 
 
 @get(
     "/api/oauth/callback/salesforce",
     description=description(CompleteAuthorization),
     tags=["oauth"],
-    responses=errors(400, 422, 502),
+    responses=errors(400, 422, 502) | OUTCOMES,
 )
 async def oauth_callback(
     request: Request[Any, Any, Any], state: State

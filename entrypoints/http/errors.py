@@ -110,9 +110,10 @@ class ErrorBody(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class MappingErrorBody(ErrorBody, frozen=True, kw_only=True):
-    """A refused mapping: the first broken rule in `message`, all in `errors`."""
+    """A refused mapping: the first broken rule in `message`, all in `errors`
+    (only a `mapping_invalid` answer has them)."""
 
-    errors: list[Violation]
+    errors: list[Violation] = msgspec.field(default_factory=list)
 
 
 def status_for(exc: Exception) -> int:

@@ -13,6 +13,7 @@ from litestar.openapi.spec import (
     OpenAPIResponse,
     Operation,
     Reference,
+    RequestBody,
     Schema,
     SecurityScheme,
 )
@@ -40,7 +41,11 @@ def errors(
     `when` words a status for this route."""
     said = {**WHEN, **(when or {})}
     return {
-        status: ResponseSpec(data_container=ErrorBody, description=said[status])
+        status: ResponseSpec(
+            data_container=ErrorBody,
+            description=said[status],
+            generate_examples=False,
+        )
         for status in statuses
     }
 
@@ -50,10 +55,11 @@ def mapping_refused() -> dict[int, ResponseSpec]:
     return {
         422: ResponseSpec(
             data_container=MappingErrorBody,
-            description="The body is malformed (code invalid_input), or rules "
-            "break against the org's describe (code mapping_invalid: `errors` "
-            "lists each broken rule with its `rule`, `field`, `code` and "
-            "`message`)",
+            description="The body or query is malformed (code invalid_input, "
+            "no `errors`), or rules break against the org's describe (code "
+            "mapping_invalid: `errors` lists each broken rule with its `rule`, "
+            "`field`, `code` and `message`)",
+            generate_examples=False,
         )
     }
 
@@ -87,6 +93,17 @@ class OurErrors(Operation):
             del responses["400"]
 
 
+@dataclass
+class OptionalBody(OurErrors):
+    """An operation whose body may be left out (Litestar marks every body
+    required, even one whose parameter has a default)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.request_body, RequestBody):
+            self.request_body.required = False
+
+
 def _litestar_shape(answer: OpenAPIResponse | Reference) -> bool:
     content = answer.content if isinstance(answer, OpenAPIResponse) else None
     schemas = [media.schema for media in (content or {}).values()]
@@ -98,9 +115,12 @@ def _litestar_shape(answer: OpenAPIResponse | Reference) -> bool:
 
 
 def document_our_errors(app: Litestar) -> None:
-    """Have every route's OpenAPI operation built as `OurErrors`; call
-    before the schema is first built (at the first request for it)."""
+    """Have every route's OpenAPI operation built as `OurErrors` (or
+    `OptionalBody`); call before the schema is first built (at the first
+    request for it)."""
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):
             if isinstance(handler, HTTPRouteHandler):
-                handler.operation_class = OurErrors
+                body = handler.parsed_fn_signature.parameters.get("data")
+                optional = body is not None and body.has_default
+                handler.operation_class = OptionalBody if optional else OurErrors

@@ -54,7 +54,7 @@ async def show_connection(
     description=description(ConfigureSettings),
     before_request=strict_body(SettingsBody),
     guards=[managers_only("change the Salesforce settings"), no_query],
-    responses=errors(401, 403, 409, 422),
+    responses=errors(401, 403, 409, 413, 422),
 )
 async def save_settings(
     actor: NamedDependency[Actor],
@@ -77,7 +77,7 @@ async def save_settings(
     description=description(StartAuthorization),
     before_request=strict_body(AuthorizationBody, optional=True),
     guards=[managers_only("connect Salesforce"), no_query],
-    responses=errors(401, 403, 409, 422),
+    responses=errors(401, 403, 409, 413, 422),
 )
 async def start_authorization(
     actor: NamedDependency[Actor],
@@ -127,7 +127,7 @@ async def disconnect(actor: NamedDependency[Actor], state: State) -> ConnectionV
     description=description(SwitchEnvironment),
     before_request=strict_body(EnvironmentBody),
     guards=[managers_only("switch the Salesforce environment"), no_query],
-    responses=errors(401, 403, 409, 422),
+    responses=errors(401, 403, 409, 413, 422),
 )
 async def switch_environment(
     actor: NamedDependency[Actor],

@@ -53,7 +53,7 @@ Before = Annotated[
     f"{inspect.cleandoc(RunSync.__doc__ or '')}",
     before_request=strict_body(SyncBody, optional=True),
     guards=[managers_only("start a sync"), no_query],
-    responses=errors(401, 403, 409, 422, when=ACTIVE_NOW),
+    responses=errors(401, 403, 409, 413, 422, when=ACTIVE_NOW),
 )
 async def start_sync(
     actor: NamedDependency[Actor],

@@ -183,3 +183,32 @@ async def test_openapi_documents_every_error_answer_in_the_error_shape(
     }
     assert takes_input
     assert {where[:2] for where in shapes if where[2] == "422"} >= takes_input
+    takes_a_body = {
+        (path, method)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    }
+    assert {where[:2] for where in shapes if where[2] == "413"} >= takes_a_body
+    examples = [
+        where
+        for where in shapes
+        if "examples" in str(schema["paths"][where[0]][where[1]]["responses"])
+    ]
+    assert examples == []  # Made-up codes and messages would mislead.
+
+
+async def test_openapi_documents_what_the_callback_and_optional_bodies_do(
+    api: Api,
+) -> None:
+    schema = (await api.client.get("/schema/openapi.json")).json()
+
+    callback = schema["paths"]["/api/oauth/callback/salesforce"]["get"]["responses"]
+    start = schema["paths"]["/api/crm/salesforce/authorizations"]["post"]
+    assert "303" in callback
+    assert callback["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ConnectionView"
+    }
+    assert start["requestBody"]["required"] is False
+    mapping_errors = schema["components"]["schemas"]["MappingErrorBody"]
+    assert mapping_errors["required"] == ["code", "message"]
