@@ -51,20 +51,36 @@ def default_violations(
 def transform_violations(
     name: str, rule: PersonRule | CompanyRule, wanted: str
 ) -> list[Violation]:
-    """A value map turns text into text: on a target of another type it
-    would never match a value, or would store text where a number belongs."""
-    if wanted in TEXT_KINDS or not any(
-        isinstance(transform, ValueMap) for transform in rule.transforms
-    ):
-        return []
-    return [
-        violation(
-            name,
-            None,
-            "invalid_transform",
-            f"value_map maps text, and this target is of type {wanted}",
-        )
-    ]
+    """Text transforms need a text target: on another type `trim` and
+    `lowercase` would do nothing, and a value map would never match a value
+    (or would store text where a number belongs). No text a rule puts in
+    holds a NUL, which PostgreSQL cannot store."""
+    violations = []
+    for transform in rule.transforms:
+        if wanted not in TEXT_KINDS and not isinstance(transform, DefaultValue):
+            tag = type(transform).__struct_config__.tag
+            violations.append(
+                violation(
+                    name,
+                    None,
+                    "invalid_transform",
+                    f"{tag} works on text, and this target is of type {wanted}",
+                )
+            )
+        if "\0" in _text_of(transform):
+            violations.append(
+                violation(name, None, "invalid_transform", "text may not hold a NUL")
+            )
+    return violations
+
+
+def _text_of(transform: object) -> str:
+    """Every piece of text a transform holds, run together."""
+    if isinstance(transform, ValueMap):
+        return "".join(f"{key}{value}" for key, value in transform.values.items())
+    if isinstance(transform, DefaultValue) and isinstance(transform.value, str):
+        return transform.value
+    return ""
 
 
 def _fits(value: Value, kind: str) -> bool:

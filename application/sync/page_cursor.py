@@ -43,7 +43,8 @@ def decode_cursor(
         return None
     try:
         found = _decoded(cursor)
-        if found.resource != resource or not found.key:
+        if found.resource != resource or not found.key or "\0" in found.key:
+            # A NUL no id holds, and PostgreSQL refuses in a parameter.
             raise ValueError(found.resource)
         return found.updated_at.astimezone(UTC), found.key
     except (ValueError, OverflowError, msgspec.DecodeError) as exc:

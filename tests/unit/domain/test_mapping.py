@@ -327,6 +327,40 @@ def test_a_company_built_in_target_keeps_its_own_type() -> None:
     assert [(v.rule, v.code) for v in violations] == [("companies[0]", "invalid_type")]
 
 
+@pytest.mark.parametrize("transform", [Trim(), Lowercase()])
+@pytest.mark.parametrize(
+    ("target", "source", "kind"),
+    [("employees", "NumberOfEmployees", None), ("converted", "IsConverted", "boolean")],
+)
+def test_text_transforms_need_a_text_target(
+    transform: Transform, target: str, source: str, kind: str | None
+) -> None:
+    rule = PersonRule(target=target, lead=source, type=kind, transforms=(transform,))
+
+    violations = FieldMapping(people=(rule,)).validate(DESCRIBES)
+
+    assert [v.code for v in violations] == ["invalid_transform"]
+    assert violations[0].message.startswith(f"{type(transform).__struct_config__.tag}")
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        DefaultValue(value="x\x00y"),
+        ValueMap(values={"Open\x00": "new"}),
+        ValueMap(values={"Open": "\x00"}),
+    ],
+)
+def test_no_text_of_a_rule_holds_a_nul(transform: Transform) -> None:
+    rule = PersonRule(target="lead_status", lead="Status", transforms=(transform,))
+
+    violations = FieldMapping(people=(rule,)).validate(DESCRIBES)
+
+    assert [(v.code, v.message) for v in violations] == [
+        ("invalid_transform", "text may not hold a NUL")
+    ]
+
+
 @pytest.mark.parametrize(
     ("target", "source", "kind", "refused"),
     [
