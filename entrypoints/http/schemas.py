@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
@@ -120,21 +122,21 @@ def decode_strictly(raw: bytes, kind: type[T], *, optional: bool) -> T | None:
         if optional:
             return None
         raise InvalidInput("the request needs a JSON body", field="body")
+    _refuse_repeated_keys(raw)
     try:
-        decoded = msgspec.json.decode(raw, type=kind, strict=True)
+        return msgspec.json.decode(raw, type=kind, strict=True)
     except msgspec.ValidationError as exc:
         field = _field_named(str(exc))
-        detail = str(exc).split(" - at ")[0]
+        detail = in_words(str(exc).split(" - at ")[0])
         raise InvalidInput(f"{field}: {detail}", field=field) from None
     except msgspec.DecodeError:
         raise InvalidInput("the body is not valid JSON", field="body") from None
-    _refuse_repeated_keys(raw)
-    return decoded
 
 
 def _refuse_repeated_keys(raw: bytes) -> None:
     """JSON parsers differ on a key given twice (msgspec keeps the last): a
-    body that says two things is refused, not read one of the ways."""
+    body that says two things is refused, not read one of the ways. Checked
+    first, so it is named even where the second value is also wrong."""
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         keys: set[str] = set()
@@ -147,14 +149,57 @@ def _refuse_repeated_keys(raw: bytes) -> None:
             keys.add(key)
         return dict(items)
 
-    try:
+    # Not JSON, nested past Python's recursion, or a number longer than its
+    # int parsing takes: msgspec's decoding then says what is wrong.
+    with contextlib.suppress(RecursionError, ValueError):
         json.loads(raw, object_pairs_hook=pairs)
-    except (RecursionError, ValueError):
-        # Read whole by msgspec already: nesting, or a number longer than
-        # Python's int parsing takes, that no field of ours would hold.
-        raise InvalidInput(
-            "the body nests too deep or is too long", field="body"
-        ) from None
+
+
+# msgspec's wording of a refused value, and ours.
+_TYPES = {
+    "str": "text",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "null": "null",
+    "array": "a list",
+    "object": "an object",
+}
+_REWORDED: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(r"Expected `([^`]+)`, got `([^`]+)`"),
+        lambda found: f"must be {_in_words(found[1])}, not {_in_words(found[2])}",
+    ),
+    (
+        re.compile(r"Object contains unknown field `([^`]*)`"),
+        lambda found: f"unknown field '{found[1]}'",
+    ),
+    (
+        re.compile(r"Object missing required field `([^`]*)`"),
+        lambda found: f"missing field '{found[1]}'",
+    ),
+    (
+        re.compile(r"(?:Integer value|Number) out of range"),
+        lambda found: "number out of range",
+    ),
+    (
+        re.compile(r"Invalid value (.*)"),
+        lambda found: f"{found[1]} is not an accepted value",
+    ),
+)
+
+
+def in_words(detail: str) -> str:
+    """A msgspec validation message as a sentence a caller reads."""
+    for pattern, wording in _REWORDED:
+        found = pattern.fullmatch(detail)
+        if found is not None:
+            return wording(found)
+    return detail
+
+
+def _in_words(types: str) -> str:
+    return " or ".join(_TYPES.get(name, name) for name in types.split(" | "))
 
 
 def strict_body(kind: type[msgspec.Struct], *, optional: bool = False) -> Any:

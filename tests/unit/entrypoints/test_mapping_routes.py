@@ -312,3 +312,38 @@ async def test_a_member_may_not_replace_the_mapping(api: Api) -> None:
     assert answer.status_code == 403
     assert api.store.mappings == {}
     assert api.salesforce.record_calls["describe"] == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            b'{"people": [{"target": "x", "lead": 5}], "companies": []}',
+            "people[0].lead: must be text or null, not an integer",
+        ),
+        (
+            b'{"people": [{"target": "x", "lead": "Email", "zz": 1}], "companies": []}',
+            "people[0]: unknown field 'zz'",
+        ),
+        (b'{"people": []}', "companies: missing field 'companies'"),
+        (
+            b'{"people": [{"target": "x", "lead": "Email", "transforms": '
+            b'[{"type": "trim", "type": "lowercase"}]}], "companies": []}',
+            "body: the key 'type' appears twice in one object",
+        ),
+    ],
+)
+async def test_a_malformed_mapping_is_refused_in_words(
+    api: Api, body: bytes, message: str
+) -> None:
+    await api.connect()
+
+    answer = await api.client.put(
+        MAPPING,
+        content=body,
+        headers=api.auth() | {"Content-Type": "application/json"},
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["message"] == message
+    assert "`" not in answer.json()["message"]
