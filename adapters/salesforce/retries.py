@@ -97,7 +97,7 @@ async def with_retries(
     try:
         return await retrying(attempt)
     except (httpx.RequestError, ServerFailed, Unreadable) as exc:
-        raise SalesforceUnavailable(f"{what} failed: {describe(exc)}") from exc
+        raise SalesforceUnavailable(f"{what} failed: {in_words(exc)}") from exc
 
 
 def describe(exc: BaseException) -> str:
@@ -105,6 +105,26 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, ServerFailed | Unreadable):
         return str(exc)
     return type(exc).__name__
+
+
+# What a caller reads of a failed request; the logs keep the class names.
+_WORDS: tuple[tuple[type[httpx.RequestError], str], ...] = (
+    (httpx.ConnectTimeout, "no connection could be made in time"),
+    (httpx.ConnectError, "no connection could be made"),
+    (httpx.TimeoutException, "no answer came in time"),
+    (httpx.NetworkError, "the connection broke"),
+    (httpx.RemoteProtocolError, "the answer broke off or was not HTTP"),
+)
+
+
+def in_words(exc: BaseException) -> str:
+    """`describe` for a person: what went wrong, not which class said so."""
+    for kind, words in _WORDS:
+        if isinstance(exc, kind):
+            return words
+    if isinstance(exc, httpx.RequestError):
+        return "the request could not be sent"
+    return describe(exc)
 
 
 def _warn_before_retry(what: str, attempts: int) -> Callable[[RetryCallState], None]:

@@ -69,6 +69,28 @@ async def test_ambiguous_token_post_failures_are_never_replayed(
     assert isinstance(raised.value.__cause__, httpx.TransportError)
 
 
+@pytest.mark.parametrize(
+    ("failure", "words"),
+    [
+        (fail(httpx.ConnectError), "no connection could be made"),
+        (fail(httpx.ConnectTimeout), "no connection could be made in time"),
+        (fail(httpx.ReadTimeout), "no answer came in time"),
+        (fail(httpx.ReadError), "the connection broke"),
+        (fail(httpx.RemoteProtocolError), "the answer broke off or was not HTTP"),
+    ],
+)
+async def test_an_outage_is_said_in_words_not_class_names(
+    scripted: Scripted, failure: Step, words: str
+) -> None:
+    client, _ = scripted(failure, failure, failure)
+
+    with pytest.raises(SalesforceUnavailable) as raised:
+        await refresh(client)
+
+    assert str(raised.value).endswith(f"failed: {words}")
+    assert "Error" not in str(raised.value)
+
+
 async def test_retries_are_bounded_then_unavailable(scripted: Scripted) -> None:
     client, wire = scripted(answer(503))
 
