@@ -67,7 +67,8 @@ def _index(role: str, handlers: list[Any]) -> Any:
     )
     page = "\n".join(
         [
-            f"Salesforce emulator, {role} login host (for tests and the demo).",
+            f"Salesforce emulator: the {role!r} login listener (for tests and the "
+            "demo).",
             "",
             *routes,
             "",
@@ -77,7 +78,7 @@ def _index(role: str, handlers: list[Any]) -> Any:
 
     @get(paths, include_in_schema=False)
     async def index() -> Response[bytes]:
-        return text_response(page, 200, "text/plain; charset=utf-8")
+        return text_response(page, 200, "text/plain")
 
     return index
 
