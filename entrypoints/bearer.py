@@ -8,6 +8,8 @@ Unauthenticated
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import time
 import unicodedata
@@ -18,6 +20,7 @@ import jwt
 import msgspec
 
 from domain.errors import InvalidSetting
+from domain.wording import printable
 from domain.workspace import WORKSPACE_RULE, Actor, Role
 
 ALGORITHM = "HS256"
@@ -89,7 +92,7 @@ CLAIM_RULES = {
     "workspace": WORKSPACE_RULE,
     "sub": SUBJECT_RULE,
     "role": "a role is one of " + ", ".join(role.value for role in Role),
-    "exp": "exp is a whole number of seconds since 1970",
+    "exp": "claim 'exp' must be a number of seconds since 1970",
 }
 
 
@@ -205,6 +208,12 @@ def _verified_claims(token: str, secret: str) -> tuple[dict[str, Any], Claims]:
         raise TokenExpired("the bearer token has expired") from None
     except jwt.PyJWTError as exc:
         raise InvalidToken(f"the bearer token is invalid: {_reason(exc)}") from None
+    repeated = _repeated_key(token)
+    if repeated is not None:
+        raise InvalidToken(
+            f"the bearer token is invalid: {printable(repeated, 32)!r} appears "
+            "twice in its header or claims"
+        )
     try:
         claims = msgspec.convert(payload, Claims)
     except msgspec.ValidationError as exc:
@@ -217,6 +226,33 @@ def _verified_claims(token: str, secret: str) -> tuple[dict[str, Any], Claims]:
     return payload, claims
 
 
+class _Repeated(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _repeated_key(token: str) -> str | None:
+    """A key given twice in the token's header or claims: JSON readers keep
+    one or the other, so such a token could mean two things (PyJWT keeps the
+    last)."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in items]
+        for key in keys:
+            if keys.count(key) > 1:
+                raise _Repeated(key)
+        return dict(items)
+
+    for segment in token.split(".")[:2]:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        try:
+            json.loads(raw, object_pairs_hook=pairs)
+        except _Repeated as repeated:
+            return repeated.key
+    return None
+
+
 def _reason(exc: jwt.PyJWTError) -> str:
     if isinstance(exc, jwt.InvalidSignatureError):
         return "signature mismatch"
@@ -225,6 +261,10 @@ def _reason(exc: jwt.PyJWTError) -> str:
     if isinstance(exc, jwt.MissingRequiredClaimError):
         return f"claim '{exc.claim}' is missing"
     if isinstance(exc, jwt.DecodeError):
+        # PyJWT says a time claim's type in a DecodeError of its own words.
+        timed = re.search(r"\((exp|nbf)\) must be", str(exc))
+        if timed:
+            return f"claim '{timed[1]}' must be a number of seconds since 1970"
         return "not a well-formed JWT"
     if isinstance(exc, jwt.ImmatureSignatureError):
         return NOT_YET_VALID

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
 from typing import Any
 
@@ -88,6 +91,8 @@ def test_an_expired_token_is_refused() -> None:
         (signed(claims(nbf=int(time.time()) + 3600)), "not valid yet"),
         (signed(claims(iat=int(time.time()) + 3600)), "not valid yet"),
         (signed(claims(iat="x")), "'iat' must be a number"),
+        (signed(claims(nbf="x")), "claim 'nbf' must be a number of seconds"),
+        (signed(claims(exp="x")), "claim 'exp' must be a number of seconds"),
         (signed(claims(sub=5)), "'sub' must be a string"),
         (signed(claims(aud="someone")), "'aud' is not accepted"),
         (signed(claims(jti=7)), "'jti' must be a string"),
@@ -133,3 +138,48 @@ def test_a_subject_with_spaces_or_any_letters_is_kept(subject: str) -> None:
 def test_minting_refuses_a_workspace_that_cannot_be_in_a_url(workspace: str) -> None:
     with pytest.raises(ValueError, match="workspace"):
         mint(SECRET, workspace=workspace, role=Role.ADMIN, subject="alice")
+
+
+def hand_signed(header: str, payload: str, secret: str = SECRET) -> str:
+    """A token whose JSON is written by hand, as no JWT library would."""
+    signing_input = f"{b64(header.encode())}.{b64(payload.encode())}"
+    mac = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256)
+    return f"{signing_input}.{b64(mac.digest())}"
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    ("header", "payload", "repeated"),
+    [
+        (
+            '{"alg": "HS256", "typ": "JWT"}',
+            '{"sub": "alice", "workspace": "other", "workspace": "acme", '
+            '"role": "admin", "exp": %d}',
+            "workspace",
+        ),
+        (
+            '{"alg": "none", "alg": "HS256", "typ": "JWT"}',
+            '{"sub": "alice", "workspace": "acme", "role": "admin", "exp": %d}',
+            "alg",
+        ),
+    ],
+)
+def test_a_token_saying_one_thing_twice_is_invalid(
+    header: str, payload: str, repeated: str
+) -> None:
+    token = hand_signed(header, payload % (int(time.time()) + 3600))
+
+    with pytest.raises(InvalidToken) as raised:
+        actor_from_header(f"Bearer {token}", SECRET)
+
+    assert f"'{repeated}' appears twice" in raised.value.message
+
+
+def test_a_hand_written_token_without_repeats_is_valid() -> None:
+    payload = '{"sub": "alice", "workspace": "acme", "role": "admin", "exp": %d}'
+    token = hand_signed('{"alg": "HS256"}', payload % (int(time.time()) + 3600))
+
+    assert actor_from_header(f"Bearer {token}", SECRET).workspace_id == "acme"
