@@ -42,10 +42,17 @@ def default_violations(
 ) -> list[Violation]:
     """A default must be a value of the target's type, as a source's would be."""
     return [
-        violation(name, None, "invalid_default", f"default must be of type {wanted}")
+        violation(name, None, "invalid_default", _misfit(transform.value, wanted))
         for transform in rule.transforms
         if isinstance(transform, DefaultValue) and not _fits(transform.value, wanted)
     ]
+
+
+def _misfit(value: Value, wanted: str) -> str:
+    numeric = wanted in ("integer", "number")
+    if numeric and isinstance(value, int) and not isinstance(value, bool):
+        return f"default must be of type {wanted}, within 64 bits"
+    return f"default must be of type {wanted}"
 
 
 def transform_violations(

@@ -434,6 +434,20 @@ def test_a_default_must_be_a_value_of_the_targets_type(
     assert [v.code for v in violations] == ([] if fits else ["invalid_default"])
 
 
+def test_an_integer_default_past_64_bits_says_so() -> None:
+    rule = PersonRule(
+        target="employees",
+        lead="NumberOfEmployees",
+        transforms=(DefaultValue(value=2**63),),
+    )
+
+    violations = FieldMapping(people=(rule,)).validate(DESCRIBES)
+
+    assert [v.message for v in violations] == [
+        "default must be of type integer, within 64 bits"
+    ]
+
+
 @pytest.mark.parametrize(
     ("default", "fits"),
     [
