@@ -238,10 +238,11 @@ def _repeated_key(token: str) -> str | None:
     last)."""
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [key for key, _ in items]
-        for key in keys:
-            if keys.count(key) > 1:
+        keys: set[str] = set()
+        for key, _ in items:
+            if key in keys:
                 raise _Repeated(key)
+            keys.add(key)
         return dict(items)
 
     for segment in token.split(".")[:2]:
