@@ -9,7 +9,6 @@ Unauthenticated
 from __future__ import annotations
 
 import base64
-import json
 import re
 import time
 import unicodedata
@@ -22,6 +21,7 @@ import msgspec
 from domain.errors import InvalidSetting
 from domain.wording import printable
 from domain.workspace import WORKSPACE_RULE, Actor, Role
+from entrypoints.repeated_keys import repeated_key
 
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 5
@@ -226,31 +226,13 @@ def _verified_claims(token: str, secret: str) -> tuple[dict[str, Any], Claims]:
     return payload, claims
 
 
-class _Repeated(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
 def _repeated_key(token: str) -> str | None:
-    """A key given twice in the token's header or claims: JSON readers keep
-    one or the other, so such a token could mean two things (PyJWT keeps the
-    last)."""
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys: set[str] = set()
-        for key, _ in items:
-            if key in keys:
-                raise _Repeated(key)
-            keys.add(key)
-        return dict(items)
-
+    """A key given twice in the token's header or claims."""
     for segment in token.split(".")[:2]:
         raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-        try:
-            json.loads(raw, object_pairs_hook=pairs)
-        except _Repeated as repeated:
-            return repeated.key
+        repeated = repeated_key(raw)
+        if repeated is not None:
+            return repeated
     return None
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -21,6 +19,7 @@ from domain.connection import ConnectionStatus
 from domain.environment import Environment
 from domain.problems import Problem
 from domain.wording import printable
+from entrypoints.repeated_keys import repeated_key
 
 T = TypeVar("T")
 
@@ -134,25 +133,14 @@ def decode_strictly(raw: bytes, kind: type[T], *, optional: bool) -> T | None:
 
 
 def _refuse_repeated_keys(raw: bytes) -> None:
-    """JSON parsers differ on a key given twice (msgspec keeps the last): a
-    body that says two things is refused, not read one of the ways. Checked
-    first, so it is named even where the second value is also wrong."""
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys: set[str] = set()
-        for key, _ in items:
-            if key in keys:
-                raise InvalidInput(
-                    f"body: the key {printable(key, 64)!r} appears twice in one object",
-                    field="body",
-                )
-            keys.add(key)
-        return dict(items)
-
-    # Not JSON, nested past Python's recursion, or a number longer than its
-    # int parsing takes: msgspec's decoding then says what is wrong.
-    with contextlib.suppress(RecursionError, ValueError):
-        json.loads(raw, object_pairs_hook=pairs)
+    """A body that says two things is refused, not read one of the ways.
+    Checked first, so it is named even where the second value is also wrong."""
+    repeated = repeated_key(raw)
+    if repeated is not None:
+        raise InvalidInput(
+            f"body: the key {printable(repeated, 64)!r} appears twice in one object",
+            field="body",
+        )
 
 
 # msgspec's wording of a refused value, and ours.
