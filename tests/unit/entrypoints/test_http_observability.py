@@ -76,7 +76,7 @@ async def test_a_request_path_cannot_forge_or_corrupt_a_log_line(
     await api.client.get("/" + "a" * 5000)
 
     lines = [r.getMessage() for r in caplog.records if r.name == "crmbridge.access"]
-    assert lines[0].startswith("GET /x\\nFORGED line\\r\\x00\\x1b[31m\\\\ 404 ")
+    assert lines[0].startswith("GET /x\\nFORGED line\\r\\x00\\x1b[31m\\\\ 422 ")
     assert len(lines[1]) < 300
     assert all(line.isprintable() for line in lines)
 
@@ -212,3 +212,29 @@ async def test_openapi_documents_what_the_callback_and_optional_bodies_do(
     assert start["requestBody"]["required"] is False
     mapping_errors = schema["components"]["schemas"]["MappingErrorBody"]
     assert mapping_errors["required"] == ["code", "message"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/people?email=a%00b@example.com",
+        "/api/people/person%00id",
+        "/api/crm/salesforce/syncs/%00",
+        "/api/oauth/callback/salesforce%00?state=s&code=c",
+    ],
+)
+async def test_a_nul_in_the_path_or_query_is_refused_before_routing(
+    api: Api, url: str
+) -> None:
+    answer = await api.client.get(url, headers=api.auth())
+
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "invalid_input"
+    assert "NUL" in answer.json()["message"]
+    assert "\x00" not in answer.text
+
+
+async def test_a_request_without_a_nul_is_routed_as_before(api: Api) -> None:
+    answer = await api.client.get("/api/people?email=a%20b", headers=api.auth())
+
+    assert answer.status_code == 200
