@@ -9,6 +9,9 @@ Unauthenticated
 from __future__ import annotations
 
 import base64
+import binascii
+import contextlib
+import json
 import re
 import time
 import unicodedata
@@ -88,6 +91,7 @@ class BadClaim(ValueError):
         self.claim = claim
 
 
+TIME_CLAIMS = ("exp", "nbf", "iat")
 CLAIM_RULES = {
     "workspace": WORKSPACE_RULE,
     "sub": SUBJECT_RULE,
@@ -196,6 +200,7 @@ def _verified(token: str, secret: str) -> _Verified:
 
 
 def _verified_claims(token: str, secret: str) -> tuple[dict[str, Any], Claims]:
+    _refuse_ambiguous(token)
     try:
         payload: dict[str, Any] = jwt.decode(
             token,
@@ -208,12 +213,6 @@ def _verified_claims(token: str, secret: str) -> tuple[dict[str, Any], Claims]:
         raise TokenExpired("the bearer token has expired") from None
     except jwt.PyJWTError as exc:
         raise InvalidToken(f"the bearer token is invalid: {_reason(exc)}") from None
-    repeated = _repeated_key(token)
-    if repeated is not None:
-        raise InvalidToken(
-            f"the bearer token is invalid: {printable(repeated, 32)!r} appears "
-            "twice in its header or claims"
-        )
     try:
         claims = msgspec.convert(payload, Claims)
     except msgspec.ValidationError as exc:
@@ -226,14 +225,37 @@ def _verified_claims(token: str, secret: str) -> tuple[dict[str, Any], Claims]:
     return payload, claims
 
 
-def _repeated_key(token: str) -> str | None:
-    """A key given twice in the token's header or claims."""
-    for segment in token.split(".")[:2]:
-        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-        repeated = repeated_key(raw)
+def _refuse_ambiguous(token: str) -> None:
+    """Refuse, before its signature is checked, a token that could be read
+    two ways: a key given twice in its header or claims (PyJWT keeps the
+    last, other readers may not), or a time claim that is true or false
+    (PyJWT takes it for 1 or 0). Only ever refuses: what passes is checked
+    in full by `jwt.decode`."""
+    segments = token.split(".")
+    for segment in segments[:2]:
+        repeated = repeated_key(_unpadded_base64(segment))
         if repeated is not None:
-            return repeated
-    return None
+            raise InvalidToken(
+                f"the bearer token is invalid: {printable(repeated, 32)!r} "
+                "appears twice in its header or claims"
+            )
+    if len(segments) < 2:
+        return
+    with contextlib.suppress(ValueError, RecursionError):
+        claims = json.loads(_unpadded_base64(segments[1]))
+        for name in TIME_CLAIMS:
+            if isinstance(claims, dict) and isinstance(claims.get(name), bool):
+                raise InvalidToken(
+                    f"the bearer token is invalid: claim '{name}' must be a "
+                    "number of seconds since 1970"
+                )
+
+
+def _unpadded_base64(segment: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (ValueError, binascii.Error):
+        return b""  # Not base64: PyJWT says so.
 
 
 def _reason(exc: jwt.PyJWTError) -> str:

@@ -93,6 +93,9 @@ def test_an_expired_token_is_refused() -> None:
         (signed(claims(iat="x")), "'iat' must be a number"),
         (signed(claims(nbf="x")), "claim 'nbf' must be a number of seconds"),
         (signed(claims(exp="x")), "claim 'exp' must be a number of seconds"),
+        (signed(claims(exp=True)), "claim 'exp' must be a number of seconds"),
+        (signed(claims(nbf=True)), "claim 'nbf' must be a number of seconds"),
+        (signed(claims(iat=False)), "claim 'iat' must be a number of seconds"),
         (signed(claims(sub=5)), "'sub' must be a string"),
         (signed(claims(aud="someone")), "'aud' is not accepted"),
         (signed(claims(jti=7)), "'jti' must be a string"),
@@ -164,6 +167,17 @@ def b64(raw: bytes) -> str:
             '{"alg": "none", "alg": "HS256", "typ": "JWT"}',
             '{"sub": "alice", "workspace": "acme", "role": "admin", "exp": %d}',
             "alg",
+        ),
+        (
+            '{"alg": "HS256", "alg": "none"}',
+            '{"sub": "alice", "workspace": "acme", "role": "admin", "exp": %d}',
+            "alg",
+        ),
+        (
+            '{"alg": "HS256"}',
+            '{"sub": "alice", "workspace": "acme", "role": "admin", "exp": %d, '
+            '"exp": 1}',
+            "exp",
         ),
     ],
 )
