@@ -146,7 +146,7 @@ def shape_violations(
                         name,
                         None,
                         "invalid_type",
-                        f"type must be one of {sorted(TARGET_SOURCES)}",
+                        "type must be one of " + ", ".join(sorted(TARGET_SOURCES)),
                     )
                 )
             elif rule.type not in (None, built_in.get(rule.target, rule.type)):

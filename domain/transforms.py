@@ -20,21 +20,27 @@ import msgspec
 Value = str | int | float | bool | None
 
 
-class Trim(msgspec.Struct, frozen=True, tag="trim"):
+class Trim(msgspec.Struct, frozen=True, tag="trim", forbid_unknown_fields=True):
     """Strip surrounding white space from text."""
 
 
-class Lowercase(msgspec.Struct, frozen=True, tag="lowercase"):
+class Lowercase(
+    msgspec.Struct, frozen=True, tag="lowercase", forbid_unknown_fields=True
+):
     """Lower-case text (emails compare case-insensitively)."""
 
 
-class ValueMap(msgspec.Struct, frozen=True, tag="value_map"):
+class ValueMap(
+    msgspec.Struct, frozen=True, tag="value_map", forbid_unknown_fields=True
+):
     """Replace listed values (picklist labels) with ours; others pass through."""
 
     values: dict[str, str]
 
 
-class DefaultValue(msgspec.Struct, frozen=True, tag="default"):
+class DefaultValue(
+    msgspec.Struct, frozen=True, tag="default", forbid_unknown_fields=True
+):
     """Use `value` when the source is empty (null or blank text)."""
 
     value: str | int | float | bool

@@ -331,6 +331,16 @@ async def test_a_member_may_not_replace_the_mapping(api: Api) -> None:
             b'[{"type": "trim", "type": "lowercase"}]}], "companies": []}',
             "body: the key 'type' appears twice in one object",
         ),
+        (
+            b'{"people": [{"target": "x", "lead": "Email", "transforms": '
+            b'[{"type": "trim", "x": 1}]}], "companies": []}',
+            "people[0].transforms[0]: unknown field 'x'",
+        ),
+        (
+            b'{"people": [{"target": "x", "lead": "Email", "transforms": '
+            b'[{"type": 5}]}], "companies": []}',
+            "people[0].transforms[0].type: must be text",
+        ),
     ],
 )
 async def test_a_malformed_mapping_is_refused_in_words(
