@@ -67,8 +67,7 @@ def _index(role: str, handlers: list[Any]) -> Any:
     )
     page = "\n".join(
         [
-            f"Salesforce emulator: the {role!r} login listener (for tests and the "
-            "demo).",
+            f"Salesforce emulator, login listener {role!r} (for tests and the demo).",
             "",
             *routes,
             "",

@@ -131,7 +131,7 @@ def test_each_login_host_and_the_controls_answer_their_address_with_a_route_list
 
     assert production.status_code == sandbox.status_code == controls.status_code == 200
     assert production.headers["content-type"] == "text/plain; charset=utf-8"
-    assert production.text.startswith("Salesforce emulator: the 'login' login")
+    assert production.text.startswith("Salesforce emulator, login listener 'login'")
     assert "POST   /services/oauth2/token" in sandbox.text
     assert "/_emulator" not in sandbox.text  # The controls live on production only.
     assert controls.text == production.text
