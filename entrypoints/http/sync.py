@@ -33,7 +33,8 @@ from entrypoints.http.sync_schemas import SyncBody, SyncHistoryView, SyncView
 
 DEFAULT_LISTED = 20
 ACTIVE_NOW = {
-    409: "A sync is already queued or running, or Salesforce is not connected"
+    409: "A sync is already queued or running, or Salesforce is not connected",
+    503: "No runner took the job (code sync_not_scheduled): it ended failed",
 }
 ENDED_ALREADY = {409: "The sync has already ended"}
 
@@ -53,7 +54,7 @@ Before = Annotated[
     f"{inspect.cleandoc(RunSync.__doc__ or '')}",
     before_request=strict_body(SyncBody, optional=True),
     guards=[managers_only("start a sync"), no_query],
-    responses=errors(401, 403, 409, 413, 422, when=ACTIVE_NOW),
+    responses=errors(401, 403, 409, 413, 422, 503, when=ACTIVE_NOW),
 )
 async def start_sync(
     actor: NamedDependency[Actor],
