@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import msgspec
@@ -48,10 +49,16 @@ def default_violations(
     ]
 
 
+def _as_float(value: int) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def _misfit(value: Value, wanted: str) -> str:
-    numeric = wanted in ("integer", "number")
-    if numeric and isinstance(value, int) and not isinstance(value, bool):
-        return f"default must be of type {wanted}, within 64 bits"
+    if wanted == "integer" and isinstance(value, int) and not isinstance(value, bool):
+        return "default must be of type integer, within 64 bits"
     return f"default must be of type {wanted}"
 
 
@@ -93,9 +100,12 @@ def _text_of(transform: object) -> str:
 def _fits(value: Value, kind: str) -> bool:
     if isinstance(value, bool):
         return kind == "boolean"
+    if isinstance(value, int) and kind == "number":
+        # Stored as the float it becomes, as a source's integers are.
+        return math.isfinite(_as_float(value))
     if isinstance(value, int):
         # Beyond 64 bits no database column or JSON reader keeps it whole.
-        return kind in ("integer", "number") and -(2**63) <= value < 2**63
+        return kind == "integer" and -(2**63) <= value < 2**63
     if isinstance(value, float):
         return kind == "number"
     if kind == "datetime":

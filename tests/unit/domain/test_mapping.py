@@ -415,6 +415,8 @@ def test_a_trailing_line_break_makes_a_name_invalid() -> None:
         ("employees", -(2**63), True),
         ("annual_revenue", True, False),
         ("annual_revenue", -1, True),
+        ("annual_revenue", 2**64, True),
+        ("annual_revenue", 10**400, False),
         ("annual_revenue", 2.5, True),
         ("first_name", 7, False),
         ("first_name", "Unknown", True),
