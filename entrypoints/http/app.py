@@ -17,7 +17,6 @@ from entrypoints.http.callback import oauth_callback
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.health import health, health_head
 from entrypoints.http.mapping import mapping_routes
-from entrypoints.http.nul_guard import RefuseNul
 from entrypoints.http.openapi import document_our_errors, openapi_config
 from entrypoints.http.people import people_routes
 from entrypoints.http.salesforce import salesforce_routes
@@ -60,7 +59,7 @@ def create_app(container: Any, *, watches: Sequence[ServiceTask] = ()) -> Litest
         ),
     )
     document_our_errors(app)
-    app.asgi_handler = AccessLog(RefuseNul(app.asgi_handler))
+    app.asgi_handler = AccessLog(app.asgi_handler)
     return app
 
 

@@ -38,6 +38,7 @@ def query_of(
             raise InvalidInput(
                 f"{name} is longer than {MAX_VALUE_LENGTH} characters", field=name
             )
+        refuse_nul(name, given[0])
         values[name] = given[0]
     return values
 
@@ -59,12 +60,22 @@ no_query = only_query()
 async def bounded_path(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
-    """A guard refusing path values longer than any id we store, unechoed."""
+    """A guard refusing path values longer than any id we store, or holding
+    a NUL, unechoed."""
     for name, value in connection.path_params.items():
         if isinstance(value, str) and len(value) > MAX_VALUE_LENGTH:
             raise InvalidInput(
                 f"{name} is longer than {MAX_VALUE_LENGTH} characters", field=name
             )
+        if isinstance(value, str):
+            refuse_nul(name, value)
+
+
+def refuse_nul(name: str, value: str) -> None:
+    """No id, filter or cursor holds a NUL, and PostgreSQL refuses one in a
+    text parameter: the request would end in a 500 there, after a query."""
+    if "\x00" in value:
+        raise InvalidInput(f"{name} holds a NUL character (%00)", field=name)
 
 
 def integer(

@@ -18,7 +18,7 @@ from application.use_cases.verify_connection import Verification
 from domain.connection import ConnectionStatus
 from domain.environment import Environment
 from domain.problems import Problem
-from domain.wording import printable
+from domain.wording import plural, printable
 from entrypoints.repeated_keys import repeated_key
 
 T = TypeVar("T")
@@ -153,10 +153,18 @@ _TYPES = {
     "array": "a list",
     "object": "an object",
 }
+_BOUNDS = {">": "at least", "<": "at most"}
+_UNITS = {"array": "item", "str": "character"}
 _REWORDED: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (
         re.compile(r"Expected `([^`]+)`, got `([^`]+)`"),
         lambda found: f"must be {_in_words(found[1])}, not {_in_words(found[2])}",
+    ),
+    (
+        re.compile(r"Expected `(array|str)` of length ([<>])= (\d+)"),
+        lambda found: (
+            f"must hold {_BOUNDS[found[2]]} " + plural(int(found[3]), _UNITS[found[1]])
+        ),
     ),
     (
         re.compile(r"Expected `([^`]+)`"),

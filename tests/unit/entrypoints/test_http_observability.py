@@ -12,6 +12,7 @@ from application.sync.jobs import StartSync
 from application.sync.mapping import ReplaceFieldMapping
 from application.use_cases.complete_authorization import CompleteAuthorization
 from application.use_cases.get_connection import GetConnection
+from domain.workspace import Role
 from tests.unit.entrypoints.conftest import Api
 
 
@@ -76,7 +77,7 @@ async def test_a_request_path_cannot_forge_or_corrupt_a_log_line(
     await api.client.get("/" + "a" * 5000)
 
     lines = [r.getMessage() for r in caplog.records if r.name == "crmbridge.access"]
-    assert lines[0].startswith("GET /x\\nFORGED line\\r\\x00\\x1b[31m\\\\ 422 ")
+    assert lines[0].startswith("GET /x\\nFORGED line\\r\\x00\\x1b[31m\\\\ 404 ")
     assert len(lines[1]) < 300
     assert all(line.isprintable() for line in lines)
 
@@ -220,18 +221,30 @@ async def test_openapi_documents_what_the_callback_and_optional_bodies_do(
         "/api/people?email=a%00b@example.com",
         "/api/people/person%00id",
         "/api/crm/salesforce/syncs/%00",
-        "/api/oauth/callback/salesforce%00?state=s&code=c",
+        "/api/companies?cursor=%00",
     ],
 )
-async def test_a_nul_in_the_path_or_query_is_refused_before_routing(
+async def test_a_nul_in_an_id_or_a_filter_is_refused_before_any_query(
     api: Api, url: str
 ) -> None:
     answer = await api.client.get(url, headers=api.auth())
 
     assert answer.status_code == 422
     assert answer.json()["code"] == "invalid_input"
-    assert "NUL" in answer.json()["message"]
+    assert "holds a NUL character" in answer.json()["message"]
     assert "\x00" not in answer.text
+
+
+async def test_a_nul_does_not_come_before_the_callers_role_or_token(
+    api: Api,
+) -> None:
+    member = await api.client.delete(
+        "/api/crm/salesforce/syncs/abc%00", headers=api.auth(role=Role.MEMBER)
+    )
+    anonymous = await api.client.get("/api/people?email=a%00b")
+
+    assert member.status_code == 403
+    assert anonymous.status_code == 401
 
 
 async def test_a_request_without_a_nul_is_routed_as_before(api: Api) -> None:

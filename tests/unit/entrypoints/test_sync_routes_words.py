@@ -12,6 +12,7 @@ from tests.unit.entrypoints.conftest import Api
     [
         (b'{"mode": "x"}', "mode: 'x' is not an accepted value"),
         (b'{"objects": ["Opportunity"]}', "'Opportunity' is not an accepted value"),
+        (b'{"objects": []}', "objects: must hold at least 1 item"),
     ],
 )
 async def test_a_refused_sync_body_is_said_in_words(
