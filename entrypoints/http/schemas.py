@@ -171,10 +171,6 @@ _REWORDED: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
         lambda found: f"must be {_in_words(found[1])}",
     ),
     (
-        re.compile(r"Invalid enum value (.*)"),
-        lambda found: f"{found[1]} is not an accepted value",
-    ),
-    (
         re.compile(r"Object contains unknown field `([^`]*)`"),
         lambda found: f"unknown field '{found[1]}'",
     ),
@@ -187,7 +183,7 @@ _REWORDED: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
         lambda found: "number out of range",
     ),
     (
-        re.compile(r"Invalid value (.*)"),
+        re.compile(r"Invalid (?:enum )?value (.*)"),
         lambda found: f"{found[1]} is not an accepted value",
     ),
 )
