@@ -9,9 +9,6 @@ Unauthenticated
 from __future__ import annotations
 
 import base64
-import binascii
-import contextlib
-import json
 import re
 import time
 import unicodedata
@@ -24,7 +21,7 @@ import msgspec
 from domain.errors import InvalidSetting
 from domain.wording import printable
 from domain.workspace import WORKSPACE_RULE, Actor, Role
-from entrypoints.repeated_keys import repeated_key
+from entrypoints.repeated_keys import RepeatedKey, strict_loads
 
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 5
@@ -231,30 +228,29 @@ def _refuse_ambiguous(token: str) -> None:
     last, other readers may not), or a time claim that is true or false
     (PyJWT takes it for 1 or 0). Only ever refuses: what passes is checked
     in full by `jwt.decode`."""
-    segments = token.split(".")
-    for segment in segments[:2]:
-        repeated = repeated_key(_unpadded_base64(segment))
-        if repeated is not None:
+    for index, segment in enumerate(token.split(".")[:2]):
+        try:
+            value = strict_loads(_unpadded_base64(segment))
+        except RepeatedKey as repeated:
             raise InvalidToken(
-                f"the bearer token is invalid: {printable(repeated, 32)!r} "
+                f"the bearer token is invalid: {printable(repeated.key, 32)!r} "
                 "appears twice in its header or claims"
-            )
-    if len(segments) < 2:
-        return
-    with contextlib.suppress(ValueError, RecursionError):
-        claims = json.loads(_unpadded_base64(segments[1]))
-        for name in TIME_CLAIMS:
-            if isinstance(claims, dict) and isinstance(claims.get(name), bool):
-                raise InvalidToken(
-                    f"the bearer token is invalid: claim '{name}' must be a "
-                    "number of seconds since 1970"
-                )
+            ) from None
+        except (ValueError, RecursionError):
+            continue  # Not JSON: PyJWT says so.
+        if index == 1 and isinstance(value, dict):
+            for name in TIME_CLAIMS:
+                if isinstance(value.get(name), bool):
+                    raise InvalidToken(
+                        f"the bearer token is invalid: claim '{name}' must be "
+                        "a number of seconds since 1970"
+                    )
 
 
 def _unpadded_base64(segment: str) -> bytes:
     try:
         return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (ValueError, binascii.Error):
+    except ValueError:  # binascii.Error included
         return b""  # Not base64: PyJWT says so.
 
 
