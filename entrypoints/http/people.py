@@ -72,7 +72,7 @@ async def list_people(
 ) -> PeoplePage:
     query = query_of(request, PEOPLE_FILTERS + PAGING)
     people = PeopleQuery(
-        email=_stripped(text(query, "email")),
+        email=text(query, "email"),
         updated_since=moment(query, "updated_since"),
         source=choice(query, "source", SOURCES),
         include_deleted=flag(query, "include_deleted"),
@@ -84,11 +84,6 @@ async def list_people(
         items=[PersonView.of(person) for person in cast(list[PersonEntry], page.items)],
         next_cursor=page.next_cursor,
     )
-
-
-def _stripped(email: str | None) -> str | None:
-    """Stored emails are compared without case; a pasted one may bring spaces."""
-    return email.strip() if email is not None else None
 
 
 @get(
