@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from adapters.memory.tables import Staged, in_workspace
+from adapters.memory.tables import Staged, drop_workspace, in_workspace
 from application.errors import Conflict, SyncJobChanged
 from application.sync.ports import (
     DescribeCache,
@@ -116,8 +116,7 @@ class InMemorySyncCursorRepository(SyncCursorRepository):
             self._table.put((workspace_id, obj), cursor)
 
     async def clear(self, workspace_id: str) -> None:
-        for key, _ in list(in_workspace(self._table, workspace_id)):
-            self._table.drop(key)
+        drop_workspace(self._table, workspace_id)
 
 
 class InMemoryMappingRepository(MappingRepository):
@@ -146,8 +145,7 @@ class InMemoryDescribeCache(DescribeCache):
         self._table.put((workspace_id, obj), (describe, at))
 
     async def clear(self, workspace_id: str) -> None:
-        for key, _ in list(in_workspace(self._table, workspace_id)):
-            self._table.drop(key)
+        drop_workspace(self._table, workspace_id)
 
 
 class InMemorySyncedOrgRepository(SyncedOrgRepository):

@@ -90,3 +90,10 @@ def in_workspace(
     for key, value in table.items():
         if key[0] == workspace_id:
             yield key, value
+
+
+def drop_workspace(table: Staged[tuple[str, Any], V], workspace_id: str) -> None:
+    """Drop every entry of a table keyed by `(workspace_id, ...)` in that
+    workspace."""
+    for key, _ in list(in_workspace(table, workspace_id)):
+        table.drop(key)
