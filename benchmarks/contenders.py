@@ -38,13 +38,42 @@ class Bench:
         return full_sync_queries(self.described)
 
 
-def counted(bench: Bench, measure: Callable[[], Measured]) -> tuple[Measured, int, int]:
+@dataclass(frozen=True)
+class Counted:
+    """A measured child and what the emulator saw of it."""
+
+    measured: Measured
+    api_calls: int
+    token_calls: int
+    first_call_at: float | None
+
+    def run(self, records: int) -> Run:
+        measured = self.measured
+        first = self.first_call_at
+        return Run(
+            wall_seconds=measured.wall_seconds,
+            cpu_seconds=measured.cpu_seconds,
+            peak_rss_mb=measured.peak_rss_mb,
+            records=records,
+            api_calls=self.api_calls,
+            token_calls=self.token_calls,
+            first_call_seconds=None if first is None else first - measured.started_at,
+        )
+
+
+def counted(bench: Bench, measure: Callable[[], Measured]) -> Counted:
     """Run `measure` on a fresh quota and zeroed counters; the REST and token
-    requests the emulator saw during it."""
+    requests the emulator saw during it, and when the first REST one came."""
     bench.controls.fresh_quota(QUOTA)
     bench.controls.reset_stats()
     measured = measure()
-    return measured, bench.controls.rest_calls(), bench.controls.token_requests()
+    stats = bench.controls.stats()
+    return Counted(
+        measured,
+        api_calls=int(stats["rest_calls"].get(bench.controls.emulator.org_id, 0)),
+        token_calls=sum(int(count) for count in stats["token_requests"].values()),
+        first_call_at=stats["first_rest_call_at"],
+    )
 
 
 def _job(bench: Bench, **extra: Any) -> dict[str, Any]:
@@ -68,31 +97,16 @@ def _module(bench: Bench, module: str, job: dict[str, Any]) -> Measured:
 
 
 def floor(bench: Bench) -> Run:
-    measured, calls, tokens = counted(
-        bench, lambda: _module(bench, "benchmarks.floor", _job(bench))
-    )
-    return _run(measured, int(measured.output["records"]), calls, tokens)
+    done = counted(bench, lambda: _module(bench, "benchmarks.floor", _job(bench)))
+    return done.run(int(done.measured.output["records"]))
 
 
 def baseline(bench: Bench, database: Path) -> Run:
     _remove(database)
     job = _job(bench, database=str(database))
-    measured, calls, tokens = counted(
-        bench, lambda: _module(bench, "benchmarks.baseline", job)
-    )
+    done = counted(bench, lambda: _module(bench, "benchmarks.baseline", job))
     _remove(database)
-    return _run(measured, int(measured.output["records"]), calls, tokens)
-
-
-def _run(measured: Measured, records: int, calls: int, tokens: int) -> Run:
-    return Run(
-        wall_seconds=measured.wall_seconds,
-        cpu_seconds=measured.cpu_seconds,
-        peak_rss_mb=measured.peak_rss_mb,
-        records=records,
-        api_calls=calls,
-        token_calls=tokens,
-    )
+    return done.run(int(done.measured.output["records"]))
 
 
 def _remove(database: Path) -> None:

@@ -83,7 +83,7 @@ class CrmbridgeRuns:
         command = self.crmbridge.command(
             "sync", "--workspace", WORKSPACE, "--mode", mode
         )
-        measured, calls, tokens = counted(
+        done = counted(
             self.bench,
             lambda: run_child(
                 [*self.bench.wrap, *command],
@@ -96,14 +96,7 @@ class CrmbridgeRuns:
         state, seen = latest_job(self.database)
         if state != "succeeded":
             raise SyncFailed(f"crmbridge sync --mode {mode} ended {state}")
-        return Run(
-            wall_seconds=measured.wall_seconds,
-            cpu_seconds=measured.cpu_seconds,
-            peak_rss_mb=measured.peak_rss_mb,
-            records=seen,
-            api_calls=calls,
-            token_calls=tokens,
-        )
+        return done.run(seen)
 
 
 def latest_job(database: Path) -> tuple[str, int]:

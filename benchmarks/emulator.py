@@ -127,13 +127,10 @@ class Controls:
     def reset_stats(self) -> None:
         self.call("DELETE", "/stats")
 
-    def rest_calls(self) -> int:
-        stats = self.call("GET", "/stats")
-        return int(stats["rest_calls"].get(self.emulator.org_id, 0))
-
-    def token_requests(self) -> int:
-        stats = self.call("GET", "/stats")
-        return sum(int(count) for count in stats["token_requests"].values())
+    def stats(self) -> dict[str, Any]:
+        """The emulator's counters (`sfemulator.stats.Stats.snapshot`)."""
+        stats: dict[str, Any] = self.call("GET", "/stats")
+        return stats
 
     def consent(self, authorization_url: str) -> str:
         """Log in as the demo user and Allow; the callback URL with the code."""

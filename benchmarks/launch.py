@@ -7,8 +7,9 @@ forked copy's high-water mark is recorded at exec), so a child of the harness,
 which holds an org's worth of ids, would report at least the harness's size.
 This launcher holds next to nothing: its children's peak RSS is their own.
 It runs COMMAND with the launcher's stdin, stdout, stderr, cwd and
-environment, waits for it with `wait4`, writes wall time, CPU time and peak
-RSS to REPORT.json, and exits with the command's status.
+environment, waits for it with `wait4`, writes wall time, CPU time, peak
+RSS and the `time.monotonic()` it started the command at to REPORT.json,
+and exits with the command's status.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 def main() -> None:
     report, command = Path(sys.argv[1]), sys.argv[2:]
-    started = time.perf_counter()
+    started_at, started = time.monotonic(), time.perf_counter()
     child = subprocess.Popen(command)  # noqa: S603 (the harness's own command)
 
     def stop(*_: Any) -> None:
@@ -38,6 +39,7 @@ def main() -> None:
         "wall_seconds": time.perf_counter() - started,
         "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "peak_rss_kib": usage.ru_maxrss,
+        "started_at": started_at,
         "returncode": code,
     }
     report.write_text(json.dumps(measured), encoding="utf-8")

@@ -31,6 +31,8 @@ class Measured:
     wall_seconds: float
     cpu_seconds: float
     peak_rss_mb: float
+    # `time.monotonic()` when the contender was started (see launch.py).
+    started_at: float = 0.0
     output: dict[str, Any] = field(default_factory=dict)
 
 
@@ -99,6 +101,7 @@ def _measure(
         wall_seconds=usage["wall_seconds"],
         cpu_seconds=usage["cpu_seconds"],
         peak_rss_mb=usage["peak_rss_kib"] / 1024,  # Linux reports KiB
+        started_at=usage["started_at"],
         output=_last_json(out.decode("utf-8", "replace")),
     )
     return measured, code

@@ -23,6 +23,9 @@ class Run:
     records: int
     api_calls: int
     token_calls: int
+    # From starting the contender to the emulator's first REST call: start-up,
+    # login and set-up before any record is asked for; None if no call came.
+    first_call_seconds: float | None = None
 
 
 @dataclass
@@ -40,6 +43,15 @@ class Size:
     def median(self, contender: str, attribute: str) -> float:
         values: list[float] = [getattr(run, attribute) for run in self.runs[contender]]
         return statistics.median(values)
+
+    def first_call(self, contender: str) -> str:
+        """The median seconds to the first API call, of the runs that made one."""
+        values = [
+            run.first_call_seconds
+            for run in self.runs[contender]
+            if run.first_call_seconds is not None
+        ]
+        return _number(statistics.median(values)) if values else "—"
 
     def ratio(self, contender: str, other: str) -> float | None:
         if contender not in self.runs or other not in self.runs:
@@ -63,6 +75,7 @@ def _row(size: Size, contender: str) -> str:
         f"{size.n:,}",
         contender,
         _number(wall),
+        size.first_call(contender),
         f"{int(records):,}",
         f"{records / wall:,.0f}" if records else "—",
         "/".join(f"{c:,}" for c in calls),
@@ -81,11 +94,12 @@ def markdown(sizes: list[Size], command: str, repeats: int, machine: str) -> str
         f"Command: `{command}`",
         "",
         f"Machine: {machine}. Medians of {repeats} run(s); API calls are the",
-        "emulator's count of REST requests (all values seen, if runs differed).",
+        "emulator's count of REST requests (all values seen, if runs differed);",
+        "s to 1st API call runs from the contender's start to the first of them.",
         "",
-        "| N | contender | wall s | records | records/s | API calls "
-        "| peak RSS MB | CPU s / 1k records |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| N | contender | wall s | s to 1st API call | records | records/s "
+        "| API calls | peak RSS MB | CPU s / 1k records |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size in sizes:
         lines += [_row(size, c) for c in CONTENDERS if c in size.runs]

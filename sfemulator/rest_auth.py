@@ -128,7 +128,7 @@ def _charge(world: World, org: Org) -> str:
             headers={"Sforce-Limit-Info": _usage(org)},
         )
     org.daily_api_used += 1
-    world.stats.rest_calls[org.id] += 1
+    world.stats.count_rest_call(org.id)
     return _usage(org)
 
 

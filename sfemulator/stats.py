@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from typing import Any
 
@@ -14,6 +15,15 @@ class Stats:
         self.rest_calls: Counter[str] = Counter()
         self.revokes: Counter[str] = Counter()
         self.authorize_requests: Counter[str] = Counter()
+        # `time.monotonic()` at the first authenticated REST call since the
+        # counters were zeroed: one clock for every process on this machine,
+        # so a harness can tell how long a client took to make its first call.
+        self.first_rest_call_at: float | None = None
+
+    def count_rest_call(self, org_id: str) -> None:
+        self.rest_calls[org_id] += 1
+        if self.first_rest_call_at is None:
+            self.first_rest_call_at = time.monotonic()
 
     def token_count(
         self, grant_type: str | None = None, host: str | None = None
@@ -37,6 +47,7 @@ class Stats:
             "token_requests": dict(by_type),
             "token_requests_by_host": by_host,
             "rest_calls": dict(self.rest_calls),
+            "first_rest_call_at": self.first_rest_call_at,
             "revokes": sum(self.revokes.values()),
             "revokes_by_host": dict(self.revokes),
             "authorize_requests": dict(self.authorize_requests),

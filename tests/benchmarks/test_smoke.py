@@ -94,6 +94,17 @@ def test_api_calls_are_pages_plus_a_constant(results: Path) -> None:
     assert all(run["api_calls"] <= 3 and run["records"] == 0 for run in nothing)
 
 
+def test_each_run_says_when_its_first_api_call_came(results: Path) -> None:
+    runs = [run for name in report.CONTENDERS for run in _runs(results, name)]
+
+    assert len(runs) == 2 * len(report.CONTENDERS)
+    for run in runs:
+        # Every contender here asks for records, so each made a call.
+        assert 0 < run["first_call_seconds"] < run["wall_seconds"]
+    [table] = results.glob(f"*-{N}.md")
+    assert "| s to 1st API call |" in table.read_text("utf-8")
+
+
 def test_the_read_routes_answered_under_load(results: Path) -> None:
     rows = _raw(results)["load"]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -70,6 +72,26 @@ def test_limits_and_the_usage_header(
     assert answer.json()["DailyApiRequests"] == {"Max": 100, "Remaining": 89}
     assert answer.headers["Sforce-Limit-Info"] == "api-usage=11/100"
     assert emulator.world.stats.rest_calls[demo.production.id] == 1
+
+
+def test_stats_keep_when_the_first_call_came_until_zeroed(
+    demo: Demo, emulator: EmulatorServer, client: httpx.Client
+) -> None:
+    tokens = connect(emulator, client, demo.app, demo.production_user)
+    base, token = tokens["instance_url"], tokens["access_token"]
+    emulator.world.reset_stats()
+    client.get(f"{base}/services/data/")  # needs no session: not counted
+    assert emulator.world.stats.snapshot()["first_rest_call_at"] is None
+
+    before = time.monotonic()
+    rest_get(client, base, token, "/limits")
+    first = emulator.world.stats.snapshot()["first_rest_call_at"]
+    rest_get(client, base, token, "/limits")
+
+    assert before <= first <= time.monotonic()
+    assert emulator.world.stats.snapshot()["first_rest_call_at"] == first
+    emulator.world.reset_stats()
+    assert emulator.world.stats.snapshot()["first_rest_call_at"] is None
 
 
 def test_over_quota_calls_are_refused(
