@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from application.errors import (
     CredentialsUnreadable,
     NeedsReauthorization,
     SalesforceError,
+    SalesforceUnavailable,
 )
 from application.ports import (
     ApiUsage,
@@ -28,6 +30,11 @@ from domain.tokens import TokenSet
 from domain.workspace import Actor
 
 logger = logging.getLogger(__name__)
+
+# Someone clicked the button and waits: past this, the answer is that
+# Salesforce did not answer, rather than a request a browser or proxy drops.
+# Every call's own retries would take about a minute against a silent host.
+DEADLINE_SECONDS = 30.0
 
 
 class Verification(msgspec.Struct, frozen=True, kw_only=True):
@@ -55,7 +62,10 @@ class VerifyConnection:
     - a success is recorded only on a connection to the org and user the test
       reached: one reconnected elsewhere meanwhile keeps its own identity;
     - a failure answers `ok: false` with a problem instead of an error, and
-      transient trouble never changes the connection's status.
+      transient trouble never changes the connection's status;
+    - the test answers within `deadline` seconds: a Salesforce that has not
+      answered by then is reported unavailable (a token refresh under way
+      still stores what it gets).
     """
 
     def __init__(
@@ -66,6 +76,8 @@ class VerifyConnection:
         api: SalesforceApi,
         clock: Clock,
         settings: OAuthSettings,
+        *,
+        deadline: float = DEADLINE_SECONDS,
     ) -> None:
         self._uow = uow
         self._session = session
@@ -73,6 +85,7 @@ class VerifyConnection:
         self._api = api
         self._clock = clock
         self._settings = settings
+        self._deadline = deadline
 
     async def execute(self, actor: Actor) -> Verification:
         workspace_id = actor.workspace_id
@@ -91,7 +104,13 @@ class VerifyConnection:
             return _Checked(identity=identity, usage=usage)
 
         try:
-            checked = await self._session.run(workspace_id, check)
+            async with asyncio.timeout(self._deadline):
+                checked = await self._session.run(workspace_id, check)
+        except TimeoutError:
+            silent = SalesforceUnavailable(
+                f"no answer came within {self._deadline:g} s"
+            )
+            return await self._failed(workspace_id, problem_for(silent), now)
         except (NeedsReauthorization, CredentialsUnreadable) as exc:
             return await self._failed(workspace_id, exc.problem, now)
         except SalesforceError as exc:

@@ -16,8 +16,10 @@ from application.errors import (
     SalesforceUnavailable,
 )
 from application.use_cases.switch_environment import SwitchEnvironment
-from domain.connection import ConnectionStatus
+from application.use_cases.verify_connection import VerifyConnection
+from domain.connection import ConnectionStatus, OrgIdentity
 from domain.environment import Environment
+from domain.tokens import TokenSet
 from tests.unit.application.conftest import ADMIN, MEMBER, App
 
 
@@ -130,6 +132,39 @@ async def test_quota_exhaustion_is_reported_not_retried(app: App) -> None:
     assert result.problem is not None
     assert result.problem.code == "api_quota_exhausted"
     assert app.salesforce.refresh_calls == 0
+
+
+async def test_a_silent_salesforce_fails_the_test_at_its_deadline(app: App) -> None:
+    await app.connect()
+    verified = app.connection().last_verified_at  # type: ignore[union-attr]
+    app.clock.advance(minutes=5)
+    silent = asyncio.Event()
+
+    async def never_answers(*, login_host: str, tokens: TokenSet) -> OrgIdentity:
+        await silent.wait()
+        raise AssertionError("the event is never set")
+
+    app.salesforce.identity = never_answers  # type: ignore[method-assign]
+    verify = VerifyConnection(
+        app.store.unit_of_work,
+        app.session,
+        app.salesforce,
+        app.salesforce,
+        app.clock,
+        app.settings,
+        deadline=0.05,
+    )
+
+    result = await asyncio.wait_for(verify.execute(ADMIN), timeout=5)
+
+    assert not result.ok
+    assert result.problem is not None
+    assert result.problem.code == "salesforce_unavailable"
+    assert result.problem.message == (
+        "Salesforce is unavailable: no answer came within 0.05 s."
+    )
+    assert app.connection().status is ConnectionStatus.CONNECTED  # type: ignore[union-attr]
+    assert app.connection().last_verified_at == verified  # type: ignore[union-attr]
 
 
 async def test_verify_without_a_connection_says_so(app: App) -> None:
