@@ -178,12 +178,28 @@ def on_litestar_error(request: AnyRequest, exc: Exception) -> Response[ErrorBody
         body = ErrorBody(code="invalid_input", message="the request is malformed")
         return error_response(422, body)
     code = LITESTAR_CODES.get(exc.status_code, "http_error")
-    response = error_response(exc.status_code, ErrorBody(code=code, message=exc.detail))
+    body = ErrorBody(code=code, message=exc.detail)
+    if exc.status_code == 413:
+        body = _too_large(request)
+    response = error_response(exc.status_code, body)
     allow = (exc.headers or {}).get("allow")
     if exc.status_code == 405 and allow:
         # RFC 9110 section 15.5.6: a 405 lists the methods the resource supports.
         response.headers["Allow"] = allow
     return response
+
+
+def _too_large(request: AnyRequest) -> ErrorBody:
+    """A 413 that says the route's limit, so a caller knows what would fit."""
+    limit = request.route_handler.resolve_request_max_body_size()
+    if not limit:
+        return ErrorBody(code="payload_too_large", message="the body is too large")
+    size = f"{limit // 1024:,} KiB" if limit % 1024 == 0 else f"{limit:,} bytes"
+    return ErrorBody(
+        code="payload_too_large",
+        message=f"the body is larger than this route accepts ({size} at most)",
+        hint="Send a smaller body.",
+    )
 
 
 def on_unexpected_error(request: AnyRequest, exc: Exception) -> Response[ErrorBody]:

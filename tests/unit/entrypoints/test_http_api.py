@@ -284,7 +284,11 @@ async def test_an_oversized_body_is_refused(api: Api) -> None:
     )
 
     assert answer.status_code == 413
-    assert answer.json()["code"] == "payload_too_large"
+    assert answer.json() == {
+        "code": "payload_too_large",
+        "message": "the body is larger than this route accepts (16 KiB at most)",
+        "hint": "Send a smaller body.",
+    }
 
 
 @pytest.mark.parametrize(

@@ -323,7 +323,11 @@ async def test_an_oversized_mapping_is_refused(api: Api) -> None:
     answer = await api.client.put(MAPPING, content=body, headers=api.auth())
 
     assert answer.status_code == 413
-    assert answer.json()["code"] == "payload_too_large"
+    assert answer.json() == {
+        "code": "payload_too_large",
+        "message": "the body is larger than this route accepts (256 KiB at most)",
+        "hint": "Send a smaller body.",
+    }
 
 
 async def test_a_member_may_not_replace_the_mapping(api: Api) -> None:
