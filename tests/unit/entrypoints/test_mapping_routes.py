@@ -246,10 +246,10 @@ async def test_rules_broken_in_shape_only_get_a_hint_about_rules(api: Api) -> No
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b'{"people": []}', "companies: missing field 'companies'"),
+        (b'{"people": []}', "body: missing field 'companies'"),
         (
             b'{"people": [], "companies": [], "extra": 1}',
-            "extra: unknown field 'extra'",
+            "body: unknown field 'extra'",
         ),
         (
             b'{"people": [{"target": "x", "lead": "Email", "typo": 1}], '
@@ -267,7 +267,8 @@ async def test_rules_broken_in_shape_only_get_a_hint_about_rules(api: Api) -> No
         (
             b'{"people": [{"target": "x", "lead": "Email", "transforms": '
             b'[{"type": "shout"}]}], "companies": []}',
-            "people[0].transforms[0].type: 'shout' is not an accepted value",
+            "people[0].transforms[0].type: 'shout' is not an accepted value "
+            "(one of: trim, lowercase, value_map, default)",
         ),
         (
             b'{"people": [{"target": "x", "lead": "Email", "transforms": '

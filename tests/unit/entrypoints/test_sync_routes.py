@@ -84,15 +84,20 @@ async def test_a_sync_needs_a_connection(api: Api) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b'{"mode": "sometimes"}', "mode: 'sometimes' is not an accepted value"),
+        (
+            b'{"mode": "sometimes"}',
+            "mode: 'sometimes' is not an accepted value (one of: incremental, full)",
+        ),
         (b'{"mode": 1}', "mode: must be text, not an integer"),
         (
             b'{"objects": ["Opportunity"]}',
-            "objects[0]: 'Opportunity' is not an accepted value",
+            "objects[0]: 'Opportunity' is not an accepted value "
+            "(one of: Account, Lead, Contact)",
         ),
         (
             b'{"objects": ["Lead", "lead"]}',
-            "objects[1]: 'lead' is not an accepted value",
+            "objects[1]: 'lead' is not an accepted value "
+            "(one of: Account, Lead, Contact)",
         ),
         (b'{"objects": "Lead"}', "objects: must be a list or null, not text"),
         (b'{"objects": []}', "objects: must hold at least 1 item"),
@@ -101,7 +106,7 @@ async def test_a_sync_needs_a_connection(api: Api) -> None:
             b'{"objects": ["Lead", "Contact", "Account", "Lead"]}',
             "objects: must hold at most 3 items",
         ),
-        (b'{"mode": "full", "dry_run": true}', "dry_run: unknown field 'dry_run'"),
+        (b'{"mode": "full", "dry_run": true}', "body: unknown field 'dry_run'"),
         (b"[]", "body: must be an object, not a list"),
         (b"{oops", "the body is not valid JSON"),
     ],
