@@ -7,12 +7,14 @@ or state; or JSON when the request asks for `application/json`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from litestar import MediaType, Request, Response, get
 from litestar.datastructures import State
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import OpenAPIType, Parameter, Schema
 from litestar.response import Redirect
 
 from application.errors import ApplicationError, AuthorizationFailed, InvalidInput
@@ -20,13 +22,44 @@ from application.use_cases.complete_authorization import CompleteAuthorization
 from entrypoints.container import resolve
 from entrypoints.http.deps import description
 from entrypoints.http.errors import body_for, error_response, status_for
-from entrypoints.http.openapi import errors
+from entrypoints.http.openapi import OurErrors, errors
 from entrypoints.http.schemas import ConnectionView
 
 # Only these are read; others are ignored, unlike every other route: Salesforce
 # may add its own (sfdc_community_url and sfdc_community_id for an Experience
 # Cloud login) and RFC 9207 an `iss`, and refusing them would fail a consent.
 PARAMETERS = ("state", "code", "error", "error_description")
+_SAID = {
+    "state": "The state of the authorization this answers",
+    "code": "The authorization code (on success)",
+    "error": "Why Salesforce did not authorize (on failure), e.g. access_denied",
+    "error_description": "Salesforce's words for the error",
+}
+
+
+@dataclass
+class CallbackOperation(OurErrors):
+    """The callback reads its query itself (unknown parameters are ignored,
+    a repeated one refused), so Litestar cannot see what it takes: the
+    parameters are documented here."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.parameters = [
+            *(self.parameters or []),
+            *(
+                Parameter(
+                    name=name,
+                    param_in="query",
+                    required=False,
+                    schema=Schema(type=OpenAPIType.STRING),
+                    description=_SAID[name],
+                )
+                for name in PARAMETERS
+            ),
+        ]
+
+
 # The URL held a code and state: keep it out of caches and Referer headers.
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 # What a browser gets, and what a caller asking for JSON gets instead.
@@ -51,6 +84,7 @@ OUTCOMES = {
     description=description(CompleteAuthorization),
     tags=["oauth"],
     responses=errors(400, 422, 502) | OUTCOMES,
+    operation_class=CallbackOperation,
 )
 async def oauth_callback(
     request: Request[Any, Any, Any], state: State

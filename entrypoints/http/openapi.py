@@ -116,11 +116,13 @@ def _litestar_shape(answer: OpenAPIResponse | Reference) -> bool:
 
 def document_our_errors(app: Litestar) -> None:
     """Have every route's OpenAPI operation built as `OurErrors` (or
-    `OptionalBody`); call before the schema is first built (at the first
-    request for it)."""
+    `OptionalBody`), unless it names a kind of its own; call before the
+    schema is first built (at the first request for it)."""
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):
-            if isinstance(handler, HTTPRouteHandler):
+            if isinstance(handler, HTTPRouteHandler) and not issubclass(
+                handler.operation_class, OurErrors
+            ):
                 body = handler.parsed_fn_signature.parameters.get("data")
                 optional = body is not None and body.has_default
                 handler.operation_class = OptionalBody if optional else OurErrors

@@ -204,9 +204,18 @@ async def test_openapi_documents_what_the_callback_and_optional_bodies_do(
 ) -> None:
     schema = (await api.client.get("/schema/openapi.json")).json()
 
-    callback = schema["paths"]["/api/oauth/callback/salesforce"]["get"]["responses"]
+    operation = schema["paths"]["/api/oauth/callback/salesforce"]["get"]
+    callback = operation["responses"]
     start = schema["paths"]["/api/crm/salesforce/authorizations"]["post"]
+    assert {
+        parameter["name"]: (parameter["in"], parameter["required"])
+        for parameter in operation["parameters"]
+    } == {
+        name: ("query", False)
+        for name in ("state", "code", "error", "error_description")
+    }
     assert "303" in callback
+    assert "400" in callback
     assert callback["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ConnectionView"
     }
