@@ -8,7 +8,10 @@ with the reason; with CRMBRIDGE_REQUIRE_POSTGRES=1 (CI) they fail instead.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
+import re
+import socket
 import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +30,9 @@ from adapters.persistence.errors import DatabaseUrlInvalid
 POSTGRES_URL_VARIABLE = "CRMBRIDGE_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_VARIABLE = "CRMBRIDGE_REQUIRE_POSTGRES"
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+# A run's database: crmbridge_test_<this host>_<pid>_<random>.
+RUN_DATABASE_PREFIX = "crmbridge_test_"
+THIS_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 T = TypeVar("T")
 
@@ -74,9 +80,11 @@ def postgres_url(postgres_server_url: URL) -> Iterator[str]:
     """A database created for this test run alone, dropped at its end.
 
     Runs at once on one server (two checkouts, CI) each migrate, fill and
-    empty their own database, and its advisory locks are its own too.
+    empty their own database, and its advisory locks are its own too. The
+    databases of killed runs on this host are dropped first.
     """
-    name = f"crmbridge_test_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+    _run(drop_abandoned(postgres_server_url))
+    name = run_database_name(os.getpid())
     reason = _create_database(postgres_server_url, name)
     if reason is not None:
         _unavailable(reason)
@@ -86,6 +94,50 @@ def postgres_url(postgres_server_url: URL) -> Iterator[str]:
         )
     finally:
         _run(_execute(postgres_server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+def run_database_name(pid: int, host: str = THIS_HOST) -> str:
+    return f"{RUN_DATABASE_PREFIX}{host}_{pid}_{uuid.uuid4().hex[:12]}"
+
+
+async def drop_abandoned(server: URL) -> list[str]:
+    """Drop the databases of runs on this host whose process is gone (a run
+    killed before its teardown); another host's, or a live run's, stay."""
+    pattern = re.compile(rf"{RUN_DATABASE_PREFIX}{THIS_HOST}_(\d+)_[0-9a-f]{{12}}")
+    engine = create_async_engine(
+        server, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5}
+    )
+    dropped = []
+    try:
+        async with engine.connect() as connection:
+            names = await connection.scalars(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
+                {"prefix": f"{RUN_DATABASE_PREFIX}{THIS_HOST}_%"},
+            )
+            for name in names.all():
+                found = pattern.fullmatch(name)
+                if found is None or _alive(int(found[1])):
+                    continue
+                try:
+                    await connection.execute(
+                        text(f'DROP DATABASE "{name}" WITH (FORCE)')
+                    )
+                except DBAPIError:
+                    continue  # Another role's, or gone meanwhile: not ours to fix.
+                dropped.append(name)
+    finally:
+        await engine.dispose()
+    return dropped
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _create_database(server: URL, name: str) -> str | None:

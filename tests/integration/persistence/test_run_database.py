@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.persistence import create_database_engine, upgrade_to_head
 from tests.integration.persistence.conftest import Backend
+from tests.support.databases import drop_abandoned, run_database_name
 
 pytestmark = pytest.mark.postgres
 
@@ -38,3 +44,40 @@ async def test_engines_and_migrations_land_in_the_run_s_own_database(
     assert own != postgres_server_url.database
     assert fresh_place == backend_place == (own, "public")
     assert migrated is True
+
+
+async def test_a_killed_run_s_database_is_dropped_by_the_next_run(
+    postgres_server_url: URL,
+) -> None:
+    ended = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await ended.wait()
+    killed = run_database_name(ended.pid)
+    live = run_database_name(os.getpid())
+    elsewhere = run_database_name(ended.pid, host="0" * 8)
+    made = [killed, live, elsewhere]
+    server = create_async_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with server.connect() as connection:
+            for name in made:
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+        dropped = await drop_abandoned(postgres_server_url)
+
+        async with server.connect() as connection:
+            left = set(
+                await connection.scalars(
+                    text("SELECT datname FROM pg_database WHERE datname = ANY(:n)"),
+                    {"n": made},
+                )
+            )
+    finally:
+        async with server.connect() as connection:
+            for name in made:
+                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        await server.dispose()
+
+    # Only this host's runs whose process is gone (an earlier killed run's
+    # database may go too).
+    assert killed in dropped
+    assert not {live, elsewhere} & set(dropped)
+    assert left == {live, elsewhere}
