@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from datetime import datetime
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -31,10 +33,15 @@ from domain.workspace import Actor
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 # Someone clicked the button and waits: past this, the answer is that
 # Salesforce did not answer, rather than a request a browser or proxy drops.
 # Every call's own retries would take about a minute against a silent host.
 DEADLINE_SECONDS = 30.0
+# Checks cancelled at their deadline, until they have ended: a token refresh
+# they started finishes (and is stored) after the answer went out.
+_LEFT_RUNNING: set[asyncio.Future[Any]] = set()
 
 
 class Verification(msgspec.Struct, frozen=True, kw_only=True):
@@ -104,8 +111,9 @@ class VerifyConnection:
             return _Checked(identity=identity, usage=usage)
 
         try:
-            async with asyncio.timeout(self._deadline):
-                checked = await self._session.run(workspace_id, check)
+            checked = await self._within_deadline(
+                self._session.run(workspace_id, check)
+            )
         except TimeoutError:
             silent = SalesforceUnavailable(
                 f"no answer came within {self._deadline:g} s"
@@ -142,6 +150,22 @@ class VerifyConnection:
                 )
                 await uow.commit()
 
+    async def _within_deadline(self, work: Awaitable[T]) -> T:
+        """`work`'s outcome, or `TimeoutError` at the deadline. Work cut off
+        is cancelled, not waited for: a token refresh it had sent goes on to
+        its end in the background (see `application.token_refresh`), which
+        may take the token call's own timeout, while the caller hears now."""
+        running = asyncio.ensure_future(work)
+        try:
+            done, _ = await asyncio.wait({running}, timeout=self._deadline)
+        except asyncio.CancelledError:
+            _leave_running(running)
+            raise
+        if running not in done:
+            _leave_running(running)
+            raise TimeoutError
+        return running.result()
+
     async def _failed(
         self, workspace_id: str, problem: Problem, now: datetime
     ) -> Verification:
@@ -156,3 +180,16 @@ def _same_grantor(stored: OrgIdentity | None, checked: OrgIdentity) -> bool:
     if stored is None:
         return True
     return (stored.org_id, stored.user_id) == (checked.org_id, checked.user_id)
+
+
+def _leave_running(work: asyncio.Future[Any]) -> None:
+    """Cancel `work` and keep it referenced until it has ended."""
+    work.cancel()
+    _LEFT_RUNNING.add(work)
+    work.add_done_callback(_ended)
+
+
+def _ended(work: asyncio.Future[Any]) -> None:
+    _LEFT_RUNNING.discard(work)
+    if not work.cancelled():
+        work.exception()  # Retrieved: its failure was logged where it happened.

@@ -167,6 +167,49 @@ async def test_a_silent_salesforce_fails_the_test_at_its_deadline(app: App) -> N
     assert app.connection().last_verified_at == verified  # type: ignore[union-attr]
 
 
+async def test_a_hung_refresh_does_not_hold_the_test_past_its_deadline(
+    app: App,
+) -> None:
+    await app.connect()
+    app.salesforce.expire_access_tokens()
+    answer = asyncio.Event()
+    refresh = app.salesforce.refresh
+
+    async def slow_refresh(
+        *, login_host: str, client_id: str, refresh_token: str
+    ) -> TokenSet:
+        await answer.wait()
+        return await refresh(
+            login_host=login_host, client_id=client_id, refresh_token=refresh_token
+        )
+
+    app.salesforce.refresh = slow_refresh  # type: ignore[method-assign]
+    old = app.connection().tokens  # type: ignore[union-attr]
+    verify = VerifyConnection(
+        app.store.unit_of_work,
+        app.session,
+        app.salesforce,
+        app.salesforce,
+        app.clock,
+        app.settings,
+        deadline=0.05,
+    )
+
+    result = await asyncio.wait_for(verify.execute(ADMIN), timeout=5)
+
+    assert result.problem is not None
+    assert result.problem.code == "salesforce_unavailable"
+    # The refresh it sent still ends, after the answer, and is stored.
+    answer.set()
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if app.connection().tokens != old:  # type: ignore[union-attr]
+            break
+    assert app.connection().tokens != old  # type: ignore[union-attr]
+    assert app.salesforce.refresh_calls == 1
+    assert (await app.verify.execute(ADMIN)).ok
+
+
 async def test_verify_without_a_connection_says_so(app: App) -> None:
     with pytest.raises(NotConnected):
         await app.verify.execute(ADMIN)
