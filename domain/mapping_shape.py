@@ -59,6 +59,11 @@ def _as_float(value: int) -> float:
 def _misfit(value: Value, wanted: str) -> str:
     if wanted == "integer" and isinstance(value, int) and not isinstance(value, bool):
         return "default must be of type integer, within 64 bits"
+    if wanted == "datetime":
+        return (
+            "default must be of type datetime: a date (2024-01-15) or a date "
+            "and time with its offset (2024-01-15T12:30:00Z)"
+        )
     return f"default must be of type {wanted}"
 
 

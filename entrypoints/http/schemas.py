@@ -133,7 +133,17 @@ def decode_strictly(raw: bytes, kind: type[T], *, optional: bool) -> T | None:
             detail += f" (one of: {', '.join(accepted)})"
         raise InvalidInput(f"{field}: {detail}", field=field) from None
     except msgspec.DecodeError:
-        raise InvalidInput("the body is not valid JSON", field="body") from None
+        raise InvalidInput(_unreadable(raw), field="body") from None
+
+
+def _unreadable(raw: bytes) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "the body starts with a byte order mark: send UTF-8 JSON without one"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the body is not UTF-8 text: send UTF-8 JSON"
+    return "the body is not valid JSON"
 
 
 def _refuse_repeated_keys(raw: bytes) -> None:
@@ -175,8 +185,8 @@ _REWORDED: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
         lambda found: f"must be {_in_words(found[1])}",
     ),
     (
-        re.compile(r"Object contains unknown field `([^`]*)`"),
-        lambda found: f"unknown field '{found[1]}'",
+        re.compile(r"Object contains unknown field `(.*)`", re.S),
+        lambda found: f"unknown field '{printable(found[1], 64)}'",
     ),
     (
         re.compile(r"Object missing required field `([^`]*)`"),

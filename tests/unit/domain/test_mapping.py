@@ -481,6 +481,8 @@ def test_a_datetime_default_must_be_a_date_or_datetime(
     violations = FieldMapping(people=(rule,)).validate(DESCRIBES)
 
     assert [v.code for v in violations] == ([] if fits else ["invalid_default"])
+    said = "a date and time with its offset (2024-01-15T12:30:00Z)"
+    assert all(said in violation.message for violation in violations)
 
 
 @pytest.mark.parametrize(

@@ -109,6 +109,15 @@ async def test_a_sync_needs_a_connection(api: Api) -> None:
         (b'{"mode": "full", "dry_run": true}', "body: unknown field 'dry_run'"),
         (b"[]", "body: must be an object, not a list"),
         (b"{oops", "the body is not valid JSON"),
+        (b'{"mode": "\xff"}', "the body is not UTF-8 text: send UTF-8 JSON"),
+        (
+            b'\xef\xbb\xbf{"mode": "full"}',
+            "the body starts with a byte order mark: send UTF-8 JSON without one",
+        ),
+        (
+            b'{"' + b"k" * 300 + b'": 1}',
+            "body: unknown field '" + "k" * 64 + "\u2026'",
+        ),
     ],
 )
 async def test_bad_sync_bodies_are_refused_in_words_naming_the_field(
