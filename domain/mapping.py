@@ -27,9 +27,8 @@ from domain.mapping_shape import (
     MAX_RULES,
     MAX_TRANSFORMS,
     Violation,
-    default_violations,
     shape_violations,
-    transform_violations,
+    value_violations,
 )
 from domain.mapping_sources import resolve_field, source_violations
 from domain.transforms import Value
@@ -111,8 +110,7 @@ class FieldMapping(
         violations = shape_violations(self.people, self.companies)
         for index, rule in enumerate(self.people):
             wanted = rule.type or target_type(rule)
-            violations += default_violations(f"people[{index}]", rule, wanted)
-            violations += transform_violations(f"people[{index}]", rule, wanted)
+            violations += value_violations(f"people[{index}]", rule, wanted)
             for obj, source in (
                 (CrmObject.LEAD, rule.lead),
                 (CrmObject.CONTACT, rule.contact),
@@ -126,12 +124,7 @@ class FieldMapping(
             wanted = company_rule.type or COMPANY_TARGETS.get(
                 company_rule.target, "string"
             )
-            violations += default_violations(
-                f"companies[{index}]", company_rule, wanted
-            )
-            violations += transform_violations(
-                f"companies[{index}]", company_rule, wanted
-            )
+            violations += value_violations(f"companies[{index}]", company_rule, wanted)
             violations += source_violations(
                 f"companies[{index}].account",
                 company_rule.account,

@@ -38,7 +38,20 @@ MAX_RULES = 200
 MAX_TRANSFORMS = 16
 
 
-def default_violations(
+def value_violations(
+    name: str, rule: PersonRule | CompanyRule, wanted: str
+) -> list[Violation]:
+    """What the rule's transforms break for a target of type `wanted`; none
+    when `wanted` is no type at all (the shape check says so, once)."""
+    if wanted not in TARGET_SOURCES:
+        return []
+    return [
+        *_default_violations(name, rule, wanted),
+        *_transform_violations(name, rule, wanted),
+    ]
+
+
+def _default_violations(
     name: str, rule: PersonRule | CompanyRule, wanted: str
 ) -> list[Violation]:
     """A default must be a value of the target's type, as a source's would be."""
@@ -67,7 +80,7 @@ def _misfit(value: Value, wanted: str) -> str:
     return f"default must be of type {wanted}"
 
 
-def transform_violations(
+def _transform_violations(
     name: str, rule: PersonRule | CompanyRule, wanted: str
 ) -> list[Violation]:
     """Text transforms need a text target: on another type `trim` and

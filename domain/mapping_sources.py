@@ -37,8 +37,8 @@ def source_violations(
                 f"{source} is a compound field; map its parts (Street, City, ...)",
             )
         ]
-    allowed = TARGET_SOURCES.get(wanted, frozenset())
-    if field.type not in allowed:
+    # An unknown `wanted` is the rule's own fault, said once by its shape check.
+    if wanted in TARGET_SOURCES and field.type not in TARGET_SOURCES[wanted]:
         return [
             violation(
                 name,

@@ -319,6 +319,20 @@ def test_a_built_in_target_keeps_its_own_type(rule: PersonRule, refused: int) ->
     assert all("of type integer: leave its type out" in v.message for v in violations)
 
 
+def test_an_unknown_type_is_said_once_not_again_by_each_transform() -> None:
+    rule = PersonRule(
+        target="revenue",
+        lead="NumberOfEmployees",
+        contact="Email",
+        type="money",
+        transforms=(Trim(), DefaultValue(value="lots")),
+    )
+
+    violations = FieldMapping(people=(rule,)).validate(DESCRIBES)
+
+    assert [(v.rule, v.code) for v in violations] == [("people[0]", "invalid_type")]
+
+
 def test_a_company_built_in_target_keeps_its_own_type() -> None:
     rule = CompanyRule(target="employees", account="NumberOfEmployees", type="number")
 
