@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import msgspec
 
@@ -36,6 +36,20 @@ class SyncState(enum.StrEnum):
 
 ACTIVE = frozenset({SyncState.QUEUED, SyncState.RUNNING})
 
+# Salesforce keeps a deleted record in its Recycle Bin, where `queryAll` shows
+# it, for 15 days. An incremental read from further back may miss deletions
+# purged since; a day's margin covers the run's settle bound and clocks.
+# Limitation: a bin emptied by hand, or a hard delete, purges sooner; only a
+# full sync sees those (an id-only read of each object would, for its calls).
+TRUSTED_GAP = timedelta(days=14)
+
+
+def misses_deletions(read_through: datetime | None, until: datetime) -> bool:
+    """Whether an incremental read of an object last read to its run's end
+    at `read_through` may miss records deleted and purged since; never when
+    no such read is recorded (the object's first read starts at the start)."""
+    return read_through is not None and until - read_through > TRUSTED_GAP
+
 
 class FollowUpMark(msgspec.Struct, frozen=True, kw_only=True):
     """How far a run re-read the Contacts of Accounts stored since `since`:
@@ -55,6 +69,9 @@ class ObjectProgress(msgspec.Struct, frozen=True, kw_only=True):
     api_calls: int = 0
     cursor: SyncCursor | None = None
     done: bool = False
+    # An incremental run reads this object from the start, and then marks
+    # what it did not see deleted, as a full run does (`misses_deletions`).
+    read_in_full: bool = False
     error: Problem | None = None
     # Contacts only: the Account follow-up's progress, so a run paused in it
     # leaves the next one where it stopped.
@@ -118,6 +135,18 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
 
     def progress_of(self, obj: CrmObject) -> ObjectProgress:
         return next(p for p in self.progress if p.object is obj)
+
+    def reads_in_full(self, obj: CrmObject) -> bool:
+        """Whether this run reads `obj` from the start and sweeps it."""
+        return self.mode is SyncMode.FULL or self.progress_of(obj).read_in_full
+
+    def read_in_full(self, objects: frozenset[CrmObject]) -> SyncJob:
+        """Read `objects` from the start and sweep them, though incremental."""
+        progress = tuple(
+            msgspec.structs.replace(p, read_in_full=True) if p.object in objects else p
+            for p in self.progress
+        )
+        return msgspec.structs.replace(self, progress=progress)
 
     def start(self, *, now: datetime, until: datetime) -> SyncJob:
         if self.state is not SyncState.QUEUED:

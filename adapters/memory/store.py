@@ -59,6 +59,7 @@ class InMemoryStore:
         self.companies: dict[tuple[str, str], StoredCompany] = {}
         self.sync_jobs: dict[tuple[str, str], SyncJob] = {}
         self.cursors: dict[tuple[str, CrmObject], SyncCursor] = {}
+        self.read_through: dict[tuple[str, CrmObject], datetime] = {}
         self.mappings: dict[str, FieldMapping] = {}
         self.describes: dict[
             tuple[str, CrmObject], tuple[ObjectDescribe, datetime]
@@ -91,6 +92,7 @@ class InMemoryUnitOfWork(SyncUnitOfWork):
         self.staged_companies = Staged(store.companies)
         self.staged_sync_jobs = Staged(store.sync_jobs)
         self.staged_cursors = Staged(store.cursors)
+        self.staged_read_through = Staged(store.read_through)
         self.staged_mappings = Staged(store.mappings)
         self.staged_describes = Staged(store.describes)
         self.staged_synced_orgs = Staged(store.synced_orgs)
@@ -160,6 +162,7 @@ class InMemoryUnitOfWork(SyncUnitOfWork):
             self.staged_companies,
             self.staged_sync_jobs,
             self.staged_cursors,
+            self.staged_read_through,
             self.staged_mappings,
             self.staged_describes,
             self.staged_synced_orgs,

@@ -103,6 +103,7 @@ class InMemorySyncJobRepository(SyncJobRepository):
 class InMemorySyncCursorRepository(SyncCursorRepository):
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._table = uow.staged_cursors
+        self._read_through = uow.staged_read_through
 
     async def get(self, workspace_id: str, obj: CrmObject) -> SyncCursor | None:
         return self._table.get((workspace_id, obj))
@@ -112,11 +113,22 @@ class InMemorySyncCursorRepository(SyncCursorRepository):
     ) -> None:
         if cursor is None:
             self._table.drop((workspace_id, obj))
+            self._read_through.drop((workspace_id, obj))
         else:
             self._table.put((workspace_id, obj), cursor)
 
     async def clear(self, workspace_id: str) -> None:
         drop_workspace(self._table, workspace_id)
+        drop_workspace(self._read_through, workspace_id)
+
+    async def read_through(self, workspace_id: str, obj: CrmObject) -> datetime | None:
+        return self._read_through.get((workspace_id, obj))
+
+    async def mark_read_through(
+        self, workspace_id: str, obj: CrmObject, until: datetime
+    ) -> None:
+        if self._table.get((workspace_id, obj)) is not None:
+            self._read_through.put((workspace_id, obj), until)
 
 
 class InMemoryMappingRepository(MappingRepository):

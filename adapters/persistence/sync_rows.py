@@ -8,7 +8,7 @@ are stored as msgspec JSON text: they are read whole and never queried into.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Self
+from typing import Any, Self
 
 import msgspec
 from sqlalchemy import Index, String, Text
@@ -112,6 +112,15 @@ class SyncCursorRow(Base):
     object: Mapped[str] = mapped_column(String(16), primary_key=True)
     modstamp: Mapped[datetime] = mapped_column(UtcDateTime)
     record_id: Mapped[str] = mapped_column(String)
+    # The bound of the last run that read the object to its end; a cursor
+    # written since leaves it (see `misses_deletions`).
+    read_through: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    # What a cursor's upsert writes: the cursor, not `read_through`.
+    CURSOR_COLUMNS = ("workspace_id", "object", "modstamp", "record_id")
+
+    def cursor_values(self) -> tuple[Any, ...]:
+        return (self.workspace_id, self.object, self.modstamp, self.record_id)
 
     @classmethod
     def to_row(cls, workspace_id: str, obj: CrmObject, cursor: SyncCursor) -> Self:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 
 from adapters.persistence.page_upsert import PageUpsert
-from adapters.persistence.rows import column_names, column_values, row_values, table_of
+from adapters.persistence.rows import column_values, table_of
 from adapters.persistence.sync_rows import (
     DescribeRow,
     FieldMappingRow,
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 _PER_OBJECT = ("workspace_id", "object")
 _CURSOR_UPSERT = PageUpsert(
-    table_of(SyncCursorRow), column_names(SyncCursorRow), _PER_OBJECT
+    table_of(SyncCursorRow), SyncCursorRow.CURSOR_COLUMNS, _PER_OBJECT
 )
 
 
@@ -62,7 +62,7 @@ class SqlAlchemySyncCursorRepository(SyncCursorRepository):
                 .execution_options(synchronize_session=False)
             )
         else:
-            row = row_values(SyncCursorRow.to_row(workspace_id, obj, cursor))
+            row = SyncCursorRow.to_row(workspace_id, obj, cursor).cursor_values()
             await self._transaction.run(
                 _CURSOR_UPSERT.write(self._transaction.sql_dialect, [row])
             )
@@ -84,6 +84,29 @@ class SqlAlchemySyncCursorRepository(SyncCursorRepository):
         )
 
         logger.debug("sync cursors cleared workspace=%s", workspace_id)
+
+    async def read_through(self, workspace_id: str, obj: CrmObject) -> datetime | None:
+        session = await self._transaction.for_reading()
+        found = await session.scalar(
+            select(SyncCursorRow.read_through).where(
+                SyncCursorRow.workspace_id == workspace_id,
+                SyncCursorRow.object == obj.value,
+            )
+        )
+        return found
+
+    async def mark_read_through(
+        self, workspace_id: str, obj: CrmObject, until: datetime
+    ) -> None:
+        await self._transaction.changed(
+            update(SyncCursorRow)
+            .where(
+                SyncCursorRow.workspace_id == workspace_id,
+                SyncCursorRow.object == obj.value,
+            )
+            .values(read_through=until)
+            .execution_options(synchronize_session=False)
+        )
 
 
 class SqlAlchemyMappingRepository(MappingRepository):

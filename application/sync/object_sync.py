@@ -23,7 +23,7 @@ from application.sync.sweep import Changed, changed_after_window, sweep
 from domain.crm import CrmObject
 from domain.mapping import FieldMapping
 from domain.soql import SyncCursor, select_fields, window_query
-from domain.sync import SyncJob, SyncMode
+from domain.sync import SyncJob
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class ObjectSync:
         def downloaded(usage: ApiUsage | None) -> None:
             """The last page is in: ask for what comes after it meanwhile."""
             nonlocal changed
-            full = job.mode is SyncMode.FULL
+            full = job.reads_in_full(obj)
             # The sweep's query; the next object's first page and Bulk job.
             spending = int(full) + (2 if following is not None else 0)
             if usage is not None and self._reserve_reached(usage, spending=spending):
@@ -103,7 +103,7 @@ class ObjectSync:
                     ahead_page or self._next_page(job, obj, fields, next_url, after)
                 )
                 ahead_page = None
-            if job.mode is SyncMode.FULL:
+            if job.reads_in_full(obj):
                 job = await sweep(tools, job, obj, changed)
         except BaseException:
             await abandon(ahead_page)
@@ -111,7 +111,7 @@ class ObjectSync:
             await pipeline.abandon()
             raise
 
-        job = await tools.store(job, lambda current: current.finish_object(obj))
+        job = await tools.finish_object(job, obj)
         tools.counted(job, obj)
         return job
 

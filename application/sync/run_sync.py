@@ -34,9 +34,10 @@ from application.sync.quota import CallBudget, QuotaReserveReached
 from application.sync.run_end import end, succeed
 from application.sync.run_tools import RunTools
 from domain import problems
+from domain.crm import CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
 from domain.mapping import FieldMapping
-from domain.sync import SyncJob, SyncState
+from domain.sync import SyncJob, SyncMode, SyncState, misses_deletions
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,10 @@ class RunSync:
     - above `bulk_threshold` rows the rest is read with Bulk API 2.0;
     - the run pauses when the quota reserve is reached or Salesforce says
       REQUEST_LIMIT_EXCEEDED, and never retries hot;
-    - a full sync marks records it did not see as deleted;
+    - a full sync marks records it did not see as deleted; so does an
+      incremental one for each object last read to its end longer ago than
+      Salesforce keeps deleted records (`misses_deletions`), which it reads
+      from the start;
     - an expired session refreshes (single-flight) and the run continues;
     - a dead grant, or stored tokens no configured key opens, fails the run;
     - each write (page, cursor, sweep, progress) first locks the stored job
@@ -107,6 +111,7 @@ class RunSync:
         accounts = self._account_follow_up
         try:
             mapping = await self._mapping(job.workspace_id)
+            job = await self._read_gaps_in_full(tools, job)
             follow_up = await follow_up_since(tools, accounts, job, mapping)
             job = await self._sync_objects(tools, job, mapping)
             if follow_up is not None:
@@ -172,6 +177,29 @@ class RunSync:
             job.mode.value,
         )
         return job
+
+    async def _read_gaps_in_full(self, tools: RunTools, job: SyncJob) -> SyncJob:
+        """Mark the objects this incremental run must read in full: those
+        whose deletions since their last complete read may be purged."""
+        if job.mode is SyncMode.FULL or job.until is None:
+            return job
+        gaps: set[CrmObject] = set()
+        async with self._uow() as uow:
+            for obj in job.objects:
+                read_through = await uow.cursors.read_through(job.workspace_id, obj)
+                if misses_deletions(read_through, job.until):
+                    gaps.add(obj)
+        if not gaps:
+            return job
+        for obj in sorted(gaps):
+            logger.warning(
+                "incremental sync reads %s in full workspace=%s: its last "
+                "complete read is older than Salesforce keeps deleted records",
+                obj.value,
+                job.workspace_id,
+            )
+        chosen = frozenset(gaps)
+        return await tools.store(job, lambda current: current.read_in_full(chosen))
 
     async def _mapping(self, workspace_id: str) -> FieldMapping:
         async with self._uow() as uow:

@@ -22,7 +22,7 @@ from application.sync.quota import CallBudget
 from domain.crm import CrmObject
 from domain.mapping import FieldMapping
 from domain.soql import SyncCursor
-from domain.sync import SyncJob, SyncMode, SyncState
+from domain.sync import SyncJob, SyncState
 from domain.tokens import TokenSet
 
 T = TypeVar("T")
@@ -85,9 +85,23 @@ class RunTools:
             await uow.commit()
         return job
 
+    async def finish_object(self, job: SyncJob, obj: CrmObject) -> SyncJob:
+        """`obj` is read to the run's bound: say so in the job and in its
+        cursor, under the job's lock."""
+        until = job.until
+        assert until is not None
+        async with self.uow() as uow:
+            await hold_running(uow, job)
+            job = job.finish_object(obj)
+            await uow.cursors.mark_read_through(job.workspace_id, obj, until)
+            await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
+            await uow.commit()
+        return job
+
     async def start_cursor(self, job: SyncJob, obj: CrmObject) -> SyncCursor | None:
-        """Where `obj` starts: its stored cursor, or the beginning in a full run."""
-        if job.mode is SyncMode.FULL:
+        """Where `obj` starts: its stored cursor, or the beginning when the
+        run reads it in full."""
+        if job.reads_in_full(obj):
             return None
         async with self.uow() as uow:
             return await uow.cursors.get(job.workspace_id, obj)

@@ -90,6 +90,9 @@ class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
     api_calls: int
     cursor: CursorView | None
     done: bool
+    # Read from the start and swept though the sync is incremental: its last
+    # complete read was longer ago than Salesforce keeps deleted records.
+    read_in_full: bool
     error: Problem | None
 
     @classmethod
@@ -108,6 +111,7 @@ class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
             if cursor
             else None,
             done=progress.done,
+            read_in_full=progress.read_in_full,
             error=progress.error,
         )
 

@@ -23,6 +23,18 @@ class SyncCursorRepository(Protocol):
         """Forget every cursor of the workspace: its next run reads from the start."""
         ...
 
+    async def read_through(self, workspace_id: str, obj: CrmObject) -> datetime | None:
+        """The bound of the last run that read `obj` to its end; None if none
+        is recorded, or `obj` has no cursor."""
+        ...
+
+    async def mark_read_through(
+        self, workspace_id: str, obj: CrmObject, until: datetime
+    ) -> None:
+        """A run read `obj` to its bound `until`; nothing if it has no cursor
+        (no record of it is stored)."""
+        ...
+
 
 class SyncedOrgRepository(Protocol):
     """Which Salesforce org each workspace's synced data (people, companies,

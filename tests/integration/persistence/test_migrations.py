@@ -69,7 +69,7 @@ async def test_upgrade_records_the_head_and_can_run_again(
     await upgrade_to_head(sql_backend.url)
     await upgrade_to_head(sql_backend.url)
 
-    assert await current_revision(sql_backend.sql) == head_revision() == "0005"
+    assert await current_revision(sql_backend.sql) == head_revision() == "0006"
 
 
 async def test_concurrent_starts_upgrade_once(sql_backend: Backend) -> None:
@@ -221,6 +221,44 @@ async def test_downgrading_0005_keeps_the_people_and_upgrades_again(
         stored = await uow.people.get("ws-1", "p1")
     assert stored == msgspec.structs.replace(merged, merged_leads={})
 
+
+async def test_0006_keeps_cursors_stored_before_it_with_no_read_through(
+    sql_backend: Backend,
+) -> None:
+    assert sql_backend.url is not None
+    await downgrade(sql_backend, "0005")
+    async with sql_backend.sql.begin() as connection:
+        await connection.execute(_CURSOR_AT_0005, {"modstamp": NOW})
+
+    await upgrade_to_head(sql_backend.url)
+
+    async with sql_backend.uow() as uow:
+        cursor = await uow.cursors.get("ws-1", CrmObject.LEAD)
+        read_through = await uow.cursors.read_through("ws-1", CrmObject.LEAD)
+    assert cursor == SyncCursor(modstamp=NOW, record_id="00Q1")
+    assert read_through is None
+
+
+async def test_downgrading_0006_keeps_the_cursors_and_upgrades_again(
+    sql_backend: Backend,
+) -> None:
+    cursor = SyncCursor(modstamp=NOW, record_id="00Q1")
+    async with sql_backend.uow() as uow:
+        await uow.cursors.set("ws-1", CrmObject.LEAD, cursor)
+        await uow.cursors.mark_read_through("ws-1", CrmObject.LEAD, NOW)
+        await uow.commit()
+
+    await _down_and_up_again(sql_backend, "0005")
+
+    async with sql_backend.uow() as uow:
+        assert await uow.cursors.get("ws-1", CrmObject.LEAD) == cursor
+        assert await uow.cursors.read_through("ws-1", CrmObject.LEAD) is None
+
+
+_CURSOR_AT_0005 = text(
+    "INSERT INTO sync_cursors (workspace_id, object, modstamp, record_id) "
+    "VALUES ('ws-1', 'Lead', :modstamp, '00Q1')"
+).bindparams(bindparam("modstamp", type_=UtcDateTime()))
 
 _PERSON_AT_0004 = text(
     "INSERT INTO people (workspace_id, person_id, lead_id, source, deleted, "

@@ -79,6 +79,41 @@ async def test_setting_a_cursor_replaces_it_and_none_clears_it(
         assert await uow.cursors.get(WS, CONTACT) is None
 
 
+async def test_a_read_through_mark_stays_with_its_cursor_until_it_goes(
+    backend: Backend,
+) -> None:
+    workspace = fresh_workspace()
+    later = SyncCursor(modstamp=NOW + timedelta(seconds=1), record_id="00Q2")
+    async with backend.uow() as uow:
+        await uow.cursors.mark_read_through(workspace, LEAD, NOW)  # no cursor yet
+        await uow.cursors.set(workspace, LEAD, CURSOR)
+        await uow.cursors.set(workspace, CONTACT, CURSOR)
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert await uow.cursors.read_through(workspace, LEAD) is None
+        await uow.cursors.mark_read_through(workspace, LEAD, NOW)
+        await uow.cursors.mark_read_through(workspace, CONTACT, NOW)
+        await uow.commit()
+
+    async with backend.uow() as uow:
+        # A cursor moved by a page keeps the mark; a cleared one loses it.
+        await uow.cursors.set(workspace, LEAD, later)
+        await uow.cursors.set(workspace, CONTACT, None)
+        await uow.commit()
+
+    async with backend.other_process() as uow:
+        assert await uow.cursors.read_through(workspace, LEAD) == NOW
+        assert await uow.cursors.get(workspace, LEAD) == later
+        assert await uow.cursors.read_through(workspace, CONTACT) is None
+    async with backend.uow() as uow:
+        await uow.cursors.set(workspace, CONTACT, CURSOR)
+        assert await uow.cursors.read_through(workspace, CONTACT) is None
+        await uow.cursors.clear(workspace)
+        await uow.commit()
+    async with backend.uow() as uow:
+        assert await uow.cursors.read_through(workspace, LEAD) is None
+
+
 async def test_a_cursor_moves_only_on_commit(backend: Backend) -> None:
     async with backend.uow() as uow:
         await uow.cursors.set(WS, LEAD, CURSOR)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.sync import SyncMode, SyncState
-from tests.unit.application.sync_support import ACCOUNT, LEAD, Sync, lead
+from domain.sync import TRUSTED_GAP, SyncMode, SyncState
+from tests.unit.application.sync_support import ACCOUNT, CONTACT, LEAD, Sync, lead
 from tests.unit.application.sync_support import sync as sync  # the fixture
 
 
@@ -49,3 +49,46 @@ async def test_deleted_rows_are_marked_and_a_full_sync_sweeps_purged_ones(
 
     assert after_incremental == {kept, purged}
     assert {p.lead_id for p in sync.people()} == {kept}
+
+
+def _later(sync: Sync, gap: timedelta) -> None:
+    sync.app.clock.advance(seconds=gap.total_seconds())
+    sync.org.now = sync.app.clock.now() - timedelta(minutes=1)
+
+
+async def test_an_incremental_run_after_a_long_gap_reads_in_full_and_sweeps(
+    sync: Sync,
+) -> None:
+    """Salesforce purges its Recycle Bin after 15 days: a deletion older than
+    that never reaches `queryAll`, so the run reads Leads from the start."""
+    kept, purged = lead(sync.org, 0), lead(sync.org, 1)
+    await sync.once()
+    _later(sync, TRUSTED_GAP + timedelta(hours=1))
+    del sync.org.rows[LEAD][purged]
+
+    job = await sync.once()
+
+    assert job.state is SyncState.SUCCEEDED
+    assert {p.lead_id for p in sync.people()} == {kept}
+    assert job.progress_of(LEAD).read_in_full
+    assert job.progress_of(LEAD).seen == 1
+    # No Contact was ever stored: nothing to sweep, nothing read in full.
+    assert not job.progress_of(CONTACT).read_in_full
+    after = await sync.once()
+    assert not after.progress_of(LEAD).read_in_full
+
+
+async def test_each_run_that_reads_an_object_to_its_end_renews_its_mark(
+    sync: Sync,
+) -> None:
+    kept, purged = lead(sync.org, 0), lead(sync.org, 1)
+    await sync.once()
+    _later(sync, TRUSTED_GAP / 2)
+    await sync.once()  # nothing changed, yet Leads were read to the bound
+    _later(sync, TRUSTED_GAP / 2 + timedelta(hours=1))
+    del sync.org.rows[LEAD][purged]
+
+    job = await sync.once()
+
+    assert not job.progress_of(LEAD).read_in_full
+    assert {p.lead_id for p in sync.people()} == {kept, purged}
