@@ -52,6 +52,12 @@ async def undelete_record(request: AnyRequest) -> Response[bytes]:
     return await call_world(request, world_of(request).undelete_record, *args)
 
 
+@post(f"{ONE}/purge")
+async def purge_record(request: AnyRequest) -> Response[bytes]:
+    args = _keys(request, "org_id", "sobject", "record_id")
+    return await call_world(request, world_of(request).purge_record, *args)
+
+
 @post(f"{PREFIX}/orgs/{{org_id:str}}/leads/{{record_id:str}}/convert")
 async def convert_lead(request: AnyRequest) -> Response[bytes]:
     args = _keys(request, "org_id", "record_id")
@@ -91,6 +97,7 @@ ROUTES = [
     update_record,
     delete_record,
     undelete_record,
+    purge_record,
     convert_lead,
     add_custom_field,
     generate_records,

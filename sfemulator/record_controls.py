@@ -83,6 +83,11 @@ class RecordControls:
                 self.records, org_id, sobject, record_id, False, modstamp
             )
 
+    def purge_record(self, org_id: str, sobject: str, record_id: str) -> None:
+        """Empty a record from the recycle bin, or hard-delete a live one."""
+        with self.lock, _Translated():
+            record_ops.purge(self.records, org_id, sobject, record_id)
+
     def convert_lead(
         self,
         org_id: str,

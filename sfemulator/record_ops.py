@@ -78,6 +78,14 @@ def set_deleted(
     _touch(store, table, row, modstamp)
 
 
+def purge(store: RecordStore, org_id: str, sobject: str, record_id: str) -> None:
+    """Take a row out for good, as emptying the recycle bin (or a hard
+    delete) does: neither `query` nor `queryAll` shows it again."""
+    table = store.table(org_id, sobject)
+    if table.rows.pop(record_id, None) is None:
+        raise RecordError("ENTITY_IS_DELETED", "entity is deleted", [])
+
+
 def convert_lead(
     store: RecordStore,
     org_id: str,

@@ -99,6 +99,9 @@ def test_records_are_driven_over_http(
     client.delete(f"{base}/records/Lead/{lead}")
     fetched = client.get(f"{base}/records/Lead/{lead}").json()
     client.post(f"{base}/records/Lead/{lead}/undelete", json={})
+    gone = client.post(f"{base}/records/Lead", json={"fields": {"LastName": "Gone"}})
+    purged = client.post(f"{base}/records/Lead/{gone.json()['id']}/purge")
+    again = client.post(f"{base}/records/Lead/{gone.json()['id']}/purge")
     counts = client.post(f"{base}/generate", json={"seed": 2, "accounts": 3}).json()
     field = client.post(
         f"{base}/fields/Account", json={"name": "Score__c", "field_type": "double"}
@@ -110,6 +113,10 @@ def test_records_are_driven_over_http(
     assert fetched["ConvertedContactId"] == converted["contact_id"]
     assert counts["Account"] == 3
     assert field["name"] == "Score__c"
+    assert purged.status_code == 200
+    assert again.status_code >= 400
+    left = rest.query("SELECT Id FROM Lead WHERE LastName = 'Gone'", "/queryAll")
+    assert left.json()["totalSize"] == 0
     found = rest.query("SELECT Id, Title FROM Lead WHERE LastName = 'ünal'")
     assert found.json()["records"][0]["Title"] == "Dr"
     bad = client.patch(f"{base}/records/Lead/00Qnope", json={"fields": {}})
