@@ -6,33 +6,25 @@ from application.errors import NotConnected, SalesforceError
 from application.ports import ApiUsage
 from application.problems import problem_for
 from domain.problems import Problem
-from domain.sync import SyncJob, SyncMode
+from domain.sync import SyncMode
 
 
-def quota_reserve_reached(usage: ApiUsage, job: SyncJob) -> Problem:
+def quota_reserve_reached(usage: ApiUsage, mode: SyncMode) -> Problem:
     return Problem(
         code="api_quota_reserve_reached",
         message=f"Paused: the org has used {usage.used} of {usage.max} daily API "
         "requests, and the rest is kept for its other tools.",
-        hint=f"Start the sync again later: {started_again(job)}",
+        hint=f"Start the sync again later: {started_again(mode)}",
     )
 
 
-def started_again(job: SyncJob) -> str:
-    """What starting an unfinished sync like `job` again does: only an
-    incremental sync reads from the committed cursors, and not for an object
-    it was reading in full."""
-    if job.mode is SyncMode.FULL:
+def started_again(mode: SyncMode) -> str:
+    """What starting an unfinished sync of this mode again does: only an
+    incremental sync reads from the committed cursors."""
+    if mode is SyncMode.FULL:
         return (
             "a new full sync starts over from the beginning (what this one "
             "stored is updated, not duplicated)."
-        )
-    again = [p.object.value for p in job.progress if p.read_in_full and not p.done]
-    if again:
-        return (
-            "a new incremental sync goes on from its last committed page, "
-            f"but reads {' and '.join(again)} from the start again (last read "
-            "in full too long ago to trust its deletions)."
         )
     return "a new incremental sync goes on from its last committed page."
 

@@ -119,7 +119,7 @@ class RunSync:
         except Cancelled:
             return await end(tools, job, SyncState.CANCELLED, None)
         except QuotaReserveReached as exc:
-            problem = quota_reserve_reached(exc.usage, job)
+            problem = quota_reserve_reached(exc.usage, job.mode)
             return await end(tools, job, SyncState.PAUSED, problem)
         except QuotaExhausted:
             return await end(tools, job, SyncState.PAUSED, problems.rate_limited())

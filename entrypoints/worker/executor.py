@@ -19,25 +19,25 @@ from application.ports import Clock, ProcessLiveness
 from application.sync.ports import SyncUnitOfWorkFactory
 from application.sync.problems import started_again
 from domain.problems import Problem
-from domain.sync import SyncJob
+from domain.sync import SyncJob, SyncMode
 
 logger = logging.getLogger(__name__)
 
 
-def stopped(job: SyncJob) -> Problem:
+def stopped(mode: SyncMode) -> Problem:
     return Problem(
         code="sync_stopped",
         message="The sync stopped before it finished: the service or command "
         "running it shut down.",
-        hint=f"Start the sync again: {started_again(job)}",
+        hint=f"Start the sync again: {started_again(mode)}",
     )
 
 
-def crashed(job: SyncJob) -> Problem:
+def crashed(mode: SyncMode) -> Problem:
     return Problem(
         code="internal_error",
         message="The sync stopped on an unexpected error on our side.",
-        hint=f"Start the sync again: {started_again(job)} If it keeps failing, "
+        hint=f"Start the sync again: {started_again(mode)} If it keeps failing, "
         "contact support.",
     )
 
@@ -135,7 +135,7 @@ class SyncJobExecutor:
         self,
         workspace_id: str,
         job_id: str,
-        problem: Callable[[SyncJob], Problem],
+        problem: Callable[[SyncMode], Problem],
         *,
         resumable: bool,
     ) -> SyncJob | None:
@@ -148,7 +148,7 @@ class SyncJobExecutor:
                 "could not end sync workspace=%s job=%s as %s",
                 workspace_id,
                 job_id,
-                "paused" if resumable else "failed",
+                problem(SyncMode.FULL).code,
                 exc_info=exc,
             )
             return None
@@ -157,7 +157,7 @@ class SyncJobExecutor:
         self,
         workspace_id: str,
         job_id: str,
-        problem: Callable[[SyncJob], Problem],
+        problem: Callable[[SyncMode], Problem],
         resumable: bool,
     ) -> SyncJob | None:
         try:
@@ -167,7 +167,7 @@ class SyncJobExecutor:
                     return job
                 now = self._clock.now()
                 end = job.pause if resumable else job.fail
-                ended = end(problem(job), now)
+                ended = end(problem(job.mode), now)
                 await uow.sync_jobs.save(ended, expected=job.state)
                 await uow.commit()
         except SyncJobChanged:

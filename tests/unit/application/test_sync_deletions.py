@@ -92,22 +92,3 @@ async def test_each_run_that_reads_an_object_to_its_end_renews_its_mark(
 
     assert not job.progress_of(LEAD).read_in_full
     assert {p.lead_id for p in sync.people()} == {kept, purged}
-
-
-async def test_a_paused_run_says_which_object_it_will_read_from_the_start_again(
-    sync: Sync,
-) -> None:
-    lead(sync.org, 0)
-    await sync.once()
-    _later(sync, TRUSTED_GAP + timedelta(hours=1))
-    sync.app.salesforce.api_used = 12_001  # past the 80% reserve of 15,000
-
-    job = await sync.once()
-
-    assert job.state is SyncState.PAUSED
-    assert job.problem is not None
-    assert job.problem.hint == (
-        "Start the sync again later: a new incremental sync goes on from its "
-        "last committed page, but reads Lead from the start again (last read "
-        "in full too long ago to trust its deletions)."
-    )
