@@ -41,6 +41,7 @@ ACTIVE = frozenset({SyncState.QUEUED, SyncState.RUNNING})
 # purged since; a day's margin covers the run's settle bound and clocks.
 # Limitation: a bin emptied by hand, or a hard delete, purges sooner; only a
 # full sync sees those (an id-only read of each object would, for its calls).
+# A full read cut short goes on in the next run without its sweep (RunSync).
 TRUSTED_GAP = timedelta(days=14)
 
 

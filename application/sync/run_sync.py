@@ -180,15 +180,31 @@ class RunSync:
 
     async def _read_gaps_in_full(self, tools: RunTools, job: SyncJob) -> SyncJob:
         """Mark the objects this incremental run must read in full: those
-        whose deletions since their last complete read may be purged."""
+        whose deletions since their last complete read may be purged.
+
+        Not one whose full read the run before left unfinished (a pause):
+        that read goes on from its cursor instead, without a sweep, so a
+        read that one day's quota cannot hold still reaches the newest rows.
+        """
         if job.mode is SyncMode.FULL or job.until is None:
             return job
         gaps: set[CrmObject] = set()
         async with self._uow() as uow:
+            newest = await uow.sync_jobs.list(job.workspace_id, limit=2)
+            before = [other for other in newest if other.job_id != job.job_id]
             for obj in job.objects:
                 read_through = await uow.cursors.read_through(job.workspace_id, obj)
-                if misses_deletions(read_through, job.until):
-                    gaps.add(obj)
+                if not misses_deletions(read_through, job.until):
+                    continue
+                if before and _left_unfinished(before[0], obj):
+                    logger.warning(
+                        "incremental sync goes on with %s's unfinished full read "
+                        "workspace=%s: it is not swept this time",
+                        obj.value,
+                        job.workspace_id,
+                    )
+                    continue
+                gaps.add(obj)
         if not gaps:
             return job
         for obj in sorted(gaps):
@@ -218,6 +234,13 @@ class RunSync:
         finally:
             await ahead.abandon()
         return job
+
+
+def _left_unfinished(job: SyncJob, obj: CrmObject) -> bool:
+    """Whether `job` was reading `obj` in full and stopped before its end."""
+    return (
+        obj in job.objects and job.reads_in_full(obj) and not job.progress_of(obj).done
+    )
 
 
 def run_bound(now: datetime, server_now: datetime | None, settle: float) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -19,8 +20,10 @@ from adapters.persistence.migrate import (
 from adapters.persistence.schema import metadata as orm_metadata
 from adapters.persistence.types import UtcDateTime
 from domain.crm import CrmObject
+from domain.problems import Problem
 from domain.refresh_lease import RefreshLease
 from domain.soql import SyncCursor
+from domain.sync import SyncJob, SyncMode
 from tests.integration.persistence.conftest import Backend
 from tests.integration.persistence.migrating import downgrade
 from tests.integration.persistence.samples import NOW, connected
@@ -253,6 +256,44 @@ async def test_downgrading_0006_keeps_the_cursors_and_upgrades_again(
     async with sql_backend.uow() as uow:
         assert await uow.cursors.get("ws-1", CrmObject.LEAD) == cursor
         assert await uow.cursors.read_through("ws-1", CrmObject.LEAD) is None
+
+
+async def test_0006_takes_each_cursor_s_read_through_from_the_jobs_kept(
+    sql_backend: Backend,
+) -> None:
+    lead, contact = CrmObject.LEAD, CrmObject.CONTACT
+    cursor = SyncCursor(modstamp=NOW, record_id="00Q1")
+    older, newer = NOW - timedelta(days=20), NOW - timedelta(days=2)
+    jobs = [
+        _ended_job(until=older, finished=(lead, contact)),
+        _ended_job(until=newer, finished=(lead,)),
+    ]
+    async with sql_backend.uow() as uow:
+        for job in jobs:
+            await uow.sync_jobs.add(job)
+        for obj in (lead, contact, CrmObject.ACCOUNT):
+            await uow.cursors.set("ws-1", obj, cursor)
+        await uow.commit()
+
+    await _down_and_up_again(sql_backend, "0005")
+
+    async with sql_backend.uow() as uow:
+        marks = [await uow.cursors.read_through("ws-1", obj) for obj in CrmObject]
+    # Account, Lead, Contact: no job finished Accounts.
+    assert marks == [None, newer, older]
+
+
+def _ended_job(*, until: datetime, finished: tuple[CrmObject, ...]) -> SyncJob:
+    job = SyncJob.request(
+        workspace_id="ws-1",
+        mode=SyncMode.INCREMENTAL,
+        objects=None,
+        requested_by="alice",
+        now=until,
+    ).start(now=until, until=until)
+    for obj in finished:
+        job = job.finish_object(obj)
+    return job.pause(Problem(code="p", message="m"), until)
 
 
 _CURSOR_AT_0005 = text(

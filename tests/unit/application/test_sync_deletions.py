@@ -92,3 +92,32 @@ async def test_each_run_that_reads_an_object_to_its_end_renews_its_mark(
 
     assert not job.progress_of(LEAD).read_in_full
     assert {p.lead_id for p in sync.people()} == {kept, purged}
+
+
+async def test_a_full_read_left_unfinished_goes_on_from_its_cursor(
+    sync: Sync,
+) -> None:
+    """A read the quota cut short is not started over by the next run, which
+    would then never reach the newest rows: it goes on, without a sweep."""
+    first, second, purged = (lead(sync.org, n) for n in range(3))
+    await sync.once()
+    _later(sync, TRUSTED_GAP + timedelta(hours=1))
+    del sync.org.rows[LEAD][purged]
+    sync.org.page_size = 1
+    sync.app.salesforce.spend_api_quota = True
+    sync.app.salesforce.api_used = 11_998  # the reserve is 12,000 of 15,000
+    stopped = await sync.once()
+    sync.app.salesforce.api_used = 0
+    newest = lead(sync.org, 3)
+
+    job = await sync.once()
+
+    assert stopped.state is SyncState.PAUSED
+    assert stopped.progress_of(LEAD).read_in_full
+    assert stopped.progress_of(LEAD).pages >= 1
+    assert not stopped.progress_of(LEAD).done
+    assert not job.progress_of(LEAD).read_in_full
+    assert job.state is SyncState.SUCCEEDED
+    assert {p.lead_id for p in sync.people()} == {first, second, purged, newest}
+    later = await sync.once()
+    assert not later.progress_of(LEAD).read_in_full  # its mark was renewed
