@@ -63,9 +63,11 @@ def normalize_login_host(url: str) -> str:
         raise InvalidSetting("login host must be an https URL", field="login_host")
     if not _HOST.fullmatch(host) or parts.username or parts.password:
         raise InvalidSetting("login host is not a valid host name", field="login_host")
-    if parts.path not in {"", "/"} or parts.query or parts.fragment:
+    # '#' even with nothing after it: urlsplit reports an empty fragment.
+    if parts.path not in {"", "/"} or parts.query or "#" in url:
         raise InvalidSetting(
-            "login host must not carry a path or query", field="login_host"
+            "login host must not carry a path, query or fragment",
+            field="login_host",
         )
     try:
         port = parts.port

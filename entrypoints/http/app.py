@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.datastructures import State
+from litestar.exceptions import ClientException
 
 from entrypoints.config import Config, load_config
 from entrypoints.container import container_for, settle
@@ -26,6 +27,15 @@ from entrypoints.loop import freeze_start_up
 from entrypoints.worker import ParentWatch, ServiceTask
 
 MAX_BODY_BYTES = 16 * 1024
+
+
+async def refuse_oversized_body(request: Request[Any, Any, Any]) -> None:
+    """413 for a body declared larger than the route's limit, on a route
+    that never reads one (those that do are held to it as they read)."""
+    limit = request.route_handler.resolve_request_max_body_size()
+    declared = request.headers.get("content-length", "")
+    if limit and declared.isdigit() and int(declared) > limit:
+        raise ClientException(status_code=413, detail="Request Entity Too Large")
 
 
 def create_app(container: Any, *, watches: Sequence[ServiceTask] = ()) -> Litestar:
@@ -49,6 +59,7 @@ def create_app(container: Any, *, watches: Sequence[ServiceTask] = ()) -> Litest
         openapi_config=openapi_config(_version()),
         lifespan=[*map(_watching, watches), _resources(container)],
         request_max_body_size=MAX_BODY_BYTES,
+        before_request=refuse_oversized_body,
         logging_config=None,
         state=State(
             {

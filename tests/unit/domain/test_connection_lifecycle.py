@@ -198,6 +198,14 @@ def test_unsafe_login_hosts_are_refused(url: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "url", ["https://acme.my.salesforce.com#x", "https://acme.my.salesforce.com/#"]
+)
+def test_a_login_host_with_a_fragment_says_so(url: str) -> None:
+    with pytest.raises(InvalidSetting, match="path, query or fragment"):
+        normalize_login_host(url)
+
+
+@pytest.mark.parametrize(
     ("client_id", "login_host", "field"),
     [
         (CLIENT_IDS[1], None, "client_id"),

@@ -292,6 +292,30 @@ async def test_an_oversized_body_is_refused(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/crm/salesforce/verification"),
+        ("DELETE", "/api/crm/salesforce/connection"),
+        ("GET", "/api/people"),
+    ],
+)
+async def test_a_route_that_reads_no_body_refuses_an_oversized_one(
+    api: Api, method: str, path: str
+) -> None:
+    await api.connect()
+    calls = api.salesforce.identity_calls
+
+    answer = await api.client.request(
+        method, path, content=b"{}" + b" " * 20_000, headers=api.auth()
+    )
+
+    assert answer.status_code == 413
+    assert "(16 KiB at most)" in answer.json()["message"]
+    assert api.salesforce.identity_calls == calls
+    assert api.store.connections["ws-a"].tokens is not None
+
+
+@pytest.mark.parametrize(
     ("body", "field"),
     [(b'{"sandbox": "yes"}', "sandbox"), (b'{"client_id": null, "x": 1}', "x")],
 )
