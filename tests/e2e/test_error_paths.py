@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -197,6 +198,25 @@ async def test_an_oversized_body_is_refused(flow: Flow) -> None:
 
     assert answer.status_code == 413
     assert answer.json()["code"] == "payload_too_large"
+
+
+async def test_a_chunked_body_past_the_limit_is_refused_where_none_is_read(
+    flow: Flow,
+) -> None:
+    await flow.connect()
+    org = flow.demo.production.id
+    calls = flow.world.stats.rest_calls[org]
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b" " * 1000
+
+    answer = await flow.verify(content=chunks())
+
+    assert answer.status_code == 413
+    assert "(16 KiB at most)" in answer.json()["message"]
+    assert flow.world.stats.rest_calls[org] == calls
+    assert (await flow.verify()).json()["ok"] is True
 
 
 async def test_quota_exhaustion_and_outages_never_flip_the_status(flow: Flow) -> None:

@@ -313,6 +313,7 @@ async def test_a_route_that_reads_no_body_refuses_an_oversized_one(
     assert "(16 KiB at most)" in answer.json()["message"]
     assert api.salesforce.identity_calls == calls
     assert api.store.connections["ws-a"].tokens is not None
+    # A chunked body, which says no length, is in tests/e2e/test_error_paths.py.
 
 
 @pytest.mark.parametrize(
