@@ -134,6 +134,19 @@ async def test_quota_exhaustion_is_reported_not_retried(app: App) -> None:
     assert app.salesforce.refresh_calls == 0
 
 
+def _hurried(app: App) -> VerifyConnection:
+    """The app's Test Connection with a deadline of 0.05 s."""
+    return VerifyConnection(
+        app.store.unit_of_work,
+        app.session,
+        app.salesforce,
+        app.salesforce,
+        app.clock,
+        app.settings,
+        deadline=0.05,
+    )
+
+
 async def test_a_silent_salesforce_fails_the_test_at_its_deadline(app: App) -> None:
     await app.connect()
     verified = app.connection().last_verified_at  # type: ignore[union-attr]
@@ -145,17 +158,7 @@ async def test_a_silent_salesforce_fails_the_test_at_its_deadline(app: App) -> N
         raise AssertionError("the event is never set")
 
     app.salesforce.identity = never_answers  # type: ignore[method-assign]
-    verify = VerifyConnection(
-        app.store.unit_of_work,
-        app.session,
-        app.salesforce,
-        app.salesforce,
-        app.clock,
-        app.settings,
-        deadline=0.05,
-    )
-
-    result = await asyncio.wait_for(verify.execute(ADMIN), timeout=5)
+    result = await asyncio.wait_for(_hurried(app).execute(ADMIN), timeout=5)
 
     assert not result.ok
     assert result.problem is not None
@@ -185,17 +188,7 @@ async def test_a_hung_refresh_does_not_hold_the_test_past_its_deadline(
 
     app.salesforce.refresh = slow_refresh  # type: ignore[method-assign]
     old = app.connection().tokens  # type: ignore[union-attr]
-    verify = VerifyConnection(
-        app.store.unit_of_work,
-        app.session,
-        app.salesforce,
-        app.salesforce,
-        app.clock,
-        app.settings,
-        deadline=0.05,
-    )
-
-    result = await asyncio.wait_for(verify.execute(ADMIN), timeout=5)
+    result = await asyncio.wait_for(_hurried(app).execute(ADMIN), timeout=5)
 
     assert result.problem is not None
     assert result.problem.code == "salesforce_unavailable"
