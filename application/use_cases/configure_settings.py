@@ -15,6 +15,7 @@ from application.access import (
 from application.ports import Clock, UnitOfWorkFactory
 from application.settings import OAuthSettings
 from application.summary import ConnectionSummary
+from domain.environment import normalize_login_host
 from domain.workspace import Actor
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class ConfigureSettings:
     - only an Owner or Admin may change settings;
     - the Client ID must look like a Consumer Key; nothing changes otherwise;
     - a My Domain login host left out keeps the stored one; `None` clears it;
+      one given must be a host we send secrets to, which is checked first;
     - while a grant is held the environment, Client ID and login host are frozen:
       disconnect first, or use the environment switch.
     """
@@ -49,6 +51,12 @@ class ConfigureSettings:
         async with self._uow() as uow:
             current = await load_or_new(uow, command.actor.workspace_id)
             with domain_rules(hint=SETTINGS_HINT):
+                if isinstance(command.login_host, str):
+                    # Before the frozen-while-connected rule: a host refused
+                    # anyway says why, not "disconnect first".
+                    self._settings.host_policy().check(
+                        normalize_login_host(command.login_host), field="login_host"
+                    )
                 updated = current.configure(
                     client_id=command.client_id,
                     sandbox=command.sandbox,

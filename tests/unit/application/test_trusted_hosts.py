@@ -38,6 +38,25 @@ async def test_a_my_domain_outside_salesforce_is_refused(app: App, host: str) ->
     assert app.connection() is None
 
 
+async def test_a_refused_my_domain_says_why_while_connected_too(app: App) -> None:
+    await app.connect()
+    before = app.connection()
+
+    with pytest.raises(InvalidInput) as caught:
+        await app.configure.execute(
+            ConfigureSettings.Command(
+                actor=ADMIN,
+                client_id=CLIENT_ID,
+                sandbox=False,
+                login_host="https://evil.example",
+            )
+        )
+
+    assert caught.value.field == "login_host"
+    assert "must be an https Salesforce host" in caught.value.message
+    assert app.connection() == before
+
+
 async def test_a_real_my_domain_is_accepted(app: App) -> None:
     started = await app.start.execute(
         StartAuthorization.Command(
