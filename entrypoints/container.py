@@ -32,6 +32,7 @@ from adapters.salesforce import (
     HttpxSalesforceRecords,
 )
 from adapters.salesforce import new_http_client as _new_http_client
+from application.futures import retrieved
 from application.locks import KeyedLocks
 from application.session import SalesforceSession
 from application.settings import OAuthSettings
@@ -251,10 +252,5 @@ async def settle(result: Any) -> Any:
     pending = asyncio.ensure_future(result)
     # Retrieved either way: if nobody awaits it any more, asyncio would
     # otherwise log its exception as never retrieved.
-    pending.add_done_callback(_retrieved)
+    pending.add_done_callback(retrieved)
     return await asyncio.shield(pending)
-
-
-def _retrieved(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()

@@ -8,6 +8,7 @@ import logging
 import uuid
 
 from application.errors import NeedsReauthorization, OAuthError
+from application.futures import retrieved
 from application.ports import Clock, ProcessLiveness, SalesforceOAuth, UnitOfWorkFactory
 from application.settings import OAuthSettings
 from application.token_refresh.connection_checks import tokens_of, usable
@@ -137,5 +138,4 @@ async def _wait_out(task: asyncio.Future[TokenSet | None]) -> None:
     while not task.done():
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(task)
-    if not task.cancelled():
-        task.exception()  # Retrieved: asyncio does not log it as lost.
+    retrieved(task)

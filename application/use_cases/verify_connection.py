@@ -16,6 +16,7 @@ from application.errors import (
     SalesforceError,
     SalesforceUnavailable,
 )
+from application.futures import retrieved
 from application.ports import (
     ApiUsage,
     Clock,
@@ -192,5 +193,4 @@ def _leave_running(work: asyncio.Future[Any]) -> None:
 
 def _ended(work: asyncio.Future[Any]) -> None:
     _LEFT_RUNNING.discard(work)
-    if not work.cancelled():
-        work.exception()  # Retrieved: its failure was logged where it happened.
+    retrieved(work)
