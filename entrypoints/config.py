@@ -15,6 +15,7 @@ import msgspec
 from adapters.encryption import SEPARATOR, InvalidEncryptionKey, keys_of
 from domain.environment import is_host_and_port
 from entrypoints import devkeys
+from entrypoints.accepted_values import accepted_values
 
 PREFIX = "CRMBRIDGE_"
 STATE_DIR = Path(".crmbridge")
@@ -162,8 +163,8 @@ def _convert(raw: dict[str, Any]) -> Config:
     except msgspec.ValidationError as exc:
         field = _field_of(str(exc))
         detail = _worded(str(exc).split(" - at ")[0])
-        choices = _CHOICES.get(field)
-        if choices is not None and detail.startswith("Invalid enum value"):
+        choices = accepted_values(Config, field)
+        if choices and detail.startswith("Invalid enum value"):
             detail += f" (one of: {', '.join(choices)})"
         raise ConfigError(f"{variable(field)}: {detail}") from None
 
@@ -179,12 +180,6 @@ def _worded(detail: str) -> str:
         lambda found: f"expected {_KINDS[found.group(1)]}",
         detail,
     )
-
-
-_CHOICES = {
-    "env": [mode.value for mode in RunMode],
-    "log_level": [level.value for level in LogLevel],
-}
 
 
 def _field_of(message: str) -> str:

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import msgspec
-import msgspec.inspect as shapes
 from litestar import Request
 
 from application.errors import InvalidInput
@@ -20,6 +19,7 @@ from domain.connection import ConnectionStatus
 from domain.environment import Environment
 from domain.problems import Problem
 from domain.wording import plural, printable
+from entrypoints.accepted_values import accepted_values
 from entrypoints.repeated_keys import repeated_key
 
 T = TypeVar("T")
@@ -128,7 +128,7 @@ def decode_strictly(raw: bytes, kind: type[T], *, optional: bool) -> T | None:
     except msgspec.ValidationError as exc:
         field = _field_named(str(exc))
         detail = in_words(str(exc).split(" - at ")[0])
-        accepted = _accepted(kind, field) if "accepted value" in detail else None
+        accepted = accepted_values(kind, field) if "accepted value" in detail else None
         if accepted:
             detail += f" (one of: {', '.join(accepted)})"
         raise InvalidInput(f"{field}: {detail}", field=field) from None
@@ -232,45 +232,3 @@ def _field_named(message: str) -> str:
     """Where in the body msgspec found the fault; "body" for its top level."""
     at = re.search(r"at `\$\.([^`]+)`", message)
     return at.group(1) if at else "body"
-
-
-def _accepted(kind: type[Any], field: str) -> list[str]:
-    """The values the enum, literal or tagged union at `field` (`a[0].b`) of
-    `kind` accepts; none if the path leads elsewhere."""
-    shape: shapes.Type = shapes.type_info(kind)
-    for name, _index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field):
-        shape = _unwrapped(shape)
-        if isinstance(shape, shapes.CollectionType):
-            shape = shape.item_type
-        elif isinstance(shape, shapes.StructType):
-            named = [f.type for f in shape.fields if f.encode_name == name]
-            if not named:
-                return []
-            shape = named[0]
-        elif isinstance(shape, shapes.UnionType) and name:
-            # The tag of a tagged union of structs (`type` of a transform).
-            tags = [t.tag for t in shape.types if isinstance(t, shapes.StructType)]
-            return [str(tag) for tag in tags if tag is not None]
-        else:
-            return []
-    shape = _unwrapped(shape)
-    if isinstance(shape, shapes.EnumType):
-        return [str(member.value) for member in shape.cls]
-    if isinstance(shape, shapes.LiteralType):
-        return [str(value) for value in shape.values]
-    return []
-
-
-def _unwrapped(shape: shapes.Type) -> shapes.Type:
-    """Past annotations, and past null and unset in an optional value."""
-    if isinstance(shape, shapes.Metadata):
-        return _unwrapped(shape.type)
-    if isinstance(shape, shapes.UnionType):
-        kept = [
-            t
-            for t in shape.types
-            if not isinstance(t, shapes.NoneType | shapes.CustomType)
-        ]
-        if len(kept) == 1:
-            return _unwrapped(kept[0])
-    return shape
