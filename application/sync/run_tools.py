@@ -16,6 +16,7 @@ from application.sync.ports import (
     QueryPage,
     SalesforceRecords,
     SyncProgress,
+    SyncUnitOfWork,
     SyncUnitOfWorkFactory,
 )
 from application.sync.quota import CallBudget
@@ -74,29 +75,34 @@ class RunTools:
             yield page
 
     async def store(
-        self, job: SyncJob, change: Callable[[SyncJob], SyncJob]
+        self,
+        job: SyncJob,
+        change: Callable[[SyncJob], SyncJob],
+        also: Callable[[SyncUnitOfWork], Awaitable[None]] | None = None,
     ) -> SyncJob:
-        """`change` the running job and store it, under its lock: raises
-        `Cancelled` if a cancel is stored or the job has ended meanwhile."""
+        """`change` the running job and store it, with `also`'s writes, under
+        its lock: raises `Cancelled` if a cancel is stored or the job has
+        ended meanwhile."""
         async with self.uow() as uow:
             await hold_running(uow, job)
             job = change(job)
+            if also is not None:
+                await also(uow)
             await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
             await uow.commit()
         return job
 
     async def finish_object(self, job: SyncJob, obj: CrmObject) -> SyncJob:
         """`obj` is read to the run's bound: say so in the job and in its
-        cursor, under the job's lock."""
+        cursor."""
         until = job.until
         assert until is not None
-        async with self.uow() as uow:
-            await hold_running(uow, job)
-            job = job.finish_object(obj)
-            await uow.cursors.mark_read_through(job.workspace_id, obj, until)
-            await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
-            await uow.commit()
-        return job
+
+        def read_through(uow: SyncUnitOfWork) -> Awaitable[None]:
+            return uow.cursors.mark_read_through(job.workspace_id, obj, until)
+
+        finished = partial(SyncJob.finish_object, obj=obj)
+        return await self.store(job, finished, read_through)
 
     async def start_cursor(self, job: SyncJob, obj: CrmObject) -> SyncCursor | None:
         """Where `obj` starts: its stored cursor, or the beginning when the
