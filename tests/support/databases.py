@@ -8,12 +8,13 @@ with the reason; with CRMBRIDGE_REQUIRE_POSTGRES=1 (CI) they fail instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import re
 import socket
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -22,7 +23,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from adapters.persistence.database import parse_database_url
 from adapters.persistence.errors import DatabaseUrlInvalid
@@ -104,29 +105,21 @@ async def drop_abandoned(server: URL) -> list[str]:
     """Drop the databases of runs on this host whose process is gone (a run
     killed before its teardown); another host's, or a live run's, stay."""
     pattern = re.compile(rf"{RUN_DATABASE_PREFIX}{THIS_HOST}_(\d+)_[0-9a-f]{{12}}")
-    engine = create_async_engine(
-        server, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5}
-    )
     dropped = []
-    try:
-        async with engine.connect() as connection:
-            names = await connection.scalars(
-                text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
-                {"prefix": f"{RUN_DATABASE_PREFIX}{THIS_HOST}_%"},
-            )
-            for name in names.all():
-                found = pattern.fullmatch(name)
-                if found is None or _alive(int(found[1])):
-                    continue
-                try:
-                    await connection.execute(
-                        text(f'DROP DATABASE "{name}" WITH (FORCE)')
-                    )
-                except DBAPIError:
-                    continue  # Another role's, or gone meanwhile: not ours to fix.
-                dropped.append(name)
-    finally:
-        await engine.dispose()
+    async with _autocommit(server) as connection:
+        names = await connection.scalars(
+            text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
+            {"prefix": f"{RUN_DATABASE_PREFIX}{THIS_HOST}_%"},
+        )
+        for name in names.all():
+            found = pattern.fullmatch(name)
+            if found is None or _alive(int(found[1])):
+                continue
+            try:
+                await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            except DBAPIError:
+                continue  # Another role's, or gone meanwhile: not ours to fix.
+            dropped.append(name)
     return dropped
 
 
@@ -164,12 +157,20 @@ async def _probe(url: URL) -> None:
 
 
 async def _execute(url: URL, statement: str) -> None:
+    async with _autocommit(url) as connection:
+        await connection.execute(text(statement))
+
+
+@contextlib.asynccontextmanager
+async def _autocommit(url: URL) -> AsyncIterator[AsyncConnection]:
+    """A connection to the server at `url` outside any transaction (CREATE
+    and DROP DATABASE need one), its engine disposed after."""
     engine = create_async_engine(
         url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5}
     )
     try:
         async with engine.connect() as connection:
-            await connection.execute(text(statement))
+            yield connection
     finally:
         await engine.dispose()
 
