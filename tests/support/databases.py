@@ -129,7 +129,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass  # Alive, and another user's.
     return True
 
 
