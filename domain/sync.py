@@ -41,7 +41,6 @@ ACTIVE = frozenset({SyncState.QUEUED, SyncState.RUNNING})
 # purged since; a day's margin covers the run's settle bound and clocks.
 # Limitation: a bin emptied by hand, or a hard delete, purges sooner; only a
 # full sync sees those (an id-only read of each object would, for its calls).
-# A full read cut short goes on in the next run without its sweep (RunSync).
 TRUSTED_GAP = timedelta(days=14)
 
 
@@ -73,6 +72,10 @@ class ObjectProgress(msgspec.Struct, frozen=True, kw_only=True):
     # An incremental run reads this object from the start, and then marks
     # what it did not see deleted, as a full run does (`misses_deletions`).
     read_in_full: bool = False
+    # The sync whose unfinished full read of this object this run goes on
+    # with (from where it stopped): the rows it reads carry that sync's mark,
+    # so the sweep at the end spans every run of that read.
+    continues: str | None = None
     error: Problem | None = None
     # Contacts only: the Account follow-up's progress, so a run paused in it
     # leaves the next one where it stopped.
@@ -140,6 +143,27 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
     def reads_in_full(self, obj: CrmObject) -> bool:
         """Whether this run reads `obj` from the start and sweeps it."""
         return self.mode is SyncMode.FULL or self.progress_of(obj).read_in_full
+
+    def reads_from_start(self, obj: CrmObject) -> bool:
+        """Whether this run reads `obj` in full from its first row, rather
+        than going on with an earlier run's read (`go_on_with`)."""
+        return self.reads_in_full(obj) and self.progress_of(obj).continues is None
+
+    def seen_mark(self, obj: CrmObject) -> str:
+        """What the rows of `obj` this run reads are marked as seen by, and
+        its sweep spares: this sync, or the one whose read it goes on with."""
+        return self.progress_of(obj).continues or self.job_id
+
+    def go_on_with(self, earlier: SyncJob, obj: CrmObject) -> SyncJob:
+        """Go on with `earlier`'s full read of `obj`, which stopped before its
+        end, from `earlier`'s last committed page, and sweep at the end."""
+        going_on = msgspec.structs.replace(
+            self.progress_of(obj),
+            read_in_full=True,
+            continues=earlier.seen_mark(obj),
+            cursor=earlier.progress_of(obj).cursor,
+        )
+        return self._with(going_on)
 
     def read_in_full(self, objects: frozenset[CrmObject]) -> SyncJob:
         """Read `objects` from the start and sweep them, though incremental."""

@@ -136,14 +136,14 @@ async def write_plan(
     async with uow.together():
         if plan.obj is CrmObject.ACCOUNT:
             await uow.companies.save_page(
-                workspace_id, plan.companies, job_id=job.job_id
+                workspace_id, plan.companies, job_id=job.seen_mark(plan.obj)
             )
         else:
             await uow.people.save_page(
                 workspace_id,
                 plan.people.changed.values(),
                 plan.people.removed,
-                seen_by=(plan.obj, job.job_id),
+                seen_by=(plan.obj, job.seen_mark(plan.obj)),
             )
         if cursor is not None:
             await uow.cursors.set(workspace_id, plan.obj, cursor)

@@ -37,6 +37,7 @@ from domain import problems
 from domain.crm import CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
 from domain.mapping import FieldMapping
+from domain.soql import SyncCursor
 from domain.sync import SyncJob, SyncMode, SyncState, misses_deletions
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ class RunSync:
     - a full sync marks records it did not see as deleted; so does an
       incremental one for each object last read to its end longer ago than
       Salesforce keeps deleted records (`misses_deletions`), which it reads
-      from the start;
+      from the start, and for each object whose full read the job before
+      stopped short, which it reads on from where that read stopped;
     - an expired session refreshes (single-flight) and the run continues;
     - a dead grant, or stored tokens no configured key opens, fails the run;
     - each write (page, cursor, sweep, progress) first locks the stored job
@@ -111,7 +113,7 @@ class RunSync:
         accounts = self._account_follow_up
         try:
             mapping = await self._mapping(job.workspace_id)
-            job = await self._read_gaps_in_full(tools, job)
+            job = await self._choose_full_reads(tools, job)
             follow_up = await follow_up_since(tools, accounts, job, mapping)
             job = await self._sync_objects(tools, job, mapping)
             if follow_up is not None:
@@ -178,35 +180,38 @@ class RunSync:
         )
         return job
 
-    async def _read_gaps_in_full(self, tools: RunTools, job: SyncJob) -> SyncJob:
+    async def _choose_full_reads(self, tools: RunTools, job: SyncJob) -> SyncJob:
         """Mark the objects this incremental run must read in full: those
         whose deletions since their last complete read may be purged.
 
-        Not one whose full read the run before left unfinished (a pause):
-        that read goes on from its cursor instead, without a sweep, so a
-        read that one day's quota cannot hold still reaches the newest rows.
+        An object whose full read the run before left unfinished (a pause, a
+        stop) is not read from the start again, or a read that one day's
+        quota cannot hold would never reach the newest rows: that read goes
+        on from where it stopped, and this run sweeps it at its end
+        (`SyncJob.go_on_with`).
         """
         if job.mode is SyncMode.FULL or job.until is None:
             return job
         gaps: set[CrmObject] = set()
+        going_on: list[CrmObject] = []
         async with self._uow() as uow:
             newest = await uow.sync_jobs.list(job.workspace_id, limit=2)
-            before = [other for other in newest if other.job_id != job.job_id]
+            before = next((j for j in newest if j.job_id != job.job_id), None)
             for obj in job.objects:
+                cursor = await uow.cursors.get(job.workspace_id, obj)
+                if before is not None and _stopped_in_full_at(before, obj, cursor):
+                    going_on.append(obj)
+                    continue
                 read_through = await uow.cursors.read_through(job.workspace_id, obj)
-                if not misses_deletions(read_through, job.until):
-                    continue
-                if before and _left_unfinished(before[0], obj):
-                    logger.warning(
-                        "incremental sync goes on with %s's unfinished full read "
-                        "workspace=%s: it is not swept this time",
-                        obj.value,
-                        job.workspace_id,
-                    )
-                    continue
-                gaps.add(obj)
-        if not gaps:
-            return job
+                if misses_deletions(read_through, job.until):
+                    gaps.add(obj)
+        for obj in going_on:
+            logger.warning(
+                "incremental sync goes on with %s's unfinished full read "
+                "workspace=%s: from its last committed page, swept at the end",
+                obj.value,
+                job.workspace_id,
+            )
         for obj in sorted(gaps):
             logger.warning(
                 "incremental sync reads %s in full workspace=%s: its last "
@@ -214,8 +219,18 @@ class RunSync:
                 obj.value,
                 job.workspace_id,
             )
+        if not gaps and not going_on:
+            return job
         chosen = frozenset(gaps)
-        return await tools.store(job, lambda current: current.read_in_full(chosen))
+
+        def marked(current: SyncJob) -> SyncJob:
+            current = current.read_in_full(chosen)
+            for obj in going_on:
+                assert before is not None
+                current = current.go_on_with(before, obj)
+            return current
+
+        return await tools.store(job, marked)
 
     async def _mapping(self, workspace_id: str) -> FieldMapping:
         async with self._uow() as uow:
@@ -236,11 +251,17 @@ class RunSync:
         return job
 
 
-def _left_unfinished(job: SyncJob, obj: CrmObject) -> bool:
-    """Whether `job` was reading `obj` in full and stopped before its end."""
-    return (
-        obj in job.objects and job.reads_in_full(obj) and not job.progress_of(obj).done
-    )
+def _stopped_in_full_at(
+    job: SyncJob, obj: CrmObject, cursor: SyncCursor | None
+) -> bool:
+    """Whether `job` was reading `obj` in full and stopped before its end at
+    `cursor`, the object's stored cursor. A cursor moved or cleared since (a
+    switch to another org clears them) means that read is not the one to go
+    on with; neither is one that committed no page."""
+    if obj not in job.objects or not job.reads_in_full(obj):
+        return False
+    progress = job.progress_of(obj)
+    return not progress.done and cursor is not None and progress.cursor == cursor
 
 
 def run_bound(now: datetime, server_now: datetime | None, settle: float) -> datetime:

@@ -106,8 +106,8 @@ class RunTools:
 
     async def start_cursor(self, job: SyncJob, obj: CrmObject) -> SyncCursor | None:
         """Where `obj` starts: its stored cursor, or the beginning when the
-        run reads it in full."""
-        if job.reads_in_full(obj):
+        run reads it in full (and goes on with no earlier run's read)."""
+        if job.reads_from_start(obj):
             return None
         async with self.uow() as uow:
             return await uow.cursors.get(job.workspace_id, obj)

@@ -23,19 +23,19 @@ async def sweep(
     obj: CrmObject,
     changed: asyncio.Future[Changed] | None,
 ) -> SyncJob:
-    """Mark what the full run did not see as deleted, except rows changed
-    after its window: no page showed them, yet they exist. `changed` is that
-    query if it was asked for once the last page was in."""
+    """Mark what the full read did not see as deleted, except rows changed
+    after its window: no page showed them, yet they exist. A read that went
+    on over several runs spares what any of them saw (`SyncJob.seen_mark`).
+    `changed` is that query if it was asked for once the last page was in."""
     alive, calls = await (changed or changed_after_window(tools, job, obj))
+    mark = job.seen_mark(obj)
     async with tools.uow() as uow:
         await hold_running(uow, job)
         if obj is CrmObject.ACCOUNT:
-            swept = await uow.companies.sweep_unseen(
-                job.workspace_id, job.job_id, keep=alive
-            )
+            swept = await uow.companies.sweep_unseen(job.workspace_id, mark, keep=alive)
         else:
             swept = await uow.people.sweep_unseen(
-                job.workspace_id, obj, job.job_id, keep=alive
+                job.workspace_id, obj, mark, keep=alive
             )
         job = job.count_calls(obj, calls, tools.clock.now())
         await uow.sync_jobs.save(job, expected=SyncState.RUNNING)

@@ -81,6 +81,24 @@ class CursorView(msgspec.Struct, frozen=True, kw_only=True):
     record_id: str
 
 
+ReadInFull = Annotated[
+    bool,
+    msgspec.Meta(
+        description="An incremental sync reads this object in full and marks "
+        "what it did not read deleted, as a full sync does: its last complete "
+        "read is older than Salesforce keeps deleted records (14 days), or "
+        "the sync before stopped its full read short of the end."
+    ),
+]
+Continues = Annotated[
+    str | None,
+    msgspec.Meta(
+        description="The sync whose unfinished full read of this object this "
+        "one goes on with, from that read's last committed page."
+    ),
+]
+
+
 class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
     object: CrmObject
     records_seen: int
@@ -90,9 +108,8 @@ class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
     api_calls: int
     cursor: CursorView | None
     done: bool
-    # Read from the start and swept though the sync is incremental: its last
-    # complete read was longer ago than Salesforce keeps deleted records.
-    read_in_full: bool
+    read_in_full: ReadInFull
+    continues: Continues
     error: Problem | None
 
     @classmethod
@@ -112,6 +129,7 @@ class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
             else None,
             done=progress.done,
             read_in_full=progress.read_in_full,
+            continues=progress.continues,
             error=progress.error,
         )
 

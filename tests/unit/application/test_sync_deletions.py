@@ -94,18 +94,25 @@ async def test_each_run_that_reads_an_object_to_its_end_renews_its_mark(
     assert {p.lead_id for p in sync.people()} == {kept, purged}
 
 
-async def test_a_full_read_left_unfinished_goes_on_from_its_cursor(
+def _pause_after_one_call(sync: Sync) -> None:
+    """Pages of one row, and the org's usage one call short of the reserve
+    (12,000 of 15,000): the next run stops after its first page."""
+    sync.org.page_size = 1
+    sync.app.salesforce.spend_api_quota = True
+    sync.app.salesforce.api_used = 11_998
+
+
+async def test_a_full_read_left_unfinished_goes_on_from_its_cursor_and_sweeps(
     sync: Sync,
 ) -> None:
     """A read the quota cut short is not started over by the next run, which
-    would then never reach the newest rows: it goes on, without a sweep."""
+    would then never reach the newest rows: it goes on from where it stopped,
+    and its sweep spares what either run saw."""
     first, second, purged = (lead(sync.org, n) for n in range(3))
     await sync.once()
     _later(sync, TRUSTED_GAP + timedelta(hours=1))
     del sync.org.rows[LEAD][purged]
-    sync.org.page_size = 1
-    sync.app.salesforce.spend_api_quota = True
-    sync.app.salesforce.api_used = 11_998  # the reserve is 12,000 of 15,000
+    _pause_after_one_call(sync)
     stopped = await sync.once()
     sync.app.salesforce.api_used = 0
     newest = lead(sync.org, 3)
@@ -114,10 +121,67 @@ async def test_a_full_read_left_unfinished_goes_on_from_its_cursor(
 
     assert stopped.state is SyncState.PAUSED
     assert stopped.progress_of(LEAD).read_in_full
-    assert stopped.progress_of(LEAD).pages >= 1
+    assert stopped.progress_of(LEAD).pages == 1
     assert not stopped.progress_of(LEAD).done
-    assert not job.progress_of(LEAD).read_in_full
     assert job.state is SyncState.SUCCEEDED
-    assert {p.lead_id for p in sync.people()} == {first, second, purged, newest}
+    assert job.progress_of(LEAD).read_in_full
+    assert job.progress_of(LEAD).continues == stopped.job_id
+    # It went on from the stopped read's cursor: only the rest was read.
+    assert job.progress_of(LEAD).seen == 2
+    assert {p.lead_id for p in sync.people()} == {first, second, newest}
     later = await sync.once()
     assert not later.progress_of(LEAD).read_in_full  # its mark was renewed
+
+
+async def test_a_full_read_cut_short_twice_is_swept_by_the_run_that_ends_it(
+    sync: Sync,
+) -> None:
+    """A full sync paused, then an incremental run paused too: the third run
+    ends the same read, and its sweep spares rows any of the three saw."""
+    ids = [lead(sync.org, n) for n in range(4)]
+    await sync.once()
+    sync.org.now += timedelta(minutes=1)
+    del sync.org.rows[LEAD][ids[3]]
+    _pause_after_one_call(sync)
+    sync.app.salesforce.api_used = 11_997  # its Accounts, one page of Leads
+    full = await sync.once(SyncMode.FULL)
+    sync.app.clock.advance(minutes=1)
+    sync.app.salesforce.api_used = 11_998
+    second = await sync.once()
+    sync.app.clock.advance(minutes=1)
+    sync.app.salesforce.api_used = 0
+
+    job = await sync.once()
+
+    assert full.state is SyncState.PAUSED
+    assert full.progress_of(LEAD).pages == 1
+    assert second.state is SyncState.PAUSED
+    assert second.progress_of(LEAD).pages == 1
+    assert second.progress_of(LEAD).continues == full.job_id
+    assert job.progress_of(LEAD).continues == full.job_id
+    assert job.state is SyncState.SUCCEEDED
+    assert {p.lead_id for p in sync.people()} == set(ids[:3])
+
+
+async def test_a_full_read_that_stored_no_page_is_not_gone_on_with(
+    sync: Sync,
+) -> None:
+    """A full sync stopped before its first Lead page left the cursor where
+    the incremental runs had it: going on from there would sweep every Lead
+    before it. The next incremental run reads on, and sweeps nothing."""
+    first, purged = lead(sync.org, 0), lead(sync.org, 1)
+    await sync.once()
+    sync.org.now += timedelta(minutes=1)
+    del sync.org.rows[LEAD][purged]
+    sync.org.create(ACCOUNT, {"Name": "Acme"})
+    _pause_after_one_call(sync)  # the Account page takes the last call
+    full = await sync.once(SyncMode.FULL)
+    sync.app.clock.advance(minutes=1)
+    sync.app.salesforce.api_used = 0
+
+    job = await sync.once()
+
+    assert full.state is SyncState.PAUSED
+    assert full.progress_of(LEAD).pages == 0
+    assert not job.progress_of(LEAD).read_in_full
+    assert {p.lead_id for p in sync.people()} == {first, purged}

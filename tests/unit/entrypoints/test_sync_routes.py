@@ -44,6 +44,7 @@ async def test_a_sync_is_queued_with_202_and_handed_to_the_scheduler(
         "cursor": None,
         "done": False,
         "read_in_full": False,
+        "continues": None,
         "error": None,
     }
     assert held.submitted == [("ws-a", job["job_id"])]
