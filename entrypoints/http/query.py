@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import unquote_plus, unquote_to_bytes
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -23,6 +24,7 @@ def query_of(
 ) -> dict[str, str]:
     """The request's parameters by name, each given once and all of them known."""
     known = frozenset(allowed)
+    refuse_undecodable(request.scope.get("query_string", b""))
     values: dict[str, str] = {}
     for name in request.query_params:
         given = request.query_params.getall(name)
@@ -41,6 +43,22 @@ def query_of(
         refuse_nul(name, given[0])
         values[name] = given[0]
     return values
+
+
+def refuse_undecodable(query_string: bytes) -> None:
+    """Every name and value must be UTF-8 once percent-decoded: the parser
+    turns bad bytes into U+FFFD, and `email=%ff` would then match nobody
+    instead of being refused."""
+    for pair in query_string.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        shown = shown_id(unquote_plus(name.decode("latin-1")))
+        for part in (name, value):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidInput(
+                    f"{shown} is not UTF-8 text once percent-decoded", field=shown
+                ) from None
 
 
 def only_query(*allowed: str) -> Guard:

@@ -202,6 +202,8 @@ async def test_a_people_cursor_is_refused_by_companies(seeded: Api) -> None:
         ("emial=a@example.com", "emial"),
         ("email=a@example.com&email=b@example.com", "email"),
         ("email=" + "a" * 600, "email"),
+        ("email=%ff%fe", "email"),
+        ("cursor=%C3%28", "cursor"),
     ],
 )
 async def test_bad_people_filters_are_refused_naming_them(
@@ -212,6 +214,15 @@ async def test_bad_people_filters_are_refused_naming_them(
     assert answer.status_code == 422
     assert answer.json()["code"] == "invalid_input"
     assert answer.json()["message"].startswith(name)
+
+
+async def test_a_filter_in_utf8_beyond_ascii_is_read_as_text(seeded: Api) -> None:
+    answer = await seeded.client.get(
+        f"{PEOPLE}?email=j%C3%B6rg%40example.com", headers=seeded.auth()
+    )
+
+    assert answer.status_code == 200
+    assert answer.json()["items"] == []
 
 
 async def test_one_person_by_id(seeded: Api) -> None:
