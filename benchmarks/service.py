@@ -27,6 +27,8 @@ from benchmarks.emulator import Controls, Emulator
 WORKSPACE = "bench"
 CONNECTION = "/api/crm/salesforce"
 STARTUP_SECONDS = 60.0
+# The console script's own code (see pyproject.toml's [project.scripts]).
+CONSOLE_SCRIPT = "from entrypoints.console import main; main()"
 
 
 class ServiceFailed(Exception):
@@ -81,7 +83,9 @@ class Crmbridge:
         }
 
     def command(self, *arguments: str) -> list[str]:
-        return [sys.executable, "-m", "entrypoints.cli", *arguments]
+        """What `.venv/bin/crmbridge` runs, with this interpreter, so that a
+        tree given by `PYTHONPATH` is the one that runs."""
+        return [sys.executable, "-c", CONSOLE_SCRIPT, *arguments]
 
     def token(self, database: Path) -> str:
         """A bearer token minted by `crmbridge token`, as an admin of the bench."""

@@ -6,7 +6,8 @@ such round trips. Where uvloop is missing (Windows), asyncio's loop runs.
 
 While it runs, what start-up left alive is kept out of the garbage
 collector's passes (see `freeze_start_up`), and its youngest generation is
-collected less often (see `batch_collector`).
+collected less often (see `batch_collector`); a command's imports run with
+no pass at all (see `entrypoints.console.collector_paused`).
 """
 
 from __future__ import annotations

@@ -15,7 +15,11 @@ from domain.crm import SYNC_ORDER
 from domain.problems import sentences
 from domain.sync import SyncMode
 from entrypoints.commands.preflight import configured, opened, schema_known
-from entrypoints.console import stops_end_at_once, stops_interrupt_nothing
+from entrypoints.console import (
+    collector_paused,
+    stops_end_at_once,
+    stops_interrupt_nothing,
+)
 from entrypoints.loop import run
 
 
@@ -54,16 +58,17 @@ def sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
 
 
 def _sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
-    from rich.console import Console
+    with collector_paused():
+        from rich.console import Console
 
-    from application.errors import ApplicationError
-    from entrypoints.sync_command import (
-        FINISHED_AT_ONCE,
-        StoppedBySignal,
-        report,
-        sync_command,
-        sync_in_foreground,
-    )
+        from application.errors import ApplicationError
+        from entrypoints.sync_command import (
+            FINISHED_AT_ONCE,
+            StoppedBySignal,
+            report,
+            sync_command,
+            sync_in_foreground,
+        )
 
     config = configured()
     command = sync_command(workspace, SyncMode(mode), objects)

@@ -4,6 +4,8 @@ once a command's work has ended, a first stop interrupts nothing."""
 
 from __future__ import annotations
 
+import gc
+import importlib
 import signal
 import subprocess
 import sys
@@ -12,7 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from entrypoints.console import quiet_stops, stops_end_at_once, stops_interrupt_nothing
+from entrypoints.console import (
+    collector_paused,
+    quiet_stops,
+    stops_end_at_once,
+    stops_interrupt_nothing,
+)
 from tests.support.scripts import run_python
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -159,3 +166,26 @@ def test_the_console_script_starts_through_it() -> None:
     )
     assert done.returncode == 0
     assert "crmbridge: connect workspaces to their Salesforce orgs." in done.stdout
+
+
+@pytest.mark.parametrize("on_before", [True, False])
+def test_the_collector_pauses_for_a_block_and_is_as_before_after_it(
+    on_before: bool,
+) -> None:
+    was_on = gc.isenabled()
+    (gc.enable if on_before else gc.disable)()
+    try:
+        seen: list[bool] = []
+        with pytest.raises(ImportError):
+            _import_missing_module_paused(seen)
+
+        assert seen == [False]
+        assert gc.isenabled() is on_before
+    finally:
+        (gc.enable if was_on else gc.disable)()
+
+
+def _import_missing_module_paused(seen: list[bool]) -> None:
+    with collector_paused():
+        seen.append(gc.isenabled())
+        importlib.import_module("entrypoints.no_such_module")
