@@ -193,8 +193,14 @@ _REWORDED: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
         lambda found: f"missing field '{found[1]}'",
     ),
     (
-        re.compile(r"(?:Integer value|Number) out of range"),
-        lambda found: "number out of range",
+        # Past about 4,300 digits; a shorter one past 64 bits is the mapping
+        # check's, in the same words.
+        re.compile(r"Integer value out of range"),
+        lambda found: "must be an integer within 64 bits",
+    ),
+    (
+        re.compile(r"Number out of range"),
+        lambda found: "must be a number within a double's range (1e308)",
     ),
     (
         re.compile(r"Invalid (?:enum )?value (.*)"),

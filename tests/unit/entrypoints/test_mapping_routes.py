@@ -296,6 +296,19 @@ async def test_rules_broken_in_shape_only_get_a_hint_about_rules(api: Api) -> No
             b'[{"type": "trim", "type": "lowercase"}]}], "companies": []}',
             "body: the key 'type' appears twice in one object",
         ),
+        (
+            b'{"people": [{"target": "employees", "lead": "NumberOfEmployees", '
+            b'"transforms": [{"type": "default", "value": ' + b"9" * 5000 + b"}]}], "
+            b'"companies": []}',
+            "people[0].transforms[0].value: must be an integer within 64 bits",
+        ),
+        (
+            b'{"people": [{"target": "employees", "lead": "NumberOfEmployees", '
+            b'"transforms": [{"type": "default", "value": 1e400}]}], '
+            b'"companies": []}',
+            "people[0].transforms[0].value: must be a number within a double's "
+            "range (1e308)",
+        ),
         (b"{oops", "the body is not valid JSON"),
         (b"", "the request needs a JSON body"),
     ],
