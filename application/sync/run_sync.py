@@ -34,11 +34,10 @@ from application.sync.quota import CallBudget, QuotaReserveReached
 from application.sync.run_end import end, succeed
 from application.sync.run_tools import RunTools
 from domain import problems
-from domain.crm import CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
+from domain.full_reads import choose_full_reads
 from domain.mapping import FieldMapping
-from domain.soql import SyncCursor
-from domain.sync import SyncJob, SyncMode, SyncState, misses_deletions
+from domain.sync import SyncJob, SyncMode, SyncState
 
 logger = logging.getLogger(__name__)
 
@@ -181,56 +180,30 @@ class RunSync:
         return job
 
     async def _choose_full_reads(self, tools: RunTools, job: SyncJob) -> SyncJob:
-        """Mark the objects this incremental run must read in full: those
-        whose deletions since their last complete read may be purged.
-
-        An object whose full read the run before left unfinished (a pause, a
-        stop) is not read from the start again, or a read that one day's
-        quota cannot hold would never reach the newest rows: that read goes
-        on from where it stopped, and this run sweeps it at its end
-        (`SyncJob.go_on_with`).
+        """Mark the objects this incremental run reads in full
+        (`choose_full_reads`): those whose deletions since their last
+        complete read may be purged, and those whose full read the run
+        before left unfinished (a pause, a stop). That read goes on from
+        where it stopped, not from the start, or a read that one day's quota
+        cannot hold would never reach the newest rows; this run sweeps it.
         """
         if job.mode is SyncMode.FULL or job.until is None:
             return job
-        gaps: set[CrmObject] = set()
-        going_on: list[CrmObject] = []
         async with self._uow() as uow:
             newest = await uow.sync_jobs.list(job.workspace_id, limit=2)
             before = next((j for j in newest if j.job_id != job.job_id), None)
-            for obj in job.objects:
-                cursor = await uow.cursors.get(job.workspace_id, obj)
-                if before is not None and _stopped_in_full_at(before, obj, cursor):
-                    going_on.append(obj)
-                    continue
-                read_through = await uow.cursors.read_through(job.workspace_id, obj)
-                if misses_deletions(read_through, job.until):
-                    gaps.add(obj)
-        for obj in going_on:
-            logger.warning(
-                "incremental sync goes on with %s's unfinished full read "
-                "workspace=%s: from its last committed page, swept at the end",
-                obj.value,
-                job.workspace_id,
-            )
-        for obj in sorted(gaps):
-            logger.warning(
-                "incremental sync reads %s in full workspace=%s: its last "
-                "complete read is older than Salesforce keeps deleted records",
-                obj.value,
-                job.workspace_id,
-            )
-        if not gaps and not going_on:
+            cursors = {
+                o: await uow.cursors.get(job.workspace_id, o) for o in job.objects
+            }
+            read_through = {
+                o: await uow.cursors.read_through(job.workspace_id, o)
+                for o in job.objects
+            }
+        marked = choose_full_reads(job, before, cursors, read_through)
+        if marked == job:
             return job
-        chosen = frozenset(gaps)
-
-        def marked(current: SyncJob) -> SyncJob:
-            current = current.read_in_full(chosen)
-            for obj in going_on:
-                assert before is not None
-                current = current.go_on_with(before, obj)
-            return current
-
-        return await tools.store(job, marked)
+        _log_full_reads(marked)
+        return await tools.store(job, lambda _: marked)
 
     async def _mapping(self, workspace_id: str) -> FieldMapping:
         async with self._uow() as uow:
@@ -251,17 +224,23 @@ class RunSync:
         return job
 
 
-def _stopped_in_full_at(
-    job: SyncJob, obj: CrmObject, cursor: SyncCursor | None
-) -> bool:
-    """Whether `job` was reading `obj` in full and stopped before its end at
-    `cursor`, the object's stored cursor. A cursor moved or cleared since (a
-    switch to another org clears them) means that read is not the one to go
-    on with; neither is one that committed no page."""
-    if obj not in job.objects or not job.reads_in_full(obj):
-        return False
-    progress = job.progress_of(obj)
-    return not progress.done and cursor is not None and progress.cursor == cursor
+def _log_full_reads(job: SyncJob) -> None:
+    for obj in job.objects:
+        progress = job.progress_of(obj)
+        if progress.continues is not None:
+            logger.warning(
+                "incremental sync goes on with %s's unfinished full read "
+                "workspace=%s: from its last committed page, swept at the end",
+                obj.value,
+                job.workspace_id,
+            )
+        elif progress.read_in_full:
+            logger.warning(
+                "incremental sync reads %s in full workspace=%s: its last "
+                "complete read is older than Salesforce keeps deleted records",
+                obj.value,
+                job.workspace_id,
+            )
 
 
 def run_bound(now: datetime, server_now: datetime | None, settle: float) -> datetime:

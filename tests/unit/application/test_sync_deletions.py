@@ -140,7 +140,8 @@ async def test_a_full_read_cut_short_twice_is_swept_by_the_run_that_ends_it(
     ends the same read, and its sweep spares rows any of the three saw."""
     ids = [lead(sync.org, n) for n in range(4)]
     await sync.once()
-    sync.org.now += timedelta(minutes=1)
+    sync.app.clock.advance(minutes=1)  # jobs are told apart by when
+    sync.org.now = sync.app.clock.now() - timedelta(seconds=30)
     del sync.org.rows[LEAD][ids[3]]
     _pause_after_one_call(sync)
     sync.app.salesforce.api_used = 11_997  # its Accounts, one page of Leads
@@ -171,7 +172,8 @@ async def test_a_full_read_that_stored_no_page_is_not_gone_on_with(
     before it. The next incremental run reads on, and sweeps nothing."""
     first, purged = lead(sync.org, 0), lead(sync.org, 1)
     await sync.once()
-    sync.org.now += timedelta(minutes=1)
+    sync.app.clock.advance(minutes=1)  # jobs are told apart by when
+    sync.org.now = sync.app.clock.now() - timedelta(seconds=30)
     del sync.org.rows[LEAD][purged]
     sync.org.create(ACCOUNT, {"Name": "Acme"})
     _pause_after_one_call(sync)  # the Account page takes the last call

@@ -1,0 +1,98 @@
+"""Which objects an incremental sync reads in full, and from where."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from domain.crm import CrmObject
+from domain.full_reads import choose_full_reads
+from domain.soql import SyncCursor
+from domain.sync import TRUSTED_GAP, SyncJob, SyncMode
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+LEAD, CONTACT = CrmObject.LEAD, CrmObject.CONTACT
+AT = SyncCursor(modstamp=NOW - timedelta(days=1), record_id="00Q000000000001AAA")
+
+
+def started(mode: SyncMode = SyncMode.INCREMENTAL) -> SyncJob:
+    job = SyncJob.request(
+        workspace_id="ws",
+        mode=mode,
+        objects=(LEAD, CONTACT),
+        requested_by="alice",
+        now=NOW,
+    )
+    return job.start(now=NOW, until=NOW)
+
+
+def stopped_in_leads(mode: SyncMode = SyncMode.FULL) -> SyncJob:
+    """A full read that stored one page of Leads, then paused."""
+    job = started(mode)
+    return job.record_page(
+        LEAD, seen=1, written=1, deleted=0, api_calls=1, cursor=AT, now=NOW
+    )
+
+
+def test_a_stopped_full_read_goes_on_from_its_cursor_under_its_mark() -> None:
+    before = stopped_in_leads()
+
+    job = choose_full_reads(started(), before, {LEAD: AT}, {})
+
+    leads = job.progress_of(LEAD)
+    assert leads.read_in_full
+    assert leads.continues == before.job_id
+    assert leads.cursor == AT
+    assert job.seen_mark(LEAD) == before.job_id
+    assert not job.reads_from_start(LEAD)
+    # Contacts: that read never began them, so nothing goes on there.
+    assert not job.progress_of(CONTACT).read_in_full
+    assert job.seen_mark(CONTACT) == job.job_id
+
+
+def test_a_read_that_went_on_passes_the_first_ones_mark_along() -> None:
+    first = stopped_in_leads()
+    second = choose_full_reads(started(), first, {LEAD: AT}, {})
+
+    third = choose_full_reads(started(), second, {LEAD: AT}, {})
+
+    assert third.progress_of(LEAD).continues == first.job_id
+
+
+def test_no_going_on_when_the_cursor_moved_or_went_or_the_read_ended() -> None:
+    before = stopped_in_leads()
+    moved = SyncCursor(modstamp=NOW, record_id="00Q000000000009AAA")
+    ended = before.finish_object(LEAD)
+
+    incremental = stopped_in_leads(SyncMode.INCREMENTAL)
+
+    for earlier, cursor in (
+        (before, moved),
+        (before, None),
+        (ended, AT),
+        (incremental, AT),
+    ):
+        job = choose_full_reads(started(), earlier, {LEAD: cursor}, {})
+
+        assert not job.progress_of(LEAD).read_in_full
+        assert job.progress_of(LEAD).continues is None
+
+
+def test_an_object_last_read_through_too_long_ago_is_read_from_the_start() -> None:
+    long_ago = NOW - TRUSTED_GAP - timedelta(hours=1)
+    recent = NOW - TRUSTED_GAP + timedelta(hours=1)
+
+    job = choose_full_reads(started(), None, {}, {LEAD: long_ago, CONTACT: recent})
+
+    assert job.progress_of(LEAD).read_in_full
+    assert job.reads_from_start(LEAD)
+    assert not job.progress_of(CONTACT).read_in_full
+
+
+def test_a_stopped_read_goes_on_whatever_the_objects_last_complete_read() -> None:
+    before = stopped_in_leads()
+    long_ago = NOW - TRUSTED_GAP - timedelta(days=1)
+
+    job = choose_full_reads(started(), before, {LEAD: AT}, {LEAD: long_ago})
+
+    assert job.progress_of(LEAD).continues == before.job_id
+    assert not job.reads_from_start(LEAD)
