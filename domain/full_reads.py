@@ -2,13 +2,14 @@
 
 Two reasons (see `RunSync`): deletions Salesforce may have purged since an
 object's last complete read (`misses_deletions`), and a full read that the
-sync before stopped short of its end, which this one goes on with from
-where it stopped (`SyncJob.go_on_with`) rather than from the start.
+last sync of that object stopped short of its end, which this one goes on
+with from where it stopped (`SyncJob.go_on_with`) rather than from the
+start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from domain.crm import CrmObject
@@ -18,29 +19,24 @@ from domain.sync import SyncJob, misses_deletions
 
 def choose_full_reads(
     job: SyncJob,
-    before: SyncJob | None,
+    earlier: Sequence[SyncJob],
     cursors: Mapping[CrmObject, SyncCursor | None],
     read_through: Mapping[CrmObject, datetime | None],
 ) -> SyncJob:
     """`job` (a started incremental one) with its full reads marked, given
-    the sync before it and each object's stored cursor and last complete
-    read."""
+    the syncs before it (newest first), each object's stored cursor and its
+    last complete read. An object goes on with the read of the last sync
+    that had it, whatever syncs of other objects came between."""
     assert job.until is not None, "a started job has its bound"
-    going_on = [
-        obj
-        for obj in job.objects
-        if before is not None and stopped_in_full_at(before, obj, cursors.get(obj))
-    ]
-    gaps = frozenset(
-        obj
-        for obj in job.objects
-        if obj not in going_on and misses_deletions(read_through.get(obj), job.until)
-    )
-    chosen = job.read_in_full(gaps)
-    for obj in going_on:
-        assert before is not None
-        chosen = chosen.go_on_with(before, obj)
-    return chosen
+    chosen = job
+    gaps: set[CrmObject] = set()
+    for obj in job.objects:
+        last = next((e for e in earlier if obj in e.objects), None)
+        if last is not None and stopped_in_full_at(last, obj, cursors.get(obj)):
+            chosen = chosen.go_on_with(last, obj)
+        elif misses_deletions(read_through.get(obj), job.until):
+            gaps.add(obj)
+    return chosen.read_in_full(frozenset(gaps))
 
 
 def stopped_in_full_at(job: SyncJob, obj: CrmObject, cursor: SyncCursor | None) -> bool:

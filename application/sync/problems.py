@@ -20,11 +20,13 @@ def quota_reserve_reached(usage: ApiUsage, mode: SyncMode) -> Problem:
 
 def started_again(mode: SyncMode) -> str:
     """What starting an unfinished sync of this mode again does: only an
-    incremental sync reads from the committed cursors."""
+    incremental sync reads from the committed cursors, and it also ends an
+    unfinished full read (`domain.full_reads`)."""
     if mode is SyncMode.FULL:
         return (
             "a new full sync starts over from the beginning (what this one "
-            "stored is updated, not duplicated)."
+            "stored is updated, not duplicated); a new incremental sync goes "
+            "on from its last committed page and ends it as a full sync would."
         )
     return "a new incremental sync goes on from its last committed page."
 

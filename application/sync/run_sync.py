@@ -40,6 +40,9 @@ from domain.mapping import FieldMapping
 from domain.sync import SyncJob, SyncMode, SyncState
 
 logger = logging.getLogger(__name__)
+# How many syncs back the last one of an object is looked for, whose full
+# read this run may go on with: syncs of other objects can come between.
+LOOK_BACK = 10
 
 
 class RunSync:
@@ -61,8 +64,8 @@ class RunSync:
     - a full sync marks records it did not see as deleted; so does an
       incremental one for each object last read to its end longer ago than
       Salesforce keeps deleted records (`misses_deletions`), which it reads
-      from the start, and for each object whose full read the job before
-      stopped short, which it reads on from where that read stopped;
+      from the start, and for each object whose full read the last job of
+      it stopped short, which it reads on from where that read stopped;
     - an expired session refreshes (single-flight) and the run continues;
     - a dead grant, or stored tokens no configured key opens, fails the run;
     - each write (page, cursor, sweep, progress) first locks the stored job
@@ -182,16 +185,16 @@ class RunSync:
     async def _choose_full_reads(self, tools: RunTools, job: SyncJob) -> SyncJob:
         """Mark the objects this incremental run reads in full
         (`choose_full_reads`): those whose deletions since their last
-        complete read may be purged, and those whose full read the run
-        before left unfinished (a pause, a stop). That read goes on from
+        complete read may be purged, and those whose full read the last
+        run of them left unfinished (a pause, a stop). That read goes on from
         where it stopped, not from the start, or a read that one day's quota
         cannot hold would never reach the newest rows; this run sweeps it.
         """
         if job.mode is SyncMode.FULL or job.until is None:
             return job
         async with self._uow() as uow:
-            newest = await uow.sync_jobs.list(job.workspace_id, limit=2)
-            before = next((j for j in newest if j.job_id != job.job_id), None)
+            newest = await uow.sync_jobs.list(job.workspace_id, limit=LOOK_BACK + 1)
+            earlier = [j for j in newest if j.job_id != job.job_id][:LOOK_BACK]
             cursors = {
                 o: await uow.cursors.get(job.workspace_id, o) for o in job.objects
             }
@@ -199,7 +202,7 @@ class RunSync:
                 o: await uow.cursors.read_through(job.workspace_id, o)
                 for o in job.objects
             }
-        marked = choose_full_reads(job, before, cursors, read_through)
+        marked = choose_full_reads(job, earlier, cursors, read_through)
         if marked == job:
             return job
         _log_full_reads(marked)

@@ -44,9 +44,14 @@ class Sync:
     run: RunSync
 
     async def once(
-        self, mode: SyncMode = SyncMode.INCREMENTAL, **options: Any
+        self,
+        mode: SyncMode = SyncMode.INCREMENTAL,
+        *,
+        objects: tuple[CrmObject, ...] | None = None,
+        **options: Any,
     ) -> SyncJob:
-        job = await self.start.execute(StartSync.Command(actor=ADMIN, mode=mode))
+        command = StartSync.Command(actor=ADMIN, mode=mode, objects=objects)
+        job = await self.start.execute(command)
         runner = self.runner(**options) if options else self.run
         finished = await runner.execute(job.workspace_id, job.job_id)
         assert finished is not None

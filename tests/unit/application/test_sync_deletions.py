@@ -187,3 +187,26 @@ async def test_a_full_read_that_stored_no_page_is_not_gone_on_with(
     assert full.progress_of(LEAD).pages == 0
     assert not job.progress_of(LEAD).read_in_full
     assert {p.lead_id for p in sync.people()} == {first, purged}
+
+
+async def test_a_sync_of_other_objects_between_leaves_a_stopped_read_to_go_on(
+    sync: Sync,
+) -> None:
+    first, second, purged = (lead(sync.org, n) for n in range(3))
+    await sync.once()
+    sync.app.clock.advance(minutes=1)
+    sync.org.now = sync.app.clock.now() - timedelta(seconds=30)
+    del sync.org.rows[LEAD][purged]
+    _pause_after_one_call(sync)
+    sync.app.salesforce.api_used = 11_997  # its Accounts, one page of Leads
+    full = await sync.once(SyncMode.FULL)
+    sync.app.salesforce.api_used = 0
+    sync.app.clock.advance(minutes=1)
+    await sync.once(objects=(CONTACT,))
+    sync.app.clock.advance(minutes=1)
+
+    job = await sync.once()
+
+    assert full.progress_of(LEAD).pages == 1
+    assert job.progress_of(LEAD).continues == full.job_id
+    assert {p.lead_id for p in sync.people()} == {first, second}

@@ -41,7 +41,7 @@ async def test_the_quota_reserve_pauses_the_run(sync: Sync) -> None:
     )
 
 
-async def test_a_paused_full_sync_says_a_new_full_sync_starts_over(
+async def test_a_paused_full_sync_says_what_each_kind_of_sync_does_next(
     sync: Sync,
 ) -> None:
     lead(sync.org, 1)
@@ -50,8 +50,11 @@ async def test_a_paused_full_sync_says_a_new_full_sync_starts_over(
     job = await sync.once(SyncMode.FULL)
 
     assert job.problem is not None
-    assert "starts over" in (job.problem.hint or "")
-    assert "last committed page" not in (job.problem.hint or "")
+    assert "a new full sync starts over" in (job.problem.hint or "")
+    assert (
+        "a new incremental sync goes on from its last committed page and "
+        "ends it as a full sync would" in (job.problem.hint or "")
+    )
 
 
 async def test_request_limit_exceeded_pauses_without_retrying(sync: Sync) -> None:

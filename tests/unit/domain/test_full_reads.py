@@ -36,7 +36,7 @@ def stopped_in_leads(mode: SyncMode = SyncMode.FULL) -> SyncJob:
 def test_a_stopped_full_read_goes_on_from_its_cursor_under_its_mark() -> None:
     before = stopped_in_leads()
 
-    job = choose_full_reads(started(), before, {LEAD: AT}, {})
+    job = choose_full_reads(started(), [before], {LEAD: AT}, {})
 
     leads = job.progress_of(LEAD)
     assert leads.read_in_full
@@ -51,9 +51,9 @@ def test_a_stopped_full_read_goes_on_from_its_cursor_under_its_mark() -> None:
 
 def test_a_read_that_went_on_passes_the_first_ones_mark_along() -> None:
     first = stopped_in_leads()
-    second = choose_full_reads(started(), first, {LEAD: AT}, {})
+    second = choose_full_reads(started(), [first], {LEAD: AT}, {})
 
-    third = choose_full_reads(started(), second, {LEAD: AT}, {})
+    third = choose_full_reads(started(), [second, first], {LEAD: AT}, {})
 
     assert third.progress_of(LEAD).continues == first.job_id
 
@@ -71,7 +71,7 @@ def test_no_going_on_when_the_cursor_moved_or_went_or_the_read_ended() -> None:
         (ended, AT),
         (incremental, AT),
     ):
-        job = choose_full_reads(started(), earlier, {LEAD: cursor}, {})
+        job = choose_full_reads(started(), [earlier], {LEAD: cursor}, {})
 
         assert not job.progress_of(LEAD).read_in_full
         assert job.progress_of(LEAD).continues is None
@@ -81,7 +81,7 @@ def test_an_object_last_read_through_too_long_ago_is_read_from_the_start() -> No
     long_ago = NOW - TRUSTED_GAP - timedelta(hours=1)
     recent = NOW - TRUSTED_GAP + timedelta(hours=1)
 
-    job = choose_full_reads(started(), None, {}, {LEAD: long_ago, CONTACT: recent})
+    job = choose_full_reads(started(), [], {}, {LEAD: long_ago, CONTACT: recent})
 
     assert job.progress_of(LEAD).read_in_full
     assert job.reads_from_start(LEAD)
@@ -92,7 +92,32 @@ def test_a_stopped_read_goes_on_whatever_the_objects_last_complete_read() -> Non
     before = stopped_in_leads()
     long_ago = NOW - TRUSTED_GAP - timedelta(days=1)
 
-    job = choose_full_reads(started(), before, {LEAD: AT}, {LEAD: long_ago})
+    job = choose_full_reads(started(), [before], {LEAD: AT}, {LEAD: long_ago})
 
     assert job.progress_of(LEAD).continues == before.job_id
     assert not job.reads_from_start(LEAD)
+
+
+def test_syncs_of_other_objects_between_do_not_end_a_stopped_read() -> None:
+    before = stopped_in_leads()
+    contacts_only = SyncJob.request(
+        workspace_id="ws",
+        mode=SyncMode.INCREMENTAL,
+        objects=(CONTACT,),
+        requested_by="alice",
+        now=NOW,
+    )
+
+    job = choose_full_reads(started(), [contacts_only, before], {LEAD: AT}, {})
+
+    assert job.progress_of(LEAD).continues == before.job_id
+    assert job.progress_of(CONTACT).continues is None
+
+
+def test_only_the_last_sync_of_an_object_may_be_gone_on_with() -> None:
+    older = stopped_in_leads()
+    newer = started().finish_object(LEAD)
+
+    job = choose_full_reads(started(), [newer, older], {LEAD: AT}, {})
+
+    assert job.progress_of(LEAD).continues is None

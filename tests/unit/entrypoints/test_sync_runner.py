@@ -240,8 +240,8 @@ async def test_a_full_sync_stopped_or_crashed_says_a_new_one_starts_over(
     for workspace_id, job_id in (("ws-a", crashing), ("ws-b", stopping)):
         problem = runner.store.sync_jobs[(workspace_id, job_id)].problem
         assert problem is not None
-        assert "starts over from the beginning" in (problem.hint or "")
-        assert "last committed page" not in (problem.hint or "")
+        assert "a new full sync starts over from the beginning" in (problem.hint or "")
+        assert "ends it as a full sync would" in (problem.hint or "")
 
 
 async def test_a_job_paused_at_shutdown_can_be_followed_by_a_new_one(
