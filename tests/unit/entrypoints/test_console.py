@@ -189,3 +189,24 @@ def _import_missing_module_paused(seen: list[bool]) -> None:
     with collector_paused():
         seen.append(gc.isenabled())
         importlib.import_module("entrypoints.no_such_module")
+
+
+def test_the_stop_handlers_need_neither_logging_nor_typing_loaded() -> None:
+    """What the console module loads delays the quiet stops; `-S` leaves
+    out whatever a site's own start-up files load."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            "-c",
+            "import sys, entrypoints.console; "
+            "print(sorted({'logging', 'typing'} & set(sys.modules)))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
