@@ -28,6 +28,12 @@ async def create_record(request: AnyRequest) -> Response[bytes]:
     return await call_world(request, create)
 
 
+@get(RECORDS)
+async def list_records(request: AnyRequest) -> Response[bytes]:
+    args = _keys(request, "org_id", "sobject")
+    return await call_world(request, world_of(request).list_records, *args)
+
+
 @get(ONE)
 async def get_record(request: AnyRequest) -> Response[bytes]:
     args = _keys(request, "org_id", "sobject", "record_id")
@@ -93,6 +99,7 @@ async def timestamp_precision(request: AnyRequest) -> Response[bytes]:
 
 ROUTES = [
     create_record,
+    list_records,
     get_record,
     update_record,
     delete_record,

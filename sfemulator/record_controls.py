@@ -12,6 +12,8 @@ from sfemulator.model import Org
 from sfemulator.records import RecordError, RecordStore
 from sfemulator.world_errors import EmulatorError
 
+_LISTED = ("Id", "IsDeleted", "SystemModstamp")
+
 
 class RecordControls:
     """Create, change, delete and convert records; tune query paging.
@@ -117,6 +119,19 @@ class RecordControls:
             if row is None:
                 raise RecordError("NOT_FOUND", f"no {sobject} {record_id}", [])
             return record_ops.record_dict(table, row)
+
+    def list_records(self, org_id: str, sobject: str) -> dict[str, Any]:
+        """Every record the org holds of `sobject`, deleted ones too (purged
+        ones are gone): its Id, IsDeleted and SystemModstamp (epoch ms), in
+        Id order. What a full copy of the org should hold."""
+        with self.lock, _Translated():
+            table = self.records.table(org_id, sobject)
+            records = [
+                record_ops.record_dict(table, table.rows[record_id])
+                for record_id in sorted(table.rows)
+            ]
+        listed = [{key: record[key] for key in _LISTED} for record in records]
+        return {"totalSize": len(listed), "records": listed}
 
     def add_custom_field(
         self,

@@ -115,6 +115,12 @@ def test_records_are_driven_over_http(
     assert field["name"] == "Score__c"
     assert purged.status_code == 200
     assert again.status_code >= 400
+    listed = client.get(f"{base}/records/Lead").json()
+    flags = {r["Id"]: r["IsDeleted"] for r in listed["records"]}
+    assert flags[lead] is False
+    assert gone.json()["id"] not in flags
+    every = rest.query("SELECT Id FROM Lead", "/queryAll").json()["totalSize"]
+    assert listed["totalSize"] == len(flags) == every
     left = rest.query("SELECT Id FROM Lead WHERE LastName = 'Gone'", "/queryAll")
     assert left.json()["totalSize"] == 0
     found = rest.query("SELECT Id, Title FROM Lead WHERE LastName = 'ünal'")
