@@ -6,9 +6,8 @@ signal's number, and no traceback; once it has loaded, each command answers
 them as it documents (`crmbridge sync` pauses its job).
 
 This module imports only what the stop handlers need (`logging` alone
-costs 9 ms, `typing` 5 ms), so they are in place a few hundredths of a
-second sooner;
-before that, in the interpreter's own start, Python's defaults apply.
+costs 9 ms, `typing` 5 ms), so they are in place sooner; before them, in
+the interpreter's own start, Python's defaults apply (see the README).
 
 The process ends with `os._exit`, not an exception: an exception raised by
 a signal handler in the middle of an import can be swallowed by the import

@@ -87,7 +87,7 @@ ReadInFull = Annotated[
         description="An incremental sync reads this object in full and marks "
         "what it did not read deleted, as a full sync does: its last complete "
         "read is older than Salesforce keeps deleted records (14 days), or "
-        "the sync before stopped its full read short of the end."
+        "the last sync of it stopped its full read short of the end."
     ),
 ]
 Continues = Annotated[
