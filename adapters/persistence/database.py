@@ -8,6 +8,7 @@ another, waits for it instead of failing halfway through.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from types import MappingProxyType
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util.concurrency import in_greenlet
 
 from adapters.persistence.errors import DatabaseUrlInvalid
 from adapters.persistence.postgres_url import asyncpg_query
@@ -147,6 +149,18 @@ def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout: float) -> None:
         ):
             cursor.execute(pragma)
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "invalidate")
+    def release(
+        dbapi_connection: Any, _record: Any, _error: BaseException | None
+    ) -> None:
+        """Roll back before SQLAlchemy drops a connection, as it does when a
+        task is cancelled inside a statement: a statement left open keeps
+        the closed connection, and its write lock, alive until the garbage
+        collector frees it, and every other writer waits out busy_timeout."""
+        if in_greenlet():  # not the garbage collector's own cleanup
+            with contextlib.suppress(Exception):
+                dbapi_connection.rollback()
 
     @event.listens_for(engine.sync_engine, "begin")
     def begin(connection: Connection) -> None:

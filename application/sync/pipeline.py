@@ -82,10 +82,20 @@ class PagePipeline:
         return self.job
 
     async def drain(self) -> SyncJob:
-        """Wait for the write in flight; the job after every submitted page."""
-        writing, self._writing = self._writing, None
+        """Wait for the write in flight; the job after every submitted page.
+
+        A stop (the caller cancelled) does not reach the write: cut at an
+        await, its SQLite connection could keep the write lock until the
+        garbage collector frees a statement, and the job's pause would wait
+        for it. `abandon` then lets it end, committed whole or not at all.
+        """
+        writing = self._writing
         if writing is not None:
-            self.job = await writing
+            try:
+                self.job = await asyncio.shield(writing)
+            finally:
+                if writing.done():
+                    self._writing = None
             self._pending = None
         return self.job
 

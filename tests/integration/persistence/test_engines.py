@@ -54,3 +54,30 @@ async def test_a_failed_statement_does_not_show_its_parameters(tmp_path: Path) -
 
     assert "no_such_table" in str(failed.value)
     assert sealed not in str(failed.value)
+
+
+async def test_a_dropped_sqlite_connection_gives_up_its_write_lock(
+    tmp_path: Path,
+) -> None:
+    """SQLAlchemy drops a connection whose task was cancelled inside a
+    statement; a statement left open would keep its transaction, and the
+    write lock, until the garbage collector freed it."""
+    engine = create_database_engine(f"sqlite:///{tmp_path}/a.sqlite3", busy_timeout=0.2)
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql("CREATE TABLE t (x)")
+    dropped = await engine.connect()
+    await dropped.begin()
+    await dropped.exec_driver_sql("INSERT INTO t VALUES (1)")
+    driver = (await dropped.get_raw_connection()).driver_connection
+    assert driver is not None
+    # Held here as a cancelled statement's traceback would hold it.
+    left_open = await driver.execute("SELECT * FROM sqlite_master")
+
+    await dropped.invalidate()
+    async with engine.begin() as other:
+        await other.exec_driver_sql("INSERT INTO t VALUES (2)")
+        rows = await other.scalar(text("SELECT group_concat(x) FROM t"))
+    await engine.dispose()
+
+    assert rows == "2"
+    assert left_open is not None
