@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from application.errors import (
@@ -27,6 +28,7 @@ from application.sync.page_writer import Cancelled
 from application.sync.ports import (
     SalesforceRecords,
     SyncProgress,
+    SyncUnitOfWork,
     SyncUnitOfWorkFactory,
 )
 from application.sync.problems import problem_for_sync_error, quota_reserve_reached
@@ -34,15 +36,15 @@ from application.sync.quota import CallBudget, QuotaReserveReached
 from application.sync.run_end import end, succeed
 from application.sync.run_tools import RunTools
 from domain import problems
+from domain.crm import CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
 from domain.full_reads import choose_full_reads
 from domain.mapping import FieldMapping
 from domain.sync import SyncJob, SyncMode, SyncState
 
 logger = logging.getLogger(__name__)
-# How many syncs back the last one of an object is looked for, whose full
-# read this run may go on with: syncs of other objects can come between.
-LOOK_BACK = 10
+# Jobs read at a time while looking back for each object's last sync.
+HISTORY_PAGE = 20
 
 
 class RunSync:
@@ -193,8 +195,6 @@ class RunSync:
         if job.mode is SyncMode.FULL or job.until is None:
             return job
         async with self._uow() as uow:
-            newest = await uow.sync_jobs.list(job.workspace_id, limit=LOOK_BACK + 1)
-            earlier = [j for j in newest if j.job_id != job.job_id][:LOOK_BACK]
             cursors = {
                 o: await uow.cursors.get(job.workspace_id, o) for o in job.objects
             }
@@ -202,6 +202,7 @@ class RunSync:
                 o: await uow.cursors.read_through(job.workspace_id, o)
                 for o in job.objects
             }
+            earlier = await _back_to_each_last_sync(uow, job, cursors)
         marked = choose_full_reads(job, earlier, cursors, read_through)
         if marked == job:
             return job
@@ -225,6 +226,29 @@ class RunSync:
         finally:
             await ahead.abandon()
         return job
+
+
+async def _back_to_each_last_sync(
+    uow: SyncUnitOfWork, job: SyncJob, cursors: Mapping[CrmObject, object]
+) -> list[SyncJob]:
+    """The syncs before `job`, newest first, back to the last one of each
+    of its objects that has a cursor (an object without one has no read to
+    go on with), however many syncs of other objects came between."""
+    wanted = {obj for obj in job.objects if cursors.get(obj) is not None}
+    earlier: list[SyncJob] = []
+    before = None
+    while wanted:
+        page = await uow.sync_jobs.list(
+            job.workspace_id, limit=HISTORY_PAGE, before=before
+        )
+        for other in page:
+            if other.job_id != job.job_id:
+                earlier.append(other)
+                wanted -= set(other.objects)
+        if len(page) < HISTORY_PAGE:
+            break
+        before = page[-1].created_at
+    return earlier
 
 
 def _log_full_reads(job: SyncJob) -> None:
