@@ -9,7 +9,7 @@ start.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from domain.crm import CrmObject
@@ -26,12 +26,12 @@ def choose_full_reads(
     """`job` (a started incremental one) with its full reads marked, given
     the syncs before it (newest first), each object's stored cursor and its
     last complete read. An object goes on with the read of the last sync
-    that had it, whatever syncs of other objects came between."""
+    that ran with it, whatever syncs came between that did not."""
     assert job.until is not None, "a started job has its bound"
     chosen = job
     gaps: set[CrmObject] = set()
     for obj in job.objects:
-        last = next((e for e in earlier if obj in e.objects), None)
+        last = next((e for e in earlier if _ran(e, obj)), None)
         if last is not None and stopped_in_full_at(last, obj, cursors.get(obj)):
             chosen = chosen.go_on_with(last, obj)
         elif misses_deletions(read_through.get(obj), job.until):
@@ -48,3 +48,15 @@ def stopped_in_full_at(job: SyncJob, obj: CrmObject, cursor: SyncCursor | None) 
         return False
     progress = job.progress_of(obj)
     return not progress.done and cursor is not None and progress.cursor == cursor
+
+
+def last_of_each_found(
+    objects: Iterable[CrmObject], earlier: Sequence[SyncJob]
+) -> bool:
+    """Whether `earlier` reaches back to the last sync that ran with each of
+    `objects` (a sync cancelled before it started read nothing)."""
+    return all(any(_ran(e, obj) for e in earlier) for obj in objects)
+
+
+def _ran(job: SyncJob, obj: CrmObject) -> bool:
+    return obj in job.objects and job.started_at is not None

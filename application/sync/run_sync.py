@@ -38,7 +38,7 @@ from application.sync.run_tools import RunTools
 from domain import problems
 from domain.crm import CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
-from domain.full_reads import choose_full_reads
+from domain.full_reads import choose_full_reads, last_of_each_found
 from domain.mapping import FieldMapping
 from domain.sync import SyncJob, SyncMode, SyncState
 
@@ -234,17 +234,14 @@ async def _back_to_each_last_sync(
     """The syncs before `job`, newest first, back to the last one of each
     of its objects that has a cursor (an object without one has no read to
     go on with), however many syncs of other objects came between."""
-    wanted = {obj for obj in job.objects if cursors.get(obj) is not None}
+    wanted = [obj for obj in job.objects if cursors.get(obj) is not None]
     earlier: list[SyncJob] = []
     before = None
-    while wanted:
+    while not last_of_each_found(wanted, earlier):
         page = await uow.sync_jobs.list(
             job.workspace_id, limit=HISTORY_PAGE, before=before
         )
-        for other in page:
-            if other.job_id != job.job_id:
-                earlier.append(other)
-                wanted -= set(other.objects)
+        earlier += [other for other in page if other.job_id != job.job_id]
         if len(page) < HISTORY_PAGE:
             break
         before = page[-1].created_at

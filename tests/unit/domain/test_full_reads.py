@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from domain.crm import CrmObject
-from domain.full_reads import choose_full_reads
+from domain.full_reads import choose_full_reads, last_of_each_found
 from domain.soql import SyncCursor
 from domain.sync import TRUSTED_GAP, SyncJob, SyncMode
 
@@ -121,3 +121,20 @@ def test_only_the_last_sync_of_an_object_may_be_gone_on_with() -> None:
     job = choose_full_reads(started(), [newer, older], {LEAD: AT}, {})
 
     assert job.progress_of(LEAD).continues is None
+
+
+def test_a_sync_cancelled_before_it_started_does_not_hide_a_stopped_read() -> None:
+    before = stopped_in_leads()
+    never_ran = SyncJob.request(
+        workspace_id="ws",
+        mode=SyncMode.INCREMENTAL,
+        objects=(LEAD,),
+        requested_by="alice",
+        now=NOW,
+    )
+
+    job = choose_full_reads(started(), [never_ran, before], {LEAD: AT}, {})
+
+    assert job.progress_of(LEAD).continues == before.job_id
+    assert not last_of_each_found([LEAD], [never_ran])
+    assert last_of_each_found([LEAD], [never_ran, before])
