@@ -14,15 +14,18 @@ LEAD, CONTACT = CrmObject.LEAD, CrmObject.CONTACT
 AT = SyncCursor(modstamp=NOW - timedelta(days=1), record_id="00Q000000000001AAA")
 
 
-def started(mode: SyncMode = SyncMode.INCREMENTAL) -> SyncJob:
-    job = SyncJob.request(
+def queued(*objects: CrmObject, mode: SyncMode = SyncMode.INCREMENTAL) -> SyncJob:
+    return SyncJob.request(
         workspace_id="ws",
         mode=mode,
-        objects=(LEAD, CONTACT),
+        objects=objects or (LEAD, CONTACT),
         requested_by="alice",
         now=NOW,
     )
-    return job.start(now=NOW, until=NOW)
+
+
+def started(mode: SyncMode = SyncMode.INCREMENTAL) -> SyncJob:
+    return queued(mode=mode).start(now=NOW, until=NOW)
 
 
 def stopped_in_leads(mode: SyncMode = SyncMode.FULL) -> SyncJob:
@@ -100,13 +103,7 @@ def test_a_stopped_read_goes_on_whatever_the_objects_last_complete_read() -> Non
 
 def test_syncs_of_other_objects_between_do_not_end_a_stopped_read() -> None:
     before = stopped_in_leads()
-    contacts_only = SyncJob.request(
-        workspace_id="ws",
-        mode=SyncMode.INCREMENTAL,
-        objects=(CONTACT,),
-        requested_by="alice",
-        now=NOW,
-    )
+    contacts_only = queued(CONTACT).start(now=NOW, until=NOW)
 
     job = choose_full_reads(started(), [contacts_only, before], {LEAD: AT}, {})
 
@@ -125,13 +122,7 @@ def test_only_the_last_sync_of_an_object_may_be_gone_on_with() -> None:
 
 def test_a_sync_cancelled_before_it_started_does_not_hide_a_stopped_read() -> None:
     before = stopped_in_leads()
-    never_ran = SyncJob.request(
-        workspace_id="ws",
-        mode=SyncMode.INCREMENTAL,
-        objects=(LEAD,),
-        requested_by="alice",
-        now=NOW,
-    )
+    never_ran = queued(LEAD)
 
     job = choose_full_reads(started(), [never_ran, before], {LEAD: AT}, {})
 
