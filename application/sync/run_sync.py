@@ -40,6 +40,7 @@ from domain.crm import CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
 from domain.full_reads import choose_full_reads, last_of_each_found
 from domain.mapping import FieldMapping
+from domain.soql import SyncCursor
 from domain.sync import SyncJob, SyncMode, SyncState
 
 logger = logging.getLogger(__name__)
@@ -229,7 +230,9 @@ class RunSync:
 
 
 async def _back_to_each_last_sync(
-    uow: SyncUnitOfWork, job: SyncJob, cursors: Mapping[CrmObject, object]
+    uow: SyncUnitOfWork,
+    job: SyncJob,
+    cursors: Mapping[CrmObject, SyncCursor | None],
 ) -> list[SyncJob]:
     """The syncs before `job`, newest first, back to the last one of each
     of its objects that has a cursor (an object without one has no read to

@@ -51,11 +51,11 @@ def refuse_undecodable(query_string: bytes) -> None:
     instead of being refused."""
     for pair in query_string.split(b"&"):
         name, _, value = pair.partition(b"=")
-        shown = shown_id(unquote_plus(name.decode("latin-1")))
         for part in (name, value):
             try:
                 unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
             except UnicodeDecodeError:
+                shown = shown_id(unquote_plus(name.decode("latin-1")))
                 raise InvalidInput(
                     f"{shown} is not UTF-8 text once percent-decoded", field=shown
                 ) from None
