@@ -54,7 +54,7 @@ from benchmarks.harness import PACKAGES, compile_sources, say, split
 from benchmarks.instructions import Callgrind, InstructionsUnavailable
 from benchmarks.measure import ChildFailed
 from benchmarks.oauth import connect
-from benchmarks.options import api_version, positive
+from benchmarks.options import api_version, fraction, positive
 from benchmarks.queries import described_fields
 from benchmarks.report import Run
 from benchmarks.service import ServiceFailed
@@ -102,6 +102,14 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--size", type=positive, default=100_000)
     parser.add_argument("--rounds", type=positive, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--edited",
+        type=fraction,
+        default=0.0,
+        metavar="SHARE",
+        help="the share of records edited after all were made, so their "
+        "modstamps leave the Id order, as in an org used for years (default 0)",
+    )
     parser.add_argument("--api-version", type=api_version, default="62.0")
     parser.add_argument(
         "--instructions",
@@ -202,7 +210,7 @@ def compare(options: argparse.Namespace) -> str:
         )
         controls = Controls(emulator)
         say(f"N={options.size:,}: generating {counts}")
-        controls.generate(counts, options.seed)
+        controls.generate(counts, options.seed, edited=options.edited)
         session = connect(controls)
         described = described_fields(session, options.api_version)
         wrap = () if counter is None else counter.wrap
@@ -265,8 +273,9 @@ def table(trees: Sequence[Tree], options: argparse.Namespace) -> str:
     if options.instructions:
         return "\n".join([*lines, *_instructions_table(trees, options)]) + "\n"
     lines += [
-        f"Full syncs of {options.size:,} records, {options.rounds} alternating "
-        "round(s); medians, and the range of wall times.",
+        f"Full syncs of {options.size:,} records{_edited(options)}, "
+        f"{options.rounds} alternating round(s); medians, and the range of "
+        "wall times.",
         "",
         "| tree | commit | wall s (median) | wall s (range) | ratio to the baseline "
         "(median of rounds) | s to 1st API call (median) "
@@ -290,11 +299,17 @@ def table(trees: Sequence[Tree], options: argparse.Namespace) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _edited(options: argparse.Namespace) -> str:
+    if not options.edited:
+        return ""
+    return f" ({options.edited:.0%} edited out of Id order)"
+
+
 def _instructions_table(
     trees: Sequence[Tree], options: argparse.Namespace
 ) -> list[str]:
     lines = [
-        f"Full syncs of {options.size:,} records under callgrind, "
+        f"Full syncs of {options.size:,} records{_edited(options)} under callgrind, "
         f"{options.rounds} round(s): instructions each process executed "
         "(start-up included) per record read; medians, and their range.",
         "",

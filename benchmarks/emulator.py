@@ -107,12 +107,16 @@ class Controls:
             raise EmulatorFailed(f"{method} {path}: {answer.status_code} {answer.text}")
         return answer.json()
 
-    def generate(self, counts: dict[str, int], seed: int) -> dict[str, int]:
+    def generate(
+        self, counts: dict[str, int], seed: int, *, edited: float = 0.0
+    ) -> dict[str, int]:
+        """`edited`: the share of rows whose modstamps leave the Id order."""
         body = {
             "seed": seed,
             "accounts": counts["Account"],
             "contacts": counts["Contact"],
             "leads": counts["Lead"],
+            "edited_fraction": edited,
         }
         made: dict[str, int] = self.call(
             "POST", f"/orgs/{self.emulator.org_id}/generate", body

@@ -78,11 +78,15 @@ def generate(
     deleted_fraction: float = 0.05,
     tie_block: int = 100,
     start: object = "2024-01-01T00:00:00Z",
+    edited_fraction: float = 0.0,
 ) -> dict[str, int]:
     """Add records to an org; the same seed always gives the same rows.
 
     SystemModstamps start at `start` and advance one second every `tie_block`
-    rows, so blocks of rows share a value. Counts of what was made come back.
+    rows, so blocks of rows share a value. A share of rows,
+    `edited_fraction`, is then edited at random later times, as in an org
+    used for years: their modstamps no longer follow their Ids. Counts of
+    what was made come back.
     """
     rng = random.Random(seed)
     base = to_ms(start)
@@ -96,12 +100,15 @@ def generate(
             convert = bool(contact_ids) and rng.random() < converted_fraction
             maker.lead(contact_ids if convert else [], account_ids)
             converted += convert
+        # Its own generator: the rows and deletions of a seed stay the same.
+        edited = maker.edit_some(edited_fraction, random.Random(f"{seed}-edits"))
         deleted = maker.delete_some(deleted_fraction)
     return {
         "Account": accounts,
         "Contact": contacts,
         "Lead": leads,
         "converted": converted,
+        "edited": edited,
         "deleted": deleted,
     }
 
@@ -204,6 +211,22 @@ class _Maker:
                 "ConvertedAccountId": account or self.rng.choice(account_ids),
             }
         return self._row("Lead", values)
+
+    def edit_some(self, fraction: float, rng: random.Random) -> int:
+        """Move a share of rows' LastModifiedDate and SystemModstamp to a
+        random stamp after the last one made, within as long again."""
+        if fraction <= 0:
+            return 0
+        blocks = self.count // self.block + 1
+        end = self.base + blocks * 1000
+        edited = 0
+        for table, row in self.made:
+            if rng.random() < fraction:
+                stamp = end + rng.randrange(blocks) * 1000
+                row[table.columns["LastModifiedDate"]] = stamp
+                row[table.columns["SystemModstamp"]] = stamp
+                edited += 1
+        return edited
 
     def delete_some(self, fraction: float) -> int:
         deleted = 0

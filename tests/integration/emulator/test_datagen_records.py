@@ -60,6 +60,38 @@ def test_generated_data_is_awkward_on_purpose() -> None:
     assert max(len(text) for text in texts) == 32000
 
 
+def test_edited_rows_leave_the_id_order_and_the_rest_stay_the_same() -> None:
+    def made(edited: float) -> tuple[World, str, dict[str, int]]:
+        world = World()
+        org = world.create_org()
+        counts = world.generate_records(
+            org.id, seed=5, accounts=10, contacts=40, leads=150, edited_fraction=edited
+        )
+        return world, org.id, counts
+
+    plain_world, plain_org, plain = made(0.0)
+    world, org, counts = made(0.3)
+
+    assert plain["edited"] == 0
+    assert 0 < counts["edited"] < 200
+    assert counts["deleted"] == plain["deleted"]
+    leads = world.records.table(org, "Lead")
+    stamps = [leads.value(row, "SystemModstamp") for row in leads.rows.values()]
+    assert stamps != sorted(stamps)
+    plain_leads = plain_world.records.table(plain_org, "Lead")
+    plain_stamps = [
+        plain_leads.value(row, "SystemModstamp") for row in plain_leads.rows.values()
+    ]
+    assert plain_stamps == sorted(plain_stamps)
+    changed = [
+        (leads.value(row, "LastModifiedDate"), stamp)
+        for row, stamp in zip(leads.rows.values(), stamps, strict=True)
+        if stamp > max(plain_stamps)
+    ]
+    assert changed
+    assert all(modified == stamp for modified, stamp in changed)
+
+
 def test_every_change_bumps_system_modstamp_and_can_force_ties(
     emulator: EmulatorServer, demo: Demo
 ) -> None:
