@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,34 +51,59 @@ def new_person(workspace_id: str, modstamp: datetime, **values: Any) -> Person:
 
 
 def new_person_id(modstamp: datetime) -> str:
-    """A version 7 UUID (RFC 9562) stamped with the record's `SystemModstamp`.
+    """A version 7 UUID (RFC 9562) stamped with the record's `SystemModstamp`,
+    and greater than every id this process made before it.
 
-    A sync meets records in modstamp order, so new ids arrive nearly in
-    order and land at the end of the database's indexes instead of at random
-    places in them; 74 random bits keep ids of one millisecond apart.
+    Ids that grow as records arrive land at the end of the database's indexes
+    instead of at random places in them, where each would cost a page
+    write once an index outgrows the cache. A REST read meets records in
+    modstamp order, so there each id simply carries its modstamp. A Bulk
+    read meets them in no set order (Salesforce advises against ORDER BY
+    there): a record older than one before it takes the last id plus a
+    random step, RFC 9562's monotonic random method. 74 random bits keep
+    ids of one millisecond apart.
 
-    The bits come from `random` (reseeded in forked children), not the
-    system's entropy: ids must be unique, not secret, and `os.urandom` lets
-    go of the GIL for its system call, so on every new person the sync's
-    event loop queued behind aiosqlite's thread to get it back.
+    The bits come from `random` (reseeded in forked children, which also
+    start their own sequence), not the system's entropy: ids must be unique,
+    not secret, and `os.urandom` lets go of the GIL for its system call, so
+    on every new person the sync's event loop queued behind aiosqlite's
+    thread to get it back.
     """
-    global _last_stamp
-    stamp, prefix = _last_stamp
+    global _last_stamp, _last_id
+    stamp, millis = _last_stamp
     if stamp is not modstamp:
         # Records come in blocks sharing one modstamp object (see
-        # `soql.parse_record_datetime`): its text is made once per block.
+        # `soql.parse_record_datetime`): it is converted once per block.
         millis = max(0, (modstamp - _EPOCH) // _MILLISECOND) & _MILLIS_MASK
-        prefix = f"{millis >> 16:08x}-{millis & 0xFFFF:04x}-7"
-        _last_stamp = (modstamp, prefix)
-    bits = random.getrandbits(74)
-    # 12 random bits, the variant (binary 10), then 62 random bits.
-    tail = f"{(bits >> 62) << 64 | _VARIANT | bits & _LOW_62:019x}"
-    return f"{prefix}{tail[:3]}-{tail[3:7]}-{tail[7:]}"
+        _last_stamp = (modstamp, millis)
+    value = millis << _RANDOM_BITS | random.getrandbits(_RANDOM_BITS)
+    if value <= _last_id:
+        value = _last_id + 1 + random.getrandbits(_STEP_BITS)
+    _last_id = value
+    # The stamp and 12 random bits, then the variant (binary 10) and 62 more;
+    # the version digit goes between the stamp and the random bits.
+    text = f"{value >> 62 & _HIGH_60:015x}{_VARIANT | value & _LOW_62:016x}"
+    return f"{text[:8]}-{text[8:12]}-7{text[12:15]}-{text[15:19]}-{text[19:]}"
+
+
+def restart_person_ids() -> None:
+    """Forget the last id: the next carries its own modstamp again."""
+    global _last_id
+    _last_id = -1
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 _MILLIS_MASK = (1 << 48) - 1
+_RANDOM_BITS = 74
+# RFC 9562's method steps by a random amount: a run's ids do not count up
+# one by one.
+_STEP_BITS = 32
+_HIGH_60 = (1 << 60) - 1
 _VARIANT = 1 << 63
 _LOW_62 = (1 << 62) - 1
-_last_stamp: tuple[datetime | None, str] = (None, "")
+_last_stamp: tuple[datetime | None, int] = (None, 0)
+_last_id = -1
+# A forked child (a server's worker) starts its own sequence: two children
+# stepping from the same last id could make the same ids.
+os.register_at_fork(after_in_child=restart_person_ids)
