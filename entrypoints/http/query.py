@@ -78,8 +78,8 @@ no_query = only_query()
 async def bounded_path(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
-    """A guard refusing path values longer than any id we store, or holding
-    a NUL, unechoed."""
+    """A guard refusing path values longer than any id we store, holding a
+    NUL, or not UTF-8 once percent-decoded, unechoed."""
     for name, value in connection.path_params.items():
         if isinstance(value, str) and len(value) > MAX_VALUE_LENGTH:
             raise InvalidInput(
@@ -87,6 +87,19 @@ async def bounded_path(
             )
         if isinstance(value, str):
             refuse_nul(name, value)
+            if "\ufffd" in value:
+                refuse_undecodable_path(name, connection.scope)
+
+
+def refuse_undecodable_path(name: str, scope: Mapping[str, Any]) -> None:
+    """The server turned bytes that are not UTF-8 into U+FFFD (`%ff` in an
+    id): refused as in a query, unless the raw path spells a real U+FFFD."""
+    try:
+        unquote_to_bytes(scope.get("raw_path") or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            f"{name} is not UTF-8 text once percent-decoded", field=name
+        ) from None
 
 
 def refuse_nul(name: str, value: str) -> None:

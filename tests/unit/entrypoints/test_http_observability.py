@@ -244,6 +244,28 @@ async def test_a_nul_in_an_id_or_a_filter_is_refused_before_any_query(
     assert "\x00" not in answer.text
 
 
+@pytest.mark.parametrize(
+    "url", ["/api/people/ab%ffcd", "/api/crm/salesforce/syncs/%c3%28"]
+)
+async def test_an_id_not_utf8_once_decoded_is_refused_by_name(
+    api: Api, url: str
+) -> None:
+    answer = await api.client.get(url, headers=api.auth())
+
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "invalid_input"
+    assert "is not UTF-8 text once percent-decoded" in answer.json()["message"]
+    assert "\ufffd" not in answer.text
+
+
+async def test_an_id_spelling_a_real_replacement_character_is_looked_up(
+    api: Api,
+) -> None:
+    answer = await api.client.get("/api/people/ab%ef%bf%bdcd", headers=api.auth())
+
+    assert answer.status_code == 404
+
+
 async def test_a_nul_does_not_come_before_the_callers_role_or_token(
     api: Api,
 ) -> None:
