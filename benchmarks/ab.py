@@ -54,7 +54,7 @@ from benchmarks.harness import PACKAGES, compile_sources, say, split
 from benchmarks.instructions import Callgrind, InstructionsUnavailable
 from benchmarks.measure import ChildFailed
 from benchmarks.oauth import connect
-from benchmarks.options import api_version, fraction, positive
+from benchmarks.options import EDITED_HELP, api_version, fraction, positive
 from benchmarks.queries import described_fields
 from benchmarks.report import Run
 from benchmarks.service import ServiceFailed
@@ -107,8 +107,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         type=fraction,
         default=0.0,
         metavar="SHARE",
-        help="the share of records edited after all were made, so their "
-        "modstamps leave the Id order, as in an org used for years (default 0)",
+        help=EDITED_HELP,
     )
     parser.add_argument("--api-version", type=api_version, default="62.0")
     parser.add_argument(

@@ -73,7 +73,9 @@ class Harness:
         ):
             controls = Controls(emulator)
             say(f"N={n:,}: generating {counts}")
-            made = controls.generate(counts, self.options.seed)
+            made = controls.generate(
+                counts, self.options.seed, edited=self.options.edited
+            )
             say(f"N={n:,}: emulator made {made}")
             session = connect(controls)
             version = self.options.api_version
@@ -170,6 +172,8 @@ def write_results(
 ) -> Path:
     options.results.mkdir(parents=True, exist_ok=True)
     stem = f"{datetime.now(UTC):%Y-%m-%d}-{'-'.join(str(n) for n in options.sizes)}"
+    if options.edited:
+        stem += f"-edited-{options.edited:.0%}".rstrip("%")
     path = options.results / f"{stem}.md"
     path.write_text(text, encoding="utf-8")
     raw = {

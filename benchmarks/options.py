@@ -10,6 +10,10 @@ from entrypoints.config import API_VERSION
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CONTENDER_NAMES = ("floor", "baseline", "crmbridge")
+EDITED_HELP = (
+    "the share of records edited after all were made, so their modstamps "
+    "leave the Id order, as in an org used for years (default 0)"
+)
 
 
 @dataclass(frozen=True)
@@ -17,6 +21,7 @@ class Options:
     sizes: tuple[int, ...]
     repeat: int
     seed: int
+    edited: float
     contenders: tuple[str, ...]
     load: bool
     load_rates: tuple[float, ...]
@@ -95,6 +100,13 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--repeat", type=positive, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--edited",
+        type=fraction,
+        default=0.0,
+        metavar="SHARE",
+        help=EDITED_HELP,
+    )
+    parser.add_argument(
         "--contenders", type=_contenders, default=CONTENDER_NAMES, metavar="LIST"
     )
     parser.add_argument("--no-load", action="store_true", help="skip the load test")
@@ -122,6 +134,7 @@ def parse(argv: list[str] | None = None) -> Options:
         sizes=raw.sizes,
         repeat=raw.repeat,
         seed=raw.seed,
+        edited=raw.edited,
         contenders=raw.contenders,
         load=not raw.no_load,
         load_rates=raw.load_rate,

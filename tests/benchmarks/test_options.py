@@ -18,6 +18,9 @@ from benchmarks.options import parse
         (["--sizes", "2000,2000"], "sizes are each given once"),
         (["--load-rate", "inf"], "rates are comma-separated numbers > 0"),
         (["--load-rate", "x"], "rates are comma-separated numbers > 0"),
+        (["--edited", "1.5"], "1.5 is not a share from 0 to 1"),
+        (["--edited", "nan"], "nan is not a share from 0 to 1"),
+        (["--edited", "-0.1"], "-0.1 is not a share from 0 to 1"),
     ],
 )
 def test_a_bad_value_is_refused_by_name(
@@ -33,10 +36,26 @@ def test_a_bad_value_is_refused_by_name(
 
 
 def test_good_values_are_kept() -> None:
-    options = parse(["--sizes", "2000,10000", "--repeat", "2", "--load-rate", "50"])
+    options = parse(
+        [
+            "--sizes",
+            "2000,10000",
+            "--repeat",
+            "2",
+            "--load-rate",
+            "50",
+            "--edited",
+            "0.3",
+        ]
+    )
 
-    assert (options.sizes, options.repeat, options.load_rates) == (
+    assert (options.sizes, options.repeat, options.load_rates, options.edited) == (
         (2000, 10000),
         2,
         (50.0,),
+        0.3,
     )
+
+
+def test_the_org_is_not_edited_unless_asked() -> None:
+    assert parse([]).edited == 0.0
