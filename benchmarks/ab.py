@@ -54,7 +54,7 @@ from benchmarks.harness import PACKAGES, compile_sources, say, split
 from benchmarks.instructions import Callgrind, InstructionsUnavailable
 from benchmarks.measure import ChildFailed
 from benchmarks.oauth import connect
-from benchmarks.options import EDITED_HELP, api_version, fraction, positive
+from benchmarks.options import add_edited, api_version, positive
 from benchmarks.queries import described_fields
 from benchmarks.report import Run
 from benchmarks.service import ServiceFailed
@@ -102,13 +102,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--size", type=positive, default=100_000)
     parser.add_argument("--rounds", type=positive, default=5)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--edited",
-        type=fraction,
-        default=0.0,
-        metavar="SHARE",
-        help=EDITED_HELP,
-    )
+    add_edited(parser)
     parser.add_argument("--api-version", type=api_version, default="62.0")
     parser.add_argument(
         "--instructions",

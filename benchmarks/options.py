@@ -10,10 +10,6 @@ from entrypoints.config import API_VERSION
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CONTENDER_NAMES = ("floor", "baseline", "crmbridge")
-EDITED_HELP = (
-    "the share of records edited after all were made, so their modstamps "
-    "leave the Id order, as in an org used for years (default 0)"
-)
 
 
 @dataclass(frozen=True)
@@ -52,6 +48,18 @@ def fraction(text: str) -> float:
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"{text} is not a share from 0 to 1")
     return value
+
+
+def add_edited(parser: argparse.ArgumentParser) -> None:
+    """`--edited SHARE`: the emulator's `edited_fraction` for the org."""
+    parser.add_argument(
+        "--edited",
+        type=fraction,
+        default=0.0,
+        metavar="SHARE",
+        help="the share of records edited after all were made, so their "
+        "modstamps leave the Id order, as in an org used for years (default 0)",
+    )
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -99,13 +107,7 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--sizes", type=_sizes, default=(10_000,))
     parser.add_argument("--repeat", type=positive, default=3)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--edited",
-        type=fraction,
-        default=0.0,
-        metavar="SHARE",
-        help=EDITED_HELP,
-    )
+    add_edited(parser)
     parser.add_argument(
         "--contenders", type=_contenders, default=CONTENDER_NAMES, metavar="LIST"
     )
