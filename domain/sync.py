@@ -203,6 +203,11 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
         )
         return self._with(updated, heartbeat_at=now)
 
+    def move_cursor(self, obj: CrmObject, cursor: SyncCursor) -> SyncJob:
+        """`obj` is stored up to `cursor`, with no page of its own (a Bulk
+        job, whose rows come in no order, moves it once all are stored)."""
+        return self._with(msgspec.structs.replace(self.progress_of(obj), cursor=cursor))
+
     def count_calls(self, obj: CrmObject, api_calls: int, now: datetime) -> SyncJob:
         current = self.progress_of(obj)
         updated = msgspec.structs.replace(

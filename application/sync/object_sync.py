@@ -15,7 +15,7 @@ from application.sync.bulk import BulkReader, field_types
 from application.sync.describes import DescribeSource
 from application.sync.opening import Opening, OpeningAhead, StartedBulk
 from application.sync.options import SyncOptions, reserve_reached
-from application.sync.page_writer import hold_running, last_cursor
+from application.sync.page_writer import last_cursor
 from application.sync.pipeline import abandon
 from application.sync.ports import QueryPage
 from application.sync.run_tools import RunTools
@@ -224,12 +224,15 @@ class ObjectSync:
             )
 
         async def save_cursor(current: SyncJob, cursor: SyncCursor) -> SyncJob:
+            """The job shows the cursor it stores: a later run goes on from
+            a stopped read only where the two agree."""
             current = await pipeline.drain()
-            async with tools.uow() as uow:
-                await hold_running(uow, current)
-                await uow.cursors.set(current.workspace_id, obj, cursor)
-                await uow.commit()
-            return current
+            pipeline.job = await tools.store(
+                current,
+                lambda job: job.move_cursor(obj, cursor),
+                also=lambda uow: uow.cursors.set(current.workspace_id, obj, cursor),
+            )
+            return pipeline.job
 
         try:
             await self._bulk.read(

@@ -23,6 +23,17 @@ async def test_large_objects_continue_in_bulk(sync: Sync) -> None:
     assert job.progress_of(LEAD).seen == 9
 
 
+async def test_a_finished_bulk_read_shows_the_cursor_it_stored(sync: Sync) -> None:
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(9)]
+
+    job = await sync.once(bulk_threshold=4, bulk_page_size=3, bulk_poll_seconds=0)
+
+    stored = sync.app.store.cursors[(job.workspace_id, LEAD)]
+    assert (stored.modstamp, stored.record_id) == (sync.org.now, max(ids))
+    assert job.progress_of(LEAD).cursor == stored
+
+
 async def test_bulk_status_polls_count_as_calls_and_beat_the_heart(
     sync: Sync,
 ) -> None:
