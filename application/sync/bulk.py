@@ -57,6 +57,10 @@ class BulkReader:
     upserts absorb without duplicates.
     """
 
+    # Limitation: a stopped or paused run's Bulk job is not picked up again
+    # (its id and locator are not kept); the next run starts a new one from
+    # the cursor, and reads the stopped job's rows again.
+
     def __init__(
         self,
         records: SalesforceRecords,
