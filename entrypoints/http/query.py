@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from urllib.parse import unquote_plus, unquote_to_bytes
+from urllib.parse import unquote_to_bytes
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -51,14 +51,20 @@ def refuse_undecodable(query_string: bytes) -> None:
     instead of being refused."""
     for pair in query_string.split(b"&"):
         name, _, value = pair.partition(b"=")
-        for part in (name, value):
-            try:
-                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
-            except UnicodeDecodeError:
-                shown = shown_id(unquote_plus(name.decode("latin-1")))
-                raise InvalidInput(
-                    f"{shown} is not UTF-8 text once percent-decoded", field=shown
-                ) from None
+        decoded = _utf8(name)
+        if decoded is None or _utf8(value) is None:
+            # A name that is not UTF-8 itself is shown as it was sent.
+            shown = shown_id(name.decode("latin-1") if decoded is None else decoded)
+            raise InvalidInput(
+                f"{shown} is not UTF-8 text once percent-decoded", field=shown
+            )
+
+
+def _utf8(part: bytes) -> str | None:
+    try:
+        return unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def only_query(*allowed: str) -> Guard:
