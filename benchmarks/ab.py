@@ -50,7 +50,13 @@ from benchmarks import contenders
 from benchmarks.contenders import ROOT, Bench
 from benchmarks.crmbridge_runs import CrmbridgeRuns, SyncFailed
 from benchmarks.emulator import Controls, emulator_process
-from benchmarks.harness import PACKAGES, compile_sources, say, split
+from benchmarks.harness import (
+    PACKAGES,
+    compile_sources,
+    exits_on_sigterm,
+    say,
+    split,
+)
 from benchmarks.instructions import Callgrind, InstructionsUnavailable
 from benchmarks.measure import ChildFailed
 from benchmarks.oauth import connect
@@ -375,9 +381,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     options = parse(argv)
     # A plain `kill` must still stop the emulator and the service, and remove
     # the worktrees: exiting unwinds them as Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        print(compare(options), end="")
+        with exits_on_sigterm():
+            print(compare(options), end="")
     except (TreeUnusable, InstructionsUnavailable) as exc:
         raise SystemExit(f"benchmarks/ab.py: {exc}") from None
     except KeyboardInterrupt:

@@ -200,10 +200,25 @@ def compile_sources(root: Path = ROOT) -> None:
         compileall.compile_dir(root / package, quiet=1)
 
 
+@contextmanager
+def exits_on_sigterm() -> Iterator[None]:
+    """Inside the block a plain `kill` unwinds like an exit, so children are
+    stopped and folders removed; what handled SIGTERM before does again
+    after it (a test calling `main` keeps its process's handler)."""
+    before = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def main(argv: list[str] | None = None) -> None:
     options = parse(argv)
-    # A plain `kill` must still stop the emulator and service children.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with exits_on_sigterm():
+        _run(options, argv)
+
+
+def _run(options: Options, argv: list[str] | None) -> None:
     arguments = sys.argv[1:] if argv is None else argv
     command = shlex.join([".venv/bin/python", "benchmarks/run.py", *arguments])
     workdir = Path(tempfile.mkdtemp(prefix="crmbridge-bench-"))
