@@ -199,8 +199,9 @@ _REWORDED: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
         lambda found: "must be an integer within 64 bits",
     ),
     (
+        # Whatever type the field takes: the number is refused as it is read.
         re.compile(r"Number out of range"),
-        lambda found: "must be a number within a double's range (1e308)",
+        lambda found: "holds a number past a double's range (1e308)",
     ),
     (
         re.compile(r"Invalid (?:enum )?value (.*)"),

@@ -91,6 +91,7 @@ async def test_a_sync_needs_a_connection(api: Api) -> None:
             "mode: 'sometimes' is not an accepted value (one of: incremental, full)",
         ),
         (b'{"mode": 1}', "mode: must be text, not an integer"),
+        (b'{"mode": 1e999}', "mode: holds a number past a double's range (1e308)"),
         (
             b'{"objects": ["Opportunity"]}',
             "objects[0]: 'Opportunity' is not an accepted value "
