@@ -90,6 +90,14 @@ ReadInFull = Annotated[
         "the last sync of it stopped its full read short of the end."
     ),
 ]
+Cursor = Annotated[
+    CursorView | None,
+    msgspec.Meta(
+        description="The last record (SystemModstamp, Id) this sync stored of "
+        "this object; null while it has stored none. A sync that reads no "
+        "record leaves the stored cursor where the sync before put it."
+    ),
+]
 Continues = Annotated[
     str | None,
     msgspec.Meta(
@@ -106,7 +114,7 @@ class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
     records_deleted: int
     pages: int
     api_calls: int
-    cursor: CursorView | None
+    cursor: Cursor
     done: bool
     read_in_full: ReadInFull
     continues: Continues

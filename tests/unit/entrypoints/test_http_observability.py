@@ -152,6 +152,17 @@ async def test_openapi_documents_the_sync_routes_and_their_parameters(
     assert cancel["responses"]["409"]["description"] == "The sync has already ended"
 
 
+async def test_openapi_says_what_each_progress_flag_and_cursor_means(
+    api: Api,
+) -> None:
+    schema = (await api.client.get("/schema/openapi.json")).json()
+
+    progress = schema["components"]["schemas"]["ProgressView"]["properties"]
+    assert "stored of this object" in progress["cursor"]["description"]
+    assert "reads this object in full" in progress["read_in_full"]["description"]
+    assert "unfinished full read" in progress["continues"]["description"]
+
+
 async def test_openapi_documents_every_error_answer_in_the_error_shape(
     api: Api,
 ) -> None:
