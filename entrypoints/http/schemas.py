@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -126,6 +127,10 @@ def decode_strictly(raw: bytes, kind: type[T], *, optional: bool) -> T | None:
     try:
         return msgspec.json.decode(raw, type=kind, strict=True)
     except msgspec.ValidationError as exc:
+        if _cut_or_malformed(raw):
+            # msgspec reads as it checks: a wrong value before the fault
+            # would be named instead of the body's own fault.
+            raise InvalidInput(_unreadable(raw), field="body") from None
         field = _field_named(str(exc))
         detail = in_words(str(exc).split(" - at ")[0])
         accepted = accepted_values(kind, field) if "accepted value" in detail else None
@@ -134,6 +139,18 @@ def decode_strictly(raw: bytes, kind: type[T], *, optional: bool) -> T | None:
         raise InvalidInput(f"{field}: {detail}", field=field) from None
     except msgspec.DecodeError:
         raise InvalidInput(_unreadable(raw), field="body") from None
+
+
+def _cut_or_malformed(raw: bytes) -> bool:
+    """Whether `raw` is not JSON at all, as Python's own reader finds."""
+    try:
+        json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return True
+    except (ValueError, RecursionError):
+        # JSON past Python's limits (4,300-digit integers, deep nesting).
+        return False
+    return False
 
 
 def _unreadable(raw: bytes) -> str:

@@ -112,6 +112,10 @@ async def test_a_sync_needs_a_connection(api: Api) -> None:
         (b'{"mode": "full", "dry_run": true}', "body: unknown field 'dry_run'"),
         (b"[]", "body: must be an object, not a list"),
         (b"{oops", "the body is not valid JSON"),
+        (b'{"mode": 1', "the body is not valid JSON"),
+        (b'{"objects": [1', "the body is not valid JSON"),
+        (b'{"mode": 1e999', "the body is not valid JSON"),
+        (b"[1", "the body is not valid JSON"),
         (b'{"mode": "\xff"}', "the body is not UTF-8 text: send UTF-8 JSON"),
         (
             b'\xef\xbb\xbf{"mode": "full"}',
