@@ -36,15 +36,3 @@ def strict_loads(raw: bytes | str) -> Any:
         return dict(items)
 
     return json.loads(raw, object_pairs_hook=pairs)
-
-
-def repeated_key(raw: bytes | str) -> str | None:
-    """The first key given twice in one object of `raw`; None if there is
-    none, or if `raw` is not JSON Python reads (its own decoder says why)."""
-    try:
-        strict_loads(raw)
-    except RepeatedKey as repeated:
-        return repeated.key
-    except (RecursionError, ValueError):
-        return None
-    return None

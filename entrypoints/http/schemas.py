@@ -21,7 +21,7 @@ from domain.environment import Environment
 from domain.problems import Problem
 from domain.wording import plural, printable
 from entrypoints.accepted_values import accepted_values
-from entrypoints.repeated_keys import repeated_key
+from entrypoints.repeated_keys import RepeatedKey, strict_loads
 
 T = TypeVar("T")
 
@@ -123,11 +123,11 @@ def decode_strictly(raw: bytes, kind: type[T], *, optional: bool) -> T | None:
         if optional:
             return None
         raise InvalidInput("the request needs a JSON body", field="body")
-    _refuse_repeated_keys(raw)
+    not_json = _read_as_python_does(raw)
     try:
         return msgspec.json.decode(raw, type=kind, strict=True)
     except msgspec.ValidationError as exc:
-        if _cut_or_malformed(raw):
+        if not_json:
             # msgspec reads as it checks: a wrong value before the fault
             # would be named instead of the body's own fault.
             raise InvalidInput(_unreadable(raw), field="body") from None
@@ -141,18 +141,6 @@ def decode_strictly(raw: bytes, kind: type[T], *, optional: bool) -> T | None:
         raise InvalidInput(_unreadable(raw), field="body") from None
 
 
-def _cut_or_malformed(raw: bytes) -> bool:
-    """Whether `raw` is not JSON at all, as Python's own reader finds."""
-    try:
-        json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return True
-    except (ValueError, RecursionError):
-        # JSON past Python's limits (4,300-digit integers, deep nesting).
-        return False
-    return False
-
-
 def _unreadable(raw: bytes) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         return "the body starts with a byte order mark: send UTF-8 JSON without one"
@@ -163,15 +151,24 @@ def _unreadable(raw: bytes) -> str:
     return "the body is not valid JSON"
 
 
-def _refuse_repeated_keys(raw: bytes) -> None:
-    """A body that says two things is refused, not read one of the ways.
-    Checked first, so it is named even where the second value is also wrong."""
-    repeated = repeated_key(raw)
-    if repeated is not None:
+def _read_as_python_does(raw: bytes) -> bool:
+    """Whether `raw` is not JSON at all, as Python's own reader finds; a body
+    that says two things (a key twice in one object) is refused here, first,
+    so it is named even where the second value is also wrong."""
+    try:
+        strict_loads(raw)
+    except RepeatedKey as repeated:
         raise InvalidInput(
-            f"body: the key {printable(repeated, 64)!r} appears twice in one object",
+            f"body: the key {printable(repeated.key, 64)!r} appears twice in one "
+            "object",
             field="body",
-        )
+        ) from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return True
+    except (ValueError, RecursionError):
+        # JSON past Python's limits (4,300-digit integers, deep nesting).
+        return False
+    return False
 
 
 # msgspec's wording of a refused value, and ours.
