@@ -54,13 +54,18 @@ def refuse_undecodable(query_string: bytes) -> None:
         decoded = _utf8(name)
         if decoded is None or _utf8(value) is None:
             # A name that is not UTF-8 itself is shown as it was sent.
-            shown = shown_id(name.decode("latin-1") if decoded is None else decoded)
-            raise InvalidInput(
-                f"{shown} is not UTF-8 text once percent-decoded", field=shown
+            raise _not_utf8(
+                shown_id(name.decode("latin-1") if decoded is None else decoded)
             )
 
 
+def _not_utf8(name: str) -> InvalidInput:
+    return InvalidInput(f"{name} is not UTF-8 text once percent-decoded", field=name)
+
+
 def _utf8(part: bytes) -> str | None:
+    """`part` percent-decoded as UTF-8 text ('+' as a space, as a query
+    reads it), or None; for a path, whether it is UTF-8 is all that counts."""
     try:
         return unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
     except UnicodeDecodeError:
@@ -100,12 +105,8 @@ async def bounded_path(
 def refuse_undecodable_path(name: str, scope: Mapping[str, Any]) -> None:
     """The server turned bytes that are not UTF-8 into U+FFFD (`%ff` in an
     id): refused as in a query, unless the raw path spells a real U+FFFD."""
-    try:
-        unquote_to_bytes(scope.get("raw_path") or b"").decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput(
-            f"{name} is not UTF-8 text once percent-decoded", field=name
-        ) from None
+    if _utf8(scope.get("raw_path") or b"") is None:
+        raise _not_utf8(name)
 
 
 def refuse_nul(name: str, value: str) -> None:
