@@ -225,9 +225,6 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
     def finish_object(self, obj: CrmObject) -> SyncJob:
         return self._with(msgspec.structs.replace(self.progress_of(obj), done=True))
 
-    def object_failed(self, obj: CrmObject, problem: Problem) -> SyncJob:
-        return self._with(msgspec.structs.replace(self.progress_of(obj), error=problem))
-
     def succeed(self, now: datetime) -> SyncJob:
         return self._end(SyncState.SUCCEEDED, now, None)
 
@@ -248,16 +245,28 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
     def _end(self, state: SyncState, now: datetime, problem: Problem | None) -> SyncJob:
         if not self.is_active:
             raise IllegalTransition(f"a {self.state.value} sync has already ended")
+        job = self if problem is None else self._stopped_reading(problem)
         # A cancel pending when the job ends otherwise came too late: the
         # flag says whether the job was cancelled, not that one was asked.
         return msgspec.structs.replace(
-            self,
+            job,
             state=state,
             finished_at=now,
             heartbeat_at=now,
             problem=problem,
             cancel_requested=state is SyncState.CANCELLED,
         )
+
+    def _stopped_reading(self, problem: Problem) -> SyncJob:
+        """The object a started run was reading when `problem` ended it (the
+        first not done: a run reads its objects in order) shows it too."""
+        if self.started_at is None:
+            return self
+        for obj in self.objects:
+            progress = self.progress_of(obj)
+            if not progress.done:
+                return self._with(msgspec.structs.replace(progress, error=problem))
+        return self
 
     def _with(
         self, updated: ObjectProgress, heartbeat_at: datetime | None = None

@@ -76,9 +76,22 @@ class MappingView(msgspec.Struct, frozen=True, kw_only=True):
         return cls(people=mapping.people, companies=mapping.companies)
 
 
+CursorModstamp = Annotated[
+    datetime, msgspec.Meta(description="The record's SystemModstamp, in UTC.")
+]
+CursorRecord = Annotated[
+    str,
+    msgspec.Meta(
+        description="The record's Salesforce Id. Records that share a "
+        "SystemModstamp are read in Id order, so a read that goes on from "
+        "this cursor starts after this record."
+    ),
+]
+
+
 class CursorView(msgspec.Struct, frozen=True, kw_only=True):
-    system_modstamp: datetime
-    record_id: str
+    system_modstamp: CursorModstamp
+    record_id: CursorRecord
 
 
 ReadInFull = Annotated[
@@ -107,18 +120,67 @@ Continues = Annotated[
 ]
 
 
+Seen = Annotated[
+    int, msgspec.Meta(description="Records this sync read of this object.")
+]
+Written = Annotated[
+    int,
+    msgspec.Meta(
+        description="Rows of the local copy this sync stored for this object: "
+        "a person that several records of one page feed (a converted Lead and "
+        "its Contact) counts once, and a row stored again unchanged counts too."
+    ),
+]
+DeletedSeen = Annotated[
+    int,
+    msgspec.Meta(description="Records this sync read with IsDeleted true."),
+]
+Pages = Annotated[
+    int,
+    msgspec.Meta(
+        description="Pages this sync stored of this object, each in one "
+        "transaction with the cursor and these counts: a REST query page, or "
+        "a batch of a Bulk API job's rows."
+    ),
+]
+ApiCalls = Annotated[
+    int,
+    msgspec.Meta(
+        description="Salesforce API calls this sync spent on this object, "
+        "out of the org's daily quota: queries, Bulk job starts, status polls "
+        "and result pages, and describes."
+    ),
+]
+Done = Annotated[
+    bool,
+    msgspec.Meta(
+        description="True once this sync has stored all of this object, and, "
+        "after a full read, marked deleted what it did not read."
+    ),
+]
+ObjectError = Annotated[
+    Problem | None,
+    msgspec.Meta(
+        description="The sync's problem, on the object it was reading when "
+        "it failed or paused (the first not done: a sync reads its objects in "
+        "order); null on the others, and when the sync succeeded or was "
+        "cancelled."
+    ),
+]
+
+
 class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
     object: CrmObject
-    records_seen: int
-    records_written: int
-    records_deleted: int
-    pages: int
-    api_calls: int
+    records_seen: Seen
+    records_written: Written
+    records_deleted: DeletedSeen
+    pages: Pages
+    api_calls: ApiCalls
     cursor: Cursor
-    done: bool
+    done: Done
     read_in_full: ReadInFull
     continues: Continues
-    error: Problem | None
+    error: ObjectError
 
     @classmethod
     def of(cls, progress: ObjectProgress) -> ProgressView:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from application.errors import ApiError, QuotaExhausted, SalesforceUnavailable
 from domain.sync import SyncMode, SyncState
-from tests.unit.application.sync_support import LEAD, Sync, lead
+from tests.unit.application.sync_support import ACCOUNT, CONTACT, LEAD, Sync, lead
 from tests.unit.application.sync_support import sync as sync  # the fixture
 
 
@@ -22,6 +22,11 @@ async def test_a_failed_run_resumes_from_the_last_committed_page(sync: Sync) -> 
 
     assert failed.state is SyncState.FAILED
     assert failed.progress_of(LEAD).seen == original
+    assert failed.problem is not None
+    assert failed.progress_of(LEAD).error == failed.problem
+    assert failed.progress_of(ACCOUNT).error is None  # read before the Leads
+    assert failed.progress_of(CONTACT).error is None  # never reached
+    assert resumed.progress_of(LEAD).error is None
     assert resumed.state is SyncState.SUCCEEDED
     assert resumed.progress_of(LEAD).seen == 5
     assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)

@@ -75,3 +75,26 @@ def test_a_silent_running_job_is_stale() -> None:
 
     assert not job.is_stale(NOW + timedelta(seconds=10), after_seconds=60)
     assert job.is_stale(NOW + timedelta(seconds=61), after_seconds=60)
+
+
+def test_a_failure_or_pause_shows_on_the_object_being_read() -> None:
+    problem = Problem(code="mapping_field_rejected", message="No such column.")
+    running = queued().start(now=NOW, until=NOW).finish_object(CrmObject.ACCOUNT)
+
+    for ended in (running.fail(problem, NOW), running.pause(problem, NOW)):
+        errors = {p.object: p.error for p in ended.progress}
+        assert errors == {
+            CrmObject.ACCOUNT: None,
+            CrmObject.LEAD: problem,
+            CrmObject.CONTACT: None,
+        }
+    assert all(p.error is None for p in running.cancel(NOW).progress)
+
+
+def test_a_job_that_never_ran_blames_no_object() -> None:
+    problem = Problem(code="sync_not_scheduled", message="Not handed over.")
+
+    ended = queued().fail(problem, NOW)
+
+    assert ended.problem == problem
+    assert all(p.error is None for p in ended.progress)

@@ -152,7 +152,7 @@ async def test_openapi_documents_the_sync_routes_and_their_parameters(
     assert cancel["responses"]["409"]["description"] == "The sync has already ended"
 
 
-async def test_openapi_says_what_each_progress_flag_and_cursor_means(
+async def test_openapi_says_what_each_progress_field_and_cursor_means(
     api: Api,
 ) -> None:
     schema = (await api.client.get("/schema/openapi.json")).json()
@@ -161,6 +161,14 @@ async def test_openapi_says_what_each_progress_flag_and_cursor_means(
     assert "stored of this object" in progress["cursor"]["description"]
     assert "reads this object in full" in progress["read_in_full"]["description"]
     assert "unfinished full read" in progress["continues"]["description"]
+    assert "object it was reading" in progress["error"]["description"]
+    assert all(
+        progress[name].get("description")
+        for name in ("records_seen", "records_written", "pages", "api_calls", "done")
+    )
+    cursor = schema["components"]["schemas"]["CursorView"]["properties"]
+    assert "read in Id order" in cursor["record_id"]["description"]
+    assert "SystemModstamp" in cursor["system_modstamp"]["description"]
 
 
 async def test_openapi_documents_every_error_answer_in_the_error_shape(
