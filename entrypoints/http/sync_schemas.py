@@ -214,20 +214,67 @@ CancelRequested = Annotated[
 ]
 
 
+JobId = Annotated[
+    str,
+    msgspec.Meta(
+        description="The sync's id, for GET and DELETE "
+        "/api/crm/salesforce/syncs/{job_id}."
+    ),
+]
+RunOrder = Annotated[
+    tuple[CrmObject, ...],
+    msgspec.Meta(description="The objects it reads, in the order it reads them."),
+]
+RequestedBy = Annotated[
+    str,
+    msgspec.Meta(
+        description="The subject of the bearer token that asked for it; "
+        "crmbridge-cli for `crmbridge sync`."
+    ),
+]
+Heartbeat = Annotated[
+    datetime | None,
+    msgspec.Meta(
+        description="When a running sync last showed it was alive (each page, "
+        "each Bulk status poll); one silent for CRMBRIDGE_SYNC_STALE_SECONDS "
+        "is taken as dead where its process's job lock cannot tell."
+    ),
+]
+Until = Annotated[
+    datetime | None,
+    msgspec.Meta(
+        description="The run's upper bound on SystemModstamp, fixed when it "
+        "starts (CRMBRIDGE_SYNC_SETTLE_SECONDS before now): records changed "
+        "later are left to the next sync. Null until it starts."
+    ),
+]
+JobProblem = Annotated[
+    Problem | None,
+    msgspec.Meta(
+        description="Why it failed or paused, with a hint saying what to do; "
+        "null otherwise."
+    ),
+]
+Progress = Annotated[
+    list[ProgressView],
+    msgspec.Meta(description="One entry per object, in `objects` order."),
+]
+
+
 class SyncView(msgspec.Struct, frozen=True, kw_only=True):
-    job_id: str
+    job_id: JobId
     mode: SyncMode
-    objects: tuple[CrmObject, ...]
+    objects: RunOrder
     state: SyncState
-    requested_by: str
+    requested_by: RequestedBy
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    heartbeat_at: datetime | None
-    until: datetime | None
+    heartbeat_at: Heartbeat
+    until: Until
     cancel_requested: CancelRequested
-    problem: Problem | None
-    progress: list[ProgressView]
+    problem: JobProblem
+    progress: Progress
 
     @classmethod
     def of(cls, job: SyncJob) -> SyncView:
@@ -252,9 +299,20 @@ class ReplacedMappingView(MappingView, frozen=True, kw_only=True):
     resync: SyncView | None
 
 
+NextBefore = Annotated[
+    datetime | None,
+    msgspec.Meta(
+        description="When this page holds `limit` syncs, the last one's "
+        "`created_at`: give it as `before` for the next, older page (which "
+        "may be empty). Null when the page holds fewer, as no older one is "
+        "left."
+    ),
+]
+
+
 class SyncHistoryView(msgspec.Struct, frozen=True, kw_only=True):
     items: list[SyncView]
-    next_before: datetime | None
+    next_before: NextBefore
 
 
 class MergedLeadView(msgspec.Struct, frozen=True, kw_only=True):

@@ -166,6 +166,9 @@ async def test_openapi_says_what_each_progress_field_and_cursor_means(
         progress[name].get("description")
         for name in ("records_seen", "records_written", "pages", "api_calls", "done")
     )
+    sync = schema["components"]["schemas"]["SyncView"]["properties"]
+    assert "upper bound on SystemModstamp" in sync["until"]["description"]
+    assert "crmbridge-cli" in sync["requested_by"]["description"]
     cursor = schema["components"]["schemas"]["CursorView"]["properties"]
     assert "read in Id order" in cursor["record_id"]["description"]
     assert "SystemModstamp" in cursor["system_modstamp"]["description"]
