@@ -4,7 +4,8 @@ Two reasons (see `RunSync`): deletions Salesforce may have purged since an
 object's last complete read (`misses_deletions`), and a full read that the
 last sync of that object stopped short of its end, which this one goes on
 with from where it stopped (`SyncJob.go_on_with`) rather than from the
-start.
+start. Likewise, a Bulk job that sync stopped in is gone on with
+(`SyncJob.go_on_with_bulk`), full read or not.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ def choose_full_reads(
     cursors: Mapping[CrmObject, SyncCursor | None],
     read_through: Mapping[CrmObject, datetime | None],
 ) -> SyncJob:
-    """`job` (a started incremental one) with its full reads marked, given
-    the syncs before it (newest first), each object's stored cursor and its
-    last complete read. An object goes on with the read of the last sync
-    that ran with it, whatever syncs came between that did not."""
+    """`job` (a started incremental one) with its full reads and the Bulk
+    jobs it goes on with marked, given the syncs before it (newest first),
+    each object's stored cursor and its last complete read. An object goes
+    on with the read of the last sync that ran with it, whatever syncs came
+    between that did not."""
     assert job.until is not None, "a started job has its bound"
     chosen = job
     gaps: set[CrmObject] = set()
@@ -35,7 +37,10 @@ def choose_full_reads(
         if last is not None and stopped_in_full_at(last, obj, cursors.get(obj)):
             chosen = chosen.go_on_with(last, obj)
         elif misses_deletions(read_through.get(obj), job.until):
-            gaps.add(obj)
+            gaps.add(obj)  # read from the start: no job is gone on with
+            continue
+        if last is not None and stopped_in_bulk_at(last, obj, cursors.get(obj)):
+            chosen = chosen.go_on_with_bulk(last, obj)
     return chosen.read_in_full(frozenset(gaps))
 
 
@@ -48,6 +53,22 @@ def stopped_in_full_at(job: SyncJob, obj: CrmObject, cursor: SyncCursor | None) 
         return False
     progress = job.progress_of(obj)
     return not progress.done and cursor is not None and progress.cursor == cursor
+
+
+def stopped_in_bulk_at(job: SyncJob, obj: CrmObject, cursor: SyncCursor | None) -> bool:
+    """Whether `job` stopped while it read `obj` with a Bulk job that starts
+    at `cursor`, the object's stored cursor (which such a job moves only at
+    its end: a cursor moved since means another run read on)."""
+    if obj not in job.objects:
+        return False
+    progress = job.progress_of(obj)
+    mark = progress.bulk
+    return (
+        mark is not None
+        and not progress.done
+        and mark.after == cursor
+        and progress.cursor == cursor
+    )
 
 
 def last_of_each_found(

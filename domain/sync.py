@@ -60,6 +60,26 @@ class FollowUpMark(msgspec.Struct, frozen=True, kw_only=True):
     account_id: str
 
 
+class BulkMark(msgspec.Struct, frozen=True, kw_only=True):
+    """How far a run stored the results of its Bulk API query job for an
+    object, so that the next run goes on with the job rather than read its
+    rows again (Salesforce keeps a job's results for days).
+
+    The job reads the rows after `after` with `fields`. `locator` is the
+    results page to fetch next (None: the first); `complete` says every page
+    is stored. `newest` is the newest row stored from the job so far: the
+    object's cursor moves there once the job is complete, as its rows come
+    in no order.
+    """
+
+    job_id: str
+    after: SyncCursor | None
+    fields: tuple[str, ...]
+    locator: str | None = None
+    newest: SyncCursor | None = None
+    complete: bool = False
+
+
 class ObjectProgress(msgspec.Struct, frozen=True, kw_only=True):
     object: CrmObject
     seen: int = 0
@@ -80,6 +100,8 @@ class ObjectProgress(msgspec.Struct, frozen=True, kw_only=True):
     # Contacts only: the Account follow-up's progress, so a run paused in it
     # leaves the next one where it stopped.
     follow_up: FollowUpMark | None = None
+    # The Bulk API job this run reads the object with, while it reads it.
+    bulk: BulkMark | None = None
 
 
 def new_job_id() -> str:
@@ -164,6 +186,19 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
             cursor=earlier.progress_of(obj).cursor,
         )
         return self._with(going_on)
+
+    def go_on_with_bulk(self, earlier: SyncJob, obj: CrmObject) -> SyncJob:
+        """Go on with the Bulk job `earlier` was reading `obj` with when it
+        stopped: fetch the pages it did not store, then read on from there."""
+        before = earlier.progress_of(obj)
+        going_on = msgspec.structs.replace(
+            self.progress_of(obj), bulk=before.bulk, cursor=before.cursor
+        )
+        return self._with(going_on)
+
+    def mark_bulk(self, obj: CrmObject, mark: BulkMark | None) -> SyncJob:
+        """How far `obj`'s Bulk job is stored; None once it is done with."""
+        return self._with(msgspec.structs.replace(self.progress_of(obj), bulk=mark))
 
     def read_in_full(self, objects: frozenset[CrmObject]) -> SyncJob:
         """Read `objects` from the start and sweep them, though incremental."""

@@ -6,9 +6,17 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
-from typing import Any
+from typing import Any, TypedDict
 
-from application.errors import ApiError, SalesforceUnavailable
+import msgspec
+
+from application.errors import (
+    ApiDisabled,
+    ApiError,
+    ApiVersionRetired,
+    QuotaExhausted,
+    SalesforceUnavailable,
+)
 from application.ports import ApiUsage, Clock
 from application.sync.opening import StartedBulk
 from application.sync.options import SyncOptions, reserve_reached
@@ -17,19 +25,32 @@ from application.sync.ports import BulkPage, QueryPage, Record, SalesforceRecord
 from domain.crm import CrmObject, ObjectDescribe
 from domain.mapping import resolve_field
 from domain.soql import SyncCursor, parse_record_datetime, window_query
-from domain.sync import SyncJob
+from domain.sync import BulkMark, SyncJob
 from domain.tokens import TokenSet
 
 logger = logging.getLogger(__name__)
 Call = Callable[[Callable[[TokenSet], Awaitable[Any]]], Awaitable[Any]]
-Commit = Callable[[SyncJob, QueryPage, int, bool], Awaitable[SyncJob]]
-SaveCursor = Callable[[SyncJob, SyncCursor], Awaitable[SyncJob]]
+Commit = Callable[[SyncJob, QueryPage, int, BulkMark], Awaitable[SyncJob]]
+SaveCursor = Callable[[SyncJob, SyncCursor | None], Awaitable[SyncJob]]
 Polled = Callable[[SyncJob], Awaitable[SyncJob]]
 Settle = Callable[[], Awaitable[SyncJob]]
 Downloaded = Callable[[ApiUsage | None], None]
 
+
+class BulkMeans(TypedDict):
+    """What a run gives `BulkReader` to make its calls and commit by (see
+    `BulkReader.read`)."""
+
+    call: Call
+    commit: Commit
+    save_cursor: SaveCursor
+    polled: Polled
+    settle: Settle
+
+
 FINISHED = "JobComplete"
 BROKEN = frozenset({"Failed", "Aborted"})
+BULK_JOB_FAILED = "BULK_JOB_FAILED"
 # Records committed together, whatever a Bulk page holds: bounded, so a
 # commit's work and memory do not grow with the page; larger than a REST
 # page, as fewer commits cost less per record (benchmarks/README.md, item 26).
@@ -53,13 +74,11 @@ class BulkReader:
     """Runs a query job for the rest of the window and commits its pages.
 
     Bulk results come in no promised order, so the cursor moves only when the
-    whole job is committed; a crash before that re-reads the job's rows, which
-    upserts absorb without duplicates.
+    whole job is committed. Until then each commit also stores how far the
+    job's results are stored (`BulkMark`), and the next run goes on with the
+    job from there (`go_on`) rather than read its rows again: a page stopped
+    halfway is fetched again, which upserts absorb without duplicates.
     """
-
-    # Limitation: a stopped or paused run's Bulk job is not picked up again
-    # (its id and locator are not kept); the next run starts a new one from
-    # the cursor, and reads the stopped job's rows again.
 
     def __init__(
         self,
@@ -94,22 +113,81 @@ class BulkReader:
         raises `Cancelled` if asked to stop.
         `commit` raises to stop the run (a cancel, the quota reserve); the
         download in flight is then cancelled. `settle` waits for the commits
-        in flight and raises as they would. `started` is a job already
-        started for this window, used if it starts where this one does;
-        `downloaded` is told once the last page is in, with its usage."""
+        in flight and raises as they would. `save_cursor` stores the cursor
+        the job moves to (None: it moves nowhere) and forgets the job.
+        `started` is a job already started for this window, used if it
+        starts where this one does; `downloaded` is told once the last page
+        is in, with its usage."""
         after = job.progress_of(obj).cursor
         if started is None or started.after != after:
             started = await self.start(job, obj, fields, after, call=call)
-        job_id = started.job_id
+        mark = BulkMark(job_id=started.job_id, after=after, fields=fields)
         # The start's call counts now: a run paused while the job is still
-        # being prepared has spent it.
-        job = await polled(job)
-        job = await self._wait(job, job_id, call, polled)
+        # being prepared has spent it, and the next run can go on with it.
+        job = await polled(job.mark_bulk(obj, mark))
+        job = await self._wait(job, mark.job_id, call, polled)
+        return await self._store_results(
+            job, mark, types, call, commit, save_cursor, settle, downloaded
+        )
 
-        newest = after
-        page = await self._fetch(call, job_id, None, types)
+    async def go_on(
+        self,
+        job: SyncJob,
+        obj: CrmObject,
+        types: dict[str, str],
+        *,
+        call: Call,
+        commit: Commit,
+        save_cursor: SaveCursor,
+        polled: Polled,
+        settle: Settle,
+    ) -> SyncJob:
+        """Store what is left of the Bulk job an earlier run stopped in (the
+        `BulkMark` in `job`'s progress of `obj`), as `read` would.
+
+        If Salesforce no longer has the job or its results, or the job
+        failed, it is forgotten with the cursor where it was: the caller
+        reads on from there, as if there had been no job.
+        """
+        mark = job.progress_of(obj).bulk
+        assert mark is not None
+        try:
+            if not mark.complete:
+                job = await self._wait(job, mark.job_id, call, polled)
+            return await self._store_results(
+                job, mark, types, call, commit, save_cursor, settle, None
+            )
+        except ApiError as exc:
+            if not _gone(exc):
+                raise
+            logger.warning(
+                "bulk query job gone workspace=%s object=%s (%s): reading again",
+                job.workspace_id,
+                obj.value,
+                exc.error_code,
+            )
+            return await save_cursor(job, None)
+
+    async def _store_results(
+        self,
+        job: SyncJob,
+        mark: BulkMark,
+        types: dict[str, str],
+        call: Call,
+        commit: Commit,
+        save_cursor: SaveCursor,
+        settle: Settle,
+        downloaded: Downloaded | None,
+    ) -> SyncJob:
+        """Fetch and commit the job's pages from `mark.locator` on, then move
+        the cursor to the newest row stored from the job."""
+        job_id = mark.job_id
+        locator = mark.locator
+        page = None
+        if not mark.complete:
+            page = await self._fetch(call, job_id, locator, types)
         calls = 1
-        while True:
+        while page is not None:
             # The next page downloads (Salesforce renders it meanwhile) while
             # this one commits; the one before is gone, so at most two are
             # held at once.
@@ -117,7 +195,7 @@ class BulkReader:
             if page.locator is None and downloaded is not None:
                 downloaded(page.api_usage)
             try:
-                job, newest = await self._commit(job, page, calls, newest, commit)
+                job, mark = await self._commit(job, page, locator, calls, mark, commit)
             except BaseException:
                 await abandon(ahead)
                 raise
@@ -133,9 +211,8 @@ class BulkReader:
             page = await ahead
             ahead = None
             calls = 1
-        if newest is not None and newest != after:
-            job = await save_cursor(job, newest)
-        return job
+        newest = mark.newest
+        return await save_cursor(job, newest if newest != mark.after else None)
 
     async def start(
         self,
@@ -186,27 +263,36 @@ class BulkReader:
         self,
         job: SyncJob,
         page: BulkPage,
+        fetched_with: str | None,
         calls: int,
-        newest: SyncCursor | None,
+        mark: BulkMark,
         commit: Commit,
-    ) -> tuple[SyncJob, SyncCursor | None]:
+    ) -> tuple[SyncJob, BulkMark]:
         """Commit the page in batches of a REST page's size (an empty page too:
         its call counts), so the work of one commit does not grow with
-        `bulk_page_size`."""
+        `bulk_page_size`. Each batch stores how far the job is stored: a page
+        committed in part is fetched again (with `fetched_with`), and once
+        it is whole, the next one."""
         records = page.records
         size = self._commit_batch
         for start in range(0, max(len(records), 1), size):
             batch = records[start : start + size]
-            newest = max_cursor(newest, batch)
+            whole = start + size >= len(records)
+            mark = msgspec.structs.replace(
+                mark,
+                newest=max_cursor(mark.newest, batch),
+                locator=page.locator if whole else fetched_with,
+                complete=whole and page.locator is None,
+            )
             as_query = QueryPage(
                 records=batch,
                 total_size=0,
                 next_records_url=None,
                 api_usage=page.api_usage,
             )
-            job = await commit(job, as_query, calls, False)
+            job = await commit(job, as_query, calls, mark)
             calls = 0
-        return job, newest
+        return job, mark
 
     async def _page(
         self, tokens: TokenSet, job_id: str, locator: str | None, types: dict[str, str]
@@ -232,13 +318,23 @@ class BulkReader:
             if state in BROKEN:
                 raise ApiError(
                     f"the Bulk API query job ended {state}",
-                    error_code="BULK_JOB_FAILED",
+                    error_code=BULK_JOB_FAILED,
                     status=200,
                 )
             await asyncio.sleep(delay)
             waited += delay
             delay = min(delay * 2, self._options.bulk_poll_max_seconds)
         raise SalesforceUnavailable("the Bulk API query job did not finish in time")
+
+
+def _gone(exc: ApiError) -> bool:
+    """Whether `exc` says a job cannot be gone on with: Salesforce refuses
+    the job (its results deleted, a locator it no longer knows) or the job
+    failed. Not a refusal of the org's API as a whole (quota, access, a
+    retired version), which a new job would meet as well."""
+    if isinstance(exc, QuotaExhausted | ApiDisabled | ApiVersionRetired):
+        return False
+    return exc.error_code == BULK_JOB_FAILED or 400 <= exc.status < 500
 
 
 def max_cursor(

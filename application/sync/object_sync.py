@@ -6,24 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 
 from application.errors import ApiError
 from application.ports import ApiUsage
-from application.sync.bulk import BulkReader, field_types
+from application.sync.bulk import BulkMeans, BulkReader, field_types
 from application.sync.describes import DescribeSource
 from application.sync.opening import Opening, OpeningAhead, StartedBulk
 from application.sync.options import SyncOptions, reserve_reached
 from application.sync.page_writer import last_cursor
 from application.sync.pipeline import abandon
-from application.sync.ports import QueryPage
+from application.sync.ports import QueryPage, SyncUnitOfWork
 from application.sync.run_tools import RunTools
 from application.sync.sweep import Changed, changed_after_window, sweep
 from domain.crm import CrmObject
 from domain.mapping import FieldMapping
 from domain.soql import SyncCursor, select_fields, window_query
-from domain.sync import SyncJob
+from domain.sync import BulkMark, SyncJob
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,12 @@ class ObjectSync:
         opening calls, unless the quota reserve is that close."""
         tools = self._tools
         fields = select_fields(obj, mapping.source_fields(obj))
-        opening = await ahead.take(obj) or await self.open(job, obj, fields)
+        if job.progress_of(obj).bulk is None:
+            opening = await ahead.take(obj) or await self.open(job, obj, fields)
+        else:
+            await ahead.abandon()  # none is asked for (see `downloaded`)
+            job = await self._go_on_in_bulk(job, obj, fields, mapping)
+            opening = await self.open(job, obj, fields)
         page, calls = opening.page, opening.calls
         changed: asyncio.Future[Changed] | None = None
 
@@ -64,13 +69,17 @@ class ObjectSync:
             """The last page is in: ask for what comes after it meanwhile."""
             nonlocal changed
             full = job.reads_in_full(obj)
+            # The next object's opening, unless it first goes on with a Bulk
+            # job an earlier run stopped in: it reads on from where that
+            # job ends, not from its cursor now.
+            opens = following is not None and job.progress_of(following).bulk is None
             # The sweep's query; the next object's first page and Bulk job.
-            spending = int(full) + (2 if following is not None else 0)
+            spending = int(full) + (2 if opens else 0)
             if usage is not None and self._reserve_reached(usage, spending=spending):
                 return  # near the reserve: one call at a time, as before
             if full:
                 changed = asyncio.ensure_future(changed_after_window(tools, job, obj))
-            if following is not None:
+            if opens and following is not None:
                 after_fields = select_fields(
                     following, mapping.source_fields(following)
                 )
@@ -209,6 +218,59 @@ class ObjectSync:
         started: StartedBulk | None,
         downloaded: Callable[[ApiUsage | None], None],
     ) -> SyncJob:
+        return await self._in_bulk(
+            job,
+            obj,
+            fields,
+            mapping,
+            lambda job, types, means: self._bulk.read(
+                job,
+                obj,
+                fields,
+                types,
+                started=started,
+                downloaded=downloaded,
+                **means,
+            ),
+        )
+
+    async def _go_on_in_bulk(
+        self,
+        job: SyncJob,
+        obj: CrmObject,
+        fields: tuple[str, ...],
+        mapping: FieldMapping,
+    ) -> SyncJob:
+        """Store the rest of the Bulk job an earlier run stopped in, which
+        moves the cursor to where the job ends; forget a job that selected
+        other fields (the mapping changed since): the read from the cursor
+        brings its rows again."""
+        mark = job.progress_of(obj).bulk
+        assert mark is not None
+        if mark.fields != fields:
+            return await self._tools.store(job, lambda j: j.mark_bulk(obj, None))
+        logger.info(
+            "going on with a stopped bulk query workspace=%s object=%s",
+            job.workspace_id,
+            obj.value,
+        )
+        return await self._in_bulk(
+            job,
+            obj,
+            fields,
+            mapping,
+            lambda job, types, means: self._bulk.go_on(job, obj, types, **means),
+        )
+
+    async def _in_bulk(
+        self,
+        job: SyncJob,
+        obj: CrmObject,
+        fields: tuple[str, ...],
+        mapping: FieldMapping,
+        read: Callable[[SyncJob, dict[str, str], BulkMeans], Awaitable[SyncJob]],
+    ) -> SyncJob:
+        """`read` a Bulk job's results with the means it commits them by."""
         tools = self._tools
         describes, calls = await self._describes.get(
             job.workspace_id, before_call=tools.budget.spend
@@ -217,37 +279,43 @@ class ObjectSync:
         pipeline = tools.pipeline(job, obj, mapping)
 
         async def commit(
-            current: SyncJob, page: QueryPage, calls: int, advance: bool
+            current: SyncJob, page: QueryPage, calls: int, mark: BulkMark
         ) -> SyncJob:
             return await pipeline.submit(
-                page, api_calls=calls, advance_cursor=advance, job=current
+                page, api_calls=calls, advance_cursor=False, job=current, bulk=mark
             )
 
-        async def save_cursor(current: SyncJob, cursor: SyncCursor) -> SyncJob:
-            """The job shows the cursor it stores: a later run goes on from
-            a stopped read only where the two agree."""
+        async def save_cursor(current: SyncJob, cursor: SyncCursor | None) -> SyncJob:
+            """Store where the job moved the cursor, if anywhere, and forget
+            the job. The job shows the cursor it stores: a later run goes on
+            from a stopped read only where the two agree."""
             current = await pipeline.drain()
-            pipeline.job = await tools.store(
-                current,
-                lambda job: job.move_cursor(obj, cursor),
-                also=lambda uow: uow.cursors.set(current.workspace_id, obj, cursor),
-            )
+
+            def moved(job: SyncJob) -> SyncJob:
+                job = job.mark_bulk(obj, None)
+                return job if cursor is None else job.move_cursor(obj, cursor)
+
+            async def store_cursor(uow: SyncUnitOfWork) -> None:
+                if cursor is not None:
+                    await uow.cursors.set(current.workspace_id, obj, cursor)
+
+            pipeline.job = await tools.store(current, moved, also=store_cursor)
             return pipeline.job
 
+        async def polled(current: SyncJob) -> SyncJob:
+            # Before any page: the pipeline's job is the newest there is.
+            pipeline.job = await self._polled(current, obj)
+            return pipeline.job
+
+        means = BulkMeans(
+            call=lambda c: tools.call(job, c),
+            commit=commit,
+            save_cursor=save_cursor,
+            polled=polled,
+            settle=pipeline.drain,
+        )
         try:
-            await self._bulk.read(
-                job,
-                obj,
-                fields,
-                field_types(fields, obj, describes),
-                call=lambda c: tools.call(job, c),
-                commit=commit,
-                save_cursor=save_cursor,
-                polled=lambda current: self._polled(current, obj),
-                settle=pipeline.drain,
-                started=started,
-                downloaded=downloaded,
-            )
+            await read(job, field_types(fields, obj, describes), means)
             return await pipeline.drain()
         except BaseException:
             await pipeline.abandon()

@@ -27,7 +27,7 @@ from domain.people import (
     overlay,
 )
 from domain.soql import SyncCursor, parse_record_datetime
-from domain.sync import SyncJob, SyncState
+from domain.sync import BulkMark, SyncJob, SyncState
 
 
 class Cancelled(Exception):
@@ -116,9 +116,11 @@ async def write_plan(
     api_calls: int,
     now: datetime,
     advance_cursor: bool = True,
+    bulk: BulkMark | None = None,
 ) -> SyncJob:
     """Store a planned page, move the cursor and record progress in one
-    transaction; raises `Cancelled` if the job was asked to stop."""
+    transaction; raises `Cancelled` if the job was asked to stop. `bulk`:
+    how far the Bulk job the page comes from is stored, with the page."""
     await hold_running(uow, job)
 
     workspace_id = job.workspace_id
@@ -133,6 +135,8 @@ async def write_plan(
         cursor=cursor,
         now=now,
     )
+    if bulk is not None:
+        job = job.mark_bulk(plan.obj, bulk)
     async with uow.together():
         if plan.obj is CrmObject.ACCOUNT:
             await uow.companies.save_page(

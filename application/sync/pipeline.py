@@ -18,7 +18,7 @@ from application.sync.page_writer import PagePlan, plan_page, write_plan
 from application.sync.ports import QueryPage, SyncUnitOfWorkFactory
 from domain.crm import CrmObject
 from domain.mapping import FieldMapping
-from domain.sync import SyncJob
+from domain.sync import BulkMark, SyncJob
 
 Committed = Callable[[SyncJob, QueryPage], None]
 
@@ -57,11 +57,13 @@ class PagePipeline:
         api_calls: int,
         advance_cursor: bool = True,
         job: SyncJob | None = None,
+        bulk: BulkMark | None = None,
     ) -> SyncJob:
         """Plan `page`, wait for the write before it, start writing it.
 
         Returns the job as of the write before. `job`, if given, replaces
         ours when no write is in flight (a caller that changed it meanwhile).
+        `bulk` is stored with the page (see `write_plan`).
         """
         if job is not None and self._writing is None:
             self.job = job
@@ -77,7 +79,7 @@ class PagePipeline:
         await self.drain()
         self._pending = plan
         self._writing = asyncio.create_task(
-            self._write(self.job, plan, page, api_calls, advance_cursor)
+            self._write(self.job, plan, page, api_calls, advance_cursor, bulk)
         )
         return self.job
 
@@ -115,6 +117,7 @@ class PagePipeline:
         page: QueryPage,
         api_calls: int,
         advance_cursor: bool,
+        bulk: BulkMark | None,
     ) -> SyncJob:
         async with self._uow() as uow:
             job = await write_plan(
@@ -124,6 +127,7 @@ class PagePipeline:
                 api_calls=api_calls,
                 now=self._clock.now(),
                 advance_cursor=advance_cursor,
+                bulk=bulk,
             )
         self._committed(job, page)
         return job

@@ -36,6 +36,10 @@ class BulkJobs(RestRendering):
         )
         return job_id
 
+    def forget_bulk_jobs(self) -> None:
+        """As Salesforce does some days after a job: its id answers 404."""
+        self._jobs.clear()
+
     def bulk_query_state(self, job_id: str) -> str:
         job = self._job(job_id)
         state = "InProgress" if job.polls_left else job.final_state

@@ -19,7 +19,7 @@ from application.sync.page_writer import Cancelled
 from application.sync.ports import BulkPage, QueryPage, Record, SalesforceRecords
 from domain.crm import CrmObject, ObjectDescribe
 from domain.soql import SyncCursor, parse_record_datetime
-from domain.sync import SyncJob, SyncMode
+from domain.sync import BulkMark, SyncJob, SyncMode
 from domain.tokens import TokenSet
 from tests.support.clock import FixedClock
 
@@ -115,15 +115,15 @@ class ScriptedBulk(SalesforceRecords):
 class Committed:
     sizes: list[int] = field(default_factory=list)
     calls: list[int] = field(default_factory=list)
-    advanced: list[bool] = field(default_factory=list)
-    cursors: list[SyncCursor] = field(default_factory=list)
+    marks: list[BulkMark] = field(default_factory=list)
+    cursors: list[SyncCursor | None] = field(default_factory=list)
     log: list[tuple[str, Any]] = field(default_factory=list)
     refuse: bool = False
     # Calls that brought no page, as the reader told them (start, polls).
     polled: int = 0
 
     async def commit(
-        self, job: SyncJob, page: QueryPage, calls: int, advance: bool
+        self, job: SyncJob, page: QueryPage, calls: int, mark: BulkMark
     ) -> SyncJob:
         # A real commit waits on the database: the download goes on meanwhile.
         await asyncio.sleep(0)
@@ -131,7 +131,7 @@ class Committed:
             raise Cancelled(job.job_id)
         self.sizes.append(len(page.records))
         self.calls.append(calls)
-        self.advanced.append(advance)
+        self.marks.append(mark)
         self.log.append(("committed", len(page.records)))
         return job
 
@@ -139,7 +139,7 @@ class Committed:
         self.log.append(("settled", None))
         return JOB
 
-    async def save_cursor(self, job: SyncJob, cursor: SyncCursor) -> SyncJob:
+    async def save_cursor(self, job: SyncJob, cursor: SyncCursor | None) -> SyncJob:
         self.cursors.append(cursor)
         return job
 
@@ -195,13 +195,19 @@ async def test_a_page_commits_in_batches_and_counts_its_calls_once() -> None:
     # call with its first batch.
     assert committed.polled == 2
     assert committed.calls == [1, 0, 0, 1]
-    assert committed.advanced == [False] * 4
-    assert committed.cursors == [
-        SyncCursor(
-            modstamp=parse_record_datetime(newest["SystemModstamp"]),
-            record_id=newest["Id"],
-        )
+    # Each batch says which page to fetch next: this one until it is whole.
+    assert [(m.locator, m.complete) for m in committed.marks] == [
+        (None, False),
+        (None, False),
+        ("1", False),
+        (None, True),
     ]
+    cursor = SyncCursor(
+        modstamp=parse_record_datetime(newest["SystemModstamp"]),
+        record_id=newest["Id"],
+    )
+    assert [m.newest for m in committed.marks] == [cursor] * 4
+    assert committed.cursors == [cursor]
 
 
 async def test_an_empty_page_is_committed_once_so_its_call_counts() -> None:
@@ -210,7 +216,7 @@ async def test_an_empty_page_is_committed_once_so_its_call_counts() -> None:
     committed = await read(salesforce, batch=3)
 
     assert (committed.sizes, committed.calls, committed.polled) == ([0], [1], 2)
-    assert committed.cursors == []
+    assert committed.cursors == [None]  # the job moves the cursor nowhere
 
 
 async def test_the_next_page_downloads_while_this_one_commits() -> None:

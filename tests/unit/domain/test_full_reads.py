@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from domain.crm import CrmObject
 from domain.full_reads import choose_full_reads, last_of_each_found
 from domain.soql import SyncCursor
-from domain.sync import TRUSTED_GAP, SyncJob, SyncMode
+from domain.sync import TRUSTED_GAP, BulkMark, SyncJob, SyncMode
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 LEAD, CONTACT = CrmObject.LEAD, CrmObject.CONTACT
@@ -129,3 +129,24 @@ def test_a_sync_cancelled_before_it_started_does_not_hide_a_stopped_read() -> No
     assert job.progress_of(LEAD).continues == before.job_id
     assert not last_of_each_found([LEAD], [never_ran])
     assert last_of_each_found([LEAD], [never_ran, before])
+
+
+def test_a_stopped_bulk_job_is_gone_on_with_while_the_cursor_is_its_start() -> None:
+    mark = BulkMark(job_id="750JOB", after=AT, fields=("Id",), locator="2")
+    before = stopped_in_leads(SyncMode.INCREMENTAL).mark_bulk(LEAD, mark)
+    moved = SyncCursor(modstamp=NOW, record_id="00Q000000000009AAA")
+    a_month_ago = {LEAD: NOW - TRUSTED_GAP - timedelta(days=16)}
+
+    going_on = choose_full_reads(started(), [before], {LEAD: AT}, {})
+
+    assert going_on.progress_of(LEAD).bulk == mark
+    assert going_on.progress_of(LEAD).cursor == AT
+    assert going_on.progress_of(CONTACT).bulk is None
+    for earlier, cursor, read_through in (
+        (before, moved, {}),  # read on since
+        (before.finish_object(LEAD), AT, {}),  # the job was stored whole
+        (before, AT, a_month_ago),  # read from the start instead
+    ):
+        job = choose_full_reads(started(), [earlier], {LEAD: cursor}, read_through)
+
+        assert job.progress_of(LEAD).bulk is None

@@ -1,0 +1,150 @@
+"""RunSync going on with the Bulk job a stopped run left, instead of reading
+its rows again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from application.errors import ApiError, QuotaExhausted, SalesforceUnavailable
+from domain.sync import SyncJob, SyncMode, SyncState
+from tests.unit.application.sync_support import LEAD, Sync, lead
+from tests.unit.application.sync_support import sync as sync  # the fixture
+
+# 2 rows by REST, then a Bulk job whose results come 3 rows a page.
+BULK: dict[str, Any] = {
+    "bulk_threshold": 4,
+    "bulk_page_size": 3,
+    "bulk_poll_seconds": 0,
+}
+
+
+async def stopped_at_second_results_page(
+    sync: Sync, mode: SyncMode = SyncMode.INCREMENTAL
+) -> SyncJob:
+    """A run whose Bulk read fails fetching its job's second results page,
+    after the first is stored."""
+    original = sync.app.salesforce.bulk_results
+    asked = 0
+
+    async def fails_second(*args: Any, **kwargs: Any) -> Any:
+        nonlocal asked
+        asked += 1
+        if asked == 2:
+            raise SalesforceUnavailable("connection reset")
+        return await original(*args, **kwargs)
+
+    sync.app.salesforce.bulk_results = fails_second  # type: ignore[method-assign]
+    try:
+        return await sync.once(mode, **BULK)
+    finally:
+        sync.app.salesforce.bulk_results = original  # type: ignore[method-assign]
+
+
+async def test_the_next_sync_fetches_only_the_pages_left(sync: Sync) -> None:
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(12)]
+
+    stopped = await stopped_at_second_results_page(sync)
+    sync.app.salesforce.record_calls.clear()
+    resumed = await sync.once(**BULK)
+
+    assert stopped.state is SyncState.FAILED
+    mark = stopped.progress_of(LEAD).bulk
+    assert mark is not None
+    # The first page (3 rows) is stored: the second is next.
+    assert (mark.locator, mark.complete) == ("fake-3", False)
+    calls = sync.app.salesforce.record_calls
+    assert resumed.state is SyncState.SUCCEEDED
+    assert calls["start_bulk_query"] == 0
+    # The job's state, then its 3 pages left of 4 (3 + 3 + 1 rows).
+    assert (calls["bulk_query_state"], calls["bulk_results"]) == (1, 3)
+    assert resumed.progress_of(LEAD).seen == 7
+    assert resumed.progress_of(LEAD).bulk is None
+    assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
+    stored = sync.app.store.cursors[(resumed.workspace_id, LEAD)]
+    assert stored.record_id == max(ids)
+    assert resumed.progress_of(LEAD).cursor == stored
+
+
+async def test_a_job_salesforce_no_longer_has_is_read_again(sync: Sync) -> None:
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(12)]
+    await stopped_at_second_results_page(sync)
+    sync.org.forget_bulk_jobs()
+    sync.app.salesforce.record_calls.clear()
+
+    resumed = await sync.once(**BULK)
+
+    calls = sync.app.salesforce.record_calls
+    assert resumed.state is SyncState.SUCCEEDED
+    assert calls["start_bulk_query"] == 1
+    assert resumed.progress_of(LEAD).bulk is None
+    assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
+
+
+async def test_a_full_sync_starts_over_with_a_job_of_its_own(sync: Sync) -> None:
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(12)]
+    await stopped_at_second_results_page(sync, SyncMode.FULL)
+    sync.app.salesforce.record_calls.clear()
+
+    again = await sync.once(SyncMode.FULL, **BULK)
+
+    assert again.state is SyncState.SUCCEEDED
+    assert sync.app.salesforce.record_calls["start_bulk_query"] == 1
+    assert again.progress_of(LEAD).seen == 12
+    assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
+
+
+async def test_a_job_of_other_fields_is_forgotten(sync: Sync) -> None:
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(12)]
+    stopped = await stopped_at_second_results_page(sync)
+    mark = stopped.progress_of(LEAD).bulk
+    assert mark is not None
+    # As if the mapping had changed since: the job selected other fields.
+    other = stopped.mark_bulk(LEAD, msgspec.structs.replace(mark, fields=("Id",)))
+    async with sync.app.store.unit_of_work() as uow:
+        await uow.sync_jobs.save(other, expected=SyncState.FAILED)
+        await uow.commit()
+    sync.app.salesforce.record_calls.clear()
+
+    resumed = await sync.once(**BULK)
+
+    assert resumed.state is SyncState.SUCCEEDED
+    assert sync.app.salesforce.record_calls["start_bulk_query"] == 1
+    assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
+
+
+async def test_results_salesforce_refuses_are_read_again(sync: Sync) -> None:
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(12)]
+    await stopped_at_second_results_page(sync)
+    refused = ApiError("invalid locator", error_code="INVALIDLOCATOR", status=400)
+    sync.app.salesforce.fail_next("bulk_results", refused)
+    sync.app.salesforce.record_calls.clear()
+
+    resumed = await sync.once(**BULK)
+
+    assert resumed.state is SyncState.SUCCEEDED
+    assert sync.app.salesforce.record_calls["start_bulk_query"] == 1
+    assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
+
+
+async def test_a_quota_refusal_is_not_taken_for_a_job_gone(sync: Sync) -> None:
+    sync.org.page_size = 2
+    for n in range(12):
+        lead(sync.org, n)
+    await stopped_at_second_results_page(sync)
+    exhausted = QuotaExhausted(
+        "TotalRequests Limit exceeded.", error_code="REQUEST_LIMIT_EXCEEDED", status=403
+    )
+    sync.app.salesforce.fail_next("bulk_results", exhausted)
+
+    paused = await sync.once(**BULK)
+
+    assert paused.state is SyncState.PAUSED
+    # Still the job to go on with next time.
+    assert paused.progress_of(LEAD).bulk is not None
