@@ -7,7 +7,7 @@ import logging
 import msgspec
 
 from application.access import require_manager
-from application.errors import InvalidInput
+from application.errors import Conflict, InvalidInput
 from application.sync.describes import DescribeSource
 from application.sync.jobs import StartSync
 from application.sync.ports import SyncUnitOfWorkFactory
@@ -137,7 +137,15 @@ class ReplaceFieldMapping:
             raise MappingInvalid(violations)
         if command.resync:
             # Refuse before storing: a 409 must leave the mapping as it was.
-            await self._start_sync.ensure_can_start(workspace_id)
+            try:
+                await self._start_sync.ensure_can_start(workspace_id)
+            except Conflict as exc:
+                raise Conflict(
+                    f"{exc.message}; the mapping was not saved",
+                    hint=f"{exc.hint} Then send it again; without resync it "
+                    "is saved at once, and the running sync keeps the "
+                    "mapping it started with.",
+                ) from None
 
         async with self._uow() as uow:
             previous = await uow.mappings.get(workspace_id) or DEFAULT_MAPPING

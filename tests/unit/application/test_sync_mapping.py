@@ -68,10 +68,12 @@ async def test_a_mapping_with_resync_during_a_sync_changes_nothing(
     replace = mapping_replacer(sync)
     fewer = FieldMapping(people=DEFAULT_MAPPING.people[:3])
 
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refused:
         await replace.execute(
             ReplaceFieldMapping.Command(actor=ADMIN, mapping=fewer, resync=True)
         )
 
+    assert refused.value.message.endswith("; the mapping was not saved")
+    assert "without resync it is saved at once" in (refused.value.hint or "")
     async with app.store.unit_of_work() as uow:
         assert await uow.mappings.get("ws-a") is None
