@@ -109,7 +109,7 @@ class FieldMapping(
         """Every way this mapping breaks against the org's describe; empty if none."""
         violations = shape_violations(self.people, self.companies)
         for index, rule in enumerate(self.people):
-            wanted = rule.type or target_type(rule)
+            wanted = _checked_type(rule.type, rule.target, PERSON_TARGETS)
             violations += value_violations(f"people[{index}]", rule, wanted)
             for obj, source in (
                 (CrmObject.LEAD, rule.lead),
@@ -121,8 +121,8 @@ class FieldMapping(
                         name, source, wanted, obj, describes
                     )
         for index, company_rule in enumerate(self.companies):
-            wanted = company_rule.type or COMPANY_TARGETS.get(
-                company_rule.target, "string"
+            wanted = _checked_type(
+                company_rule.type, company_rule.target, COMPANY_TARGETS
             )
             violations += value_violations(f"companies[{index}]", company_rule, wanted)
             violations += source_violations(
@@ -133,6 +133,15 @@ class FieldMapping(
                 describes,
             )
         return violations
+
+
+def _checked_type(kind: str | None, target: str, built_in: dict[str, str]) -> str:
+    """The type a rule's sources, transforms and default are checked against:
+    a built-in target's own, or the rule's if it is one. A type refused
+    (`invalid_type`) is refused once, not again through each check after."""
+    if target in built_in:
+        return built_in[target]
+    return kind if kind in TARGET_SOURCES else "string"
 
 
 def _same_rules(

@@ -333,6 +333,22 @@ def test_an_unknown_type_is_said_once_not_again_by_each_transform() -> None:
     assert [(v.rule, v.code) for v in violations] == [("people[0]", "invalid_type")]
 
 
+def test_a_built_in_target_given_another_type_is_refused_once() -> None:
+    rule = PersonRule(
+        target="email",
+        lead="Email",
+        contact="Email",
+        type="integer",
+        transforms=(Trim(), Lowercase()),
+    )
+
+    violations = FieldMapping(people=(rule,)).validate(DESCRIBES)
+
+    # Its sources and transforms are checked against its own type, email.
+    assert [(v.rule, v.code) for v in violations] == [("people[0]", "invalid_type")]
+    assert "of type email: leave its type out" in violations[0].message
+
+
 def test_a_company_built_in_target_keeps_its_own_type() -> None:
     rule = CompanyRule(target="employees", account="NumberOfEmployees", type="number")
 
