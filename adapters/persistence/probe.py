@@ -48,8 +48,25 @@ async def check_database(url: str | URL) -> None:
 
 
 def shown_url(url: URL) -> str:
-    """`url` as it may be printed: password masked, query left out."""
-    return url.set(query={}).render_as_string(hide_password=True)
+    """`url` as it may be printed: password masked, query left out (a value
+    there may be a password), but with the host, port, user and database
+    the query gives in their places, as the driver takes those over the
+    URL's own."""
+    port = _given(url, "port")
+    shown = url.set(
+        query={},
+        host=_given(url, "host") or url.host,
+        port=int(port) if port and port.isdigit() else url.port,
+        username=_given(url, "user") or url.username,
+        database=_given(url, "database") or url.database,
+    )
+    return shown.render_as_string(hide_password=True)
+
+
+def _given(url: URL, name: str) -> str | None:
+    """The query's one value for `name`, if it gives one."""
+    value = url.query.get(name)
+    return value if isinstance(value, str) and value else None
 
 
 async def _open_server(url: URL) -> None:

@@ -91,8 +91,19 @@ def assert_one_clear_line(output: str, *expected: str) -> None:
             f"{UNREACHABLE}?sslmode=require&application_name={PASSWORD}",
             "the query parameter 'application_name' is not one PostgreSQL's",
         ),
+        (
+            f"postgresql://crm:{PASSWORD}@/crm?host=127.0.0.1&port=1&user=other",
+            "cannot open the database postgresql+asyncpg://other:***@127.0.0.1:1/crm",
+        ),
     ],
-    ids=["unreachable", "mysql", "garbage", "sslmode", "unknown-parameter"],
+    ids=[
+        "unreachable",
+        "mysql",
+        "garbage",
+        "sslmode",
+        "unknown-parameter",
+        "target-in-query",
+    ],
 )
 def test_a_bad_database_url_stops_each_command_in_one_line(
     command: list[str],
