@@ -38,8 +38,16 @@ Downloaded = Callable[[ApiUsage | None], None]
 
 
 class BulkMeans(TypedDict):
-    """What a run gives `BulkReader` to make its calls and commit by (see
-    `BulkReader.read`)."""
+    """What a run gives `BulkReader` to make its calls and commit by.
+
+    `polled` is told after each call that brings no page (the job's start,
+    each status poll): it records the call and a heartbeat, and raises
+    `Cancelled` if asked to stop. `commit` raises to stop the run (a
+    cancel, the quota reserve); the download in flight is then cancelled.
+    `settle` waits for the commits in flight and raises as they would.
+    `save_cursor` stores the cursor the job moves to (None: it moves
+    nowhere) and forgets the job.
+    """
 
     call: Call
     commit: Commit
@@ -99,48 +107,31 @@ class BulkReader:
         obj: CrmObject,
         fields: tuple[str, ...],
         types: dict[str, str],
+        means: BulkMeans,
         *,
-        call: Call,
-        commit: Commit,
-        save_cursor: SaveCursor,
-        polled: Polled,
-        settle: Settle,
         started: StartedBulk | None = None,
         downloaded: Downloaded | None = None,
     ) -> SyncJob:
-        """`polled` is told after each call that brings no page (the job's
-        start, each status poll): it records the call and a heartbeat, and
-        raises `Cancelled` if asked to stop.
-        `commit` raises to stop the run (a cancel, the quota reserve); the
-        download in flight is then cancelled. `settle` waits for the commits
-        in flight and raises as they would. `save_cursor` stores the cursor
-        the job moves to (None: it moves nowhere) and forgets the job.
-        `started` is a job already started for this window, used if it
-        starts where this one does; `downloaded` is told once the last page
-        is in, with its usage."""
+        """Start a job for `obj`'s rows after its cursor, or take `started`
+        (a job already started for this window) if it starts there, and
+        store its results by `means`; `downloaded` is told once the last
+        page is in, with its usage."""
         after = job.progress_of(obj).cursor
         if started is None or started.after != after:
-            started = await self.start(job, obj, fields, after, call=call)
+            started = await self.start(job, obj, fields, after, call=means["call"])
         mark = BulkMark(job_id=started.job_id, after=after, fields=fields)
         # The start's call counts now: a run paused while the job is still
         # being prepared has spent it, and the next run can go on with it.
-        job = await polled(job.mark_bulk(obj, mark))
-        job = await self._wait(job, mark.job_id, call, polled)
-        return await self._store_results(
-            job, mark, types, call, commit, save_cursor, settle, downloaded
-        )
+        job = await means["polled"](job.mark_bulk(obj, mark))
+        job = await self._wait(job, mark.job_id, means)
+        return await self._store_results(job, mark, types, means, downloaded)
 
     async def go_on(
         self,
         job: SyncJob,
         obj: CrmObject,
         types: dict[str, str],
-        *,
-        call: Call,
-        commit: Commit,
-        save_cursor: SaveCursor,
-        polled: Polled,
-        settle: Settle,
+        means: BulkMeans,
     ) -> SyncJob:
         """Store what is left of the Bulk job an earlier run stopped in (the
         `BulkMark` in `job`'s progress of `obj`), as `read` would.
@@ -153,10 +144,8 @@ class BulkReader:
         assert mark is not None
         try:
             if not mark.complete:
-                job = await self._wait(job, mark.job_id, call, polled)
-            return await self._store_results(
-                job, mark, types, call, commit, save_cursor, settle, None
-            )
+                job = await self._wait(job, mark.job_id, means)
+            return await self._store_results(job, mark, types, means, None)
         except ApiError as exc:
             if not _gone(exc):
                 raise
@@ -166,21 +155,19 @@ class BulkReader:
                 obj.value,
                 exc.error_code,
             )
-            return await save_cursor(job, None)
+            return await means["save_cursor"](job, None)
 
     async def _store_results(
         self,
         job: SyncJob,
         mark: BulkMark,
         types: dict[str, str],
-        call: Call,
-        commit: Commit,
-        save_cursor: SaveCursor,
-        settle: Settle,
+        means: BulkMeans,
         downloaded: Downloaded | None,
     ) -> SyncJob:
         """Fetch and commit the job's pages from `mark.locator` on, then move
         the cursor to the newest row stored from the job."""
+        call, commit = means["call"], means["commit"]
         job_id = mark.job_id
         locator = mark.locator
         page = None
@@ -206,13 +193,13 @@ class BulkReader:
             if ahead is None:
                 # Near the quota reserve: the commits in flight decide, as
                 # they do for the read-ahead, whether one more call may go.
-                job = await settle()
+                job = await means["settle"]()
                 ahead = asyncio.ensure_future(self._fetch(call, job_id, locator, types))
             page = await ahead
             ahead = None
             calls = 1
         newest = mark.newest
-        return await save_cursor(job, newest if newest != mark.after else None)
+        return await means["save_cursor"](job, newest if newest != mark.after else None)
 
     async def start(
         self,
@@ -305,9 +292,8 @@ class BulkReader:
             field_types=types,
         )
 
-    async def _wait(
-        self, job: SyncJob, job_id: str, call: Call, polled: Polled
-    ) -> SyncJob:
+    async def _wait(self, job: SyncJob, job_id: str, means: BulkMeans) -> SyncJob:
+        call, polled = means["call"], means["polled"]
         delay = self._options.bulk_poll_seconds
         waited = 0.0
         while waited <= self._options.bulk_timeout_seconds:

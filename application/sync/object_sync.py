@@ -224,13 +224,7 @@ class ObjectSync:
             fields,
             mapping,
             lambda job, types, means: self._bulk.read(
-                job,
-                obj,
-                fields,
-                types,
-                started=started,
-                downloaded=downloaded,
-                **means,
+                job, obj, fields, types, means, started=started, downloaded=downloaded
             ),
         )
 
@@ -259,7 +253,7 @@ class ObjectSync:
             obj,
             fields,
             mapping,
-            lambda job, types, means: self._bulk.go_on(job, obj, types, **means),
+            lambda job, types, means: self._bulk.go_on(job, obj, types, means),
         )
 
     async def _in_bulk(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from application.ports import ApiUsage
-from application.sync.bulk import BulkReader
+from application.sync.bulk import BulkMeans, BulkReader
 from application.sync.options import SyncOptions
 from application.sync.page_writer import Cancelled
 from application.sync.ports import BulkPage, QueryPage, Record, SalesforceRecords
@@ -169,17 +169,14 @@ async def read(
         committed.polled += 1
         return current
 
-    await reader.read(
-        JOB,
-        LEAD,
-        ("Id", "SystemModstamp", "IsDeleted"),
-        {},
+    means = BulkMeans(
         call=call,
         commit=committed.commit,
         save_cursor=committed.save_cursor,
         polled=polled,
         settle=committed.settle,
     )
+    await reader.read(JOB, LEAD, ("Id", "SystemModstamp", "IsDeleted"), {}, means)
     return committed
 
 

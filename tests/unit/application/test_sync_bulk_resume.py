@@ -3,9 +3,11 @@ its rows again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
+import pytest
 
 from application.errors import ApiError, QuotaExhausted, SalesforceUnavailable
 from domain.sync import SyncJob, SyncMode, SyncState
@@ -68,11 +70,24 @@ async def test_the_next_sync_fetches_only_the_pages_left(sync: Sync) -> None:
     assert resumed.progress_of(LEAD).cursor == stored
 
 
-async def test_a_job_salesforce_no_longer_has_is_read_again(sync: Sync) -> None:
+def forgotten(sync: Sync) -> None:
+    """Salesforce no longer has the job: its id answers 404."""
+    sync.org.forget_bulk_jobs()
+
+
+def locator_refused(sync: Sync) -> None:
+    refused = ApiError("invalid locator", error_code="INVALIDLOCATOR", status=400)
+    sync.app.salesforce.fail_next("bulk_results", refused)
+
+
+@pytest.mark.parametrize("gone", [forgotten, locator_refused])
+async def test_a_job_salesforce_no_longer_serves_is_read_again(
+    sync: Sync, gone: Callable[[Sync], None]
+) -> None:
     sync.org.page_size = 2
     ids = [lead(sync.org, n) for n in range(12)]
     await stopped_at_second_results_page(sync)
-    sync.org.forget_bulk_jobs()
+    gone(sync)
     sync.app.salesforce.record_calls.clear()
 
     resumed = await sync.once(**BULK)
@@ -109,21 +124,6 @@ async def test_a_job_of_other_fields_is_forgotten(sync: Sync) -> None:
     async with sync.app.store.unit_of_work() as uow:
         await uow.sync_jobs.save(other, expected=SyncState.FAILED)
         await uow.commit()
-    sync.app.salesforce.record_calls.clear()
-
-    resumed = await sync.once(**BULK)
-
-    assert resumed.state is SyncState.SUCCEEDED
-    assert sync.app.salesforce.record_calls["start_bulk_query"] == 1
-    assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
-
-
-async def test_results_salesforce_refuses_are_read_again(sync: Sync) -> None:
-    sync.org.page_size = 2
-    ids = [lead(sync.org, n) for n in range(12)]
-    await stopped_at_second_results_page(sync)
-    refused = ApiError("invalid locator", error_code="INVALIDLOCATOR", status=400)
-    sync.app.salesforce.fail_next("bulk_results", refused)
     sync.app.salesforce.record_calls.clear()
 
     resumed = await sync.once(**BULK)
