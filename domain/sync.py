@@ -250,6 +250,12 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
         )
         return self._with(updated, heartbeat_at=now)
 
+    def following_up(self) -> SyncJob:
+        """The run re-reads the Contacts of Accounts changed since (the
+        Account follow-up): the Contact is not done until that ends."""
+        contact = self.progress_of(CrmObject.CONTACT)
+        return self._with(msgspec.structs.replace(contact, done=False))
+
     def follow_up_to(self, mark: FollowUpMark) -> SyncJob:
         """The Account follow-up has re-read Contacts up to `mark`."""
         contact = msgspec.structs.replace(

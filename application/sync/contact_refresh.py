@@ -42,13 +42,19 @@ async def refresh_contacts(
 ) -> SyncJob:
     """Re-read the Contacts of Accounts stored since the first bound that the
     run's own Contact window did not read (changed by the third), going on
-    after the second; each batch done is marked in the job."""
+    after the second; each batch done is marked in the job. While it
+    runs, the Contact is not done (a stop then shows on it)."""
     since, resume, read_up_to = follow_up
     obj = CrmObject.CONTACT
     fields = select_fields(obj, mapping.source_fields(obj))
-    assert job.until is not None
+    until = job.until
+    assert until is not None
     changed = accounts.changed(job.workspace_id, since, resume)
+    started = False
     async for batch, mark in changed:
+        if not started:
+            job = await tools.store(job, SyncJob.following_up)
+            started = True
         # Contacts changed after the start cursor were just read with the
         # stored Accounts' new values: not again.
         soql = related_query(
@@ -56,7 +62,7 @@ async def refresh_contacts(
             fields,
             reference="AccountId",
             ids=batch,
-            until=min(job.until, read_up_to),
+            until=min(until, read_up_to),
         )
         # One page at a time: the quota is checked before each next call.
         pipeline = tools.pipeline(job, obj, mapping)
@@ -64,4 +70,6 @@ async def refresh_contacts(
             await pipeline.submit(page, api_calls=1, advance_cursor=False)
             job = await pipeline.drain()
         job = await tools.store(job, partial(SyncJob.follow_up_to, mark=mark))
+    if started:
+        job = await tools.store(job, partial(SyncJob.finish_object, obj=obj))
     return job

@@ -155,7 +155,10 @@ Done = Annotated[
     bool,
     msgspec.Meta(
         description="True once this sync has stored all of this object, and, "
-        "after a full read, marked deleted what it did not read."
+        "after a full read, marked deleted what it did not read. When the "
+        "mapping reads Contacts through their Account, the Contact's is "
+        "false again while the sync ends by reading again the Contacts of "
+        "changed Accounts."
     ),
 ]
 ObjectError = Annotated[

@@ -50,7 +50,12 @@ async def test_a_run_paused_in_the_follow_up_leaves_the_next_where_it_stopped(
     done = await sync.once(related_batch_size=2)
 
     assert paused.state is SyncState.PAUSED
+    # The Contacts were being read again: the pause shows on them.
+    assert not paused.progress_of(CONTACT).done
+    assert paused.progress_of(CONTACT).error == paused.problem
+    assert paused.progress_of(ACCOUNT).error is None
     assert done.state is SyncState.SUCCEEDED
+    assert done.progress_of(CONTACT).done
     assert len(related) == 1  # only the batch the paused run did not get to
     companies = sorted(str(p.fields["company"]) for p in sync.people())
     assert companies == [f"New {n}" for n in range(6)]
