@@ -106,9 +106,12 @@ ReadInFull = Annotated[
 Cursor = Annotated[
     CursorView | None,
     msgspec.Meta(
-        description="The last record (SystemModstamp, Id) this sync stored of "
-        "this object; null while it has stored none. A sync that reads no "
-        "record leaves the stored cursor where the sync before put it."
+        description="Where a read of this object goes on from: the last record "
+        "(SystemModstamp, Id) this sync stored of this object in that order, "
+        "or the earlier read's it goes on with. A Bulk API job's rows come in "
+        "no order, so the cursor passes them only once the whole job is "
+        "stored. Null while it has stored none; a sync that reads no record "
+        "leaves the stored cursor where the sync before put it."
     ),
 ]
 Continues = Annotated[
@@ -172,8 +175,13 @@ ObjectError = Annotated[
 ]
 
 
+Counted = Annotated[
+    CrmObject, msgspec.Meta(description="The Salesforce object these counts are of.")
+]
+
+
 class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
-    object: CrmObject
+    object: Counted
     records_seen: Seen
     records_written: Written
     records_deleted: DeletedSeen
@@ -224,6 +232,22 @@ JobId = Annotated[
         "/api/crm/salesforce/syncs/{job_id}."
     ),
 ]
+Mode = Annotated[
+    SyncMode,
+    msgspec.Meta(
+        description="incremental reads what changed since each object's "
+        "cursor; full reads every record and marks deleted what it did not "
+        "read."
+    ),
+]
+State = Annotated[
+    SyncState,
+    msgspec.Meta(
+        description="queued, then running, then succeeded, failed, paused "
+        "(stopped, or the quota reserve reached: the next incremental sync "
+        "goes on) or cancelled."
+    ),
+]
 RunOrder = Annotated[
     tuple[CrmObject, ...],
     msgspec.Meta(description="The objects it reads, in the order it reads them."),
@@ -266,9 +290,9 @@ Progress = Annotated[
 
 class SyncView(msgspec.Struct, frozen=True, kw_only=True):
     job_id: JobId
-    mode: SyncMode
+    mode: Mode
     objects: RunOrder
-    state: SyncState
+    state: State
     requested_by: RequestedBy
     created_at: datetime
     started_at: datetime | None
