@@ -124,7 +124,11 @@ Continues = Annotated[
 
 
 Seen = Annotated[
-    int, msgspec.Meta(description="Records this sync read of this object.")
+    int,
+    msgspec.Meta(
+        description="Records this sync read of this object; one read twice "
+        "(a Bulk page fetched again after a stop) counts twice."
+    ),
 ]
 Written = Annotated[
     int,
@@ -142,8 +146,8 @@ Pages = Annotated[
     int,
     msgspec.Meta(
         description="Pages this sync stored of this object, each in one "
-        "transaction with the cursor and these counts: a REST query page, or "
-        "a batch of a Bulk API job's rows."
+        "transaction with the cursor and these counts: a REST query page (one "
+        "with no record too), or a batch of a Bulk API job's rows."
     ),
 ]
 ApiCalls = Annotated[
