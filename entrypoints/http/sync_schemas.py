@@ -126,8 +126,9 @@ Continues = Annotated[
 Seen = Annotated[
     int,
     msgspec.Meta(
-        description="Records this sync read of this object; one read twice "
-        "(a Bulk page fetched again after a stop) counts twice."
+        description="Records this sync read of this object, with any an "
+        "earlier, stopped sync had stored too (a Bulk page it stopped in is "
+        "fetched again whole)."
     ),
 ]
 Written = Annotated[
