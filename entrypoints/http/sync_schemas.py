@@ -264,6 +264,18 @@ RequestedBy = Annotated[
         "crmbridge-cli for `crmbridge sync`."
     ),
 ]
+Created = Annotated[
+    datetime,
+    msgspec.Meta(description="When it was asked for; the history is newest first."),
+]
+Started = Annotated[
+    datetime | None,
+    msgspec.Meta(description="When a runner started it; null while it is queued."),
+]
+Finished = Annotated[
+    datetime | None,
+    msgspec.Meta(description="When it ended; null while it is queued or runs."),
+]
 Heartbeat = Annotated[
     datetime | None,
     msgspec.Meta(
@@ -299,9 +311,9 @@ class SyncView(msgspec.Struct, frozen=True, kw_only=True):
     objects: RunOrder
     state: State
     requested_by: RequestedBy
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: Created
+    started_at: Started
+    finished_at: Finished
     heartbeat_at: Heartbeat
     until: Until
     cancel_requested: CancelRequested

@@ -167,6 +167,8 @@ async def test_openapi_says_what_each_progress_field_and_cursor_means(
         for name in ("records_seen", "records_written", "pages", "api_calls", "done")
     )
     sync = schema["components"]["schemas"]["SyncView"]["properties"]
+    assert all(field.get("description") for field in sync.values())
+    assert all(field.get("description") for field in progress.values())
     assert "upper bound on SystemModstamp" in sync["until"]["description"]
     assert "crmbridge-cli" in sync["requested_by"]["description"]
     cursor = schema["components"]["schemas"]["CursorView"]["properties"]
