@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from application.errors import QuotaExhausted
-from domain.sync import SyncState
+from application.sync import page_writer, pipeline
+from domain.sync import SyncJob, SyncState
 from domain.tokens import TokenSet
 from tests.unit.application.sync_support import ACCOUNT, CONTACT, Sync, contact
 from tests.unit.application.sync_support import sync as sync  # the fixture
@@ -94,3 +98,36 @@ async def test_contacts_read_in_the_run_are_not_read_again_for_their_account(
     assert job.progress_of(CONTACT).seen == 3 + 1  # the window's, the rename's
     companies = sorted(str(p.fields["company"]) for p in sync.people())
     assert companies == ["New", "New", "New", "Renamed"]
+
+
+async def test_a_stop_in_the_follow_up_waits_for_its_write_in_flight(
+    sync: Sync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account = sync.org.create(ACCOUNT, {"Name": "Old Name"})
+    contact(sync.org, 1, account)
+    await sync.once()
+    sync.org.now += timedelta(minutes=1)
+    sync.org.update(ACCOUNT, account, {"Name": "New Name"})
+    writing, release = asyncio.Event(), asyncio.Event()
+    written = page_writer.write_plan
+
+    async def held(*args: Any, **kwargs: Any) -> SyncJob:
+        if kwargs.get("advance_cursor") is False:  # the follow-up's page
+            writing.set()
+            await release.wait()
+        return await written(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "write_plan", held)
+    run = asyncio.ensure_future(sync.once())
+    await writing.wait()
+
+    run.cancel()
+    await asyncio.sleep(0.05)
+    waited = not run.done()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+
+    assert waited  # the stop did not leave the write behind
+    (person,) = sync.people()
+    assert person.fields["company"] == "New Name"
