@@ -65,16 +65,10 @@ async def refresh_contacts(
             until=min(until, read_up_to),
         )
         # One page at a time: the quota is checked before each next call.
-        pipeline = tools.pipeline(job, obj, mapping)
-        try:
+        async with tools.pipeline(job, obj, mapping) as pipeline:
             async for page in tools.pages(job, soql):
                 await pipeline.submit(page, api_calls=1, advance_cursor=False)
                 job = await pipeline.drain()
-        except BaseException:
-            # A stop meets the write in flight, which ends whole first: the
-            # job then ends after it, and the progress shown includes it.
-            await pipeline.abandon()
-            raise
         job = await tools.store(job, partial(SyncJob.follow_up_to, mark=mark))
     if started:
         job = await tools.store(job, partial(SyncJob.finish_object, obj=obj))

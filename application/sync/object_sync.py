@@ -85,40 +85,39 @@ class ObjectSync:
                 )
                 ahead.start(following, partial(self.open, job, following, after_fields))
 
-        pipeline = tools.pipeline(job, obj, mapping)
         ahead_page: asyncio.Task[tuple[QueryPage, int]] | None = None
-        try:
-            while True:
-                after = last_cursor(page.records) or job.progress_of(obj).cursor
-                ahead_page = self._read_ahead(job, obj, fields, page, after)
-                next_url = page.next_records_url
-                if next_url is None:
-                    downloaded(page.api_usage)
-                job = await pipeline.submit(page, api_calls=calls)
-                if next_url is None:
-                    job = await pipeline.drain()
-                    break
-                if page.total_size > self._options.bulk_threshold:
-                    job = await pipeline.drain()
-                    job = await self._continue_in_bulk(
-                        job, obj, fields, mapping, opening.bulk, downloaded
+        async with tools.pipeline(job, obj, mapping) as pipeline:
+            try:
+                while True:
+                    after = last_cursor(page.records) or job.progress_of(obj).cursor
+                    ahead_page = self._read_ahead(job, obj, fields, page, after)
+                    next_url = page.next_records_url
+                    if next_url is None:
+                        downloaded(page.api_usage)
+                    job = await pipeline.submit(page, api_calls=calls)
+                    if next_url is None:
+                        job = await pipeline.drain()
+                        break
+                    if page.total_size > self._options.bulk_threshold:
+                        job = await pipeline.drain()
+                        job = await self._continue_in_bulk(
+                            job, obj, fields, mapping, opening.bulk, downloaded
+                        )
+                        break
+                    if ahead_page is None:
+                        # Near the reserve: this page is stored before the next
+                        # call, which `RunTools.call` may refuse.
+                        job = await pipeline.drain()
+                    page, calls = await (
+                        ahead_page or self._next_page(job, obj, fields, next_url, after)
                     )
-                    break
-                if ahead_page is None:
-                    # Near the reserve: this page is stored before the next
-                    # call, which `RunTools.call` may refuse.
-                    job = await pipeline.drain()
-                page, calls = await (
-                    ahead_page or self._next_page(job, obj, fields, next_url, after)
-                )
-                ahead_page = None
-            if job.reads_in_full(obj):
-                job = await sweep(tools, job, obj, changed)
-        except BaseException:
-            await abandon(ahead_page)
-            await abandon(changed)
-            await pipeline.abandon()
-            raise
+                    ahead_page = None
+                if job.reads_in_full(obj):
+                    job = await sweep(tools, job, obj, changed)
+            except BaseException:
+                await abandon(ahead_page)
+                await abandon(changed)
+                raise
 
         job = await tools.finish_object(job, obj)
         tools.counted(job, obj)
@@ -308,12 +307,9 @@ class ObjectSync:
             polled=polled,
             settle=pipeline.drain,
         )
-        try:
+        async with pipeline:
             await read(job, field_types(fields, obj, describes), means)
             return await pipeline.drain()
-        except BaseException:
-            await pipeline.abandon()
-            raise
 
     async def _polled(self, job: SyncJob, obj: CrmObject) -> SyncJob:
         """Count a status poll and beat the heart, so a long Bulk job neither

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from application.ports import Clock
 from application.sync.page_writer import PagePlan, plan_page, write_plan
@@ -30,6 +31,10 @@ class PagePipeline:
     write's result. A write's error (`Cancelled`, a quota reserve raised by
     `committed`, a database error) comes out of the next `submit` or of
     `drain`; the pages after it are not written.
+
+    Used as an async context manager, it `abandon`s when the block raises:
+    a stop then lets the write in flight end first, so the job ends after
+    it and the progress shown includes it.
     """
 
     def __init__(
@@ -100,6 +105,18 @@ class PagePipeline:
                     self._writing = None
             self._pending = None
         return self.job
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            await self.abandon()
 
     async def abandon(self) -> None:
         """Let the write in flight end, committed whole or not at all, and
