@@ -162,10 +162,6 @@ async def test_openapi_says_what_each_progress_field_and_cursor_means(
     assert "reads this object in full" in progress["read_in_full"]["description"]
     assert "unfinished full read" in progress["continues"]["description"]
     assert "object it was reading" in progress["error"]["description"]
-    assert all(
-        progress[name].get("description")
-        for name in ("records_seen", "records_written", "pages", "api_calls", "done")
-    )
     sync = schema["components"]["schemas"]["SyncView"]["properties"]
     assert all(field.get("description") for field in sync.values())
     assert all(field.get("description") for field in progress.values())
@@ -248,38 +244,32 @@ async def test_openapi_documents_what_the_callback_and_optional_bodies_do(
     assert mapping_errors["required"] == ["code", "message"]
 
 
+NUL = ("holds a NUL character", "\x00")
+NOT_UTF8 = ("is not UTF-8 text once percent-decoded", "\ufffd")
+
+
 @pytest.mark.parametrize(
-    "url",
+    ("url", "refused"),
     [
-        "/api/people?email=a%00b@example.com",
-        "/api/people/person%00id",
-        "/api/crm/salesforce/syncs/%00",
-        "/api/companies?cursor=%00",
+        ("/api/people?email=a%00b@example.com", NUL),
+        ("/api/people/person%00id", NUL),
+        ("/api/crm/salesforce/syncs/%00", NUL),
+        ("/api/companies?cursor=%00", NUL),
+        ("/api/people/ab%ffcd", NOT_UTF8),
+        ("/api/crm/salesforce/syncs/%c3%28", NOT_UTF8),
     ],
 )
-async def test_a_nul_in_an_id_or_a_filter_is_refused_before_any_query(
-    api: Api, url: str
+async def test_an_id_or_filter_with_a_nul_or_not_utf8_is_refused_unechoed(
+    api: Api, url: str, refused: tuple[str, str]
 ) -> None:
+    said, unechoed = refused
+
     answer = await api.client.get(url, headers=api.auth())
 
     assert answer.status_code == 422
     assert answer.json()["code"] == "invalid_input"
-    assert "holds a NUL character" in answer.json()["message"]
-    assert "\x00" not in answer.text
-
-
-@pytest.mark.parametrize(
-    "url", ["/api/people/ab%ffcd", "/api/crm/salesforce/syncs/%c3%28"]
-)
-async def test_an_id_not_utf8_once_decoded_is_refused_by_name(
-    api: Api, url: str
-) -> None:
-    answer = await api.client.get(url, headers=api.auth())
-
-    assert answer.status_code == 422
-    assert answer.json()["code"] == "invalid_input"
-    assert "is not UTF-8 text once percent-decoded" in answer.json()["message"]
-    assert "\ufffd" not in answer.text
+    assert said in answer.json()["message"]
+    assert unechoed not in answer.text
 
 
 async def test_an_id_spelling_a_real_replacement_character_is_looked_up(
