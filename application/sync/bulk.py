@@ -65,6 +65,11 @@ BULK_JOB_FAILED = "BULK_JOB_FAILED"
 COMMIT_BATCH = 5_000
 
 
+class BulkJobUnfinished(SalesforceUnavailable):
+    """Raised when a query job is still not finished after
+    `bulk_timeout_seconds` of polling."""
+
+
 def field_types(
     fields: tuple[str, ...],
     obj: CrmObject,
@@ -138,7 +143,10 @@ class BulkReader:
 
         If Salesforce no longer has the job or its results, or the job
         failed, it is forgotten with the cursor where it was: the caller
-        reads on from there, as if there had been no job.
+        reads on from there, as if there had been no job. A job still not
+        finished after this run's wait too (two runs' `bulk_timeout_seconds`)
+        is forgotten as well, and the run fails as a timeout does: the next
+        one starts a job of its own rather than wait on this one again.
         """
         mark = job.progress_of(obj).bulk
         assert mark is not None
@@ -146,6 +154,14 @@ class BulkReader:
             if not mark.complete:
                 job = await self._wait(job, mark.job_id, means)
             return await self._store_results(job, mark, types, means, None)
+        except BulkJobUnfinished:
+            logger.warning(
+                "bulk query job still unfinished workspace=%s object=%s: forgotten",
+                job.workspace_id,
+                obj.value,
+            )
+            await means["save_cursor"](job, None)
+            raise
         except ApiError as exc:
             if not _gone(exc):
                 raise
@@ -310,7 +326,7 @@ class BulkReader:
             await asyncio.sleep(delay)
             waited += delay
             delay = min(delay * 2, self._options.bulk_poll_max_seconds)
-        raise SalesforceUnavailable("the Bulk API query job did not finish in time")
+        raise BulkJobUnfinished("the Bulk API query job did not finish in time")
 
 
 def _gone(exc: ApiError) -> bool:

@@ -148,3 +148,29 @@ async def test_a_quota_refusal_is_not_taken_for_a_job_gone(sync: Sync) -> None:
     assert paused.state is SyncState.PAUSED
     # Still the job to go on with next time.
     assert paused.progress_of(LEAD).bulk is not None
+
+
+async def test_a_job_unfinished_after_two_runs_waits_is_forgotten(sync: Sync) -> None:
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(12)]
+    sync.org.bulk_polls = 1_000_000  # InProgress for as long as the tests run
+    waits = {"bulk_poll_seconds": 0.001, "bulk_timeout_seconds": 0.005}
+
+    first = await sync.once(**BULK | waits)
+    # Each later sync created later, so it is the last of the object.
+    sync.app.clock.advance(seconds=1)
+    second = await sync.once(**BULK | waits)
+    sync.app.clock.advance(seconds=1)
+    sync.org.bulk_polls = 0
+    sync.app.salesforce.record_calls.clear()
+    third = await sync.once(**BULK)
+
+    assert (first.state, second.state) == (SyncState.FAILED, SyncState.FAILED)
+    # The first run's job had one wait: the next run went on with it ...
+    assert first.progress_of(LEAD).bulk is not None
+    assert second.progress_of(LEAD).bulk is None
+    assert second.progress_of(LEAD).api_calls > 1
+    # ... and after a second one, the run after that starts a job of its own.
+    assert sync.app.salesforce.record_calls["start_bulk_query"] == 1
+    assert third.state is SyncState.SUCCEEDED
+    assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
