@@ -10,6 +10,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
@@ -24,8 +25,11 @@ from domain.wording import plural
 class ProgressBars(SyncProgress):
     """One bar per object: records seen of Salesforce's totalSize, pages, calls.
 
-    A page's totalSize counts its own query; a run also re-reads Contacts of
-    changed Accounts, so a bar's total never drops below what it has seen.
+    A page's totalSize counts its own query, so a bar's total never drops
+    below what it has seen. An object whose pages go on after it was done
+    is being read again: the Contacts of changed Accounts (the Account
+    follow-up), whose number no query tells. Its bar then says so and shows
+    no total until the object is done again.
     """
 
     def __init__(self, console: Console) -> None:
@@ -40,6 +44,7 @@ class ProgressBars(SyncProgress):
         )
         self._tasks: dict[CrmObject, TaskID] = {}
         self._totals: dict[CrmObject, int] = {}
+        self._done: set[CrmObject] = set()
 
     def __enter__(self) -> Self:
         self._bars.start()
@@ -61,13 +66,23 @@ class ProgressBars(SyncProgress):
     def page_committed(self, job: SyncJob, obj: CrmObject, total: int | None) -> None:
         progress = job.progress_of(obj)
         self._totals[obj] = max(self._totals.get(obj, 0), total or 0, progress.seen)
+        again = obj in self._done and not progress.done
+        if progress.done:
+            self._done.add(obj)
+        task = self._task(obj)
         self._bars.update(
-            self._task(obj),
+            task,
+            description=f"{obj.value} again, of changed Accounts"
+            if again
+            else obj.value,
             completed=progress.seen,
             total=self._totals[obj],
             pages=plural(progress.pages, "page"),
             calls=plural(progress.api_calls, "API call"),
         )
+        if again:
+            # `update` takes a None total as "unchanged": unset it on the task.
+            self._shown(obj).total = None
 
     def counted(self, job: SyncJob, obj: CrmObject) -> None:
         """Counts that came without a page; at the run's end, the ones the
@@ -76,8 +91,16 @@ class ProgressBars(SyncProgress):
 
     def shown(self, obj: CrmObject) -> dict[str, object]:
         """What `obj`'s bar shows: records seen, of what total, pages, calls."""
-        task = next(t for t in self._bars.tasks if t.id == self._task(obj))
-        return {"seen": task.completed, "total": task.total, **task.fields}
+        task = self._shown(obj)
+        return {
+            "name": task.description,
+            "seen": task.completed,
+            "total": task.total,
+            **task.fields,
+        }
+
+    def _shown(self, obj: CrmObject) -> Task:
+        return next(t for t in self._bars.tasks if t.id == self._task(obj))
 
     def _task(self, obj: CrmObject) -> TaskID:
         if obj not in self._tasks:

@@ -61,3 +61,30 @@ def test_a_done_object_s_bar_shows_the_calls_the_report_shows() -> None:
         "1 API call",
     )
     assert bars.shown(CrmObject.LEAD)["calls"] == "2 API calls"
+
+
+def test_contacts_read_again_for_changed_accounts_show_no_total() -> None:
+    contact = CrmObject.CONTACT
+    job = running(SyncMode.INCREMENTAL)
+    read = job.record_page(
+        contact, seen=3, written=3, deleted=0, api_calls=1, cursor=None, now=NOW
+    ).finish_object(contact)
+    again = read.following_up().record_page(
+        contact, seen=2, written=2, deleted=0, api_calls=1, cursor=None, now=NOW
+    )
+    bars = ProgressBars(Console(file=io.StringIO()))
+    bars.show(job)
+
+    bars.counted(read, contact)
+    done = bars.shown(contact)
+    bars.page_committed(again, contact, 2)
+    following = bars.shown(contact)
+    bars.counted(again.finish_object(contact), contact)
+
+    assert (done["name"], done["seen"], done["total"]) == ("Contact", 3, 3)
+    assert following["name"] == "Contact again, of changed Accounts"
+    assert (following["seen"], following["total"]) == (5, None)
+    assert (bars.shown(contact)["name"], bars.shown(contact)["total"]) == (
+        "Contact",
+        5,
+    )
