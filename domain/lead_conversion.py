@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -76,13 +76,36 @@ def _leads_with(
         return {"lead_id": lead_id, "lead_deleted": deleted}
     leads: dict[str, bool] = {}
     for holder in (*others, person):
-        if holder.lead_id:
-            leads[holder.lead_id] = holder.lead_deleted
-        leads.update(holder.merged_leads)
+        leads.update(leads_of(holder))
     leads[lead_id] = deleted
+    return _named(leads)
+
+
+def _named(leads: dict[str, bool]) -> dict[str, Any]:
+    """`lead_id`, `lead_deleted` and `merged_leads` of a person with `leads`:
+    the live Lead with the smallest Id is named, else the smallest Id."""
     named = min(leads, key=lambda lead: (leads[lead], lead))
     return {
         "lead_id": named,
         "lead_deleted": leads[named],
         "merged_leads": {lead: leads[lead] for lead in sorted(leads) if lead != named},
     }
+
+
+def leads_of(person: Person) -> dict[str, bool]:
+    """Every Lead of `person`, the named one and those merged into it, with
+    whether each is deleted."""
+    leads = dict(person.merged_leads)
+    if person.lead_id is not None:
+        leads[person.lead_id] = person.lead_deleted
+    return leads
+
+
+def without_leads(person: Person, gone: Collection[str]) -> Person:
+    """`person` once its Leads in `gone` are deleted (purged from
+    Salesforce), its Lead named again by `_named`'s rule."""
+    leads = leads_of(person)
+    if not any(lead in gone and not leads[lead] for lead in leads):
+        return person
+    leads.update((lead, True) for lead in gone if lead in leads)
+    return changed(person, **_named(leads))

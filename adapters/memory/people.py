@@ -42,6 +42,9 @@ class InMemoryPeopleRepository(PeopleRepository):
             if stored.person.lead_id in leads or stored.person.contact_id in contacts
         ]
 
+    async def with_merged_leads(self, workspace_id: str) -> list[Person]:
+        return [s.person for s in self._of(workspace_id) if s.person.merged_leads]
+
     async def save_page(
         self,
         workspace_id: str,

@@ -31,6 +31,7 @@ from adapters.persistence.people_rows import (
     PERSON_KEY,
     PERSON_VALUE_COLUMNS,
     PersonRow,
+    has_merged_leads,
     person_page_columns,
 )
 from adapters.persistence.positional import Row
@@ -88,6 +89,12 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
 
         logger.debug("people found workspace=%s count=%d", workspace_id, len(found))
         return list(found.values())
+
+    async def with_merged_leads(self, workspace_id: str) -> list[Person]:
+        session = await self._transaction.for_reading()
+        merged = has_merged_leads(_columns.merged_leads)
+        rows = await session.execute(_in(workspace_id).where(merged))
+        return [_Row.to_domain(row) for row in rows]
 
     async def save_page(
         self,

@@ -12,7 +12,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Index, Row, String, Text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Index,
+    Row,
+    String,
+    Text,
+    cast,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adapters.persistence.rows import Base
@@ -67,6 +76,15 @@ COMPANY_PAGE_COLUMNS = (
 COMPANY_VALUE_COLUMNS = ("fields", "modstamp", "deleted")
 
 
+def has_merged_leads(
+    column: ColumnElement[Any] | Mapped[Any],
+) -> ColumnElement[bool]:
+    """`merged_leads` is not the empty object, as its JSON text (stored the
+    same way on both databases); a query's condition must read exactly as
+    the partial index's for SQLite to use the index."""
+    return cast(column, Text) != literal_column("'{}'")
+
+
 class PersonRow(Base):
     __tablename__ = "people"
 
@@ -118,6 +136,14 @@ class PersonRow(Base):
             "email",
             "updated_at",
             "person_id",
+        ),
+        # The few people with other Leads merged in, which a full read's
+        # sweep checks without a scan of the workspace (`has_merged_leads`).
+        Index(
+            "ix_people_workspace_id_merged",
+            "workspace_id",
+            sqlite_where=has_merged_leads(merged_leads),
+            postgresql_where=has_merged_leads(merged_leads),
         ),
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from application.sync.merged_leads import mark_merged_leads_gone
 from application.sync.page_writer import hold_running
 from application.sync.run_tools import RunTools
 from domain.crm import CrmObject
@@ -24,7 +25,8 @@ async def sweep(
     changed: asyncio.Future[Changed] | None,
 ) -> SyncJob:
     """Mark what the full read did not see as deleted, except rows changed
-    after its window: no page showed them, yet they exist. A read that went
+    after its window: no page showed them, yet they exist. For Leads, so
+    are those merged into people that Salesforce no longer has. A read that went
     on over several runs spares what any of them saw (`SyncJob.seen_mark`).
     `changed` is that query if it was asked for once the last page was in."""
     alive, calls = await (changed or changed_after_window(tools, job, obj))
@@ -47,6 +49,8 @@ async def sweep(
         swept,
         len(alive),
     )
+    if obj is CrmObject.LEAD:
+        return await mark_merged_leads_gone(tools, job, alive)
     return job
 
 

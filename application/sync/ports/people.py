@@ -69,6 +69,10 @@ class PeopleRepository(Protocol):
         """People holding any of these Lead or Contact ids."""
         ...
 
+    async def with_merged_leads(self, workspace_id: str) -> list[Person]:
+        """People with other Leads merged into them (`merged_leads`)."""
+        ...
+
     async def save_page(
         self,
         workspace_id: str,

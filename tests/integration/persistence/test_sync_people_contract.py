@@ -347,6 +347,30 @@ async def test_a_sweep_stays_in_its_workspace(backend: Backend) -> None:
         assert await uow.people.count(OTHER_WS, include_deleted=False) == 1
 
 
+async def test_only_people_with_merged_leads_are_listed_as_such(
+    backend: Backend,
+) -> None:
+    merged = person(
+        "p1", lead_id="00Q1", contact_id="0031", merged_leads={"00Q2": False}
+    )
+    elsewhere = person(
+        "p1",
+        lead_id="00Q1",
+        contact_id="0031",
+        merged_leads={"00Q2": True},
+        workspace_id=OTHER_WS,
+    )
+    await save_people(
+        backend.uow,
+        [merged, person("p2", lead_id="00Q3", contact_id="0032")],
+        workspace_id=WS,
+    )
+    await save_people(backend.uow, [elsewhere], workspace_id=OTHER_WS)
+
+    async with backend.uow() as uow:
+        assert await uow.people.with_merged_leads(WS) == [merged]
+
+
 async def test_count_leaves_out_the_deleted_unless_asked(backend: Backend) -> None:
     await save_people(
         backend.uow,

@@ -104,3 +104,39 @@ async def test_a_page_planned_during_a_write_sees_what_it_stores(sync: Sync) -> 
     (person,) = sync.people()
     assert (person.lead_id, person.contact_id) == (first, contact_id)
     assert person.merged_leads == {second: False}
+
+
+async def test_a_full_sync_marks_a_purged_merged_lead_deleted(sync: Sync) -> None:
+    _, first, second = await merged_pair(sync)
+    del sync.org.rows[LEAD][second]
+
+    job = await sync.once(SyncMode.FULL)
+
+    assert job.state is SyncState.SUCCEEDED, job.problem
+    (person,) = everyone(sync)
+    assert (person.lead_id, person.lead_deleted) == (first, False)
+    assert person.merged_leads == {second: True}
+    # Its page, then the two merged Leads asked for by Id: one call.
+    assert job.progress_of(LEAD).api_calls == 1 + 1 + 1
+
+
+async def test_a_purged_named_lead_gives_its_name_to_a_live_one(sync: Sync) -> None:
+    _, first, second = await merged_pair(sync)
+    del sync.org.rows[LEAD][first]
+
+    await sync.once(SyncMode.FULL)
+
+    (person,) = everyone(sync)
+    assert (person.lead_id, person.lead_deleted) == (second, False)
+    assert person.merged_leads == {first: True}
+    assert not person.deleted
+
+
+async def test_a_merged_lead_changed_after_the_window_is_not_gone(sync: Sync) -> None:
+    *_, second = await merged_pair(sync)
+    sync.org.rows[LEAD][second]["SystemModstamp"] = "2999-01-01T00:00:00.000+0000"
+
+    await sync.once(SyncMode.FULL)
+
+    (person,) = everyone(sync)
+    assert person.merged_leads == {second: False}

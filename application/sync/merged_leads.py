@@ -1,0 +1,84 @@
+"""Application: the end of a full read of Leads, for the Leads merged into
+people, which the sweep cannot tell gone."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+
+from application.sync.page_writer import hold_running
+from application.sync.run_tools import RunTools
+from domain.crm import CrmObject
+from domain.lead_conversion import leads_of, without_leads
+from domain.soql import related_query
+from domain.sync import SyncJob, SyncState
+
+logger = logging.getLogger(__name__)
+# Ids asked for in one query, as the Account follow-up does.
+BATCH = 200
+
+
+async def mark_merged_leads_gone(
+    tools: RunTools, job: SyncJob, alive: Collection[str]
+) -> SyncJob:
+    """Mark deleted the Leads of people with merged Leads that Salesforce no
+    longer has: a full read reads every Lead there is, but a
+    person is one row for all its Leads, so the sweep (by row) sees it read
+    when any of them was. A Lead purged since is then never read again.
+
+    `queryAll` by Id asks for each live Lead of those people (one call per
+    200), and those it does not return are gone, unless `alive` (changed
+    after the run's window) holds them. Those people are few: several Leads
+    converted into one Contact.
+    """
+    assert job.until is not None
+    async with tools.uow() as uow:
+        people = await uow.people.with_merged_leads(job.workspace_id)
+    live = sorted(
+        {
+            lead
+            for person in people
+            for lead, deleted in leads_of(person).items()
+            if not deleted
+        }.difference(alive)
+    )
+    if not live:
+        return job
+    found: set[str] = set()
+    calls = 0
+    for start in range(0, len(live), BATCH):
+        soql = related_query(
+            CrmObject.LEAD,
+            ("Id",),
+            reference="Id",
+            ids=tuple(live[start : start + BATCH]),
+            until=job.until,
+        )
+        async for page in tools.pages(job, soql):
+            found.update(record["Id"] for record in page.records)
+            calls += 1
+    gone = set(live) - found
+    changed = [
+        after
+        for person in people
+        if (after := without_leads(person, gone)) is not person
+    ]
+    job = job.count_calls(CrmObject.LEAD, calls, tools.clock.now())
+    async with tools.uow() as uow:
+        await hold_running(uow, job)
+        await uow.people.save_page(
+            job.workspace_id,
+            changed,
+            (),
+            seen_by=(CrmObject.LEAD, job.seen_mark(CrmObject.LEAD)),
+        )
+        await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
+        await uow.commit()
+    if gone:
+        logger.info(
+            "merged leads gone workspace=%s leads=%d people=%d",
+            job.workspace_id,
+            len(gone),
+            len(changed),
+        )
+    return job
