@@ -69,7 +69,7 @@ def environment_mismatch(expected_sandbox: bool) -> Problem:
     )
     return Problem(
         code="environment_mismatch",
-        message=f"Sandbox Environment is set to {chosen}, but you authorized a "
+        message=f"The environment is set to {chosen}, but you authorized a "
         f"{actual} org.",
         hint=f"Log in with a {chosen} user, or switch the environment to {actual}.",
     )

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, Router, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, Parameter
 
 from application.sync.jobs import MAX_LISTED, CancelSync, GetSync, ListSyncs, StartSync
@@ -107,7 +108,15 @@ async def show_sync(
     description=f"{description(CancelSync)}\n\n202 while the job still runs "
     "(it stops at its next page); 200 when the cancel ended it at once (a "
     "queued job, or a dead worker's); 409 if it had already ended.",
-    responses=errors(401, 403, 404, 409, 422, when=ENDED_ALREADY),
+    responses={
+        200: ResponseSpec(
+            data_container=SyncView,
+            description="The cancel ended the job at once (a queued job, or a "
+            "dead worker's): it is cancelled",
+            generate_examples=False,
+        ),
+        **errors(401, 403, 404, 409, 422, when=ENDED_ALREADY),
+    },
 )
 async def cancel_sync(
     actor: NamedDependency[Actor],
