@@ -45,6 +45,9 @@ class InMemoryPeopleRepository(PeopleRepository):
     async def with_merged_leads(self, workspace_id: str) -> list[Person]:
         return [s.person for s in self._of(workspace_id) if s.person.merged_leads]
 
+    async def count_named_leads(self, workspace_id: str) -> int:
+        return sum(1 for s in self._of(workspace_id) if s.person.lead_id is not None)
+
     async def save_page(
         self,
         workspace_id: str,

@@ -134,7 +134,18 @@ _ONE = ReadQuery(
         _IN_WORKSPACE, _columns.person_id == bindparam("person_id")
     )
 )
+
+
+async def count_named_leads(transaction: Transaction, workspace_id: str) -> int:
+    rows = await transaction.read(_COUNT_NAMED_LEADS, {"workspace_id": workspace_id})
+    return int(rows[0][0] or 0)
+
+
 _COUNT_ALL = ReadQuery(select(func.count()).where(_IN_WORKSPACE))
+# Read from the partial index of Lead ids alone: no row is visited.
+_COUNT_NAMED_LEADS = ReadQuery(
+    select(func.count()).where(_IN_WORKSPACE, _columns.lead_id.is_not(None))
+)
 _COUNT_LIVING = ReadQuery(
     select(func.count()).where(_IN_WORKSPACE, _columns.deleted == false())
 )

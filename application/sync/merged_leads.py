@@ -4,12 +4,14 @@ people, which the sweep cannot tell gone."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from application.sync.page_writer import hold_running
+from application.sync.ports import PeopleRepository
 from application.sync.run_tools import RunTools
 from domain.crm import CrmObject
 from domain.lead_conversion import leads_of, without_leads
+from domain.people import Person
 from domain.soql import related_query
 from domain.sync import SyncJob, SyncState
 
@@ -29,11 +31,14 @@ async def mark_merged_leads_gone(
     `queryAll` by Id asks for each live Lead of those people (one call per
     200), and those it does not return are gone, unless `alive` (changed
     after the run's window) holds them. Those people are few: several Leads
-    converted into one Contact.
+    converted into one Contact. No call is made when the people hold as
+    many Leads as this run read (`_none_missed`).
     """
     assert job.until is not None
     async with tools.uow() as uow:
         people = await uow.people.with_merged_leads(job.workspace_id)
+        if await _none_missed(uow.people, job, people, alive):
+            return job
     live = sorted(
         {
             lead
@@ -82,3 +87,21 @@ async def mark_merged_leads_gone(
             len(changed),
         )
     return job
+
+
+async def _none_missed(
+    stored: PeopleRepository,
+    job: SyncJob,
+    merged: Sequence[Person],
+    alive: Collection[str],
+) -> bool:
+    """Whether the people hold exactly the Leads the run read, so none is
+    gone: every Lead read is held by one person, named or merged, and one
+    held but not read would make one more. Only a read that this run made
+    whole, with no Lead changed after its window, counts its Leads so; for
+    the rest, Salesforce is asked."""
+    progress = job.progress_of(CrmObject.LEAD)
+    if progress.continues is not None or alive:
+        return False
+    named = await stored.count_named_leads(job.workspace_id)
+    return named + sum(len(person.merged_leads) for person in merged) == progress.seen

@@ -73,6 +73,10 @@ class PeopleRepository(Protocol):
         """People with other Leads merged into them (`merged_leads`)."""
         ...
 
+    async def count_named_leads(self, workspace_id: str) -> int:
+        """People with a `lead_id` (deleted ones too)."""
+        ...
+
     async def save_page(
         self,
         workspace_id: str,

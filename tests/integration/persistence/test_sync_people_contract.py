@@ -369,6 +369,8 @@ async def test_only_people_with_merged_leads_are_listed_as_such(
 
     async with backend.uow() as uow:
         assert await uow.people.with_merged_leads(WS) == [merged]
+        assert await uow.people.count_named_leads(WS) == 2
+        assert await uow.people.count_named_leads(OTHER_WS) == 1
 
 
 async def test_count_leaves_out_the_deleted_unless_asked(backend: Backend) -> None:

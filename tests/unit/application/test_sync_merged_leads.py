@@ -120,6 +120,19 @@ async def test_a_full_sync_marks_a_purged_merged_lead_deleted(sync: Sync) -> Non
     assert job.progress_of(LEAD).api_calls == 1 + 1 + 1
 
 
+async def test_with_no_lead_purged_a_full_sync_asks_nothing_more(sync: Sync) -> None:
+    *_, second = await merged_pair(sync)
+    lead(sync.org, 3)
+
+    job = await sync.once(SyncMode.FULL)
+
+    (person, _) = sorted(everyone(sync), key=lambda p: p.lead_id or "")
+    assert person.merged_leads == {second: False}
+    # Its page and the query of Leads changed after the window: the people
+    # hold the three Leads read, so none can be gone.
+    assert job.progress_of(LEAD).api_calls == 1 + 1
+
+
 async def test_a_purged_named_lead_gives_its_name_to_a_live_one(sync: Sync) -> None:
     _, first, second = await merged_pair(sync)
     del sync.org.rows[LEAD][first]
@@ -140,3 +153,24 @@ async def test_a_merged_lead_changed_after_the_window_is_not_gone(sync: Sync) ->
 
     (person,) = everyone(sync)
     assert person.merged_leads == {second: False}
+
+
+async def test_a_full_read_ended_by_a_later_run_asks_salesforce(sync: Sync) -> None:
+    _, first, second = await merged_pair(sync)
+    lead(sync.org, 3)
+    del sync.org.rows[LEAD][second]
+    # Pages of one row, and the org's usage one call short of its reserve.
+    sync.org.page_size = 1
+    sync.app.salesforce.spend_api_quota = True
+    sync.app.salesforce.api_used = 11_998
+    sync.app.clock.advance(seconds=1)  # each sync created after the one before
+    stopped = await sync.once(SyncMode.FULL, objects=(LEAD,))
+    sync.app.salesforce.api_used = 0
+    sync.app.clock.advance(seconds=1)
+
+    job = await sync.once()
+
+    assert stopped.state is SyncState.PAUSED
+    assert job.progress_of(LEAD).continues == stopped.job_id
+    person = next(p for p in everyone(sync) if p.lead_id == first)
+    assert person.merged_leads == {second: True}
