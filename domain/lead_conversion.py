@@ -103,9 +103,18 @@ def leads_of(person: Person) -> dict[str, bool]:
 
 def without_leads(person: Person, gone: Collection[str]) -> Person:
     """`person` once its Leads in `gone` are deleted (purged from
-    Salesforce), its Lead named again by `_named`'s rule."""
+    Salesforce), its Lead named by `_named`'s rule (a sweep that flagged
+    the named Lead deleted left it named); `person` itself if that changes
+    nothing."""
     leads = leads_of(person)
-    if not any(lead in gone and not leads[lead] for lead in leads):
+    if not leads:
         return person
     leads.update((lead, True) for lead in gone if lead in leads)
-    return changed(person, **_named(leads))
+    named = _named(leads)
+    if (person.lead_id, person.lead_deleted, person.merged_leads) == (
+        named["lead_id"],
+        named["lead_deleted"],
+        named["merged_leads"],
+    ):
+        return person
+    return changed(person, **named)

@@ -24,9 +24,11 @@ async def mark_merged_leads_gone(
     tools: RunTools, job: SyncJob, alive: Collection[str]
 ) -> SyncJob:
     """Mark deleted the Leads of people with merged Leads that Salesforce no
-    longer has: a full read reads every Lead there is, but a
-    person is one row for all its Leads, so the sweep (by row) sees it read
-    when any of them was. A Lead purged since is then never read again.
+    longer has, and name each such person's Lead by the usual rule: a full
+    read reads every Lead there is, but a person is one row for all its
+    Leads, so the sweep (by row) sees it read when any of them was, and
+    flags only the named Lead when none was. A Lead purged since is then
+    never read again.
 
     `queryAll` by Id asks for each live Lead of those people (one call per
     200), and those it does not return are gone, unless `alive` (changed
@@ -34,11 +36,47 @@ async def mark_merged_leads_gone(
     converted into one Contact. No call is made when the people hold as
     many Leads as this run read (`_none_missed`).
     """
-    assert job.until is not None
     async with tools.uow() as uow:
         people = await uow.people.with_merged_leads(job.workspace_id)
         if await _none_missed(uow.people, job, people, alive):
-            return job
+            gone: set[str] = set()
+            calls = 0
+        else:
+            gone, calls = await _gone(tools, job, people, alive)
+    changed = [
+        after
+        for person in people
+        if (after := without_leads(person, gone)) is not person
+    ]
+    if not changed and not calls:
+        return job
+    job = job.count_calls(CrmObject.LEAD, calls, tools.clock.now())
+    async with tools.uow() as uow:
+        await hold_running(uow, job)
+        await uow.people.save_page(
+            job.workspace_id,
+            changed,
+            (),
+            seen_by=(CrmObject.LEAD, job.seen_mark(CrmObject.LEAD)),
+        )
+        await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
+        await uow.commit()
+    logger.info(
+        "merged leads checked workspace=%s gone=%d people_changed=%d calls=%d",
+        job.workspace_id,
+        len(gone),
+        len(changed),
+        calls,
+    )
+    return job
+
+
+async def _gone(
+    tools: RunTools, job: SyncJob, people: Sequence[Person], alive: Collection[str]
+) -> tuple[set[str], int]:
+    """The live Leads of `people`, but for `alive`, that Salesforce no
+    longer has, and the calls it took to ask."""
+    assert job.until is not None
     live = sorted(
         {
             lead
@@ -47,8 +85,6 @@ async def mark_merged_leads_gone(
             if not deleted
         }.difference(alive)
     )
-    if not live:
-        return job
     found: set[str] = set()
     calls = 0
     for start in range(0, len(live), BATCH):
@@ -62,31 +98,7 @@ async def mark_merged_leads_gone(
         async for page in tools.pages(job, soql):
             found.update(record["Id"] for record in page.records)
             calls += 1
-    gone = set(live) - found
-    changed = [
-        after
-        for person in people
-        if (after := without_leads(person, gone)) is not person
-    ]
-    job = job.count_calls(CrmObject.LEAD, calls, tools.clock.now())
-    async with tools.uow() as uow:
-        await hold_running(uow, job)
-        await uow.people.save_page(
-            job.workspace_id,
-            changed,
-            (),
-            seen_by=(CrmObject.LEAD, job.seen_mark(CrmObject.LEAD)),
-        )
-        await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
-        await uow.commit()
-    if gone:
-        logger.info(
-            "merged leads gone workspace=%s leads=%d people=%d",
-            job.workspace_id,
-            len(gone),
-            len(changed),
-        )
-    return job
+    return set(live) - found, calls
 
 
 async def _none_missed(

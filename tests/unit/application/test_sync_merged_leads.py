@@ -174,3 +174,21 @@ async def test_a_full_read_ended_by_a_later_run_asks_salesforce(sync: Sync) -> N
     assert job.progress_of(LEAD).continues == stopped.job_id
     person = next(p for p in everyone(sync) if p.lead_id == first)
     assert person.merged_leads == {second: True}
+
+
+async def test_a_swept_named_lead_gives_its_name_to_one_changed_since(
+    sync: Sync,
+) -> None:
+    """helper-93: the named Lead purged, the other one changed after the
+    run's window. No Lead of the person is read, so the sweep flags the
+    named one; Salesforce is not asked of the other (alive, not gone), yet
+    the live one must still be named."""
+    _, first, second = await merged_pair(sync)
+    del sync.org.rows[LEAD][first]
+    sync.org.rows[LEAD][second]["SystemModstamp"] = "2999-01-01T00:00:00.000+0000"
+
+    await sync.once(SyncMode.FULL)
+
+    (person,) = everyone(sync)
+    assert (person.lead_id, person.lead_deleted) == (second, False)
+    assert person.merged_leads == {first: True}
