@@ -79,10 +79,10 @@ async def list_syncs(
     query = query_of(request, {"limit", "before"})
     count = integer(query, "limit", low=1, high=MAX_LISTED, default=DEFAULT_LISTED)
     use_case = await resolve(state.container.list_syncs, ListSyncs)
-    jobs = await use_case.execute(actor, limit=count, before=moment(query, "before"))
+    page = await use_case.execute(actor, limit=count, before=moment(query, "before"))
     return SyncHistoryView(
-        items=[SyncView.of(job) for job in jobs],
-        next_before=jobs[-1].created_at if len(jobs) == count else None,
+        items=[SyncView.of(job) for job in page.items],
+        next_before=page.next_before,
     )
 
 

@@ -346,10 +346,10 @@ class ReplacedMappingView(MappingView, frozen=True, kw_only=True):
 NextBefore = Annotated[
     datetime | None,
     msgspec.Meta(
-        description="When this page holds `limit` syncs, the last one's "
-        "`created_at`: give it as `before` for the next, older page (which "
-        "may be empty). Null when the page holds fewer, as no older one is "
-        "left."
+        description="When older syncs are left, the last one's `created_at` "
+        "on this page: give it as `before` for the next, older page. A page "
+        "may then hold fewer than `limit` syncs, so that syncs created at "
+        "the same moment stay on one page. Null when no older sync is left."
     ),
 ]
 
