@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+from application.sync.history import history
 from application.sync.ports import CompanyQuery, SyncUnitOfWorkFactory
 from domain.crm import CrmObject
 from domain.mapping import FieldMapping
@@ -44,10 +45,8 @@ class AccountFollowUp:
         marks: list[FollowUpMark] = []
         while True:
             async with self._uow() as uow:
-                jobs = await uow.sync_jobs.list(
-                    workspace_id, limit=HISTORY_PAGE, before=before
-                )
-            for job in jobs:
+                page = await history(uow.sync_jobs, workspace_id, HISTORY_PAGE, before)
+            for job in page.items:
                 if _caught_up(job):
                     assert job.finished_at is not None
                     return job.finished_at, _resume(marks, job.finished_at)
@@ -55,9 +54,9 @@ class AccountFollowUp:
                     mark = job.progress_of(CrmObject.CONTACT).follow_up
                     if mark is not None:
                         marks.append(mark)
-            if len(jobs) < HISTORY_PAGE:
+            if page.next_before is None:
                 return SINCE_EVER, _resume(marks, SINCE_EVER)
-            before = jobs[-1].created_at
+            before = page.next_before
 
     async def changed(
         self, workspace_id: str, since: datetime, resume: FollowUpMark | None = None

@@ -17,6 +17,7 @@ from application.errors import (
 )
 from application.ports import Clock, ProcessLiveness
 from application.session import usable
+from application.sync.history import SyncHistory, history
 from application.sync.options import SyncOptions
 from application.sync.orphans import SyncOrphans
 from application.sync.ports import (
@@ -213,14 +214,6 @@ class GetSync:
         return job
 
 
-class SyncHistory(msgspec.Struct, frozen=True, kw_only=True):
-    """A page of syncs, newest first, and the `before` of the next, older
-    page (None: no older sync is left)."""
-
-    items: list[SyncJob]
-    next_before: datetime | None
-
-
 class ListSyncs:
     """Any member; newest first, at most 100 per page, older via `before`."""
 
@@ -232,22 +225,4 @@ class ListSyncs:
     ) -> SyncHistory:
         limit = max(1, min(limit, MAX_LISTED))
         async with self._uow() as uow:
-            jobs = await uow.sync_jobs.list(
-                actor.workspace_id, limit=limit + 1, before=before
-            )
-        return history_page(jobs, limit)
-
-
-def history_page(jobs: list[SyncJob], limit: int) -> SyncHistory:
-    """`jobs` (newest first, one more than `limit` if there are more) as a
-    page that ends between two moments of creation: the next page holds the
-    syncs created before its last one, so syncs created at the same moment
-    stay on one page rather than one of them never being listed."""
-    if len(jobs) <= limit:
-        return SyncHistory(items=jobs, next_before=None)
-    following = jobs[limit].created_at
-    page = [job for job in jobs[:limit] if job.created_at != following]
-    # Limitation: more than `limit` syncs created in one moment fill the page
-    # on their own; the next page then misses the rest of them.
-    page = page or jobs[:limit]
-    return SyncHistory(items=page, next_before=page[-1].created_at)
+            return await history(uow.sync_jobs, actor.workspace_id, limit, before)

@@ -21,6 +21,7 @@ from application.sync.account_follow_up import AccountFollowUp
 from application.sync.bulk import BulkReader
 from application.sync.contact_refresh import follow_up_since, refresh_contacts
 from application.sync.describes import DescribeSource
+from application.sync.history import history
 from application.sync.object_sync import ObjectSync
 from application.sync.opening import OpeningAhead
 from application.sync.options import SyncOptions
@@ -241,13 +242,11 @@ async def _back_to_each_last_sync(
     earlier: list[SyncJob] = []
     before = None
     while not last_of_each_found(wanted, earlier):
-        page = await uow.sync_jobs.list(
-            job.workspace_id, limit=HISTORY_PAGE, before=before
-        )
-        earlier += [other for other in page if other.job_id != job.job_id]
-        if len(page) < HISTORY_PAGE:
+        page = await history(uow.sync_jobs, job.workspace_id, HISTORY_PAGE, before)
+        earlier += [other for other in page.items if other.job_id != job.job_id]
+        if page.next_before is None:
             break
-        before = page[-1].created_at
+        before = page.next_before
     return earlier
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from application.sync.jobs import history_page
+from application.sync.history import history_page
 from domain.sync import SyncJob, SyncMode
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
