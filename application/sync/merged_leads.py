@@ -38,11 +38,11 @@ async def mark_merged_leads_gone(
     """
     async with tools.uow() as uow:
         people = await uow.people.with_merged_leads(job.workspace_id)
-        if await _none_missed(uow.people, job, people, alive):
-            gone: set[str] = set()
-            calls = 0
-        else:
-            gone, calls = await _gone(tools, job, people, alive)
+        none_missed = await _none_missed(uow.people, job, people, alive)
+    gone: set[str] = set()
+    calls = 0
+    if not none_missed:
+        gone, calls = await _gone(tools, job, people, alive)
     changed = [
         after
         for person in people
