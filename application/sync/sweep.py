@@ -25,8 +25,8 @@ async def sweep(
     changed: asyncio.Future[Changed] | None,
 ) -> SyncJob:
     """Mark what the full read did not see as deleted, except rows changed
-    after its window: no page showed them, yet they exist. For Leads, so
-    are those merged into people that Salesforce no longer has. A read that went
+    after its window: no page showed them, yet they exist. For Leads, then
+    the Leads merged into people (`mark_merged_leads_gone`). A read that went
     on over several runs spares what any of them saw (`SyncJob.seen_mark`).
     `changed` is that query if it was asked for once the last page was in."""
     alive, calls = await (changed or changed_after_window(tools, job, obj))
