@@ -4,9 +4,9 @@ Revision ID: 0007
 Revises: 0006
 Created: 2026-12-06
 
-A full read of Leads ends by asking Salesforce which of these people's
-Leads still exist (`application.sync.merged_leads`): a merged Lead purged
-from Salesforce is never read again, so no page would mark it deleted.
+A full read of Leads ends with these people (`application.sync.merged_leads`):
+a merged Lead purged from Salesforce is never read again, so no page would
+mark it deleted, and when Leads are missing Salesforce is asked about theirs.
 The partial index holds only those people, so finding them costs no scan
 of the workspace.
 """
