@@ -45,8 +45,9 @@ class InMemoryPeopleRepository(PeopleRepository):
     async def with_merged_leads(self, workspace_id: str) -> list[Person]:
         return [s.person for s in self._of(workspace_id) if s.person.merged_leads]
 
-    async def count_named_leads(self, workspace_id: str) -> int:
-        return sum(1 for s in self._of(workspace_id) if s.person.lead_id is not None)
+    async def count_live_named_leads(self, workspace_id: str) -> int:
+        people = (stored.person for stored in self._of(workspace_id))
+        return sum(1 for p in people if p.lead_id is not None and not p.lead_deleted)
 
     async def save_page(
         self,

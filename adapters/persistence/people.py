@@ -26,7 +26,7 @@ from adapters.persistence.batches import batches
 from adapters.persistence.id_sets import any_of, none_of
 from adapters.persistence.page_upsert import PageUpsert
 from adapters.persistence.people_reads import (
-    count_named_leads,
+    count_live_named_leads,
     count_people,
     get_person,
     list_people,
@@ -101,8 +101,8 @@ class SqlAlchemyPeopleRepository(PeopleRepository):
         rows = await session.execute(_in(workspace_id).where(merged))
         return [_Row.to_domain(row) for row in rows]
 
-    async def count_named_leads(self, workspace_id: str) -> int:
-        return await count_named_leads(self._transaction, workspace_id)
+    async def count_live_named_leads(self, workspace_id: str) -> int:
+        return await count_live_named_leads(self._transaction, workspace_id)
 
     async def save_page(
         self,

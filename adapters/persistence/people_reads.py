@@ -18,7 +18,7 @@ import msgspec
 from sqlalchemy import Table, Text, bindparam, false, func, select, tuple_
 from sqlalchemy import cast as sql_cast
 
-from adapters.persistence.people_rows import PersonRow
+from adapters.persistence.people_rows import PersonRow, lead_flagged_deleted
 from adapters.persistence.reads import ReadQuery
 from adapters.persistence.transaction import Transaction
 from application.sync.ports import PeopleQuery, PersonEntry
@@ -136,15 +136,24 @@ _ONE = ReadQuery(
 )
 
 
-async def count_named_leads(transaction: Transaction, workspace_id: str) -> int:
-    rows = await transaction.read(_COUNT_NAMED_LEADS, {"workspace_id": workspace_id})
-    return int(rows[0][0] or 0)
+async def count_live_named_leads(transaction: Transaction, workspace_id: str) -> int:
+    """All named Leads less the deleted ones: two counts of partial indexes,
+    where a count of the live ones would read every row."""
+    values = {"workspace_id": workspace_id}
+    named = await transaction.read(_COUNT_NAMED_LEADS, values)
+    deleted = await transaction.read(_COUNT_DELETED_NAMED_LEADS, values)
+    return int(named[0][0] or 0) - int(deleted[0][0] or 0)
 
 
 _COUNT_ALL = ReadQuery(select(func.count()).where(_IN_WORKSPACE))
-# Read from the partial index of Lead ids alone: no row is visited.
+# Each read from a partial index alone: no row is visited.
 _COUNT_NAMED_LEADS = ReadQuery(
     select(func.count()).where(_IN_WORKSPACE, _columns.lead_id.is_not(None))
+)
+_COUNT_DELETED_NAMED_LEADS = ReadQuery(
+    select(func.count()).where(
+        _IN_WORKSPACE, lead_flagged_deleted(_columns.lead_deleted)
+    )
 )
 _COUNT_LIVING = ReadQuery(
     select(func.count()).where(_IN_WORKSPACE, _columns.deleted == false())

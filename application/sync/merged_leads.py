@@ -107,13 +107,15 @@ async def _none_missed(
     merged: Sequence[Person],
     alive: Collection[str],
 ) -> bool:
-    """Whether the people hold exactly the Leads the run read, so none is
-    gone: every Lead read is held by one person, named or merged, and one
-    held but not read would make one more. Only a read that this run made
-    whole, with no Lead changed after its window, counts its Leads so; for
-    the rest, Salesforce is asked."""
+    """Whether the people hold as live exactly the live Leads the run read,
+    so none is gone: every Lead read is held by one person, named or merged,
+    live if it was read live, and one held live but not read would make one
+    more. Leads flagged deleted (read so, or purged before) do not count.
+    Only a read that this run made whole, with no Lead changed after its
+    window, counts its Leads so; for the rest, Salesforce is asked."""
     progress = job.progress_of(CrmObject.LEAD)
     if progress.continues is not None or alive:
         return False
-    named = await stored.count_named_leads(job.workspace_id)
-    return named + sum(len(person.merged_leads) for person in merged) == progress.seen
+    held = await stored.count_live_named_leads(job.workspace_id)
+    held += sum(not deleted for p in merged for deleted in p.merged_leads.values())
+    return held == progress.seen - progress.deleted

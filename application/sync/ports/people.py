@@ -73,8 +73,8 @@ class PeopleRepository(Protocol):
         """People with other Leads merged into them (`merged_leads`)."""
         ...
 
-    async def count_named_leads(self, workspace_id: str) -> int:
-        """People with a `lead_id` (deleted ones too)."""
+    async def count_live_named_leads(self, workspace_id: str) -> int:
+        """People whose `lead_id` names a Lead not flagged deleted."""
         ...
 
     async def save_page(

@@ -362,15 +362,20 @@ async def test_only_people_with_merged_leads_are_listed_as_such(
     )
     await save_people(
         backend.uow,
-        [merged, person("p2", lead_id="00Q3", contact_id="0032")],
+        [
+            merged,
+            person("p2", lead_id="00Q3", contact_id="0032"),
+            person("p3", lead_id="00Q4", lead_deleted=True),
+            person("p4", contact_id="0034"),
+        ],
         workspace_id=WS,
     )
     await save_people(backend.uow, [elsewhere], workspace_id=OTHER_WS)
 
     async with backend.uow() as uow:
         assert await uow.people.with_merged_leads(WS) == [merged]
-        assert await uow.people.count_named_leads(WS) == 2
-        assert await uow.people.count_named_leads(OTHER_WS) == 1
+        assert await uow.people.count_live_named_leads(WS) == 2
+        assert await uow.people.count_live_named_leads(OTHER_WS) == 1
 
 
 async def test_count_leaves_out_the_deleted_unless_asked(backend: Backend) -> None:

@@ -192,3 +192,19 @@ async def test_a_swept_named_lead_gives_its_name_to_one_changed_since(
     (person,) = everyone(sync)
     assert (person.lead_id, person.lead_deleted) == (second, False)
     assert person.merged_leads == {first: True}
+
+
+async def test_a_lead_purged_before_costs_no_call_in_later_full_syncs(
+    sync: Sync,
+) -> None:
+    """helper-94: purged Leads stay in the copy, flagged deleted; counted as
+    held, they made every later full read ask Salesforce again."""
+    *_, second = await merged_pair(sync)
+    del sync.org.rows[LEAD][second]
+    await sync.once(SyncMode.FULL)
+    deleted = lead(sync.org, 3)
+    sync.org.delete(LEAD, deleted)  # in the Recycle Bin: read, and flagged
+
+    again = await sync.once(SyncMode.FULL)
+
+    assert again.progress_of(LEAD).api_calls == 1 + 1
