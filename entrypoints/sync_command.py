@@ -143,7 +143,7 @@ async def _sync(
     try:
         await ensure_engine_at_head(await resolve(container.engine, AsyncEngine))
         executor = await resolve(container.executor, SyncJobExecutor)
-        job_id = new_job_id()
+        job_id = new_job_id(container.clock().now())
         # Held before the job is queued: killed at any point after, this
         # process leaves a lock that reads free, and the job ends at once.
         with executor.claim(command.actor.workspace_id, job_id):
