@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from domain.crm import CrmObject
 from domain.transforms import Value
+from domain.uuid7 import EPOCH as _EPOCH
+from domain.uuid7 import LOW_62 as _LOW_62
+from domain.uuid7 import MILLIS_MASK as _MILLIS_MASK
+from domain.uuid7 import MILLISECOND as _MILLISECOND
+from domain.uuid7 import RANDOM_BITS as _RANDOM_BITS
 
 
 class Person(msgspec.Struct, frozen=True, kw_only=True):
@@ -92,16 +97,11 @@ def restart_person_ids() -> None:
     _last_id = -1
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MILLISECOND = timedelta(milliseconds=1)
-_MILLIS_MASK = (1 << 48) - 1
-_RANDOM_BITS = 74
 # RFC 9562's method steps by a random amount: a run's ids do not count up
 # one by one.
 _STEP_BITS = 32
 _HIGH_60 = (1 << 60) - 1
 _VARIANT = 1 << 63
-_LOW_62 = (1 << 62) - 1
 _last_stamp: tuple[datetime | None, int] = (None, 0)
 _last_id = -1
 # A forked child (a server's worker) starts its own sequence: two children

@@ -12,7 +12,7 @@ import enum
 import os
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import msgspec
 
@@ -20,6 +20,7 @@ from domain.crm import SYNC_ORDER, CrmObject
 from domain.errors import IllegalTransition, InvalidSetting
 from domain.problems import Problem
 from domain.soql import SyncCursor
+from domain.uuid7 import EPOCH, LOW_62, MILLIS_MASK, MILLISECOND, RANDOM_BITS
 
 
 class SyncMode(enum.StrEnum):
@@ -112,13 +113,13 @@ def new_job_id(now: datetime) -> str:
     frozen in tests, or a coarse one) still order newest first by their id,
     as the history and a run's look back for an object's last sync do."""
     global _last_job_id
-    millis = max(0, (now - _EPOCH) // _MILLISECOND) & _MILLIS_MASK
-    value = millis << 74 | random.getrandbits(74)
+    millis = max(0, (now - EPOCH) // MILLISECOND) & MILLIS_MASK
+    value = millis << RANDOM_BITS | random.getrandbits(RANDOM_BITS)
     if value <= _last_job_id:
         value = _last_job_id + 1
     _last_job_id = value
     # The stamp, the version, 12 bits; the variant, 62 bits.
-    high, low = value >> 62, value & _LOW_62
+    high, low = value >> 62, value & LOW_62
     first = (high >> 12) << 16 | 0x7000 | high & 0xFFF
     return str(uuid.UUID(int=first << 64 | 0b10 << 62 | low))
 
@@ -128,10 +129,6 @@ def _restart_job_ids() -> None:
     _last_job_id = -1
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MILLISECOND = timedelta(milliseconds=1)
-_MILLIS_MASK = (1 << 48) - 1
-_LOW_62 = (1 << 62) - 1
 _last_job_id = -1
 # A forked child (a server's worker) starts its own sequence: two children
 # going on from the same last id could make the same id.
