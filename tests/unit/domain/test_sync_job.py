@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from domain.crm import CrmObject
 from domain.errors import IllegalTransition, InvalidSetting
 from domain.problems import Problem
 from domain.soql import SyncCursor
-from domain.sync import SyncJob, SyncMode, SyncState
+from domain.sync import SyncJob, SyncMode, SyncState, new_job_id
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -98,3 +99,26 @@ def test_a_job_that_never_ran_blames_no_object() -> None:
 
     assert ended.problem == problem
     assert all(p.error is None for p in ended.progress)
+
+
+def test_job_ids_made_at_one_moment_grow_in_the_order_they_were_made() -> None:
+    ids = [new_job_id(NOW) for _ in range(200)]
+
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+    assert all(uuid.UUID(job_id).version == 7 for job_id in ids)
+
+
+def test_a_job_id_carries_its_moment() -> None:
+    later = NOW + timedelta(days=400)
+
+    stamped = uuid.UUID(new_job_id(later)).int >> 80
+
+    assert stamped == int(later.timestamp() * 1000)
+
+
+def test_syncs_requested_at_one_moment_list_newest_first_by_id() -> None:
+    jobs = [queued() for _ in range(3)]
+
+    newest_first = sorted(jobs, key=lambda j: (j.created_at, j.job_id), reverse=True)
+    assert newest_first == jobs[::-1]
