@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from application.ports import Clock
 from application.sync.page_writer import PagePlan, plan_page, write_plan
@@ -24,7 +24,7 @@ from domain.sync import BulkMark, SyncJob
 Committed = Callable[[SyncJob, QueryPage], None]
 
 
-class PagePipeline:
+class PagePipeline(contextlib.AbstractAsyncContextManager["PagePipeline"]):
     """Commits one object's pages of one job, in order, one write ahead.
 
     `job` is the newest job this pipeline knows: the one given, then each
@@ -105,9 +105,6 @@ class PagePipeline:
                     self._writing = None
             self._pending = None
         return self.job
-
-    async def __aenter__(self) -> Self:
-        return self
 
     async def __aexit__(
         self,
