@@ -1,4 +1,4 @@
-"""Bulk API 2.0 query jobs: create, poll, and read CSV results by locator."""
+"""Bulk API 2.0 query jobs: create, poll, abort, and read CSV results by locator."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Response, get, post
+from litestar import Response, get, patch, post
 
 from sfemulator.rest_auth import RestCall, authenticate
 from sfemulator.schema import Field
@@ -19,6 +19,8 @@ from sfemulator.virtual import table_lookup
 from sfemulator.web import AnyRequest
 
 JOBS = "/services/data/{version:str}/jobs/query"
+COMPLETE = "JobComplete"
+ABORTED = "Aborted"
 
 
 @dataclass
@@ -41,6 +43,13 @@ class BulkJob:
     rows: list[list[Any]]
     readers: list[tuple[Getter, Field]]
     polls_left: int
+    aborted: bool = False
+
+    @property
+    def state(self) -> str:
+        if self.aborted:
+            return ABORTED
+        return "InProgress" if self.polls_left > 0 else COMPLETE
 
     def lines(self, start: int, size: int) -> list[list[str]]:
         return [
@@ -49,7 +58,7 @@ class BulkJob:
         ]
 
     def info(self, version: str) -> dict[str, Any]:
-        state = "InProgress" if self.polls_left > 0 else "JobComplete"
+        state = self.state
         return {
             "id": self.id,
             "operation": self.operation,
@@ -63,7 +72,7 @@ class BulkJob:
             "apiVersion": float(version),
             "lineEnding": "LF",
             "columnDelimiter": "COMMA",
-            "numberRecordsProcessed": len(self.rows) if state == "JobComplete" else 0,
+            "numberRecordsProcessed": len(self.rows) if state == COMPLETE else 0,
         }
 
 
@@ -138,12 +147,31 @@ async def job_info(request: AnyRequest) -> Response[bytes]:
     return call.ok(info)
 
 
+@patch(f"{JOBS}/{{job_id:str}}")
+async def change_job(request: AnyRequest) -> Response[bytes]:
+    """Abort a job, the one change a query job takes: `{"state": "Aborted"}`.
+    A job that has ended (complete or aborted) can no longer be aborted."""
+    call = authenticate(request, request.path_params["version"])
+    body = call.json_object(await request.body())
+    if body != {"state": ABORTED}:
+        raise call.fail(400, "INVALIDJOBSTATE", "a query job can only be Aborted")
+    with call.world.lock:
+        job = _job(call, request.path_params["job_id"])
+        if job.state != "InProgress":
+            raise call.fail(
+                400, "INVALIDJOBSTATE", f"Aborting a job in state {job.state}"
+            )
+        job.aborted = True
+        info = job.info(call.version)
+    return call.ok(info)
+
+
 @get(f"{JOBS}/{{job_id:str}}/results")
 async def job_results(request: AnyRequest) -> Response[bytes]:
     call = authenticate(request, request.path_params["version"])
     with call.world.lock:
         job = _job(call, request.path_params["job_id"])
-        if job.polls_left > 0:
+        if job.state != COMPLETE:
             raise call.fail(400, "INVALIDJOBSTATE", "the job is not complete yet")
         start = _offset(call, request.query_params.get("locator"))
         size = _max_records(call, request.query_params.get("maxRecords"))
@@ -187,4 +215,4 @@ def _max_records(call: RestCall, text: str | None) -> int:
     return int(text)
 
 
-ROUTES = [create_job, job_info, job_results]
+ROUTES = [create_job, job_info, change_job, job_results]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from sfemulator import EmulatorServer
 from sfemulator.scenario import Demo
 from tests.integration.emulator.flow import Rest
@@ -93,6 +95,36 @@ def test_jobs_can_be_made_to_take_polls(emulator: EmulatorServer, rest: Rest) ->
     assert early.status_code == 400
     assert states == ["InProgress", "InProgress", "JobComplete"]
     assert rest.get(f"/jobs/query/{job}/results").status_code == 200
+
+
+def test_a_job_in_progress_is_aborted_by_patching_its_state(
+    emulator: EmulatorServer, rest: Rest
+) -> None:
+    emulator.world.set_query_paging(bulk_polls=2)
+    job = start_job(rest, "SELECT Id FROM Lead")
+
+    aborted = rest.send("PATCH", f"/jobs/query/{job}", json={"state": "Aborted"})
+    again = rest.send("PATCH", f"/jobs/query/{job}", json={"state": "Aborted"})
+
+    assert aborted.status_code == 200, aborted.text
+    assert aborted.json()["state"] == "Aborted"
+    assert rest.get(f"/jobs/query/{job}").json()["state"] == "Aborted"
+    assert rest.get(f"/jobs/query/{job}/results").status_code == 400
+    assert again.status_code == 400
+    assert again.json()[0]["errorCode"] == "INVALIDJOBSTATE"
+
+
+@pytest.mark.parametrize("body", [{"state": "JobComplete"}, {}, ["Aborted"]])
+def test_a_job_takes_no_other_change(
+    emulator: EmulatorServer, rest: Rest, body: object
+) -> None:
+    emulator.world.set_query_paging(bulk_polls=2)
+    job = start_job(rest, "SELECT Id FROM Lead")
+
+    answer = rest.send("PATCH", f"/jobs/query/{job}", json=body)
+
+    assert answer.status_code == 400
+    assert rest.get(f"/jobs/query/{job}").json()["state"] == "InProgress"
 
 
 def test_unknown_jobs_are_not_found(rest: Rest) -> None:
