@@ -1,4 +1,5 @@
-"""Bulk API 2.0 query jobs over httpx: create one, poll it, read its CSV pages."""
+"""Bulk API 2.0 query jobs over httpx: create one, poll it, read its CSV
+pages, abort it."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 JOBS = "jobs/query"
 LOCATOR_HEADER = "Sforce-Locator"
 LAST_LOCATOR = "null"
+ABORTED = "Aborted"
 
 
 class BulkQueryJobs:
@@ -57,6 +59,20 @@ class BulkQueryJobs:
     async def state(self, tokens: TokenSet, job_id: str) -> str:
         job = await self._rest.get_json(tokens, _job_path(job_id), JobInfo)
         return job.state
+
+    async def abort(self, tokens: TokenSet, job_id: str) -> None:
+        body = {"state": ABORTED}
+        request = self._request(tokens, "PATCH", _job_path(job_id), json=body)
+
+        def read(response: httpx.Response) -> None:
+            self._rest.usage.observe(tokens, response)
+            if response.status_code != 200:
+                raise api_error(response)
+
+        # Sent again after a transient failure: a job already aborted by the
+        # first try answers an error the caller takes as "ended" anyway.
+        await self._http.call(request, read, replay=Replay.IDEMPOTENT)
+        logger.debug("salesforce bulk query job %s aborted", job_id)
 
     async def results(
         self,

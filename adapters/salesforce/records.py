@@ -79,6 +79,9 @@ class HttpxSalesforceRecords(SalesforceRecords):
     async def bulk_query_state(self, tokens: TokenSet, job_id: str) -> str:
         return await self._bulk.state(tokens, job_id)
 
+    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> None:
+        await self._bulk.abort(tokens, job_id)
+
     async def bulk_results(
         self,
         tokens: TokenSet,

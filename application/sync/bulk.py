@@ -160,7 +160,8 @@ class BulkReader:
                 job.workspace_id,
                 obj.value,
             )
-            await means["save_cursor"](job, None)
+            job = await means["save_cursor"](job, None)
+            await self._abort(job, obj, mark.job_id, means)
             raise
         except ApiError as exc:
             if not _gone(exc):
@@ -172,6 +173,24 @@ class BulkReader:
                 exc.error_code,
             )
             return await means["save_cursor"](job, None)
+
+    async def _abort(
+        self, job: SyncJob, obj: CrmObject, job_id: str, means: BulkMeans
+    ) -> None:
+        """Abort a job given up on, so that Salesforce stops preparing it (a
+        job it prepares counts against the org's Bulk limits). One call,
+        counted as a poll is; if the job ended meanwhile, or Salesforce
+        cannot be reached, it is left as it is: it is forgotten either way."""
+        try:
+            await means["call"](lambda t: self._records.abort_bulk_query(t, job_id))
+        except (ApiError, SalesforceUnavailable) as exc:
+            logger.warning(
+                "bulk query job not aborted workspace=%s object=%s (%s)",
+                job.workspace_id,
+                obj.value,
+                type(exc).__name__,
+            )
+        await means["polled"](job)
 
     async def _store_results(
         self,

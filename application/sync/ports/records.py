@@ -68,6 +68,11 @@ class SalesforceRecords(Protocol):
         """The job's state: UploadComplete, InProgress, JobComplete, Failed, Aborted."""
         ...
 
+    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> None:
+        """Abort a job not yet finished, so Salesforce stops preparing its
+        results; an `ApiError` when it has ended (or is gone)."""
+        ...
+
     async def bulk_results(
         self,
         tokens: TokenSet,

@@ -46,6 +46,16 @@ class BulkJobs(RestRendering):
         job.polls_left = max(job.polls_left - 1, 0)
         return state
 
+    def abort_bulk_query(self, job_id: str) -> None:
+        """As Salesforce: a job not yet finished ends `Aborted`; an ended one
+        answers 400 `INVALIDJOBSTATE`."""
+        job = self._job(job_id)
+        if not job.polls_left:
+            message = f"Aborting a job in state {job.final_state}"
+            raise query_error("INVALIDJOBSTATE", message)
+        job.polls_left = 0
+        job.final_state = "Aborted"
+
     def bulk_results(
         self,
         job_id: str,

@@ -56,6 +56,10 @@ class RestEndpoints(SalesforceState, SalesforceApi, SalesforceRecords):
         self._records_call("bulk_query_state", tokens)
         return self.org.bulk_query_state(job_id)
 
+    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> None:
+        self._records_call("abort_bulk_query", tokens)
+        self.org.abort_bulk_query(job_id)
+
     async def bulk_results(
         self,
         tokens: TokenSet,

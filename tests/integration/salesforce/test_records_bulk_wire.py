@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from adapters.salesforce import HttpxSalesforceRecords
-from application.errors import SalesforceUnavailable
+from application.errors import ApiError, SalesforceUnavailable
 from application.ports import ApiUsage
 from tests.integration.salesforce.common import NO_WAIT, tokens_for
 from tests.integration.salesforce.scripted import Scripted, Step, answer
@@ -59,6 +59,26 @@ async def test_the_job_state_is_polled_on_the_job(scripted: Scripted) -> None:
 
     assert state == "InProgress"
     assert (wire.last.method, wire.last.url.path) == ("GET", f"{JOBS}/{JOB_ID}")
+
+
+async def test_a_job_is_aborted_by_patching_its_state(scripted: Scripted) -> None:
+    client, wire = scripted(answer(json={"id": JOB_ID, "state": "Aborted"}))
+
+    await records(client).abort_bulk_query(tokens_for(), JOB_ID)
+
+    request = wire.last
+    assert (request.method, request.url.path) == ("PATCH", f"{JOBS}/{JOB_ID}")
+    assert json.loads(request.content) == {"state": "Aborted"}
+
+
+async def test_an_abort_refused_is_an_api_error(scripted: Scripted) -> None:
+    refusal = [{"errorCode": "INVALIDJOBSTATE", "message": "Aborting a job"}]
+    client, _ = scripted(answer(status=400, json=refusal))
+
+    with pytest.raises(ApiError) as refused:
+        await records(client).abort_bulk_query(tokens_for(), JOB_ID)
+
+    assert refused.value.error_code == "INVALIDJOBSTATE"
 
 
 async def test_a_job_id_cannot_climb_out_of_the_jobs_path(scripted: Scripted) -> None:

@@ -246,6 +246,45 @@ async def test_a_bulk_job_reports_progress_until_complete(
     assert states == ["InProgress", "InProgress", "JobComplete"]
 
 
+async def test_an_aborted_bulk_job_ends_aborted_and_gives_no_results(
+    records_stage: RecordsStage,
+) -> None:
+    leads(records_stage, 1)
+    records_stage.set_bulk_polls(5)
+    records, tokens = records_stage.records, records_stage.tokens
+    job = await records.start_bulk_query(
+        tokens, window(LEAD, LEAD_FIELDS), include_deleted=True
+    )
+
+    await records.abort_bulk_query(tokens, job)
+
+    assert await records.bulk_query_state(tokens, job) == "Aborted"
+    with pytest.raises(ApiError) as refused:
+        await records.bulk_results(
+            tokens, job, locator=None, max_records=10, field_types={}
+        )
+    assert refused.value.error_code == "INVALIDJOBSTATE"
+
+
+@pytest.mark.parametrize("polls", [0, 5])
+async def test_a_bulk_job_that_has_ended_cannot_be_aborted(
+    records_stage: RecordsStage, polls: int
+) -> None:
+    """Complete (no polls to wait), or aborted once already."""
+    records_stage.set_bulk_polls(polls)
+    records, tokens = records_stage.records, records_stage.tokens
+    job = await records.start_bulk_query(
+        tokens, window(LEAD, LEAD_FIELDS), include_deleted=True
+    )
+    if polls:
+        await records.abort_bulk_query(tokens, job)
+
+    with pytest.raises(ApiError) as refused:
+        await records.abort_bulk_query(tokens, job)
+
+    assert (refused.value.status, refused.value.error_code) == (400, "INVALIDJOBSTATE")
+
+
 async def test_an_empty_bulk_result_is_one_empty_last_page(
     records_stage: RecordsStage,
 ) -> None:

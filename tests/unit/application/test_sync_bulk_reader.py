@@ -82,6 +82,9 @@ class ScriptedBulk(SalesforceRecords):
     async def bulk_query_state(self, tokens: TokenSet, job_id: str) -> str:
         return "JobComplete"
 
+    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> None:
+        raise AssertionError("no job is given up on here")
+
     async def bulk_results(
         self,
         tokens: TokenSet,

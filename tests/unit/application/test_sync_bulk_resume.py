@@ -156,21 +156,55 @@ async def test_a_job_unfinished_after_two_runs_waits_is_forgotten(sync: Sync) ->
     sync.org.bulk_polls = 1_000_000  # InProgress for as long as the tests run
     waits = {"bulk_poll_seconds": 0.001, "bulk_timeout_seconds": 0.005}
 
+    calls = sync.app.salesforce.record_calls
+
     first = await sync.once(**BULK | waits)
+    first_aborts = calls["abort_bulk_query"]
     # Each later sync created later, so it is the last of the object.
     sync.app.clock.advance(seconds=1)
+    calls.clear()
     second = await sync.once(**BULK | waits)
+    second_calls = dict(calls)
     sync.app.clock.advance(seconds=1)
     sync.org.bulk_polls = 0
-    sync.app.salesforce.record_calls.clear()
+    calls.clear()
     third = await sync.once(**BULK)
 
     assert (first.state, second.state) == (SyncState.FAILED, SyncState.FAILED)
     # The first run's job had one wait: the next run went on with it ...
     assert first.progress_of(LEAD).bulk is not None
+    assert first_aborts == 0
     assert second.progress_of(LEAD).bulk is None
-    assert second.progress_of(LEAD).api_calls > 1
+    # ... polled it, then aborted it: every call counted ...
+    assert second_calls["abort_bulk_query"] == 1
+    bulk_calls = second_calls["bulk_query_state"] + second_calls["abort_bulk_query"]
+    assert second.progress_of(LEAD).api_calls == bulk_calls
     # ... and after a second one, the run after that starts a job of its own.
-    assert sync.app.salesforce.record_calls["start_bulk_query"] == 1
+    assert calls["start_bulk_query"] == 1
+    assert third.state is SyncState.SUCCEEDED
+    assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
+
+
+async def test_a_job_given_up_on_is_forgotten_even_if_it_cannot_be_aborted(
+    sync: Sync,
+) -> None:
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(12)]
+    sync.org.bulk_polls = 1_000_000
+    waits = {"bulk_poll_seconds": 0.001, "bulk_timeout_seconds": 0.005}
+    await sync.once(**BULK | waits)
+    sync.app.clock.advance(seconds=1)
+    ended = ApiError("Aborting a job", error_code="INVALIDJOBSTATE", status=400)
+    sync.app.salesforce.fail_next("abort_bulk_query", ended)
+
+    second = await sync.once(**BULK | waits)
+    sync.app.clock.advance(seconds=1)
+    sync.org.bulk_polls = 0
+    third = await sync.once(**BULK)
+
+    assert second.state is SyncState.FAILED
+    assert second.problem is not None
+    assert "did not finish in time" in second.problem.message
+    assert second.progress_of(LEAD).bulk is None
     assert third.state is SyncState.SUCCEEDED
     assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
