@@ -43,11 +43,12 @@ class BulkJob:
     rows: list[list[Any]]
     readers: list[tuple[Getter, Field]]
     polls_left: int
-    aborted: bool = False
+    # When the job was aborted (its systemModstamp since), or None.
+    aborted_ms: int | None = None
 
     @property
     def state(self) -> str:
-        if self.aborted:
+        if self.aborted_ms is not None:
             return ABORTED
         return "InProgress" if self.polls_left > 0 else COMPLETE
 
@@ -65,7 +66,7 @@ class BulkJob:
             "object": self.object,
             "createdById": self.user_id,
             "createdDate": rest_format(self.created_ms),
-            "systemModstamp": rest_format(self.created_ms),
+            "systemModstamp": rest_format(self.aborted_ms or self.created_ms),
             "state": state,
             "concurrencyMode": "Parallel",
             "contentType": "CSV",
@@ -161,7 +162,7 @@ async def change_job(request: AnyRequest) -> Response[bytes]:
             raise call.fail(
                 400, "INVALIDJOBSTATE", f"Aborting a job in state {job.state}"
             )
-        job.aborted = True
+        job.aborted_ms = int(call.world.now() * 1000)
         info = job.info(call.version)
     return call.ok(info)
 
@@ -172,7 +173,8 @@ async def job_results(request: AnyRequest) -> Response[bytes]:
     with call.world.lock:
         job = _job(call, request.path_params["job_id"])
         if job.state != COMPLETE:
-            raise call.fail(400, "INVALIDJOBSTATE", "the job is not complete yet")
+            said = "was aborted" if job.state == ABORTED else "is not complete yet"
+            raise call.fail(400, "INVALIDJOBSTATE", f"the job {said}")
         start = _offset(call, request.query_params.get("locator"))
         size = _max_records(call, request.query_params.get("maxRecords"))
         chunk = job.lines(start, size)

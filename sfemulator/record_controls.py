@@ -160,7 +160,16 @@ class RecordControls:
         bulk_page_size: int | None = None,
         bulk_polls: int | None = None,
     ) -> None:
-        """Force the query page size (None: 2000 or the client's hint), etc."""
+        """Force the query page size (None: 2000 or the client's hint), etc.;
+        a value that is not a whole number (at least 1; `bulk_polls` at least
+        0) is refused and changes nothing."""
+        for name, value, least in (
+            ("page_size", page_size, 1),
+            ("cursor_limit", cursor_limit, 1),
+            ("bulk_page_size", bulk_page_size, 1),
+            ("bulk_polls", bulk_polls, 0),
+        ):
+            _check_count(name, value, least)
         with self.lock:
             self.query_page_size = page_size
             if cursor_limit is not None:
@@ -177,6 +186,8 @@ class RecordControls:
 
     def set_timestamp_precision(self, milliseconds: int) -> None:
         """1000 (Salesforce's whole seconds, the default) or 1 for milliseconds."""
+        if type(milliseconds) is not int or milliseconds not in (1, 1000):
+            raise EmulatorError("milliseconds must be 1 or 1000")
         with self.lock:
             self.records.precision_ms = milliseconds
 
@@ -192,3 +203,11 @@ class _Translated:
     ) -> None:
         if isinstance(error, RecordError):
             raise EmulatorError(f"{error.status_code}: {error.message}") from error
+
+
+def _check_count(name: str, value: object, least: int) -> None:
+    if value is None:
+        return
+    # bool is an int to Python, not to a JSON reader.
+    if type(value) is not int or value < least:
+        raise EmulatorError(f"{name} must be a whole number of at least {least}")

@@ -109,7 +109,9 @@ def test_a_job_in_progress_is_aborted_by_patching_its_state(
     assert aborted.status_code == 200, aborted.text
     assert aborted.json()["state"] == "Aborted"
     assert rest.get(f"/jobs/query/{job}").json()["state"] == "Aborted"
-    assert rest.get(f"/jobs/query/{job}/results").status_code == 400
+    results = rest.get(f"/jobs/query/{job}/results")
+    assert results.status_code == 400
+    assert results.json()[0]["message"] == "the job was aborted"
     assert again.status_code == 400
     assert again.json()[0]["errorCode"] == "INVALIDJOBSTATE"
 

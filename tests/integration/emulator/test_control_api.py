@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
 from sfemulator import EmulatorServer
 from sfemulator.scenario import authorization_url, new_verifier
@@ -140,3 +141,36 @@ def test_each_login_host_and_the_controls_answer_their_address_with_a_route_list
     instance = client.get(emulator.instance_urls[0] + "/")
     assert instance.status_code == 404
     assert instance.json()[0]["errorCode"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"page_size": 0},
+        {"page_size": -5},
+        {"bulk_page_size": 0},
+        {"bulk_polls": "x"},
+        {"bulk_polls": -1},
+        {"cursor_limit": True},
+    ],
+)
+def test_paging_knobs_refuse_what_is_not_a_count(
+    emulator: EmulatorServer, client: httpx.Client, body: dict[str, Any]
+) -> None:
+    world = emulator.world
+    before = (
+        world.query_page_size,
+        world.bulk_page_size,
+        world.bulk_polls_before_complete,
+    )
+
+    answer = client.put(emulator.control_url + "/query-paging", json=body)
+
+    assert answer.status_code == 400
+    assert next(iter(body)) in answer.json()["error"]
+    after = (
+        world.query_page_size,
+        world.bulk_page_size,
+        world.bulk_polls_before_complete,
+    )
+    assert after == before
