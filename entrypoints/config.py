@@ -68,6 +68,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     sync_quota_reserve: Share = 0.8
     sync_bulk_threshold: Rows = 50_000
     sync_stale_seconds: Annotated[float, msgspec.Meta(ge=1, le=86400)] = 300.0
+    sync_bulk_timeout_seconds: Annotated[float, msgspec.Meta(ge=1, le=86400)] = 3600.0
     sync_workers: Workers = 2
 
     def __repr__(self) -> str:

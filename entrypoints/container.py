@@ -92,6 +92,7 @@ def sync_options_for(config: Config) -> SyncOptions:
         settle_seconds=config.sync_settle_seconds,
         quota_reserve=config.sync_quota_reserve,
         bulk_threshold=config.sync_bulk_threshold,
+        bulk_timeout_seconds=config.sync_bulk_timeout_seconds,
         stale_after_seconds=config.sync_stale_seconds,
     )
 

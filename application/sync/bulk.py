@@ -65,6 +65,13 @@ BULK_JOB_FAILED = "BULK_JOB_FAILED"
 COMMIT_BATCH = 5_000
 
 
+TIMED_OUT = "the Bulk API query job did not finish in time"
+GIVEN_UP = (
+    "the Bulk API query job still did not finish after a second run's wait, "
+    "so it was given up; the next sync starts a new one"
+)
+
+
 class BulkJobUnfinished(SalesforceUnavailable):
     """Raised when a query job is still not finished after
     `bulk_timeout_seconds` of polling."""
@@ -162,7 +169,7 @@ class BulkReader:
             )
             job = await means["save_cursor"](job, None)
             await self._abort(job, obj, mark.job_id, means)
-            raise
+            raise BulkJobUnfinished(GIVEN_UP) from None
         except ApiError as exc:
             if not _gone(exc):
                 raise
@@ -345,7 +352,7 @@ class BulkReader:
             await asyncio.sleep(delay)
             waited += delay
             delay = min(delay * 2, self._options.bulk_poll_max_seconds)
-        raise BulkJobUnfinished("the Bulk API query job did not finish in time")
+        raise BulkJobUnfinished(TIMED_OUT)
 
 
 def _gone(exc: ApiError) -> bool:

@@ -15,6 +15,7 @@ class SyncOptions(msgspec.Struct, frozen=True, kw_only=True):
     - `quota_reserve`: stop (paused) once this share of the daily API quota is
       used, leaving the rest to the customer's other tools.
     - `bulk_threshold`: above this many rows, continue with Bulk API 2.0.
+    - `bulk_timeout_seconds`: how long a run waits for a Bulk job to finish.
     - `stale_after_seconds`: a running job silent this long is taken as dead.
     """
 

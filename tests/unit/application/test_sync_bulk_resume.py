@@ -10,6 +10,7 @@ import msgspec
 import pytest
 
 from application.errors import ApiError, QuotaExhausted, SalesforceUnavailable
+from application.sync.bulk import GIVEN_UP, TIMED_OUT
 from domain.sync import SyncJob, SyncMode, SyncState
 from tests.unit.application.sync_support import LEAD, Sync, lead
 from tests.unit.application.sync_support import sync as sync  # the fixture
@@ -171,6 +172,10 @@ async def test_a_job_unfinished_after_two_runs_waits_is_forgotten(sync: Sync) ->
     third = await sync.once(**BULK)
 
     assert (first.state, second.state) == (SyncState.FAILED, SyncState.FAILED)
+    assert first.problem is not None
+    assert TIMED_OUT in first.problem.message
+    assert second.problem is not None
+    assert GIVEN_UP in second.problem.message
     # The first run's job had one wait: the next run went on with it ...
     assert first.progress_of(LEAD).bulk is not None
     assert first_aborts == 0
@@ -204,7 +209,7 @@ async def test_a_job_given_up_on_is_forgotten_even_if_it_cannot_be_aborted(
 
     assert second.state is SyncState.FAILED
     assert second.problem is not None
-    assert "did not finish in time" in second.problem.message
+    assert GIVEN_UP in second.problem.message
     assert second.progress_of(LEAD).bulk is None
     assert third.state is SyncState.SUCCEEDED
     assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)

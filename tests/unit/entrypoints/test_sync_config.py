@@ -19,6 +19,7 @@ def test_defaults_suit_a_production_org(tmp_path: Path) -> None:
     assert options == SyncOptions()
     assert (options.settle_seconds, options.quota_reserve) == (30.0, 0.8)
     assert (options.bulk_threshold, options.stale_after_seconds) == (50_000, 300.0)
+    assert options.bulk_timeout_seconds == 3600.0
     assert config.sync_workers == 2
 
 
@@ -28,6 +29,7 @@ def test_given_values_reach_the_sync_options(tmp_path: Path) -> None:
         "CRMBRIDGE_SYNC_QUOTA_RESERVE": "0.5",
         "CRMBRIDGE_SYNC_BULK_THRESHOLD": "10000",
         "CRMBRIDGE_SYNC_STALE_SECONDS": "120.5",
+        "CRMBRIDGE_SYNC_BULK_TIMEOUT_SECONDS": "90",
         "CRMBRIDGE_SYNC_WORKERS": "4",
     }
 
@@ -37,6 +39,7 @@ def test_given_values_reach_the_sync_options(tmp_path: Path) -> None:
         settle_seconds=5.0,
         quota_reserve=0.5,
         bulk_threshold=10_000,
+        bulk_timeout_seconds=90.0,
         stale_after_seconds=120.5,
     )
     assert config.sync_workers == 4
@@ -52,6 +55,8 @@ def test_given_values_reach_the_sync_options(tmp_path: Path) -> None:
         ("CRMBRIDGE_SYNC_BULK_THRESHOLD", "0"),
         ("CRMBRIDGE_SYNC_BULK_THRESHOLD", "many"),
         ("CRMBRIDGE_SYNC_STALE_SECONDS", "0"),
+        ("CRMBRIDGE_SYNC_BULK_TIMEOUT_SECONDS", "0"),
+        ("CRMBRIDGE_SYNC_BULK_TIMEOUT_SECONDS", "a while"),
         ("CRMBRIDGE_SYNC_WORKERS", "0"),
         ("CRMBRIDGE_SYNC_WORKERS", "100"),
     ],
