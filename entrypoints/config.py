@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 import os
 import re
@@ -120,6 +121,28 @@ def load_config(
 
 def variable(field: str) -> str:
     return PREFIX + field.upper()
+
+
+# CRMBRIDGE_* variables of the project's own tests and benchmarks: not settings.
+NOT_SETTINGS = ("CRMBRIDGE_TEST_", "CRMBRIDGE_TRIAL_", "CRMBRIDGE_REQUIRE_POSTGRES")
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One line for each CRMBRIDGE_* variable that names no setting, which
+    would otherwise be ignored without a word (a misspelt name), with the
+    setting it is closest to, if any. Names only, never values."""
+    environ = os.environ if environ is None else environ
+    known = [variable(field) for field in Config.__struct_fields__]
+    lines = []
+    for name in sorted(environ):
+        if not name.startswith(PREFIX) or name in known:
+            continue
+        if name.startswith(NOT_SETTINGS):
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        guess = f" (did you mean {close[0]}?)" if close else ""
+        lines.append(f"{name} is not a crmbridge setting and is ignored{guess}")
+    return lines
 
 
 # Unset, these mean their defaults; set but blank, a deployment's missing

@@ -6,15 +6,24 @@ problem ends the command with one line saying why, not a traceback.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import click
 
-from entrypoints.config import Config, ConfigError, load_config, variable
+from entrypoints.config import (
+    Config,
+    ConfigError,
+    load_config,
+    unknown_variables,
+    variable,
+)
 from entrypoints.logs import configure_logging
 from entrypoints.loop import run
+
+logger = logging.getLogger(__name__)
 
 
 def configured(**overrides: Any) -> Config:
@@ -24,6 +33,8 @@ def configured(**overrides: Any) -> Config:
     except ConfigError as exc:
         raise click.ClickException(f"configuration: {exc}") from None
     configure_logging(config.log_level.value)
+    for line in unknown_variables():
+        logger.warning("configuration: %s", line)
     return config
 
 
