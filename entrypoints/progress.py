@@ -26,7 +26,10 @@ class ProgressBars(SyncProgress):
     """One bar per object: records seen of Salesforce's totalSize, pages, calls.
 
     A page's totalSize counts its own query, so a bar's total never drops
-    below what it has seen. An object whose pages go on after it was done
+    below what it has seen. Until a total is known (Bulk results carry
+    none, and a Bulk job's status polls come before any page), a bar shows
+    none, and its time runs on; once the object is done, what it saw is its
+    total. An object whose pages go on after it was done
     is being read again: the Contacts of changed Accounts (the Account
     follow-up), whose number no query tells. Its bar then says so and shows
     no total until the object is done again.
@@ -65,7 +68,10 @@ class ProgressBars(SyncProgress):
 
     def page_committed(self, job: SyncJob, obj: CrmObject, total: int | None) -> None:
         progress = job.progress_of(obj)
-        self._totals[obj] = max(self._totals.get(obj, 0), total or 0, progress.seen)
+        told = max(self._totals.get(obj, 0), total or 0)
+        if told or progress.done:
+            told = max(told, progress.seen)
+        self._totals[obj] = told
         again = obj in self._done and not progress.done
         if progress.done:
             self._done.add(obj)
@@ -76,7 +82,9 @@ class ProgressBars(SyncProgress):
             if again
             else obj.value,
             completed=progress.seen,
-            total=self._totals[obj],
+            # None leaves the total unset (the bar showing none), not zero:
+            # a total of 0 would mark the bar finished, its time stopped.
+            total=told or (0 if progress.done else None),
             pages=plural(progress.pages, "page"),
             calls=plural(progress.api_calls, "API call"),
         )
@@ -90,12 +98,14 @@ class ProgressBars(SyncProgress):
         self.page_committed(job, obj, None)
 
     def shown(self, obj: CrmObject) -> dict[str, object]:
-        """What `obj`'s bar shows: records seen, of what total, pages, calls."""
+        """What `obj`'s bar shows: records seen, of what total, pages, calls,
+        and whether its time has stopped (`finished`)."""
         task = self._shown(obj)
         return {
             "name": task.description,
             "seen": task.completed,
             "total": task.total,
+            "finished": task.finished,
             **task.fields,
         }
 

@@ -63,6 +63,43 @@ def test_a_done_object_s_bar_shows_the_calls_the_report_shows() -> None:
     assert bars.shown(CrmObject.LEAD)["calls"] == "2 API calls"
 
 
+def test_a_bulk_read_shows_no_total_and_its_time_runs_until_it_is_done() -> None:
+    lead = CrmObject.LEAD
+    job = running(SyncMode.FULL)
+    polled = job.count_calls(lead, 1, NOW)  # a Bulk job's status poll
+    paged = polled.record_page(
+        lead, seen=4, written=4, deleted=0, api_calls=1, cursor=None, now=NOW
+    )
+    bars = ProgressBars(Console(file=io.StringIO()))
+    bars.show(job)
+
+    bars.counted(polled, lead)
+    waiting = bars.shown(lead)
+    bars.page_committed(paged, lead, 0)  # Bulk results carry no totalSize
+    reading = bars.shown(lead)
+    bars.counted(paged.finish_object(lead), lead)
+
+    assert (waiting["seen"], waiting["total"], waiting["finished"]) == (0, None, False)
+    assert (reading["seen"], reading["total"], reading["finished"]) == (4, None, False)
+    done = bars.shown(lead)
+    assert (done["seen"], done["total"], done["finished"]) == (4, 4, True)
+
+
+def test_an_object_with_no_records_ends_finished() -> None:
+    account = CrmObject.ACCOUNT
+    job = running(SyncMode.FULL)
+    empty = job.record_page(
+        account, seen=0, written=0, deleted=0, api_calls=1, cursor=None, now=NOW
+    ).finish_object(account)
+    bars = ProgressBars(Console(file=io.StringIO()))
+    bars.show(job)
+
+    bars.page_committed(empty, account, 0)
+
+    shown = bars.shown(account)
+    assert (shown["seen"], shown["total"], shown["finished"]) == (0, 0, True)
+
+
 def test_contacts_read_again_for_changed_accounts_show_no_total() -> None:
     contact = CrmObject.CONTACT
     job = running(SyncMode.INCREMENTAL)
