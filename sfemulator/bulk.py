@@ -19,6 +19,7 @@ from sfemulator.virtual import table_lookup
 from sfemulator.web import AnyRequest
 
 JOBS = "/services/data/{version:str}/jobs/query"
+IN_PROGRESS = "InProgress"
 COMPLETE = "JobComplete"
 ABORTED = "Aborted"
 
@@ -50,7 +51,7 @@ class BulkJob:
     def state(self) -> str:
         if self.aborted_ms is not None:
             return ABORTED
-        return "InProgress" if self.polls_left > 0 else COMPLETE
+        return IN_PROGRESS if self.polls_left > 0 else COMPLETE
 
     def lines(self, start: int, size: int) -> list[list[str]]:
         return [
@@ -158,7 +159,7 @@ async def change_job(request: AnyRequest) -> Response[bytes]:
         raise call.fail(400, "INVALIDJOBSTATE", "a query job can only be Aborted")
     with call.world.lock:
         job = _job(call, request.path_params["job_id"])
-        if job.state != "InProgress":
+        if job.state != IN_PROGRESS:
             raise call.fail(
                 400, "INVALIDJOBSTATE", f"Aborting a job in state {job.state}"
             )

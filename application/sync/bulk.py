@@ -184,10 +184,10 @@ class BulkReader:
     async def _abort(
         self, job: SyncJob, obj: CrmObject, job_id: str, means: BulkMeans
     ) -> None:
-        """Abort a job given up on, so that Salesforce stops preparing it (a
-        job it prepares counts against the org's Bulk limits). One call,
-        counted as a poll is; if the job ended meanwhile, or Salesforce
-        cannot be reached, it is left as it is: it is forgotten either way."""
+        """Abort a job given up on, so that Salesforce stops preparing
+        results no run will read. One call, counted as a poll is; if the job
+        ended meanwhile, or Salesforce cannot be reached, it is left as it
+        is: it is forgotten either way."""
         try:
             await means["call"](lambda t: self._records.abort_bulk_query(t, job_id))
         except (ApiError, SalesforceUnavailable) as exc:
