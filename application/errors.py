@@ -13,6 +13,7 @@ ApplicationError
 ├── AuthorizationUnreadable      no configured key opens a pending verifier
 ├── AuthorizationFailed          the callback completed with a problem
 ├── SyncNotScheduled             no runner could take a queued sync job
+├── StorageUnavailable           the database dropped out mid-work
 └── SalesforceError              raised by Salesforce adapters
     ├── OAuthError               an OAuth endpoint answered {error, ...}
     ├── SessionExpired           a REST call answered 401 INVALID_SESSION_ID
@@ -164,6 +165,18 @@ class AuthorizationUnreadable(ApplicationError):
     def __init__(self, *, workspace_id: str) -> None:
         super().__init__("the pending authorization's verifier cannot be decrypted")
         self.workspace_id = workspace_id
+
+
+class StorageUnavailable(ApplicationError):
+    """Raised when the database could not be reached in the middle of the
+    work (a connection dropped, the server restarting); nothing of the
+    transaction it ended was kept."""
+
+    code = "database_unavailable"
+    hint = (
+        "This is usually temporary; try again in a moment. If it keeps "
+        "failing, check that the database server is up."
+    )
 
 
 class SalesforceError(ApplicationError):

@@ -71,7 +71,9 @@ def create_database_engine(
     parsed = parse_database_url(url)
     options = {**JSON_CODEC, "hide_parameters": True, **options}
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(parsed, **options)
+        # A server restart, or a connection it ended, leaves dead connections
+        # in the pool: each is checked (one round trip) before it is lent.
+        return create_async_engine(parsed, **{"pool_pre_ping": True, **options})
 
     ensure_parent_directory(parsed)
     engine = create_async_engine(parsed, **options)

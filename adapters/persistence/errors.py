@@ -5,9 +5,14 @@ PersistenceError
 ├── DatabaseUrlInvalid     a database URL that does not parse, or is not served
 ├── DatabaseUnavailable    a valid database URL whose database does not open
 └── SchemaRevisionUnknown  the schema is at a revision these migrations lack
+
+`lost_database` tells a dropped connection from a statement's own failure;
+units of work and readers raise the application's `StorageUnavailable` for it.
 """
 
 from __future__ import annotations
+
+from sqlalchemy.exc import DBAPIError
 
 
 class PersistenceError(Exception):
@@ -64,3 +69,13 @@ class SchemaRevisionUnknown(PersistenceError):
         )
         self.revisions = revisions
         self.head = head
+
+
+def lost_database(exc: BaseException) -> bool:
+    """Whether `exc` says the database could not be reached: a connection
+    SQLAlchemy found dropped (it invalidates it, so the pool opens a new
+    one), or the server refusing or resetting a connection. A statement's
+    own failure (a constraint, a lock timeout, bad SQL) is not."""
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc.orig, OSError)
+    return isinstance(exc, ConnectionError)

@@ -31,7 +31,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.database import JSON_CODEC
+from adapters.persistence.errors import lost_database
 from adapters.persistence.positional import PerDialect, bind_processor
+from application.errors import StorageUnavailable
 
 Row = Sequence[Any]
 Processor = Callable[[Any], Any]
@@ -75,9 +77,14 @@ class AutocommitReader(Reader):
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def rows(self, query: ReadQuery, values: Mapping[str, Any]) -> list[Row]:
-        async with self._engine.connect() as connection:
-            result = await connection.execute(query.statement, dict(values))
-            return list(result.all())
+        try:
+            async with self._engine.connect() as connection:
+                result = await connection.execute(query.statement, dict(values))
+                return list(result.all())
+        except Exception as exc:
+            if lost_database(exc):
+                raise StorageUnavailable("the database could not be reached") from exc
+            raise
 
 
 class SqliteReader(Reader):

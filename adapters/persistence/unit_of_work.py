@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
@@ -16,6 +17,7 @@ from adapters.persistence.connections import (
     InstanceUrls,
     SqlAlchemyConnectionRepository,
 )
+from adapters.persistence.errors import lost_database
 from adapters.persistence.people import SqlAlchemyPeopleRepository
 from adapters.persistence.reads import Reader, reader_for
 from adapters.persistence.sync_jobs import SqlAlchemySyncJobRepository
@@ -26,6 +28,7 @@ from adapters.persistence.sync_state import (
     SqlAlchemySyncedOrgRepository,
 )
 from adapters.persistence.transaction import Transaction
+from application.errors import StorageUnavailable
 from application.ports import Clock
 from application.sync.ports import SyncUnitOfWork
 
@@ -67,7 +70,14 @@ class SqlAlchemyUnitOfWork(SyncUnitOfWork):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._transaction.close()
+        if exc is None or not lost_database(exc):
+            await self._transaction.close()
+            return
+        # The connection is gone, and the transaction with it: closing can
+        # only fail again, and must not hide why.
+        with contextlib.suppress(Exception):
+            await self._transaction.close()
+        raise StorageUnavailable("the database could not be reached") from exc
 
     async def commit(self) -> None:
         await self._transaction.commit()

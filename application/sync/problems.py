@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from application.errors import NotConnected, SalesforceError
+from application.errors import NotConnected, SalesforceError, StorageUnavailable
 from application.ports import ApiUsage
 from application.problems import problem_for
 from domain.problems import Problem
@@ -29,6 +29,15 @@ def started_again(mode: SyncMode) -> str:
             "on from its last committed page and ends it as a full sync would."
         )
     return "a new incremental sync goes on from its last committed page."
+
+
+def database_lost(mode: SyncMode) -> Problem:
+    return Problem(
+        code=StorageUnavailable.code,
+        message="The sync stopped: the database could not be reached. What it "
+        "had committed is kept.",
+        hint=f"Once the database is up, start the sync again: {started_again(mode)}",
+    )
 
 
 def problem_for_sync_error(exc: SalesforceError | NotConnected) -> Problem:

@@ -13,6 +13,7 @@ from application.errors import (
     NotConnected,
     QuotaExhausted,
     SalesforceError,
+    StorageUnavailable,
     SyncJobChanged,
 )
 from application.ports import Clock
@@ -32,7 +33,11 @@ from application.sync.ports import (
     SyncUnitOfWork,
     SyncUnitOfWorkFactory,
 )
-from application.sync.problems import problem_for_sync_error, quota_reserve_reached
+from application.sync.problems import (
+    database_lost,
+    problem_for_sync_error,
+    quota_reserve_reached,
+)
 from application.sync.quota import CallBudget, QuotaReserveReached
 from application.sync.run_end import end, succeed
 from application.sync.run_tools import RunTools
@@ -136,6 +141,13 @@ class RunSync:
         except (SalesforceError, NotConnected) as exc:
             problem = problem_for_sync_error(exc)
             return await end(tools, job, SyncState.FAILED, problem)
+        except StorageUnavailable:
+            logger.warning(
+                "sync lost the database workspace=%s job=%s",
+                job.workspace_id,
+                job.job_id,
+            )
+            return await end(tools, job, SyncState.FAILED, database_lost(job.mode))
         return await succeed(tools, job)
 
     async def _server_now(self, workspace_id: str) -> datetime | None:

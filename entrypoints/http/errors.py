@@ -13,7 +13,7 @@
 | AuthorizationStateInvalid               | 400    |
 | AuthorizationFailed                     | 400; 502 if Salesforce was unreachable |
 | SalesforceUnavailable, QuotaExhausted,  | 503    |
-| SyncNotScheduled                        |        |
+| SyncNotScheduled, StorageUnavailable    |        |
 | any other SalesforceError               | 502    |
 | any other ApplicationError              | 400    |
 | anything else                           | 500 `internal_error`, stack trace logged |
@@ -46,6 +46,7 @@ from application.errors import (
     QuotaExhausted,
     SalesforceError,
     SalesforceUnavailable,
+    StorageUnavailable,
     SyncNotScheduled,
 )
 from application.problems import problem_for
@@ -75,6 +76,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     SalesforceUnavailable: 503,
     QuotaExhausted: 503,
     SyncNotScheduled: 503,
+    StorageUnavailable: 503,
     SalesforceError: 502,
     ApplicationError: 400,
 }

@@ -20,6 +20,7 @@ from application.errors import (
     QuotaExhausted,
     SalesforceUnavailable,
     SessionExpired,
+    StorageUnavailable,
     SyncNotScheduled,
 )
 from domain import problems
@@ -50,6 +51,7 @@ from entrypoints.http.errors import body_for, status_for
         ),
         (SalesforceUnavailable("down"), 503),
         (SyncNotScheduled("No space left on device"), 503),
+        (StorageUnavailable("the database could not be reached"), 503),
         (QuotaExhausted("quota", error_code="REQUEST_LIMIT_EXCEEDED", status=403), 503),
         (ApiDisabled("off", error_code="API_DISABLED_FOR_ORG", status=403), 502),
         (ApiError("bad", error_code="MALFORMED_QUERY", status=400), 502),
@@ -60,6 +62,15 @@ from entrypoints.http.errors import body_for, status_for
 )
 def test_each_error_has_its_status(error: Exception, status: int) -> None:
     assert status_for(error) == status
+
+
+def test_a_lost_database_says_so_and_what_to_do() -> None:
+    body = body_for(StorageUnavailable("the database could not be reached"))
+
+    assert body.code == "database_unavailable"
+    assert body.message == "the database could not be reached"
+    assert body.hint is not None
+    assert "try again" in body.hint
 
 
 def test_a_body_names_the_field_and_keeps_the_hint() -> None:
