@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from application.errors import StorageUnavailable
 from application.ports import Clock, UnitOfWorkFactory
 from application.token_refresh.connection_checks import (
     is_unchanged,
@@ -26,6 +27,10 @@ from domain.tokens import TokenSet
 # The package's name, not this module's: the refresh logs under the name it
 # had as one module, so log filters and readers see no change.
 logger = logging.getLogger("application.token_refresh")
+
+# Pauses between tries of a refresh's settling when the database drops out:
+# a restarting server or a pool reconnecting; well inside a lease.
+SETTLE_RETRIES = (0.5, 1.0, 2.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,35 @@ class RefreshRows:
     ) -> tuple[Connection | None, bool]:
         """Lock the row again and, if it still holds the claim's tokens, save
         what `stored` makes of it (None: nothing); end the lease either way.
-        The connection as it is now, and whether it was unchanged."""
+        The connection as it is now, and whether it was unchanged.
+
+        The tokens to save may be the only live ones (a rotated refresh
+        token), so a database that drops out is tried again a few times
+        (`SETTLE_RETRIES`). A try whose commit did land before the drop is
+        told by the tokens it wrote, now stored: that counts as unchanged.
+        """
+        wrote: list[TokenSet | None] = [None]
+        for pause in (*SETTLE_RETRIES, None):
+            try:
+                return await self._settle_once(claim, stored, wrote)
+            except StorageUnavailable:
+                if pause is None:
+                    raise
+                logger.warning(
+                    "settling a token refresh lost the database workspace=%s: "
+                    "trying again in %.1f s",
+                    claim.connection.workspace_id,
+                    pause,
+                )
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _settle_once(
+        self,
+        claim: Claim,
+        stored: Callable[[Connection], Connection | None],
+        wrote: list[TokenSet | None],
+    ) -> tuple[Connection | None, bool]:
         workspace_id = claim.connection.workspace_id
         async with self._uow() as uow:
             current = await uow.connections.get_for_update(workspace_id)
@@ -101,7 +134,10 @@ class RefreshRows:
             if unchanged and current is not None:
                 changed = stored(current)
                 if changed is not None:
+                    wrote[0] = changed.tokens
                     await uow.connections.save(changed)
+            elif wrote[0] is not None and is_unchanged(current, wrote[0]):
+                unchanged = True  # an earlier try's commit landed
             await uow.connections.end_refresh_lease(workspace_id, claim.holder)
             await uow.commit()
         return current, unchanged
