@@ -106,6 +106,12 @@ def decode(content: bytes, into: type[T]) -> T:
         raise Unreadable("unreadable answer") from exc
 
 
+# Salesforce's limits answer 403 REQUEST_LIMIT_EXCEEDED (never retried); a
+# 429 from a proxy or gateway in front of it asks to slow down, as a 503 does.
+# Limitation: its Retry-After is not read; the retries' own backoff applies.
+TOO_MANY_REQUESTS = 429
+
+
 class SalesforceHttp:
     """Sends requests through the shared client, logged and retried by `Replay`."""
 
@@ -120,12 +126,14 @@ class SalesforceHttp:
         *,
         replay: Replay,
     ) -> T:
-        """Send `request` and `read` the answer; 5xx answers never reach `read`."""
+        """Send `request` and `read` the answer; 5xx and 429 answers never
+        reach `read`: both say the request was not served, try again later."""
 
         async def attempt() -> T:
             response = await self._send(request)
-            if response.status_code >= 500:
-                raise ServerFailed(response.status_code)
+            status = response.status_code
+            if status >= 500 or status == TOO_MANY_REQUESTS:
+                raise ServerFailed(status)
             return read(response)
 
         what = f"{request.method} {where(request.url)}"

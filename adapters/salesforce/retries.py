@@ -29,7 +29,8 @@ _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class ServerFailed(Exception):
-    """Raised inside an attempt when Salesforce answers with a 5xx status."""
+    """Raised inside an attempt when Salesforce answers with a 5xx status,
+    or 429: the request was not served."""
 
     def __init__(self, status: int) -> None:
         super().__init__(f"HTTP {status}")

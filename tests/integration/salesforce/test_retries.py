@@ -36,7 +36,13 @@ def api(client: httpx.AsyncClient, policy: RetryPolicy = NO_WAIT) -> HttpxSalesf
 
 @pytest.mark.parametrize(
     "failure",
-    [fail(httpx.ConnectError), fail(httpx.ConnectTimeout), answer(503), html(502)],
+    [
+        fail(httpx.ConnectError),
+        fail(httpx.ConnectTimeout),
+        answer(503),
+        html(502),
+        answer(429),
+    ],
 )
 async def test_token_post_is_retried_when_surely_unprocessed(
     scripted: Scripted, failure: Step
@@ -111,6 +117,7 @@ async def test_retries_are_bounded_then_unavailable(scripted: Scripted) -> None:
         fail(httpx.ConnectError),
         answer(500),
         html(503),
+        answer(429, json=[{"errorCode": "x", "message": "slow down"}]),
         html(200),
         answer(200, content=b'{"DailyApiRequests": {"Max": 1'),
     ],
