@@ -30,6 +30,9 @@ class FaultControls:
     def serial(self) -> int:
         raise NotImplementedError
 
+    def now(self) -> float:
+        raise NotImplementedError
+
     def expire_access_tokens(
         self,
         *,
@@ -37,13 +40,15 @@ class FaultControls:
         user_id: str | None = None,
         token: str | None = None,
     ) -> int:
-        """End matching sessions (all when no filter); returns how many."""
+        """End matching sessions (all when no filter); returns how many were
+        live until now (sessions already ended are not counted again)."""
         with self.lock:
+            now = self.now()
             count = 0
             for access in self.access_tokens.values():
                 if _matches(access, org_id=org_id, user_id=user_id, token=token):
+                    count += access.expires_at > now
                     access.expires_at = 0.0
-                    count += 1
             return count
 
     def expire_codes(self, code: str | None = None) -> int:
