@@ -71,6 +71,9 @@ class SchemaRevisionUnknown(PersistenceError):
         self.head = head
 
 
+LOST = "the database could not be reached"
+
+
 def lost_database(exc: BaseException) -> bool:
     """Whether `exc` says the database could not be reached: a connection
     SQLAlchemy found dropped (it invalidates it, so the pool opens a new

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.database import JSON_CODEC
-from adapters.persistence.errors import lost_database
+from adapters.persistence.errors import LOST, lost_database
 from adapters.persistence.positional import PerDialect, bind_processor
 from application.errors import StorageUnavailable
 
@@ -83,7 +83,7 @@ class AutocommitReader(Reader):
                 return list(result.all())
         except Exception as exc:
             if lost_database(exc):
-                raise StorageUnavailable("the database could not be reached") from exc
+                raise StorageUnavailable(LOST) from exc
             raise
 
 

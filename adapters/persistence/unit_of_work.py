@@ -17,7 +17,7 @@ from adapters.persistence.connections import (
     InstanceUrls,
     SqlAlchemyConnectionRepository,
 )
-from adapters.persistence.errors import lost_database
+from adapters.persistence.errors import LOST, lost_database
 from adapters.persistence.people import SqlAlchemyPeopleRepository
 from adapters.persistence.reads import Reader, reader_for
 from adapters.persistence.sync_jobs import SqlAlchemySyncJobRepository
@@ -77,7 +77,7 @@ class SqlAlchemyUnitOfWork(SyncUnitOfWork):
         # only fail again, and must not hide why.
         with contextlib.suppress(Exception):
             await self._transaction.close()
-        raise StorageUnavailable("the database could not be reached") from exc
+        raise StorageUnavailable(LOST) from exc
 
     async def commit(self) -> None:
         await self._transaction.commit()
