@@ -47,9 +47,12 @@ def no_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(transactions, "SETTLE_RETRIES", (0.0, 0.0))
 
 
-async def _expire_then_break_settling(app: App, broken: Any) -> list[int]:
-    """Rotation on, the access token expired, the settling's first unit
-    `broken(unit)`; the count of units the settling asked for."""
+async def _expire_then_break_settling(
+    app: App, broken: Any, *, every_try: bool = False
+) -> list[int]:
+    """Rotation on, the access token expired, and the units after the
+    claim's `broken(unit)`: the first only, or `every_try`. The count of
+    units the refresh asked for."""
     await app.connect()
     app.salesforce.rotation = True
     app.salesforce.expire_access_tokens()
@@ -60,18 +63,20 @@ async def _expire_then_break_settling(app: App, broken: Any) -> list[int]:
     def settling() -> Any:
         asked[0] += 1
         unit = units()
-        return broken(unit) if asked[0] == 2 else unit  # 1: the claim
+        breaks = asked[0] >= 2 if every_try else asked[0] == 2  # 1: the claim
+        return broken(unit) if breaks else unit
 
     rows._uow = settling
     return asked
 
 
+def drops(_unit: UnitOfWork) -> Any:
+    raise DROPPED
+
+
 async def test_a_drop_before_the_commit_is_tried_again_and_keeps_the_new_grant(
     app: App,
 ) -> None:
-    def drops(_unit: UnitOfWork) -> Any:
-        raise DROPPED
-
     asked = await _expire_then_break_settling(app, drops)
 
     result = await app.verify.execute(ADMIN)
@@ -104,23 +109,12 @@ async def test_a_commit_that_landed_before_the_drop_counts_as_stored(
 async def test_a_database_still_down_after_the_retries_fails_the_refresh(
     app: App,
 ) -> None:
-    def drops(_unit: UnitOfWork) -> Any:
-        raise DROPPED
-
-    await app.connect()
-    app.salesforce.expire_access_tokens()
-    rows = app.session._refresh._rows
-    units = rows._uow
-    asked = [0]
-
-    def settling() -> Any:
-        asked[0] += 1
-        return units() if asked[0] == 1 else drops(units())
-
-    rows._uow = settling
+    asked = await _expire_then_break_settling(app, drops, every_try=True)
+    stale = app.connection().tokens  # type: ignore[union-attr]
+    assert stale is not None
 
     with pytest.raises(StorageUnavailable):
-        await app.session.refresh("ws-a", stale=app.connection().tokens)  # type: ignore[union-attr,arg-type]
+        await app.session.refresh("ws-a", stale=stale)
 
     # The claim, then the settling's three tries, then ending the lease.
     assert asked[0] == 1 + 3 + 1
