@@ -30,6 +30,8 @@ logger = logging.getLogger("application.token_refresh")
 
 # Pauses between tries of a refresh's settling when the database drops out:
 # a restarting server or a pool reconnecting; well inside a lease.
+# Limitation: a database down for longer than these pauses still costs a
+# rotated grant: Salesforce's answer is held only in this process's memory.
 SETTLE_RETRIES = (0.5, 1.0, 2.0, 4.0)
 
 
