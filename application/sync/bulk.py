@@ -335,10 +335,15 @@ class BulkReader:
         )
 
     async def _wait(self, job: SyncJob, job_id: str, means: BulkMeans) -> SyncJob:
+        """Poll the job until it is finished, with pauses growing to
+        `bulk_poll_max_seconds`; the last pause ends at `bulk_timeout_seconds`
+        and one more poll follows it, so the wait neither overshoots its
+        timeout nor ends on a pause."""
         call, polled = means["call"], means["polled"]
+        timeout = self._options.bulk_timeout_seconds
         delay = self._options.bulk_poll_seconds
         waited = 0.0
-        while waited <= self._options.bulk_timeout_seconds:
+        while True:
             state = await call(lambda t: self._records.bulk_query_state(t, job_id))
             job = await polled(job)
             if state == FINISHED:
@@ -349,10 +354,12 @@ class BulkReader:
                     error_code=BULK_JOB_FAILED,
                     status=200,
                 )
-            await asyncio.sleep(delay)
-            waited += delay
+            if waited >= timeout:
+                raise BulkJobUnfinished(TIMED_OUT)
+            pause = min(delay, timeout - waited)
+            await asyncio.sleep(pause)
+            waited += pause
             delay = min(delay * 2, self._options.bulk_poll_max_seconds)
-        raise BulkJobUnfinished(TIMED_OUT)
 
 
 def _gone(exc: ApiError) -> bool:

@@ -3,6 +3,7 @@ its rows again."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -213,3 +214,30 @@ async def test_a_job_given_up_on_is_forgotten_even_if_it_cannot_be_aborted(
     assert second.progress_of(LEAD).bulk is None
     assert third.state is SyncState.SUCCEEDED
     assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
+
+
+async def test_a_wait_pauses_up_to_its_timeout_then_polls_once_more(
+    sync: Sync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pauses of 2, 4, 8 with 10 s allowed: 2, 4, then 4 (not 8), and a
+    last poll at the timeout, where the run used to end on a pause."""
+    sync.org.page_size = 2
+    for n in range(12):
+        lead(sync.org, n)
+    sync.org.bulk_polls = 1_000_000
+    pauses: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recorded(seconds: float) -> None:
+        pauses.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", recorded)
+    waits = {"bulk_poll_seconds": 2, "bulk_poll_max_seconds": 8}
+
+    failed = await sync.once(**BULK | waits | {"bulk_timeout_seconds": 10})
+
+    assert failed.state is SyncState.FAILED
+    bulk_pauses = [p for p in pauses if p > 0]
+    assert bulk_pauses == [2, 4, 4]
+    assert sync.app.salesforce.record_calls["bulk_query_state"] == 4
