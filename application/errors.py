@@ -13,7 +13,7 @@ ApplicationError
 ├── AuthorizationUnreadable      no configured key opens a pending verifier
 ├── AuthorizationFailed          the callback completed with a problem
 ├── SyncNotScheduled             no runner could take a queued sync job
-├── StorageUnavailable           the database dropped out mid-work
+├── StorageUnavailable           the database dropped out, or stayed locked
 └── SalesforceError              raised by Salesforce adapters
     ├── OAuthError               an OAuth endpoint answered {error, ...}
     ├── SessionExpired           a REST call answered 401 INVALID_SESSION_ID
@@ -169,13 +169,14 @@ class AuthorizationUnreadable(ApplicationError):
 
 class StorageUnavailable(ApplicationError):
     """Raised when the database could not be reached in the middle of the
-    work (a connection dropped, the server restarting); nothing of the
-    transaction it ended was kept."""
+    work (a connection dropped, the server restarting, a SQLite file locked
+    too long); nothing of the transaction it ended was kept."""
 
     code = "database_unavailable"
     hint = (
         "This is usually temporary; try again in a moment. If it keeps "
-        "failing, check that the database server is up."
+        "failing, check that the database is up and that nothing else holds "
+        "it locked."
     )
 
 

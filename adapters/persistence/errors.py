@@ -6,13 +6,18 @@ PersistenceError
 ├── DatabaseUnavailable    a valid database URL whose database does not open
 └── SchemaRevisionUnknown  the schema is at a revision these migrations lack
 
-`lost_database` tells a dropped connection from a statement's own failure;
-units of work and readers raise the application's `StorageUnavailable` for it.
+`unavailable` tells a dropped connection, or a SQLite file another writer
+kept locked past the busy timeout, from a statement's own failure; units of
+work and readers raise the `StorageUnavailable` it makes instead.
 """
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlalchemy.exc import DBAPIError
+
+from application.errors import StorageUnavailable
 
 
 class PersistenceError(Exception):
@@ -72,6 +77,7 @@ class SchemaRevisionUnknown(PersistenceError):
 
 
 LOST = "the database could not be reached"
+BUSY = "the database stayed locked by another writer"
 
 
 def lost_database(exc: BaseException) -> bool:
@@ -82,3 +88,21 @@ def lost_database(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         return exc.connection_invalidated or isinstance(exc.orig, OSError)
     return isinstance(exc, ConnectionError)
+
+
+def busy_database(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite giving up on a lock another connection held
+    for longer than the busy timeout (another process's long write, or a
+    tool holding the file)."""
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    locked = "database is locked" in str(cause)
+    return isinstance(cause, sqlite3.OperationalError) and locked
+
+
+def unavailable(exc: BaseException) -> StorageUnavailable | None:
+    """The `StorageUnavailable` `exc` amounts to, or None for any other failure."""
+    if lost_database(exc):
+        return StorageUnavailable(LOST)
+    if busy_database(exc):
+        return StorageUnavailable(BUSY)
+    return None

@@ -22,6 +22,7 @@ reads before its first write do (see `Transaction`).
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol, cast
@@ -31,9 +32,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.database import JSON_CODEC
-from adapters.persistence.errors import LOST, lost_database
+from adapters.persistence.errors import unavailable
 from adapters.persistence.positional import PerDialect, bind_processor
-from application.errors import StorageUnavailable
 
 Row = Sequence[Any]
 Processor = Callable[[Any], Any]
@@ -82,9 +82,10 @@ class AutocommitReader(Reader):
                 result = await connection.execute(query.statement, dict(values))
                 return list(result.all())
         except Exception as exc:
-            if lost_database(exc):
-                raise StorageUnavailable(LOST) from exc
-            raise
+            lost = unavailable(exc)
+            if lost is None:
+                raise
+            raise lost from exc
 
 
 class SqliteReader(Reader):
@@ -111,7 +112,15 @@ class SqliteReader(Reader):
     async def rows(self, query: ReadQuery, values: Mapping[str, Any]) -> list[Row]:
         compiled = query.compiled_for(self._engine.dialect)
         driver = self._driver or await self._open()
-        raw = await driver.execute_fetchall(compiled.sql, compiled.parameters(values))
+        try:
+            raw = await driver.execute_fetchall(
+                compiled.sql, compiled.parameters(values)
+            )
+        except sqlite3.OperationalError as exc:
+            lost = unavailable(exc)
+            if lost is None:
+                raise
+            raise lost from exc
         return compiled.typed(raw)
 
     async def _open(self) -> Any:

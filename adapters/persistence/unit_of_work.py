@@ -17,7 +17,7 @@ from adapters.persistence.connections import (
     InstanceUrls,
     SqlAlchemyConnectionRepository,
 )
-from adapters.persistence.errors import LOST, lost_database
+from adapters.persistence.errors import unavailable
 from adapters.persistence.people import SqlAlchemyPeopleRepository
 from adapters.persistence.reads import Reader, reader_for
 from adapters.persistence.sync_jobs import SqlAlchemySyncJobRepository
@@ -28,7 +28,6 @@ from adapters.persistence.sync_state import (
     SqlAlchemySyncedOrgRepository,
 )
 from adapters.persistence.transaction import Transaction
-from application.errors import StorageUnavailable
 from application.ports import Clock
 from application.sync.ports import SyncUnitOfWork
 
@@ -70,14 +69,15 @@ class SqlAlchemyUnitOfWork(SyncUnitOfWork):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc is None or not lost_database(exc):
+        lost = None if exc is None else unavailable(exc)
+        if lost is None:
             await self._transaction.close()
             return
-        # The connection is gone, and the transaction with it: closing can
+        # A dropped connection takes the transaction with it: closing can
         # only fail again, and must not hide why.
         with contextlib.suppress(Exception):
             await self._transaction.close()
-        raise StorageUnavailable(LOST) from exc
+        raise lost from exc
 
     async def commit(self) -> None:
         await self._transaction.commit()

@@ -1,19 +1,28 @@
-"""PostgreSQL ending connections (a restart, an admin): the next work goes on,
-and work caught by it fails as `StorageUnavailable`, not as a crash."""
+"""PostgreSQL ending connections (a restart, an admin), or a SQLite file kept
+locked: the next work goes on, and work caught by it fails as
+`StorageUnavailable`, not as a crash."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from adapters.encryption import FernetTokenCipher
-from adapters.persistence import create_database_engine
-from adapters.persistence.errors import lost_database
+from adapters.persistence import (
+    SqlAlchemyUnitOfWorkFactory,
+    create_database_engine,
+    create_session_factory,
+    upgrade_engine_to_head,
+)
+from adapters.persistence.errors import lost_database, unavailable
 from application.errors import StorageUnavailable
 from tests.integration.persistence.conftest import Backend, open_sql_backend
+from tests.support.databases import sqlite_url
 
 WORKSPACE = "ws-lost"
 
@@ -100,3 +109,37 @@ def test_a_statement_s_own_failure_is_not_a_lost_database() -> None:
     refused = IntegrityError("INSERT ...", None, Exception("duplicate key"))
 
     assert lost_database(refused) is False
+
+
+async def test_a_sqlite_file_locked_past_the_busy_timeout_is_storage_unavailable(
+    tmp_path: Path, cipher: FernetTokenCipher
+) -> None:
+    url = sqlite_url(tmp_path / "crmbridge.sqlite3")
+    engine = create_database_engine(url, busy_timeout=0.2)
+    try:
+        await upgrade_engine_to_head(engine)
+        units = SqlAlchemyUnitOfWorkFactory(create_session_factory(engine), cipher)
+        holder = sqlite3.connect(tmp_path / "crmbridge.sqlite3")
+        holder.execute("BEGIN EXCLUSIVE")  # another process's long write
+        try:
+
+            async def lock_the_connection_row() -> None:
+                async with units() as uow:
+                    await uow.connections.get_for_update(WORKSPACE)
+
+            with pytest.raises(StorageUnavailable) as busy:
+                await lock_the_connection_row()
+        finally:
+            holder.rollback()
+            holder.close()
+
+        assert busy.value.code == "database_unavailable"
+        assert busy.value.message == "the database stayed locked by another writer"
+        await lock_the_connection_row()  # the lock gone, work goes on
+    finally:
+        await engine.dispose()
+
+
+def test_a_locked_sqlite_file_is_told_from_other_sqlite_failures() -> None:
+    assert unavailable(sqlite3.OperationalError("database is locked")) is not None
+    assert unavailable(sqlite3.OperationalError("no such table: people")) is None
