@@ -30,6 +30,10 @@ def query_of(
         given = request.query_params.getall(name)
         if name not in known:
             expected = ", ".join(sorted(known)) or "none"
+            if not name:
+                raise InvalidInput(
+                    f"a parameter has no name (expected: {expected})", field=None
+                )
             shown = shown_id(name)
             raise InvalidInput(
                 f"{shown} is not a parameter here (expected: {expected})", field=shown

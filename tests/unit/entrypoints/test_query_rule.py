@@ -45,6 +45,16 @@ async def test_every_route_refuses_an_unknown_query_parameter(api: Api) -> None:
         assert answer.json()["message"].startswith("bogus "), route
 
 
+@pytest.mark.parametrize("query", ["=1", "="])
+async def test_a_parameter_with_no_name_is_refused_in_words(
+    api: Api, query: str
+) -> None:
+    answer = await api.client.get(f"/api/people?{query}", headers=api.auth())
+
+    assert answer.status_code == 422
+    assert answer.json()["message"].startswith("a parameter has no name")
+
+
 async def test_without_a_token_the_401_still_comes_first(api: Api) -> None:
     answer = await api.client.get("/api/crm/salesforce?bogus=1")
 
