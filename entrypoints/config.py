@@ -15,6 +15,7 @@ import msgspec
 
 from adapters.encryption import SEPARATOR, InvalidEncryptionKey, keys_of
 from domain.environment import is_host_and_port
+from domain.wording import printable
 from entrypoints import devkeys
 from entrypoints.accepted_values import accepted_values
 
@@ -124,7 +125,10 @@ def variable(field: str) -> str:
 
 
 # CRMBRIDGE_* variables of the project's own tests and benchmarks: not settings.
-NOT_SETTINGS = ("CRMBRIDGE_TEST_", "CRMBRIDGE_TRIAL_", "CRMBRIDGE_REQUIRE_POSTGRES")
+NOT_SETTINGS_PREFIXES = ("CRMBRIDGE_TEST_", "CRMBRIDGE_TRIAL_")
+NOT_SETTINGS = frozenset({"CRMBRIDGE_REQUIRE_POSTGRES"})
+# A name is shown as far as a reader needs it: it may be anything.
+SHOWN_NAME = 64
 
 
 def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
@@ -135,13 +139,14 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     known = [variable(field) for field in Config.__struct_fields__]
     lines = []
     for name in sorted(environ):
-        if not name.startswith(PREFIX) or name in known:
+        if not name.startswith(PREFIX) or name in known or name in NOT_SETTINGS:
             continue
-        if name.startswith(NOT_SETTINGS):
+        if name.startswith(NOT_SETTINGS_PREFIXES):
             continue
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
         guess = f" (did you mean {close[0]}?)" if close else ""
-        lines.append(f"{name} is not a crmbridge setting and is ignored{guess}")
+        shown = printable(name, SHOWN_NAME)
+        lines.append(f"{shown} is not a crmbridge setting and is ignored{guess}")
     return lines
 
 

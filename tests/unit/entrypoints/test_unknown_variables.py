@@ -42,6 +42,24 @@ def test_settings_and_the_project_s_own_variables_pass_unremarked(name: str) -> 
     assert unknown_variables({name: "1"}) == []
 
 
+def test_a_name_with_control_characters_cannot_forge_a_log_line() -> None:
+    name = "CRMBRIDGE_X\n2026-12-06 INFO forged: \x1b[31mred" + "Y" * 5000
+
+    (line,) = unknown_variables({name: "1"})
+
+    assert "\n" not in line
+    assert "\x1b" not in line
+    assert len(line) < 200
+
+
+def test_only_the_test_suite_s_exact_postgres_switch_is_exempt() -> None:
+    lines = unknown_variables({"CRMBRIDGE_REQUIRE_POSTGRESQL": "1"})
+
+    assert lines == [
+        "CRMBRIDGE_REQUIRE_POSTGRESQL is not a crmbridge setting and is ignored"
+    ]
+
+
 def test_commands_warn_at_start_without_showing_the_value(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
