@@ -10,7 +10,12 @@ import click
 
 from domain.workspace import Role
 from entrypoints import bearer
-from entrypoints.config import STATE_DIR, ConfigError, load_config
+from entrypoints.config import (
+    STATE_DIR,
+    ConfigError,
+    load_config,
+    unknown_variables,
+)
 from entrypoints.demo.manual import show_and_wait
 from entrypoints.demo.processes import (
     EMULATOR_PORTS,
@@ -58,6 +63,9 @@ def demo(port: int, emulator_first_port: int | None, keep_running: bool) -> None
     service_url = f"http://127.0.0.1:{port}"
     log_path = STATE_DIR / "demo.log"
     click.echo(f"crmbridge demo: logs of both processes go to {log_path}")
+    # The service warns of these too, but in that log, where nobody looks.
+    for line in unknown_variables():
+        click.echo(f"crmbridge demo: configuration: {line}", err=True)
     try:
         with (
             log_path.open("wb") as log,

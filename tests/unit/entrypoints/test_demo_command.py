@@ -36,6 +36,25 @@ def test_a_taken_port_is_named_with_the_one_used_instead(
     assert "stopped here" in result.output
 
 
+def test_a_misspelt_setting_is_named_on_the_terminal_not_only_in_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_emulator(*_: object, **__: object) -> None:
+        raise DemoError("stopped here")
+
+    monkeypatch.setattr(command, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setattr(signal, "signal", lambda *_: None)
+    monkeypatch.setattr(command, "emulator", no_emulator)
+    monkeypatch.setenv("CRMBRIDGE_PROT", "8080")
+
+    result = CliRunner().invoke(command.demo, ["--port", "0"])
+
+    assert (
+        "configuration: CRMBRIDGE_PROT is not a crmbridge setting and is ignored "
+        "(did you mean CRMBRIDGE_PORT?)"
+    ) in result.output
+
+
 def test_sigterm_says_it_stops_and_exits_cleanly(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
