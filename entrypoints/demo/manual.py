@@ -11,11 +11,12 @@ from pathlib import Path
 
 import click
 
-from entrypoints.config import PREFIX
+from entrypoints.config import Config, variable
 from entrypoints.demo.processes import wait_while_running
 from entrypoints.devkeys import JWT, KEYS
 
 SECRETS = frozenset({JWT, KEYS})
+SETTINGS = frozenset(variable(field) for field in Config.__struct_fields__)
 
 
 def show_and_wait(
@@ -70,8 +71,10 @@ open the authorization_url in a browser, then sync from the API or the CLI:
 
 def cli_command(env: Mapping[str, str], workspace: str) -> str:
     """The CLI sync against the demo's emulator and database, never the real
-    Salesforce: every CRMBRIDGE_* the service got, save the secrets."""
-    shown = sorted(name for name in env if name.startswith(PREFIX))
+    Salesforce: every setting the service got, save the secrets. Any other
+    CRMBRIDGE_* variable (a misspelt setting, perhaps a secret's) is left
+    out: the service ignored it too."""
+    shown = sorted(name for name in env if name in SETTINGS)
     secrets = [name for name in shown if name in SECRETS]
     lines = [
         f"  {name}={shlex.quote(env[name])} \\" for name in shown if name not in SECRETS

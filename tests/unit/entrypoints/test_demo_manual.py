@@ -59,6 +59,20 @@ def test_secrets_are_named_never_printed() -> None:
     assert "CRMBRIDGE_JWT_SECRET" not in exported(command)
 
 
+def test_variables_that_are_not_settings_are_left_out_values_and_all() -> None:
+    env = {
+        **SERVICE_ENV,
+        "CRMBRIDGE_JWT_SECRETS": "misspelt-secret-" + "x" * 30,
+        "CRMBRIDGE_ENCRYPTION_KEY": "a-fernet-key-given-under-a-wrong-name=",
+    }
+
+    command = cli_command(env, "demo")
+
+    assert "misspelt-secret-" not in command
+    assert "a-fernet-key" not in command
+    assert exported(command).keys() == SERVICE_ENV.keys() - {"PATH"}
+
+
 def test_the_manual_points_at_the_raw_schema_and_the_port_option() -> None:
     text = manual("http://127.0.0.1:8123", "tok", WORLD, SERVICE_ENV, "demo")
 
