@@ -31,11 +31,12 @@ def started_again(mode: SyncMode) -> str:
     return "a new incremental sync goes on from its last committed page."
 
 
-def database_lost(mode: SyncMode) -> Problem:
+def database_lost(mode: SyncMode, exc: StorageUnavailable) -> Problem:
+    """The problem of a run that lost its database, in the words `exc` has
+    for how (dropped, or kept locked)."""
     return Problem(
-        code=StorageUnavailable.code,
-        message="The sync stopped: the database could not be reached. What it "
-        "had committed is kept.",
+        code=exc.code,
+        message=f"The sync stopped: {exc.message}. What it had committed is kept.",
         hint=f"Once the database is up, start the sync again: {started_again(mode)}",
     )
 

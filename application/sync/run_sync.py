@@ -141,13 +141,14 @@ class RunSync:
         except (SalesforceError, NotConnected) as exc:
             problem = problem_for_sync_error(exc)
             return await end(tools, job, SyncState.FAILED, problem)
-        except StorageUnavailable:
+        except StorageUnavailable as exc:
             logger.warning(
                 "sync lost the database workspace=%s job=%s",
                 job.workspace_id,
                 job.job_id,
             )
-            return await end(tools, job, SyncState.FAILED, database_lost(job.mode))
+            problem = database_lost(job.mode, exc)
+            return await end(tools, job, SyncState.FAILED, problem)
         return await succeed(tools, job)
 
     async def _server_now(self, workspace_id: str) -> datetime | None:

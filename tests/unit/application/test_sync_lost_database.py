@@ -22,7 +22,7 @@ def dropping_commit(uow: SyncUnitOfWorkFactory, at: int) -> SyncUnitOfWorkFactor
         async def maybe_drop() -> None:
             commits[0] += 1
             if commits[0] == at:
-                raise StorageUnavailable("the database could not be reached")
+                raise StorageUnavailable("the database stayed locked by another writer")
             await commit()
 
         inner.commit = maybe_drop  # type: ignore[method-assign]
@@ -46,6 +46,9 @@ async def test_a_database_lost_mid_sync_is_named_and_the_next_sync_goes_on(
     assert failed.state is SyncState.FAILED
     assert failed.problem is not None
     assert failed.problem.code == "database_unavailable"
-    assert "database could not be reached" in failed.problem.message
+    assert failed.problem.message == (
+        "The sync stopped: the database stayed locked by another writer. "
+        "What it had committed is kept."
+    )
     assert again.state is SyncState.SUCCEEDED
     assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
