@@ -15,7 +15,6 @@ import msgspec
 
 from adapters.encryption import SEPARATOR, InvalidEncryptionKey, keys_of
 from domain.environment import is_host_and_port
-from domain.wording import printable
 from entrypoints import devkeys
 from entrypoints.accepted_values import accepted_values
 
@@ -143,11 +142,19 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
             continue
         if name.startswith(NOT_SETTINGS_PREFIXES):
             continue
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        candidates = [*known, *sorted(NOT_SETTINGS)]
+        close = difflib.get_close_matches(name.upper(), candidates, n=1, cutoff=0.8)
         guess = f" (did you mean {close[0]}?)" if close else ""
-        shown = printable(name, SHOWN_NAME)
-        lines.append(f"{shown} is not a crmbridge setting and is ignored{guess}")
+        lines.append(f"{_shown(name)} is not a crmbridge setting and is ignored{guess}")
     return lines
+
+
+def _shown(name: str) -> str:
+    """`name` as a log line can carry it: what cannot be seen (control and
+    format characters, a right-to-left override) written as escapes, so a
+    name that only looks like a setting does not read as one; cut short."""
+    seen = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in name)
+    return seen[:SHOWN_NAME] + ("…" if len(seen) > SHOWN_NAME else "")
 
 
 # Unset, these mean their defaults; set but blank, a deployment's missing

@@ -52,11 +52,33 @@ def test_a_name_with_control_characters_cannot_forge_a_log_line() -> None:
     assert len(line) < 200
 
 
+def test_invisible_characters_are_shown_as_escapes_not_as_a_setting_s_name() -> None:
+    (line,) = unknown_variables({"CRMBRIDGE_PORT\u202e\u200b": "1"})
+
+    assert line.startswith("CRMBRIDGE_PORT\\u202e\\u200b is not a crmbridge setting")
+
+
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("CRMBRIDGE_port", "CRMBRIDGE_PORT"),
+        ("CRMBRIDGE_REQUIRE_POSTGRESS", "CRMBRIDGE_REQUIRE_POSTGRES"),
+    ],
+)
+def test_a_name_in_the_wrong_case_or_near_the_test_switch_gets_a_guess(
+    name: str, meant: str
+) -> None:
+    (line,) = unknown_variables({name: "1"})
+
+    assert line.endswith(f"(did you mean {meant}?)")
+
+
 def test_only_the_test_suite_s_exact_postgres_switch_is_exempt() -> None:
     lines = unknown_variables({"CRMBRIDGE_REQUIRE_POSTGRESQL": "1"})
 
     assert lines == [
-        "CRMBRIDGE_REQUIRE_POSTGRESQL is not a crmbridge setting and is ignored"
+        "CRMBRIDGE_REQUIRE_POSTGRESQL is not a crmbridge setting and is ignored "
+        "(did you mean CRMBRIDGE_REQUIRE_POSTGRES?)"
     ]
 
 
