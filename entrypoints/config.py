@@ -151,9 +151,12 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
 
 def _shown(name: str) -> str:
     """`name` as a log line can carry it: what cannot be seen (control and
-    format characters, a right-to-left override) written as escapes, so a
-    name that only looks like a setting does not read as one; cut short."""
-    seen = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in name)
+    format characters, a right-to-left override, spaces) written as escapes,
+    so a name that only looks like a setting does not read as one; cut short."""
+    seen = "".join(
+        ch if ch.isprintable() and not ch.isspace() else f"\\u{ord(ch):04x}"
+        for ch in name
+    )
     return seen[:SHOWN_NAME] + ("…" if len(seen) > SHOWN_NAME else "")
 
 

@@ -52,10 +52,19 @@ def test_a_name_with_control_characters_cannot_forge_a_log_line() -> None:
     assert len(line) < 200
 
 
-def test_invisible_characters_are_shown_as_escapes_not_as_a_setting_s_name() -> None:
-    (line,) = unknown_variables({"CRMBRIDGE_PORT\u202e\u200b": "1"})
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("CRMBRIDGE_PORT\u202e\u200b", "CRMBRIDGE_PORT\\u202e\\u200b"),
+        ("CRMBRIDGE_PORT ", "CRMBRIDGE_PORT\\u0020"),
+    ],
+)
+def test_invisible_characters_are_shown_as_escapes_not_as_a_setting_s_name(
+    name: str, shown: str
+) -> None:
+    (line,) = unknown_variables({name: "1"})
 
-    assert line.startswith("CRMBRIDGE_PORT\\u202e\\u200b is not a crmbridge setting")
+    assert line.startswith(f"{shown} is not a crmbridge setting")
 
 
 @pytest.mark.parametrize(
