@@ -15,9 +15,11 @@ from entrypoints.demo import command
 from entrypoints.demo.processes import DemoError, wait_while_running
 
 
-def test_a_taken_port_is_named_with_the_one_used_instead(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def stops_before_the_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`crmbridge demo` in a folder of its own, ending with "stopped here"
+    where it would start the emulator."""
+
     def no_emulator(*_: object, **__: object) -> None:
         raise DemoError("stopped here")
 
@@ -25,6 +27,10 @@ def test_a_taken_port_is_named_with_the_one_used_instead(
     # The demo's SIGTERM handler is for its own process, not pytest's.
     monkeypatch.setattr(signal, "signal", lambda *_: None)
     monkeypatch.setattr(command, "emulator", no_emulator)
+
+
+@pytest.mark.usefixtures("stops_before_the_emulator")
+def test_a_taken_port_is_named_with_the_one_used_instead() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -36,15 +42,10 @@ def test_a_taken_port_is_named_with_the_one_used_instead(
     assert "stopped here" in result.output
 
 
+@pytest.mark.usefixtures("stops_before_the_emulator")
 def test_a_misspelt_setting_is_named_on_the_terminal_not_only_in_the_log(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def no_emulator(*_: object, **__: object) -> None:
-        raise DemoError("stopped here")
-
-    monkeypatch.setattr(command, "STATE_DIR", tmp_path / "state")
-    monkeypatch.setattr(signal, "signal", lambda *_: None)
-    monkeypatch.setattr(command, "emulator", no_emulator)
     monkeypatch.setenv("CRMBRIDGE_PROT", "8080")
 
     result = CliRunner().invoke(command.demo, ["--port", "0"])
