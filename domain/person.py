@@ -12,10 +12,10 @@ import msgspec
 from domain.crm import CrmObject
 from domain.transforms import Value
 from domain.uuid7 import EPOCH as _EPOCH
-from domain.uuid7 import LOW_62 as _LOW_62
 from domain.uuid7 import MILLIS_MASK as _MILLIS_MASK
 from domain.uuid7 import MILLISECOND as _MILLISECOND
 from domain.uuid7 import RANDOM_BITS as _RANDOM_BITS
+from domain.uuid7 import text as uuid7_text
 
 
 class Person(msgspec.Struct, frozen=True, kw_only=True):
@@ -85,10 +85,7 @@ def new_person_id(modstamp: datetime) -> str:
     if value <= _last_id:
         value = _last_id + 1 + random.getrandbits(_STEP_BITS)
     _last_id = value
-    # The stamp and 12 random bits, then the variant (binary 10) and 62 more;
-    # the version digit goes between the stamp and the random bits.
-    text = f"{value >> 62 & _HIGH_60:015x}{_VARIANT | value & _LOW_62:016x}"
-    return f"{text[:8]}-{text[8:12]}-7{text[12:15]}-{text[15:19]}-{text[19:]}"
+    return uuid7_text(value)
 
 
 def restart_person_ids() -> None:
@@ -100,8 +97,6 @@ def restart_person_ids() -> None:
 # RFC 9562's method steps by a random amount: a run's ids do not count up
 # one by one.
 _STEP_BITS = 32
-_HIGH_60 = (1 << 60) - 1
-_VARIANT = 1 << 63
 _last_stamp: tuple[datetime | None, int] = (None, 0)
 _last_id = -1
 # A forked child (a server's worker) starts its own sequence: two children

@@ -11,16 +11,16 @@ from __future__ import annotations
 import enum
 import os
 import random
-import uuid
 from datetime import datetime, timedelta
 
 import msgspec
 
+from domain import uuid7
 from domain.crm import SYNC_ORDER, CrmObject
 from domain.errors import IllegalTransition, InvalidSetting
 from domain.problems import Problem
 from domain.soql import SyncCursor
-from domain.uuid7 import EPOCH, LOW_62, MILLIS_MASK, MILLISECOND, RANDOM_BITS
+from domain.uuid7 import EPOCH, MILLIS_MASK, MILLISECOND, RANDOM_BITS
 
 
 class SyncMode(enum.StrEnum):
@@ -118,10 +118,7 @@ def new_job_id(now: datetime) -> str:
     if value <= _last_job_id:
         value = _last_job_id + 1
     _last_job_id = value
-    # The stamp, the version, 12 bits; the variant, 62 bits.
-    high, low = value >> 62, value & LOW_62
-    first = (high >> 12) << 16 | 0x7000 | high & 0xFFF
-    return str(uuid.UUID(int=first << 64 | 0b10 << 62 | low))
+    return uuid7.text(value)
 
 
 def _restart_job_ids() -> None:
