@@ -16,12 +16,10 @@ from domain.soql import related_query
 from domain.sync import SyncJob, SyncState
 
 logger = logging.getLogger(__name__)
-# Ids asked for in one query, as the Account follow-up does.
-BATCH = 200
 
 
 async def mark_merged_leads_gone(
-    tools: RunTools, job: SyncJob, alive: Collection[str]
+    tools: RunTools, job: SyncJob, alive: Collection[str], *, batch: int
 ) -> SyncJob:
     """Mark deleted the Leads of people with merged Leads that Salesforce no
     longer has, and name each such person's Lead by the usual rule: a full
@@ -31,7 +29,8 @@ async def mark_merged_leads_gone(
     never read again.
 
     `queryAll` by Id asks for each live Lead of those people (one call per
-    200), and those it does not return are gone, unless `alive` (changed
+    `batch`, the Account follow-up's `related_batch_size`), and those it
+    does not return are gone, unless `alive` (changed
     after the run's window) holds them. Those people are few: several Leads
     converted into one Contact. No call is made when the people hold as
     many Leads as this run read (`_none_missed`).
@@ -42,7 +41,7 @@ async def mark_merged_leads_gone(
     gone: set[str] = set()
     calls = 0
     if not none_missed:
-        gone, calls = await _gone(tools, job, people, alive)
+        gone, calls = await _gone(tools, job, people, alive, batch)
     changed = [
         after
         for person in people
@@ -72,7 +71,11 @@ async def mark_merged_leads_gone(
 
 
 async def _gone(
-    tools: RunTools, job: SyncJob, people: Sequence[Person], alive: Collection[str]
+    tools: RunTools,
+    job: SyncJob,
+    people: Sequence[Person],
+    alive: Collection[str],
+    batch: int,
 ) -> tuple[set[str], int]:
     """The live Leads of `people`, but for `alive`, that Salesforce no
     longer has, and the calls it took to ask."""
@@ -87,12 +90,12 @@ async def _gone(
     )
     found: set[str] = set()
     calls = 0
-    for start in range(0, len(live), BATCH):
+    for start in range(0, len(live), batch):
         soql = related_query(
             CrmObject.LEAD,
             ("Id",),
             reference="Id",
-            ids=tuple(live[start : start + BATCH]),
+            ids=tuple(live[start : start + batch]),
             until=job.until,
         )
         async for page in tools.pages(job, soql):

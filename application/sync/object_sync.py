@@ -113,7 +113,13 @@ class ObjectSync:
                     )
                     ahead_page = None
                 if job.reads_in_full(obj):
-                    job = await sweep(tools, job, obj, changed)
+                    job = await sweep(
+                        tools,
+                        job,
+                        obj,
+                        changed,
+                        related_batch=self._options.related_batch_size,
+                    )
             except BaseException:
                 await abandon(ahead_page)
                 await abandon(changed)

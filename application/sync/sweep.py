@@ -23,12 +23,15 @@ async def sweep(
     job: SyncJob,
     obj: CrmObject,
     changed: asyncio.Future[Changed] | None,
+    *,
+    related_batch: int,
 ) -> SyncJob:
     """Mark what the full read did not see as deleted, except rows changed
     after its window: no page showed them, yet they exist. For Leads, then
     the Leads merged into people (`mark_merged_leads_gone`). A read that went
     on over several runs spares what any of them saw (`SyncJob.seen_mark`).
-    `changed` is that query if it was asked for once the last page was in."""
+    `changed` is that query if it was asked for once the last page was in;
+    `related_batch` is how many Ids one query asks for by Id."""
     alive, calls = await (changed or changed_after_window(tools, job, obj))
     mark = job.seen_mark(obj)
     async with tools.uow() as uow:
@@ -50,7 +53,7 @@ async def sweep(
         len(alive),
     )
     if obj is CrmObject.LEAD:
-        return await mark_merged_leads_gone(tools, job, alive)
+        return await mark_merged_leads_gone(tools, job, alive, batch=related_batch)
     return job
 
 

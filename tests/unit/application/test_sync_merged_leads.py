@@ -120,6 +120,20 @@ async def test_a_full_sync_marks_a_purged_merged_lead_deleted(sync: Sync) -> Non
     assert job.progress_of(LEAD).api_calls == 1 + 1 + 1
 
 
+async def test_merged_leads_are_asked_for_as_many_at_a_time_as_the_setting_says(
+    sync: Sync,
+) -> None:
+    *_, second = await merged_pair(sync)
+    del sync.org.rows[LEAD][second]
+
+    job = await sync.once(SyncMode.FULL, related_batch_size=1)
+
+    (person,) = everyone(sync)
+    assert person.merged_leads == {second: True}
+    # Its page, the changed-after query, then each of the two Leads alone.
+    assert job.progress_of(LEAD).api_calls == 1 + 1 + 2
+
+
 async def test_with_no_lead_purged_a_full_sync_asks_nothing_more(sync: Sync) -> None:
     *_, second = await merged_pair(sync)
     lead(sync.org, 3)
