@@ -191,6 +191,27 @@ def _import_missing_module_paused(seen: list[bool]) -> None:
         importlib.import_module("entrypoints.no_such_module")
 
 
+def test_what_the_block_left_goes_to_the_oldest_generation_without_a_pass() -> None:
+    with collector_paused():
+        made = [object()]
+
+    assert any(kept is made for kept in gc.get_objects(generation=2))
+    assert gc.get_freeze_count() == 0
+
+
+def test_what_is_frozen_before_the_block_stays_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with collector_paused():
+            made = [object()]
+
+        assert gc.get_freeze_count() == frozen
+        assert not any(kept is made for kept in gc.get_objects(generation=2))
+    finally:
+        gc.unfreeze()
+
+
 def test_the_stop_handlers_need_neither_logging_nor_typing_loaded() -> None:
     """What the console module loads delays the quiet stops; `-S` leaves
     out whatever a site's own start-up files load."""
