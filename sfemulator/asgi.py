@@ -60,7 +60,7 @@ class FaultMiddleware:
         elif fault.action == "reset":
             await _reset(scope, receive)
         else:
-            await _answer_status(send, fault.status)
+            await _answer_status(send, fault.status, fault.retry_after)
 
     def _dated(self, send: Send) -> Send:
         """`send` with a `Date` header from the world's clock, as Salesforce
@@ -87,7 +87,7 @@ async def _reset(scope: Scope, receive: Receive) -> None:
         pass
 
 
-async def _answer_status(send: Send, status: int) -> None:
+async def _answer_status(send: Send, status: int, retry_after: str | None) -> None:
     code = "SERVER_UNAVAILABLE" if status == 503 else "UNKNOWN_EXCEPTION"
     body = (
         b'[{"message":"The server could not handle the request.","errorCode":"'
@@ -101,6 +101,7 @@ async def _answer_status(send: Send, status: int) -> None:
             "headers": [
                 (b"content-type", b"application/json;charset=UTF-8"),
                 (b"content-length", str(len(body)).encode()),
+                *([(b"retry-after", retry_after.encode())] if retry_after else []),
             ],
         }
     )

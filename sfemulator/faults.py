@@ -95,15 +95,20 @@ class FaultControls:
         status: int = 503,
         delay: float = 0.0,
         listener: str | None = None,
+        retry_after: str | None = None,
     ) -> HttpFault:
         """Make the next `count` requests under `path_prefix` fail or stall.
 
-        `action` is "status" (answer `status`), "reset" (drop the connection
-        without an answer) or "delay" (wait `delay` seconds, then serve).
-        `listener` is a role ("login", "instance0", ...) or None for all.
+        `action` is "status" (answer `status`, with a `Retry-After` header
+        when `retry_after` is given: seconds or an HTTP date, sent as is),
+        "reset" (drop the connection without an answer) or "delay" (wait
+        `delay` seconds, then serve). `listener` is a role ("login",
+        "instance0", ...) or None for all.
         """
         if action not in FAULT_ACTIONS:
             raise ValueError(f"unknown fault action {action!r}")
+        if retry_after is not None and not _header_value(retry_after):
+            raise ValueError("retry_after must be printable ASCII text, not empty")
         with self.lock:
             fault = HttpFault(
                 listener=listener,
@@ -112,6 +117,7 @@ class FaultControls:
                 action=action,
                 status=status,
                 delay=delay,
+                retry_after=retry_after,
                 id=self.serial(),
             )
             self.http_faults.append(fault)
@@ -142,4 +148,13 @@ def _matches(access: AccessToken, **wanted: Any) -> bool:
     return all(
         value is None or getattr(access, "value" if key == "token" else key) == value
         for key, value in wanted.items()
+    )
+
+
+def _header_value(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and value.isascii()
+        and value.isprintable()
+        and bool(value)
     )

@@ -125,4 +125,5 @@ class HttpFault:
     action: str
     status: int = 503
     delay: float = 0.0
+    retry_after: str | None = None
     id: int = field(default=0)

@@ -70,3 +70,24 @@ def test_a_delay_holds_the_answer(
 def test_bad_fault_actions_are_refused(emulator: EmulatorServer) -> None:
     with pytest.raises(ValueError, match="unknown fault action"):
         emulator.world.add_http_fault(action="explode")
+
+
+def test_a_status_fault_may_say_when_to_come_back(
+    emulator: EmulatorServer, client: httpx.Client
+) -> None:
+    emulator.world.add_http_fault(status=429, retry_after="30", listener="instance0")
+    url = f"{emulator.instance_urls[0]}/services/data/"
+
+    asked = client.get(url)
+    again = client.get(url)
+
+    assert (asked.status_code, asked.headers.get("retry-after")) == (429, "30")
+    assert "retry-after" not in again.headers
+
+
+@pytest.mark.parametrize("value", [30, "3\r\nX-Evil: 1", "", "\u00e9"])
+def test_a_retry_after_that_is_no_header_value_is_refused(
+    emulator: EmulatorServer, value: object
+) -> None:
+    with pytest.raises(ValueError, match="retry_after"):
+        emulator.world.add_http_fault(retry_after=value)  # type: ignore[arg-type]
