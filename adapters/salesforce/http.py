@@ -6,6 +6,7 @@ import logging
 import ssl
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import httpx
@@ -18,6 +19,7 @@ from adapters.salesforce.retries import (
     ServerFailed,
     Unreadable,
     describe,
+    retry_after,
     with_retries,
 )
 
@@ -107,8 +109,8 @@ def decode(content: bytes, into: type[T]) -> T:
 
 
 # Salesforce's limits answer 403 REQUEST_LIMIT_EXCEEDED (never retried); a
-# 429 from a proxy or gateway in front of it asks to slow down, as a 503 does.
-# Limitation: its Retry-After is not read; the retries' own backoff applies.
+# 429 from a proxy or gateway in front of it asks to slow down, as a 503 does,
+# and either may say for how long (`Retry-After`, see `RetryPolicy`).
 TOO_MANY_REQUESTS = 429
 
 
@@ -133,7 +135,10 @@ class SalesforceHttp:
             response = await self._send(request)
             status = response.status_code
             if status >= 500 or status == TOO_MANY_REQUESTS:
-                raise ServerFailed(status)
+                asked = retry_after(
+                    response.headers.get("Retry-After"), datetime.now(UTC)
+                )
+                raise ServerFailed(status, asked_wait=asked)
             return read(response)
 
         what = f"{request.method} {where(request.url)}"

@@ -22,9 +22,10 @@ logger = logging.getLogger(__name__)
 
 
 # A sync runs in the background for minutes: an outage of a few 5xx or
-# resets (up to about 10 s of backoff in all) should not end it. A person's
-# request, which waits, keeps the default policy.
-SYNC_RETRIES = RetryPolicy(attempts=5)
+# resets (up to about 10 s of backoff in all), or an answer asking for a
+# minute's pause (Retry-After), should not end it. A person's request, which
+# waits, keeps the default policy.
+SYNC_RETRIES = RetryPolicy(attempts=5, max_asked_wait=60.0)
 
 
 class HttpxSalesforceRecords(SalesforceRecords):

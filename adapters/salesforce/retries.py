@@ -7,6 +7,8 @@ import enum
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 import httpx
@@ -30,11 +32,16 @@ _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 class ServerFailed(Exception):
     """Raised inside an attempt when Salesforce answers with a 5xx status,
-    or 429: the request was not served."""
+    or 429: the request was not served. `asked_wait` is the answer's
+    `Retry-After` in seconds, if it had a readable one."""
 
-    def __init__(self, status: int) -> None:
-        super().__init__(f"HTTP {status}")
+    def __init__(self, status: int, *, asked_wait: float | None = None) -> None:
+        said = f"HTTP {status}"
+        if asked_wait is not None:
+            said += f", asked to wait {asked_wait:.0f} s"
+        super().__init__(said)
         self.status = status
+        self.asked_wait = asked_wait
 
 
 class Unreadable(Exception):
@@ -56,13 +63,17 @@ class RetryPolicy:
     """How many attempts, and the exponential backoff with jitter between them.
 
     The n-th wait is `first_wait * 2**(n-1)` plus up to `jitter` seconds, capped
-    at `max_wait`. Tests pass zeros, or their own `sleep`, to run fast.
+    at `max_wait`. An answer that asks to be retried after a while
+    (`Retry-After`) is waited for at least that long, if that is at most
+    `max_asked_wait`; one that asks for longer ends the retries at once.
+    Tests pass zeros, or their own `sleep`, to run fast.
     """
 
     attempts: int = 3
     first_wait: float = 0.5
     max_wait: float = 8.0
     jitter: float = 0.5
+    max_asked_wait: float = 8.0
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
 
@@ -87,10 +98,10 @@ async def with_retries(
     """Run `attempt` until it succeeds or may not be retried; translate outages."""
     retrying = AsyncRetrying(
         stop=stop_after_attempt(policy.attempts),
-        wait=wait_exponential_jitter(
-            multiplier=policy.first_wait, max=policy.max_wait, jitter=policy.jitter
+        wait=_waits(policy),
+        retry=retry_if_exception(
+            lambda exc: may_retry(exc, replay) and _asked_wait(exc, policy) is not None
         ),
-        retry=retry_if_exception(lambda exc: may_retry(exc, replay)),
         before_sleep=_warn_before_retry(what, policy.attempts),
         sleep=policy.sleep,
         reraise=True,
@@ -99,6 +110,47 @@ async def with_retries(
         return await retrying(attempt)
     except (httpx.RequestError, ServerFailed, Unreadable) as exc:
         raise SalesforceUnavailable(f"{what} failed: {in_words(exc)}") from exc
+
+
+def retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait by a `Retry-After` header (whole seconds, or an HTTP
+    date, which `now` is taken from); None without a header or for one that
+    is neither."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(value)  # inf for an absurd count: longer than any policy
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000": UTC, by RFC 5322
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _waits(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    """The backoff's wait, or the answer's asked wait where that is longer."""
+    backoff = wait_exponential_jitter(
+        multiplier=policy.first_wait, max=policy.max_wait, jitter=policy.jitter
+    )
+
+    def wait(state: RetryCallState) -> float:
+        failure = state.outcome.exception() if state.outcome else None
+        asked = _asked_wait(failure, policy) if failure else 0.0
+        return max(backoff(state), asked or 0.0)
+
+    return wait
+
+
+def _asked_wait(exc: BaseException, policy: RetryPolicy) -> float | None:
+    """How long the failed answer asked to be left alone (0 if it did not
+    ask), or None if that is longer than the policy waits."""
+    asked = exc.asked_wait if isinstance(exc, ServerFailed) else None
+    if asked is None:
+        return 0.0
+    return asked if asked <= policy.max_asked_wait else None
 
 
 def describe(exc: BaseException) -> str:
