@@ -181,6 +181,24 @@ class BulkReader:
             )
             return await means["save_cursor"](job, None)
 
+    async def drop(self, job: SyncJob, obj: CrmObject, means: BulkMeans) -> SyncJob:
+        """Forget the Bulk job an earlier run stopped in (its fields are no
+        longer the mapping's), with the cursor where it was, and abort it
+        unless it had finished: a run stored some of its results only then.
+        One that finished before the stop stored any refuses the abort, which
+        is logged and costs the call."""
+        mark = job.progress_of(obj).bulk
+        assert mark is not None
+        logger.info(
+            "bulk query job of other fields forgotten workspace=%s object=%s",
+            job.workspace_id,
+            obj.value,
+        )
+        job = await means["save_cursor"](job, None)
+        if not (mark.complete or mark.locator or mark.newest):
+            await self._abort(job, obj, mark.job_id, means)
+        return job
+
     async def _abort(
         self, job: SyncJob, obj: CrmObject, job_id: str, means: BulkMeans
     ) -> None:

@@ -242,12 +242,18 @@ class ObjectSync:
     ) -> SyncJob:
         """Store the rest of the Bulk job an earlier run stopped in, which
         moves the cursor to where the job ends; forget a job that selected
-        other fields (the mapping changed since): the read from the cursor
-        brings its rows again."""
+        other fields (the mapping changed since), and abort it if it had not
+        finished: the read from the cursor brings its rows again."""
         mark = job.progress_of(obj).bulk
         assert mark is not None
         if mark.fields != fields:
-            return await self._tools.store(job, lambda j: j.mark_bulk(obj, None))
+            return await self._in_bulk(
+                job,
+                obj,
+                fields,
+                mapping,
+                lambda job, _types, means: self._bulk.drop(job, obj, means),
+            )
         logger.info(
             "going on with a stopped bulk query workspace=%s object=%s",
             job.workspace_id,

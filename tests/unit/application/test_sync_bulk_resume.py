@@ -132,6 +132,34 @@ async def test_a_job_of_other_fields_is_forgotten(sync: Sync) -> None:
 
     assert resumed.state is SyncState.SUCCEEDED
     assert sync.app.salesforce.record_calls["start_bulk_query"] == 1
+    # It had finished: nothing to abort.
+    assert sync.app.salesforce.record_calls["abort_bulk_query"] == 0
+    assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
+
+
+async def test_an_unfinished_job_of_other_fields_is_aborted_too(sync: Sync) -> None:
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(12)]
+    sync.org.bulk_polls = 1_000_000
+    waits = {"bulk_poll_seconds": 0.001, "bulk_timeout_seconds": 0.005}
+    timed_out = await sync.once(**BULK | waits)
+    mark = timed_out.progress_of(LEAD).bulk
+    assert mark is not None
+    assert not mark.complete
+    other = timed_out.mark_bulk(LEAD, msgspec.structs.replace(mark, fields=("Id",)))
+    async with sync.app.store.unit_of_work() as uow:
+        await uow.sync_jobs.save(other, expected=SyncState.FAILED)
+        await uow.commit()
+    sync.app.clock.advance(seconds=1)
+    sync.org.bulk_polls = 0
+    calls = sync.app.salesforce.record_calls
+    calls.clear()
+
+    resumed = await sync.once(**BULK)
+
+    assert resumed.state is SyncState.SUCCEEDED
+    assert (calls["abort_bulk_query"], calls["start_bulk_query"]) == (1, 1)
+    assert sync.org.bulk_query_state(mark.job_id) == "Aborted"
     assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
 
 
