@@ -22,10 +22,12 @@ logger = logging.getLogger(__name__)
 
 
 # A sync runs in the background for minutes: an outage of a few 5xx or
-# resets (up to about 10 s of backoff in all), or an answer asking for a
-# minute's pause (Retry-After), should not end it. A person's request, which
-# waits, keeps the default policy.
-SYNC_RETRIES = RetryPolicy(attempts=5, max_asked_wait=60.0)
+# resets (up to about 10 s of backoff in all), or answers asking for half a
+# minute's pause (Retry-After), should not end it. Four such pauses and five
+# timed-out attempts (20 s each) stay under the 300 s after which a silent
+# job may be taken for dead (`sync_stale_seconds`). A person's request,
+# which waits, keeps the default policy.
+SYNC_RETRIES = RetryPolicy(attempts=5, max_asked_wait=30.0)
 
 
 class HttpxSalesforceRecords(SalesforceRecords):

@@ -16,8 +16,11 @@ from adapters.salesforce import (
     RetryPolicy,
     new_http_client,
 )
+from adapters.salesforce.http import DEFAULT_TIMEOUT
+from adapters.salesforce.records import SYNC_RETRIES
 from adapters.salesforce.retries import retry_after
 from application.errors import SalesforceUnavailable
+from entrypoints.config import Config
 from sfemulator.server import EmulatorServer
 from tests.integration.salesforce.common import tokens_for
 from tests.integration.salesforce.scripted import Scripted, answer
@@ -52,6 +55,19 @@ def test_a_header_gives_seconds_to_wait(header: str, seconds: float) -> None:
 @pytest.mark.parametrize("header", [None, "", "soon", "-5", "1.5", "1e3", "١٢"])
 def test_a_missing_or_unreadable_header_asks_nothing(header: str | None) -> None:
     assert retry_after(header, NOW) is None
+
+
+def test_a_syncs_longest_retries_stay_under_the_default_stale_limit() -> None:
+    """A sync's job has no heartbeat while one call retries; silent for
+    `sync_stale_seconds`, another host may take it for dead."""
+    policy = SYNC_RETRIES
+    longest_pause = max(policy.max_asked_wait, policy.max_wait + policy.jitter)
+    assert DEFAULT_TIMEOUT.read is not None
+    worst = (
+        policy.attempts - 1
+    ) * longest_pause + policy.attempts * DEFAULT_TIMEOUT.read
+
+    assert worst < Config().sync_stale_seconds
 
 
 class Waits:
