@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from http import HTTPStatus
 from typing import Any
 
 from sfemulator.model import (
@@ -14,6 +15,7 @@ from sfemulator.model import (
 )
 
 FAULT_ACTIONS = ("status", "reset", "delay")
+_STATUSES = frozenset(HTTPStatus)
 
 
 class FaultControls:
@@ -107,8 +109,13 @@ class FaultControls:
         """
         if action not in FAULT_ACTIONS:
             raise ValueError(f"unknown fault action {action!r}")
+        if type(status) is not int or status not in _STATUSES:
+            raise ValueError(f"status must be an HTTP status code, not {status!r}")
         if retry_after is not None and not _header_value(retry_after):
-            raise ValueError("retry_after must be printable ASCII text, not empty")
+            raise ValueError(
+                "retry_after must be a string of printable ASCII (seconds or "
+                "an HTTP date), not empty and without spaces at its ends"
+            )
         with self.lock:
             fault = HttpFault(
                 listener=listener,
@@ -152,9 +159,11 @@ def _matches(access: AccessToken, **wanted: Any) -> bool:
 
 
 def _header_value(value: object) -> bool:
+    """What h11 sends as a header value: spaces at its ends are refused."""
     return (
         isinstance(value, str)
         and value.isascii()
         and value.isprintable()
         and bool(value)
+        and value == value.strip()
     )

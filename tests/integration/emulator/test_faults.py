@@ -85,9 +85,17 @@ def test_a_status_fault_may_say_when_to_come_back(
     assert "retry-after" not in again.headers
 
 
-@pytest.mark.parametrize("value", [30, "3\r\nX-Evil: 1", "", "\u00e9"])
+@pytest.mark.parametrize("value", [30, "3\r\nX-Evil: 1", "", "\u00e9", " 2", "2 "])
 def test_a_retry_after_that_is_no_header_value_is_refused(
     emulator: EmulatorServer, value: object
 ) -> None:
     with pytest.raises(ValueError, match="retry_after"):
         emulator.world.add_http_fault(retry_after=value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("status", ["503", 99, 600, True, 503.0])
+def test_a_status_that_is_no_http_status_is_refused(
+    emulator: EmulatorServer, status: object
+) -> None:
+    with pytest.raises(ValueError, match="status must be an HTTP status code"):
+        emulator.world.add_http_fault(status=status)  # type: ignore[arg-type]
