@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+DAY = 86_400.0
 # Failures raised before a single byte of the request left this process.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -37,7 +38,9 @@ class ServerFailed(Exception):
 
     def __init__(self, status: int, *, asked_wait: float | None = None) -> None:
         said = f"HTTP {status}"
-        if asked_wait is not None:
+        if asked_wait is not None and asked_wait > DAY:
+            said += ", asked to wait more than a day"
+        elif asked_wait is not None:
             said += f", asked to wait {asked_wait:.0f} s"
         super().__init__(said)
         self.status = status

@@ -123,6 +123,18 @@ async def test_an_answer_asking_longer_than_the_policy_waits_ends_the_retries(
     assert len(wire.requests) == 1
 
 
+@pytest.mark.parametrize(
+    ("header", "said"), [("86400", "86400 s"), ("9" * 30, "more than a day")]
+)
+async def test_a_long_ask_is_said_as_read(
+    scripted: Scripted, header: str, said: str
+) -> None:
+    client, _ = scripted(answer(429, headers={"Retry-After": header}))
+
+    with pytest.raises(SalesforceUnavailable, match=f"HTTP 429, asked to wait {said}"):
+        await api(client, Waits().policy()).api_usage(tokens_for())
+
+
 async def test_a_token_post_answered_503_waits_as_asked_too(
     scripted: Scripted,
 ) -> None:
