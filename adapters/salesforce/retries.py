@@ -116,9 +116,8 @@ async def with_retries(
 
 
 def retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait by a `Retry-After` header (whole seconds, or an HTTP
-    date, which `now` is taken from); None without a header or for one that
-    is neither."""
+    """Seconds to wait by a `Retry-After` header: whole seconds, or an HTTP
+    date less `now`; None without a header, or for one that is neither."""
     if value is None:
         return None
     value = value.strip()
