@@ -27,6 +27,7 @@ ApplicationError
 from __future__ import annotations
 
 from domain import problems
+from domain.connection_problems import UNAVAILABLE_HINT
 from domain.problems import Problem
 from domain.wording import printable
 
@@ -244,4 +245,4 @@ class SalesforceUnavailable(SalesforceError):
     """Raised when Salesforce kept failing (5xx, timeout, reset) after retries."""
 
     code = "salesforce_unavailable"
-    hint = "This is usually temporary; try again in a few minutes."
+    hint = UNAVAILABLE_HINT

@@ -50,13 +50,21 @@ def rate_limited() -> Problem:
     )
 
 
+# Salesforce may say how long to wait (a 429 or 503's Retry-After); the
+# message then names it, and "a few minutes" would contradict it.
+UNAVAILABLE_HINT = (
+    "This is usually temporary; try again in a few minutes, or after the wait "
+    "Salesforce asked for, if the message names one."
+)
+
+
 def salesforce_unavailable(detail: str) -> Problem:
     """`detail` says what happened: no answer, or an answer that was not one
     (a 5xx, a throttle); it reads as one sentence whatever it ends with."""
     return Problem(
         code="salesforce_unavailable",
         message=f"Salesforce is unavailable: {detail.rstrip(' .')}.",
-        hint="This is usually temporary; try again in a few minutes.",
+        hint=UNAVAILABLE_HINT,
     )
 
 
