@@ -111,6 +111,8 @@ class FaultControls:
             raise ValueError(f"unknown fault action {action!r}")
         if type(status) is not int or status not in _STATUSES:
             raise ValueError(f"status must be an HTTP status code, not {status!r}")
+        if retry_after is not None and action != "status":
+            raise ValueError('retry_after goes with action "status" only')
         if retry_after is not None and not _header_value(retry_after):
             raise ValueError(
                 "retry_after must be a string of printable ASCII (seconds or "

@@ -99,3 +99,11 @@ def test_a_status_that_is_no_http_status_is_refused(
 ) -> None:
     with pytest.raises(ValueError, match="status must be an HTTP status code"):
         emulator.world.add_http_fault(status=status)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("action", ["reset", "delay"])
+def test_a_retry_after_without_a_status_answer_is_refused(
+    emulator: EmulatorServer, action: str
+) -> None:
+    with pytest.raises(ValueError, match='with action "status" only'):
+        emulator.world.add_http_fault(action=action, retry_after="3")
