@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -46,6 +47,12 @@ def manual(
     facts = world["demo"]
     assert isinstance(facts, dict)
     auth = '-H "Authorization: Bearer $TOKEN"'
+    consent = json.dumps(
+        {
+            "authorization_url": "<authorization_url>",
+            "username": facts["production_username"],
+        }
+    )
     return f"""
 Both are still running; press Ctrl-C to stop them.
 
@@ -63,7 +70,11 @@ Try:
 (the synced copy stays readable after the disconnect). To connect again:
   curl -X POST {auth} \\
        {service_url}/api/crm/salesforce/authorizations
-open the authorization_url in a browser, then sync from the API or the CLI:
+open the authorization_url in a browser (or, without one, approve it at
+the emulator, then open the "location" it answers:
+  curl -X POST {world["control_url"]}/consent -H "Content-Type: application/json" \\
+       -d '{consent}'
+), then sync from the API or the CLI:
   curl -X POST {auth} \\
        {service_url}/api/crm/salesforce/syncs
 {cli_command(env, workspace)}"""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -78,3 +79,14 @@ def test_the_manual_points_at_the_raw_schema_and_the_port_option() -> None:
 
     assert "http://127.0.0.1:8123/schema/openapi.json" in text
     assert "--port" in text
+
+
+def test_the_manual_says_how_to_approve_without_a_browser() -> None:
+    text = manual("http://127.0.0.1:8123", "tok", WORLD, SERVICE_ENV, "demo")
+
+    assert "curl -X POST http://127.0.0.1:9003/consent" in text
+    body = text.split("-d '", 1)[1].split("'", 1)[0]
+    assert json.loads(body) == {
+        "authorization_url": "<authorization_url>",
+        "username": "admin@demo.example",
+    }
