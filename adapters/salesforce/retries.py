@@ -112,6 +112,14 @@ async def with_retries(
     try:
         return await retrying(attempt)
     except (httpx.RequestError, ServerFailed, Unreadable) as exc:
+        if _asked_wait(exc, policy) is None:
+            # A retried failure is logged before its wait; this one has none.
+            logger.warning(
+                "salesforce %s failed (%s); not tried again: longer than %.0f s",
+                what,
+                describe(exc),
+                policy.max_asked_wait,
+            )
         raise SalesforceUnavailable(f"{what} failed: {in_words(exc)}") from exc
 
 

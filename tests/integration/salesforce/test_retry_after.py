@@ -3,6 +3,7 @@ and the end of the retries when it asks for longer."""
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -121,6 +122,22 @@ async def test_an_answer_asking_longer_than_the_policy_waits_ends_the_retries(
 
     assert waits.seen == []
     assert len(wire.requests) == 1
+
+
+async def test_an_ask_too_long_to_wait_is_logged_with_what_it_asked(
+    scripted: Scripted, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, _ = scripted(answer(503, headers={"Retry-After": "120"}))
+
+    with (
+        caplog.at_level(logging.WARNING, logger="adapters.salesforce"),
+        pytest.raises(SalesforceUnavailable),
+    ):
+        await api(client, Waits().policy()).api_usage(tokens_for())
+
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "HTTP 503, asked to wait 120 s" in warning
+    assert "not tried again: longer than 8 s" in warning
 
 
 @pytest.mark.parametrize(
