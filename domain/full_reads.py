@@ -71,6 +71,28 @@ def stopped_in_bulk_at(job: SyncJob, obj: CrmObject, cursor: SyncCursor | None) 
     )
 
 
+def bulk_jobs_left(
+    job: SyncJob,
+    earlier: Sequence[SyncJob],
+    cursors: Mapping[CrmObject, SyncCursor | None],
+) -> dict[CrmObject, str]:
+    """The Bulk jobs, by object, that the last sync of each of `job`'s
+    objects stopped in and `job` does not go on with (a full sync, or a read
+    from the start), from which no results were stored: they may still be
+    running at Salesforce, for no one."""
+    left: dict[CrmObject, str] = {}
+    for obj in job.objects:
+        if job.progress_of(obj).bulk is not None:
+            continue  # gone on with
+        last = next((e for e in earlier if _ran(e, obj)), None)
+        if last is None or not stopped_in_bulk_at(last, obj, cursors.get(obj)):
+            continue
+        mark = last.progress_of(obj).bulk
+        if mark is not None and not mark.results_stored:
+            left[obj] = mark.job_id
+    return left
+
+
 def last_of_each_found(
     objects: Iterable[CrmObject], earlier: Sequence[SyncJob]
 ) -> bool:

@@ -82,6 +82,12 @@ class BulkMark(msgspec.Struct, frozen=True, kw_only=True):
     newest: SyncCursor | None = None
     complete: bool = False
 
+    @property
+    def results_stored(self) -> bool:
+        """Whether a run stored any of the job's results, which it can only
+        once the job has finished: without, the job may still be running."""
+        return self.complete or self.locator is not None or self.newest is not None
+
 
 class ObjectProgress(msgspec.Struct, frozen=True, kw_only=True):
     object: CrmObject

@@ -168,7 +168,7 @@ class BulkReader:
                 obj.value,
             )
             job = await means["save_cursor"](job, None)
-            await self._abort(job, obj, mark.job_id, means)
+            await self.abort(job, obj, mark.job_id, means["call"], means["polled"])
             raise BulkJobUnfinished(GIVEN_UP) from None
         except ApiError as exc:
             if not _gone(exc):
@@ -195,19 +195,19 @@ class BulkReader:
             obj.value,
         )
         job = await means["save_cursor"](job, None)
-        if not (mark.complete or mark.locator or mark.newest):
-            await self._abort(job, obj, mark.job_id, means)
-        return job
+        if mark.results_stored:
+            return job
+        return await self.abort(job, obj, mark.job_id, means["call"], means["polled"])
 
-    async def _abort(
-        self, job: SyncJob, obj: CrmObject, job_id: str, means: BulkMeans
-    ) -> None:
-        """Abort a job given up on, so that Salesforce stops preparing
-        results no run will read. One call, counted as a poll is; if the job
+    async def abort(
+        self, job: SyncJob, obj: CrmObject, job_id: str, call: Call, polled: Polled
+    ) -> SyncJob:
+        """Abort a job no run will read, so that Salesforce stops preparing
+        its results. One call, counted as a poll is (`polled`); if the job
         ended meanwhile, or Salesforce cannot be reached, it is left as it
         is: it is forgotten either way."""
         try:
-            await means["call"](lambda t: self._records.abort_bulk_query(t, job_id))
+            await call(lambda t: self._records.abort_bulk_query(t, job_id))
         except (ApiError, SalesforceUnavailable) as exc:
             logger.warning(
                 "bulk query job not aborted workspace=%s object=%s (%s)",
@@ -215,7 +215,7 @@ class BulkReader:
                 obj.value,
                 type(exc).__name__,
             )
-        await means["polled"](job)
+        return await polled(job)
 
     async def _store_results(
         self,

@@ -233,6 +233,23 @@ class ObjectSync:
             ),
         )
 
+    async def abort_left(self, job: SyncJob, obj: CrmObject, job_id: str) -> SyncJob:
+        """Abort the Bulk job an earlier run left for `obj` that this run
+        does not go on with (see `domain.full_reads.bulk_jobs_left`)."""
+        logger.info(
+            "aborting a bulk query job an earlier sync left workspace=%s object=%s",
+            job.workspace_id,
+            obj.value,
+        )
+        tools = self._tools
+        return await self._bulk.abort(
+            job,
+            obj,
+            job_id,
+            lambda c: tools.call(job, c),
+            lambda current: self._polled(current, obj),
+        )
+
     async def _go_on_in_bulk(
         self,
         job: SyncJob,

@@ -44,7 +44,7 @@ from application.sync.run_tools import RunTools
 from domain import problems
 from domain.crm import CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
-from domain.full_reads import choose_full_reads, last_of_each_found
+from domain.full_reads import bulk_jobs_left, choose_full_reads, last_of_each_found
 from domain.mapping import FieldMapping
 from domain.soql import SyncCursor
 from domain.sync import SyncJob, SyncMode, SyncState
@@ -124,9 +124,9 @@ class RunSync:
         accounts = self._account_follow_up
         try:
             mapping = await self._mapping(job.workspace_id)
-            job = await self._choose_full_reads(tools, job)
+            job, left = await self._choose_reads(tools, job)
             follow_up = await follow_up_since(tools, accounts, job, mapping)
-            job = await self._sync_objects(tools, job, mapping)
+            job = await self._sync_objects(tools, job, mapping, left)
             if follow_up is not None:
                 job = await refresh_contacts(tools, accounts, job, mapping, follow_up)
         except Cancelled:
@@ -199,16 +199,19 @@ class RunSync:
         )
         return job
 
-    async def _choose_full_reads(self, tools: RunTools, job: SyncJob) -> SyncJob:
+    async def _choose_reads(
+        self, tools: RunTools, job: SyncJob
+    ) -> tuple[SyncJob, dict[CrmObject, str]]:
         """Mark the objects this incremental run reads in full
         (`choose_full_reads`): those whose deletions since their last
         complete read may be purged, and those whose full read the last
         run of them left unfinished (a pause, a stop). That read goes on from
         where it stopped, not from the start, or a read that one day's quota
         cannot hold would never reach the newest rows; this run sweeps it.
+
+        Also the Bulk jobs earlier runs stopped in that this one does not go
+        on with, to abort (`bulk_jobs_left`).
         """
-        if job.mode is SyncMode.FULL or job.until is None:
-            return job
         async with self._uow() as uow:
             cursors = {
                 o: await uow.cursors.get(job.workspace_id, o) for o in job.objects
@@ -218,20 +221,35 @@ class RunSync:
                 for o in job.objects
             }
             earlier = await _back_to_each_last_sync(uow, job, cursors)
-        marked = choose_full_reads(job, earlier, cursors, read_through)
+        marked = job
+        if job.mode is SyncMode.INCREMENTAL and job.until is not None:
+            marked = choose_full_reads(job, earlier, cursors, read_through)
+        left = bulk_jobs_left(marked, earlier, cursors)
         if marked == job:
-            return job
+            return job, left
         _log_full_reads(marked)
-        return await tools.store(job, lambda _: marked)
+        return await tools.store(job, lambda _: marked), left
 
     async def _mapping(self, workspace_id: str) -> FieldMapping:
         async with self._uow() as uow:
             return await uow.mappings.get(workspace_id) or DEFAULT_MAPPING
 
     async def _sync_objects(
-        self, tools: RunTools, job: SyncJob, mapping: FieldMapping
+        self,
+        tools: RunTools,
+        job: SyncJob,
+        mapping: FieldMapping,
+        left: Mapping[CrmObject, str],
     ) -> SyncJob:
+        """Sync each object in turn, after aborting the Bulk jobs earlier
+        runs left (`left`, by object): all first, as a run that stops before
+        an object still counts as its last sync, and the next would not
+        find the job."""
         objects = ObjectSync(tools, self._options, self._bulk, self._describes)
+        # Limitation: a run that stops at these calls (the quota reserve, a
+        # cancel) leaves the rest unaborted; the next run does not find them.
+        for obj, job_id in left.items():
+            job = await objects.abort_left(job, obj, job_id)
         ahead = OpeningAhead()
         order = job.objects
         try:

@@ -111,8 +111,37 @@ async def test_a_full_sync_starts_over_with_a_job_of_its_own(sync: Sync) -> None
 
     assert again.state is SyncState.SUCCEEDED
     assert sync.app.salesforce.record_calls["start_bulk_query"] == 1
+    # Results were stored from the stopped one: it had finished.
+    assert sync.app.salesforce.record_calls["abort_bulk_query"] == 0
     assert again.progress_of(LEAD).seen == 12
     assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
+
+
+async def test_a_full_sync_aborts_an_unfinished_job_it_does_not_go_on_with(
+    sync: Sync,
+) -> None:
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(12)]
+    sync.org.bulk_polls = 1_000_000
+    waits = {"bulk_poll_seconds": 0.001, "bulk_timeout_seconds": 0.005}
+    timed_out = await sync.once(**BULK | waits)
+    mark = timed_out.progress_of(LEAD).bulk
+    assert mark is not None
+    sync.app.clock.advance(seconds=1)
+    sync.org.bulk_polls = 0
+    calls = sync.app.salesforce.record_calls
+    calls.clear()
+
+    full = await sync.once(SyncMode.FULL, **BULK)
+
+    assert full.state is SyncState.SUCCEEDED
+    assert (calls["abort_bulk_query"], calls["start_bulk_query"]) == (1, 1)
+    assert sync.org.bulk_query_state(mark.job_id) == "Aborted"
+    assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
+    # The abort is counted with the calls.
+    assert sum(full.progress_of(o).api_calls for o in full.objects) == sum(
+        calls.values()
+    )
 
 
 async def test_a_job_of_other_fields_is_forgotten(sync: Sync) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from domain.crm import CrmObject
-from domain.full_reads import choose_full_reads, last_of_each_found
+from domain.full_reads import bulk_jobs_left, choose_full_reads, last_of_each_found
 from domain.soql import SyncCursor
 from domain.sync import TRUSTED_GAP, BulkMark, SyncJob, SyncMode
 
@@ -150,3 +150,21 @@ def test_a_stopped_bulk_job_is_gone_on_with_while_the_cursor_is_its_start() -> N
         job = choose_full_reads(started(), [earlier], {LEAD: cursor}, read_through)
 
         assert job.progress_of(LEAD).bulk is None
+
+
+def test_a_bulk_job_not_gone_on_with_is_left_unless_results_came_from_it() -> None:
+    waiting = BulkMark(job_id="750WAIT", after=AT, fields=("Id",))
+    before = stopped_in_leads(SyncMode.INCREMENTAL).mark_bulk(LEAD, waiting)
+    a_month_ago = {LEAD: NOW - TRUSTED_GAP - timedelta(days=16)}
+    from_start = choose_full_reads(started(), [before], {LEAD: AT}, a_month_ago)
+    going_on = choose_full_reads(started(), [before], {LEAD: AT}, {})
+    paged = before.mark_bulk(
+        LEAD, BulkMark(job_id="750DONE", after=AT, fields=("Id",), locator="2")
+    )
+
+    assert bulk_jobs_left(started(SyncMode.FULL), [before], {LEAD: AT}) == {
+        LEAD: "750WAIT"
+    }
+    assert bulk_jobs_left(from_start, [before], {LEAD: AT}) == {LEAD: "750WAIT"}
+    assert bulk_jobs_left(going_on, [before], {LEAD: AT}) == {}
+    assert bulk_jobs_left(started(SyncMode.FULL), [paged], {LEAD: AT}) == {}
