@@ -12,7 +12,7 @@ import pytest
 
 from application.errors import ApiError, QuotaExhausted, SalesforceUnavailable
 from application.sync.bulk import GIVEN_UP, TIMED_OUT
-from domain.sync import SyncJob, SyncMode, SyncState
+from domain.sync import BulkMark, SyncJob, SyncMode, SyncState
 from tests.unit.application.sync_support import LEAD, Sync, lead
 from tests.unit.application.sync_support import sync as sync  # the fixture
 
@@ -22,6 +22,8 @@ BULK: dict[str, Any] = {
     "bulk_page_size": 3,
     "bulk_poll_seconds": 0,
 }
+# Waits that a job still in progress outlasts.
+NEVER_FINISHED = {"bulk_poll_seconds": 0.001, "bulk_timeout_seconds": 0.005}
 
 
 async def stopped_at_second_results_page(
@@ -44,6 +46,21 @@ async def stopped_at_second_results_page(
         return await sync.once(mode, **BULK)
     finally:
         sync.app.salesforce.bulk_results = original  # type: ignore[method-assign]
+
+
+async def timed_out_in_bulk(sync: Sync) -> tuple[list[str], SyncJob, BulkMark]:
+    """12 Leads, and a run whose Bulk job never finished in its wait; the
+    clock is then a second on, and new jobs finish at once."""
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(12)]
+    sync.org.bulk_polls = 1_000_000
+    timed_out = await sync.once(**BULK | NEVER_FINISHED)
+    mark = timed_out.progress_of(LEAD).bulk
+    assert mark is not None
+    assert not mark.results_stored
+    sync.app.clock.advance(seconds=1)
+    sync.org.bulk_polls = 0
+    return ids, timed_out, mark
 
 
 async def test_the_next_sync_fetches_only_the_pages_left(sync: Sync) -> None:
@@ -120,15 +137,7 @@ async def test_a_full_sync_starts_over_with_a_job_of_its_own(sync: Sync) -> None
 async def test_a_full_sync_aborts_an_unfinished_job_it_does_not_go_on_with(
     sync: Sync,
 ) -> None:
-    sync.org.page_size = 2
-    ids = [lead(sync.org, n) for n in range(12)]
-    sync.org.bulk_polls = 1_000_000
-    waits = {"bulk_poll_seconds": 0.001, "bulk_timeout_seconds": 0.005}
-    timed_out = await sync.once(**BULK | waits)
-    mark = timed_out.progress_of(LEAD).bulk
-    assert mark is not None
-    sync.app.clock.advance(seconds=1)
-    sync.org.bulk_polls = 0
+    ids, _, mark = await timed_out_in_bulk(sync)
     calls = sync.app.salesforce.record_calls
     calls.clear()
 
@@ -167,20 +176,11 @@ async def test_a_job_of_other_fields_is_forgotten(sync: Sync) -> None:
 
 
 async def test_an_unfinished_job_of_other_fields_is_aborted_too(sync: Sync) -> None:
-    sync.org.page_size = 2
-    ids = [lead(sync.org, n) for n in range(12)]
-    sync.org.bulk_polls = 1_000_000
-    waits = {"bulk_poll_seconds": 0.001, "bulk_timeout_seconds": 0.005}
-    timed_out = await sync.once(**BULK | waits)
-    mark = timed_out.progress_of(LEAD).bulk
-    assert mark is not None
-    assert not mark.complete
+    ids, timed_out, mark = await timed_out_in_bulk(sync)
     other = timed_out.mark_bulk(LEAD, msgspec.structs.replace(mark, fields=("Id",)))
     async with sync.app.store.unit_of_work() as uow:
         await uow.sync_jobs.save(other, expected=SyncState.FAILED)
         await uow.commit()
-    sync.app.clock.advance(seconds=1)
-    sync.org.bulk_polls = 0
     calls = sync.app.salesforce.record_calls
     calls.clear()
 
@@ -213,7 +213,7 @@ async def test_a_job_unfinished_after_two_runs_waits_is_forgotten(sync: Sync) ->
     sync.org.page_size = 2
     ids = [lead(sync.org, n) for n in range(12)]
     sync.org.bulk_polls = 1_000_000  # InProgress for as long as the tests run
-    waits = {"bulk_poll_seconds": 0.001, "bulk_timeout_seconds": 0.005}
+    waits = NEVER_FINISHED
 
     calls = sync.app.salesforce.record_calls
 
@@ -254,7 +254,7 @@ async def test_a_job_given_up_on_is_forgotten_even_if_it_cannot_be_aborted(
     sync.org.page_size = 2
     ids = [lead(sync.org, n) for n in range(12)]
     sync.org.bulk_polls = 1_000_000
-    waits = {"bulk_poll_seconds": 0.001, "bulk_timeout_seconds": 0.005}
+    waits = NEVER_FINISHED
     await sync.once(**BULK | waits)
     sync.app.clock.advance(seconds=1)
     ended = ApiError("Aborting a job", error_code="INVALIDJOBSTATE", status=400)
