@@ -14,6 +14,7 @@ from adapters.salesforce.records_wire import DescribeAnswer, RecordsPage
 from adapters.salesforce.rest import HttpxSalesforceApi
 from adapters.salesforce.retries import RetryPolicy
 from adapters.salesforce.usage import ApiUsageLedger
+from application.ports import ApiUsage
 from application.sync.ports import BulkPage, QueryPage, SalesforceRecords
 from domain.crm import CrmObject, ObjectDescribe
 from domain.tokens import TokenSet
@@ -82,8 +83,8 @@ class HttpxSalesforceRecords(SalesforceRecords):
     async def bulk_query_state(self, tokens: TokenSet, job_id: str) -> str:
         return await self._bulk.state(tokens, job_id)
 
-    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> None:
-        await self._bulk.abort(tokens, job_id)
+    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> ApiUsage | None:
+        return await self._bulk.abort(tokens, job_id)
 
     async def bulk_results(
         self,

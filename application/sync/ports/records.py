@@ -68,9 +68,10 @@ class SalesforceRecords(Protocol):
         """The job's state: UploadComplete, InProgress, JobComplete, Failed, Aborted."""
         ...
 
-    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> None:
+    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> ApiUsage | None:
         """Abort a job not yet finished, so Salesforce stops preparing its
-        results; an `ApiError` when it has ended (or is gone)."""
+        results; an `ApiError` when it has ended (or is gone). Returns the
+        daily usage its answer reported, if any: it may be a run's first."""
         ...
 
     async def bulk_results(

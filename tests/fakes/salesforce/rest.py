@@ -56,9 +56,10 @@ class RestEndpoints(SalesforceState, SalesforceApi, SalesforceRecords):
         self._records_call("bulk_query_state", tokens)
         return self.org.bulk_query_state(job_id)
 
-    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> None:
+    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> ApiUsage:
         self._records_call("abort_bulk_query", tokens)
         self.org.abort_bulk_query(job_id)
+        return self._usage
 
     async def bulk_results(
         self,

@@ -256,8 +256,11 @@ async def test_an_aborted_bulk_job_ends_aborted_and_gives_no_results(
         tokens, window(LEAD, LEAD_FIELDS), include_deleted=True
     )
 
-    await records.abort_bulk_query(tokens, job)
+    usage = await records.abort_bulk_query(tokens, job)
 
+    # Its answer tells the daily usage, as a page's does.
+    assert usage is not None
+    assert usage.used > 0
     assert await records.bulk_query_state(tokens, job) == "Aborted"
     with pytest.raises(ApiError) as refused:
         await records.bulk_results(

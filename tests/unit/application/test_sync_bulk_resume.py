@@ -153,6 +153,21 @@ async def test_a_full_sync_aborts_an_unfinished_job_it_does_not_go_on_with(
     )
 
 
+async def test_a_run_past_the_reserve_learns_it_from_its_first_call_an_abort(
+    sync: Sync,
+) -> None:
+    await timed_out_in_bulk(sync)
+    salesforce = sync.app.salesforce
+    salesforce.api_used = int(salesforce.api_max * 0.9)  # the reserve is 80%
+    calls = salesforce.record_calls
+    calls.clear()
+
+    paused = await sync.once(SyncMode.FULL, **BULK)
+
+    assert paused.state is SyncState.PAUSED
+    assert dict(calls) == {"abort_bulk_query": 1}
+
+
 async def test_a_job_of_other_fields_is_forgotten(sync: Sync) -> None:
     sync.org.page_size = 2
     ids = [lead(sync.org, n) for n in range(12)]
