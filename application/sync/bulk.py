@@ -210,10 +210,11 @@ class BulkReader:
             await call(lambda t: self._records.abort_bulk_query(t, job_id))
         except (ApiError, SalesforceUnavailable) as exc:
             logger.warning(
-                "bulk query job not aborted workspace=%s object=%s (%s)",
+                "bulk query job %s not aborted workspace=%s object=%s (%s)",
+                job_id,
                 job.workspace_id,
                 obj.value,
-                type(exc).__name__,
+                getattr(exc, "error_code", None) or type(exc).__name__,
             )
         return await polled(job)
 

@@ -237,7 +237,8 @@ class ObjectSync:
         """Abort the Bulk job an earlier run left for `obj` that this run
         does not go on with (see `domain.full_reads.bulk_jobs_left`)."""
         logger.info(
-            "aborting a bulk query job an earlier sync left workspace=%s object=%s",
+            "aborting bulk query job %s an earlier sync left workspace=%s object=%s",
+            job_id,
             job.workspace_id,
             obj.value,
         )

@@ -247,7 +247,8 @@ class RunSync:
         find the job."""
         objects = ObjectSync(tools, self._options, self._bulk, self._describes)
         # Limitation: a run that stops at these calls (the quota reserve, a
-        # cancel) leaves the rest unaborted; the next run does not find them.
+        # cancel, a stop signal) leaves the rest unaborted, and the next run
+        # does not find them: it counts this one as their objects' last.
         for obj, job_id in left.items():
             job = await objects.abort_left(job, obj, job_id)
         ahead = OpeningAhead()

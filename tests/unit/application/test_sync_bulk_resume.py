@@ -4,6 +4,7 @@ its rows again."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -264,18 +265,27 @@ async def test_a_job_unfinished_after_two_runs_waits_is_forgotten(sync: Sync) ->
 
 
 async def test_a_job_given_up_on_is_forgotten_even_if_it_cannot_be_aborted(
-    sync: Sync,
+    sync: Sync, caplog: pytest.LogCaptureFixture
 ) -> None:
     sync.org.page_size = 2
     ids = [lead(sync.org, n) for n in range(12)]
     sync.org.bulk_polls = 1_000_000
     waits = NEVER_FINISHED
-    await sync.once(**BULK | waits)
+    first = await sync.once(**BULK | waits)
+    mark = first.progress_of(LEAD).bulk
+    assert mark is not None
     sync.app.clock.advance(seconds=1)
     ended = ApiError("Aborting a job", error_code="INVALIDJOBSTATE", status=400)
     sync.app.salesforce.fail_next("abort_bulk_query", ended)
 
-    second = await sync.once(**BULK | waits)
+    with caplog.at_level(logging.WARNING, logger="application.sync"):
+        second = await sync.once(**BULK | waits)
+    logged = [r.getMessage() for r in caplog.records]
+    not_aborted = [line for line in logged if "not aborted" in line]
+    assert not_aborted == [
+        f"bulk query job {mark.job_id} not aborted workspace={first.workspace_id} "
+        "object=Lead (INVALIDJOBSTATE)"
+    ]
     sync.app.clock.advance(seconds=1)
     sync.org.bulk_polls = 0
     third = await sync.once(**BULK)
