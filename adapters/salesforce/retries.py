@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# A Retry-After longer than this is said as "more than a day", not in digits.
 DAY = 86_400.0
 # Failures raised before a single byte of the request left this process.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
