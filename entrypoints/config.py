@@ -123,6 +123,10 @@ def variable(field: str) -> str:
     return PREFIX + field.upper()
 
 
+# Each setting's variable, and the `Config` field it sets.
+SETTINGS = {variable(field): field for field in Config.__struct_fields__}
+
+
 # CRMBRIDGE_* variables of the project's own tests and benchmarks: not settings.
 NOT_SETTINGS_PREFIXES = ("CRMBRIDGE_TEST_", "CRMBRIDGE_TRIAL_")
 NOT_SETTINGS = frozenset({"CRMBRIDGE_REQUIRE_POSTGRES"})
@@ -135,14 +139,13 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     would otherwise be ignored without a word (a misspelt name), with the
     setting it is closest to, if any. Names only, never values."""
     environ = os.environ if environ is None else environ
-    known = [variable(field) for field in Config.__struct_fields__]
+    candidates = [*SETTINGS, *sorted(NOT_SETTINGS)]
     lines = []
     for name in sorted(environ):
-        if not name.startswith(PREFIX) or name in known or name in NOT_SETTINGS:
+        if not name.startswith(PREFIX) or name in SETTINGS or name in NOT_SETTINGS:
             continue
         if name.startswith(NOT_SETTINGS_PREFIXES):
             continue
-        candidates = [*known, *sorted(NOT_SETTINGS)]
         close = difflib.get_close_matches(name.upper(), candidates, n=1, cutoff=0.8)
         guess = f" (did you mean {close[0]}?)" if close else ""
         lines.append(f"{_shown(name)} is not a crmbridge setting and is ignored{guess}")
@@ -188,11 +191,10 @@ def _refuse_blank(environ: Mapping[str, str]) -> None:
 
 
 def _variables(environ: Mapping[str, str]) -> dict[str, Any]:
-    names = {variable(field): field for field in Config.__struct_fields__}
     return {
-        names[name]: value.strip()
+        SETTINGS[name]: value.strip()
         for name, value in environ.items()
-        if name in names and value.strip()
+        if name in SETTINGS and value.strip()
     }
 
 

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import click
 
-from entrypoints.config import Config, variable
+from entrypoints.config import SETTINGS
 from entrypoints.demo.processes import wait_while_running
 from entrypoints.devkeys import JWT, KEYS
 
 SECRETS = frozenset({JWT, KEYS})
-SETTINGS = frozenset(variable(field) for field in Config.__struct_fields__)
 
 
 def show_and_wait(
