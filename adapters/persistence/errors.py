@@ -14,6 +14,8 @@ work and readers raise the `StorageUnavailable` it makes instead.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy.exc import DBAPIError
 
@@ -106,3 +108,16 @@ def unavailable(exc: BaseException) -> StorageUnavailable | None:
     if busy_database(exc):
         return StorageUnavailable(BUSY)
     return None
+
+
+@contextmanager
+def raised_as_unavailable() -> Iterator[None]:
+    """Raise what `unavailable` makes of a failure in the block, if
+    anything; any other failure as it is."""
+    try:
+        yield
+    except Exception as exc:
+        lost = unavailable(exc)
+        if lost is None:
+            raise
+        raise lost from exc

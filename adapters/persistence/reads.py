@@ -22,7 +22,6 @@ reads before its first write do (see `Transaction`).
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol, cast
@@ -32,7 +31,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.database import JSON_CODEC
-from adapters.persistence.errors import unavailable
+from adapters.persistence.errors import raised_as_unavailable
 from adapters.persistence.positional import PerDialect, bind_processor
 
 Row = Sequence[Any]
@@ -77,15 +76,10 @@ class AutocommitReader(Reader):
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def rows(self, query: ReadQuery, values: Mapping[str, Any]) -> list[Row]:
-        try:
+        with raised_as_unavailable():
             async with self._engine.connect() as connection:
                 result = await connection.execute(query.statement, dict(values))
                 return list(result.all())
-        except Exception as exc:
-            lost = unavailable(exc)
-            if lost is None:
-                raise
-            raise lost from exc
 
 
 class SqliteReader(Reader):
@@ -112,15 +106,10 @@ class SqliteReader(Reader):
     async def rows(self, query: ReadQuery, values: Mapping[str, Any]) -> list[Row]:
         compiled = query.compiled_for(self._engine.dialect)
         driver = self._driver or await self._open()
-        try:
+        with raised_as_unavailable():
             raw = await driver.execute_fetchall(
                 compiled.sql, compiled.parameters(values)
             )
-        except sqlite3.OperationalError as exc:
-            lost = unavailable(exc)
-            if lost is None:
-                raise
-            raise lost from exc
         return compiled.typed(raw)
 
     async def _open(self) -> Any:
