@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from types import TracebackType
 from typing import Any, Self
 
@@ -118,3 +120,30 @@ async def test_a_database_still_down_after_the_retries_fails_the_refresh(
 
     # The claim, then the settling's three tries, then ending the lease.
     assert asked[0] == 1 + 3 + 1
+
+
+async def test_the_tries_are_spaced_by_the_settle_pauses_and_logged(
+    app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(transactions, "SETTLE_RETRIES", (0.5, 1.0))
+    pauses: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recorded(seconds: float) -> None:
+        pauses.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", recorded)
+    await _expire_then_break_settling(app, drops, every_try=True)
+    stale = app.connection().tokens  # type: ignore[union-attr]
+    assert stale is not None
+
+    with (
+        caplog.at_level(logging.WARNING, logger="application.token_refresh"),
+        pytest.raises(StorageUnavailable),
+    ):
+        await app.session.refresh("ws-a", stale=stale)
+
+    assert pauses == [0.5, 1.0]
+    logged = [r.getMessage() for r in caplog.records if "settling" in r.getMessage()]
+    assert [line.rsplit(" in ", 1)[1] for line in logged] == ["0.5 s", "1.0 s"]
