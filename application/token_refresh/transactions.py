@@ -12,6 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_chain,
+    wait_fixed,
+)
+
 from application.errors import StorageUnavailable
 from application.ports import Clock, UnitOfWorkFactory
 from application.token_refresh.connection_checks import (
@@ -108,20 +116,19 @@ class RefreshRows:
         told by the tokens it wrote, now stored: that counts as unchanged.
         """
         wrote: list[TokenSet | None] = [None]
-        for pause in (*SETTLE_RETRIES, None):
-            try:
-                return await self._settle_once(claim, stored, wrote)
-            except StorageUnavailable:
-                if pause is None:
-                    raise
-                logger.warning(
-                    "settling a token refresh lost the database workspace=%s: "
-                    "trying again in %.1f s",
-                    claim.connection.workspace_id,
-                    pause,
-                )
-                await asyncio.sleep(pause)
-        raise AssertionError("unreachable")  # pragma: no cover
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(StorageUnavailable),
+            wait=wait_chain(*(wait_fixed(pause) for pause in SETTLE_RETRIES)),
+            stop=stop_after_attempt(len(SETTLE_RETRIES) + 1),
+            before_sleep=lambda state: logger.warning(
+                "settling a token refresh lost the database workspace=%s: "
+                "trying again in %.1f s",
+                claim.connection.workspace_id,
+                state.upcoming_sleep,
+            ),
+            reraise=True,
+        )
+        return await retrying(self._settle_once, claim, stored, wrote)
 
     async def _settle_once(
         self,
