@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from types import TracebackType
 from typing import Any, Self
@@ -123,17 +122,12 @@ async def test_a_database_still_down_after_the_retries_fails_the_refresh(
 
 
 async def test_the_tries_are_spaced_by_the_settle_pauses_and_logged(
-    app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    app: App,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    pauses: list[float],
 ) -> None:
     monkeypatch.setattr(transactions, "SETTLE_RETRIES", (0.5, 1.0))
-    pauses: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def recorded(seconds: float) -> None:
-        pauses.append(seconds)
-        await real_sleep(0)
-
-    monkeypatch.setattr(asyncio, "sleep", recorded)
     await _expire_then_break_settling(app, drops, every_try=True)
     stale = app.connection().tokens  # type: ignore[union-attr]
     assert stale is not None

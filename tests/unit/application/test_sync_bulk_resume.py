@@ -3,7 +3,6 @@ its rows again."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -299,7 +298,7 @@ async def test_a_job_given_up_on_is_forgotten_even_if_it_cannot_be_aborted(
 
 
 async def test_a_wait_pauses_up_to_its_timeout_then_polls_once_more(
-    sync: Sync, monkeypatch: pytest.MonkeyPatch
+    sync: Sync, pauses: list[float]
 ) -> None:
     """Pauses of 2, 4, 8 with 10 s allowed: 2, 4, then 4 (not 8), and a
     last poll at the timeout, where the run used to end on a pause."""
@@ -307,14 +306,6 @@ async def test_a_wait_pauses_up_to_its_timeout_then_polls_once_more(
     for n in range(12):
         lead(sync.org, n)
     sync.org.bulk_polls = 1_000_000
-    pauses: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def recorded(seconds: float) -> None:
-        pauses.append(seconds)
-        await real_sleep(0)
-
-    monkeypatch.setattr(asyncio, "sleep", recorded)
     waits = {"bulk_poll_seconds": 2, "bulk_poll_max_seconds": 8}
 
     failed = await sync.once(**BULK | waits | {"bulk_timeout_seconds": 10})
