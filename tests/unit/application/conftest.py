@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -105,13 +107,18 @@ def app() -> App:
 
 @pytest.fixture
 def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Every `asyncio.sleep` from now on, recorded and not waited for."""
+    """Every `asyncio.sleep` of the test's thread from now on, recorded and
+    not waited for. Other threads sleep as ever: an emulator another test
+    left serving in this process ticks its server loop every 0.1 s."""
     recorded: list[float] = []
     real_sleep = asyncio.sleep
+    here = threading.get_ident()
 
-    async def record(seconds: float) -> None:
+    async def record(seconds: float, result: Any = None) -> Any:
+        if threading.get_ident() != here:
+            return await real_sleep(seconds, result)
         recorded.append(seconds)
-        await real_sleep(0)
+        return await real_sleep(0, result)
 
     monkeypatch.setattr(asyncio, "sleep", record)
     return recorded
