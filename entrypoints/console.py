@@ -61,8 +61,8 @@ def collector_paused() -> Iterator[None]:
     `gc.disable()` first).
 
     Those objects were still the youngest generation when the block ended,
-    so the first pass after it walked them all, and a later one again (40
-    to 70 ms each, in py-spy's samples of a start). They go straight to the
+    so the first pass after it walked them all, and a later one again
+    (benchmarks/README.md, item 29). They go straight to the
     oldest generation instead, which only a full pass walks: `gc.freeze()`
     and then `gc.unfreeze()` move every tracked object there. Skipped when
     something is frozen already, as unfreezing would give it back.
