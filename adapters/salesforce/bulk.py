@@ -16,7 +16,6 @@ from adapters.salesforce.records_wire import JobInfo
 from adapters.salesforce.rest import HttpxSalesforceApi, instance_url
 from adapters.salesforce.rest_wire import api_error
 from adapters.salesforce.retries import Replay, Unreadable
-from application.ports import ApiUsage
 from application.sync.ports import BulkPage
 from domain.tokens import TokenSet
 
@@ -61,21 +60,19 @@ class BulkQueryJobs:
         job = await self._rest.get_json(tokens, _job_path(job_id), JobInfo)
         return job.state
 
-    async def abort(self, tokens: TokenSet, job_id: str) -> ApiUsage | None:
+    async def abort(self, tokens: TokenSet, job_id: str) -> None:
         body = {"state": ABORTED}
         request = self._request(tokens, "PATCH", _job_path(job_id), json=body)
 
-        def read(response: httpx.Response) -> ApiUsage | None:
-            usage = self._rest.usage.observe(tokens, response)
+        def read(response: httpx.Response) -> None:
+            self._rest.usage.observe(tokens, response)
             if response.status_code != 200:
                 raise api_error(response)
-            return usage
 
         # Sent again after a transient failure: a job already aborted by the
         # first try answers an error the caller takes as "ended" anyway.
-        usage = await self._http.call(request, read, replay=Replay.IDEMPOTENT)
+        await self._http.call(request, read, replay=Replay.IDEMPOTENT)
         logger.debug("salesforce bulk query job %s aborted", job_id)
-        return usage
 
     async def results(
         self,

@@ -56,6 +56,9 @@ class HttpxSalesforceRecords(SalesforceRecords):
         self.api_version = self._rest.api_version
         self.usage = self._rest.usage
 
+    def last_usage(self, tokens: TokenSet) -> ApiUsage | None:
+        return self.usage.last(tokens)
+
     async def server_time(self, tokens: TokenSet) -> datetime | None:
         return await self._rest.server_time(tokens)
 
@@ -83,8 +86,8 @@ class HttpxSalesforceRecords(SalesforceRecords):
     async def bulk_query_state(self, tokens: TokenSet, job_id: str) -> str:
         return await self._bulk.state(tokens, job_id)
 
-    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> ApiUsage | None:
-        return await self._bulk.abort(tokens, job_id)
+    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> None:
+        await self._bulk.abort(tokens, job_id)
 
     async def bulk_results(
         self,

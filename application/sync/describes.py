@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from application.ports import Clock
@@ -12,6 +12,11 @@ from domain.crm import CrmObject, ObjectDescribe
 from domain.tokens import TokenSet
 
 DESCRIBE_TTL = timedelta(hours=24)
+
+Describe = Callable[[TokenSet], Awaitable[ObjectDescribe]]
+# How a describe is sent: a sync's calls are checked against its quota
+# budget and its org (`RunTools.call`).
+Call = Callable[[Describe], Awaitable[ObjectDescribe]]
 
 
 class DescribeSource:
@@ -36,10 +41,11 @@ class DescribeSource:
         workspace_id: str,
         *,
         refresh: bool = False,
-        before_call: Callable[[], None] | None = None,
+        call: Call | None = None,
     ) -> tuple[dict[CrmObject, ObjectDescribe], int]:
         """Describes of every synced object, and how many API calls it took;
-        `before_call` runs before each call and may raise to refuse it."""
+        each is made through `call` if given (a sync's, which may refuse it),
+        else as the workspace's own."""
         now = self._clock.now()
         found: dict[CrmObject, ObjectDescribe] = {}
         async with self._uow() as uow:
@@ -49,9 +55,7 @@ class DescribeSource:
                     found[obj] = cached[0]
         missing = [obj for obj in CrmObject if obj not in found]
         for obj in missing:
-            if before_call is not None:
-                before_call()
-            found[obj] = await self._fetch(workspace_id, obj)
+            found[obj] = await self._fetch(workspace_id, obj, call)
         if missing:
             # Limitation: a describe fetched with the previous org's tokens just
             # before a switch to another org can land after its purge; it is
@@ -62,8 +66,12 @@ class DescribeSource:
                 await uow.commit()
         return found, len(missing)
 
-    async def _fetch(self, workspace_id: str, obj: CrmObject) -> ObjectDescribe:
+    async def _fetch(
+        self, workspace_id: str, obj: CrmObject, call: Call | None
+    ) -> ObjectDescribe:
         async def describe(tokens: TokenSet) -> ObjectDescribe:
             return await self._records.describe(tokens, obj)
 
+        if call is not None:
+            return await call(describe)
         return await self._session.run(workspace_id, describe)

@@ -296,7 +296,7 @@ class ObjectSync:
         """`read` a Bulk job's results with the means it commits them by."""
         tools = self._tools
         describes, calls = await self._describes.get(
-            job.workspace_id, before_call=tools.budget.spend
+            job.workspace_id, call=partial(tools.call, job)
         )
         job = job.count_calls(obj, calls, tools.clock.now())
         pipeline = tools.pipeline(job, obj, mapping)

@@ -17,11 +17,12 @@ class QuotaReserveReached(Exception):
 class CallBudget:
     """What one run knows of the org's daily API usage, checked before each call.
 
-    Salesforce reports the usage on every answer, but only pages carry it up
-    to the run; status polls, describes and Bulk job starts do not. So the
-    run counts its own calls on top of the highest usage it has seen: a call
-    is refused once that count has reached the reserve, whichever path makes
-    it (a page, a poll, a describe, a call asked for ahead).
+    Salesforce reports the usage on every answer (`RunTools.call` passes it
+    on), but calls made side by side answer out of order, and one asked for
+    ahead is not answered yet. So the run counts its own calls on top of the
+    highest usage it has seen: a call is refused once that count has reached
+    the reserve, whichever path makes it (a page, a poll, a describe, a call
+    asked for ahead).
     """
 
     def __init__(self, reserve: float) -> None:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import TypeVar
 
-from application.ports import ApiUsage, Clock
+from application.ports import Clock
 from application.session import SalesforceSession
 from application.sync.page_writer import hold_running
 from application.sync.pipeline import PagePipeline
@@ -57,9 +57,15 @@ class RunTools:
         workspace is connected to another org than the run started on (its
         Bulk jobs and cursors mean nothing there): `NotConnected`."""
         self.budget.spend()
-        answer = await self._session.run(job.workspace_id, call, org_id=self._org_id)
-        self.budget.seen(_usage_of(answer))
-        return answer
+
+        async def answered(tokens: TokenSet) -> T:
+            try:
+                return await call(tokens)
+            finally:
+                # Every answer tells the org's usage, a refusal's too.
+                self.budget.seen(self.records.last_usage(tokens))
+
+        return await self._session.run(job.workspace_id, answered, org_id=self._org_id)
 
     async def pages(self, job: SyncJob, soql: str) -> AsyncIterator[QueryPage]:
         """Every page of a `queryAll`, one call each, the next asked for only
@@ -131,12 +137,3 @@ class RunTools:
         """Show `obj`'s counts, changed without a page."""
         if self._progress is not None:
             self._progress.counted(job, obj)
-
-
-def _usage_of(answer: object) -> ApiUsage | None:
-    """The daily usage an answer reported: a page's, or an answer that is
-    only that (an abort's)."""
-    if isinstance(answer, ApiUsage):
-        return answer
-    usage = getattr(answer, "api_usage", None)
-    return usage if isinstance(usage, ApiUsage) else None

@@ -35,9 +35,15 @@ class BulkPage(msgspec.Struct, frozen=True, kw_only=True):
 class SalesforceRecords(Protocol):
     """Reading records from Salesforce. Errors as in `SalesforceApi`.
 
-    Every call but `server_time` is one API request against the daily quota;
-    callers count them.
+    Every call but `server_time` and `last_usage` is one API request against
+    the daily quota; callers count them.
     """
+
+    def last_usage(self, tokens: TokenSet) -> ApiUsage | None:
+        """The daily usage of the tokens' org as the latest answer from it
+        reported, whichever call it answered; None before any. Not a request.
+        """
+        ...
 
     async def server_time(self, tokens: TokenSet) -> datetime | None:
         """Salesforce's clock now, as its answers date them; None when an
@@ -68,10 +74,9 @@ class SalesforceRecords(Protocol):
         """The job's state: UploadComplete, InProgress, JobComplete, Failed, Aborted."""
         ...
 
-    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> ApiUsage | None:
+    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> None:
         """Abort a job not yet finished, so Salesforce stops preparing its
-        results; an `ApiError` when it has ended (or is gone). Returns the
-        daily usage its answer reported, if any: it may be a run's first."""
+        results; an `ApiError` when it has ended (or is gone)."""
         ...
 
     async def bulk_results(

@@ -28,6 +28,10 @@ class RestEndpoints(SalesforceState, SalesforceApi, SalesforceRecords):
         self._rest_call("api_usage", tokens)
         return ApiUsage(used=self.api_used, max=self.api_max)
 
+    def last_usage(self, tokens: TokenSet) -> ApiUsage | None:
+        """The usage now: every answer of this fake tells it."""
+        return self._usage
+
     async def server_time(self, tokens: TokenSet) -> datetime | None:
         """`server_clock` if set: by default answers carry no date."""
         return self.server_clock
@@ -56,10 +60,9 @@ class RestEndpoints(SalesforceState, SalesforceApi, SalesforceRecords):
         self._records_call("bulk_query_state", tokens)
         return self.org.bulk_query_state(job_id)
 
-    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> ApiUsage:
+    async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> None:
         self._records_call("abort_bulk_query", tokens)
         self.org.abort_bulk_query(job_id)
-        return self._usage
 
     async def bulk_results(
         self,

@@ -256,17 +256,42 @@ async def test_an_aborted_bulk_job_ends_aborted_and_gives_no_results(
         tokens, window(LEAD, LEAD_FIELDS), include_deleted=True
     )
 
-    usage = await records.abort_bulk_query(tokens, job)
+    await records.abort_bulk_query(tokens, job)
 
-    # Its answer tells the daily usage, as a page's does.
-    assert usage is not None
-    assert usage.used > 0
     assert await records.bulk_query_state(tokens, job) == "Aborted"
     with pytest.raises(ApiError) as refused:
         await records.bulk_results(
             tokens, job, locator=None, max_records=10, field_types={}
         )
     assert refused.value.error_code == "INVALIDJOBSTATE"
+
+
+@pytest.mark.parametrize("call", ["query", "describe", "start", "state", "abort"])
+async def test_every_call_s_answer_tells_the_daily_usage(
+    records_stage: RecordsStage, call: str
+) -> None:
+    """Not only pages: a sync's budget learns it from whatever it asked."""
+    records_stage.set_bulk_polls(5)
+    records, tokens = records_stage.records, records_stage.tokens
+    soql = window(LEAD, LEAD_FIELDS)
+    job = await records.start_bulk_query(tokens, soql, include_deleted=True)
+    records_stage.set_api_usage(used=1_000, maximum=5_000)
+
+    if call == "query":
+        await records.query(tokens, soql, include_deleted=True)
+    elif call == "describe":
+        await records.describe(tokens, LEAD)
+    elif call == "start":
+        await records.start_bulk_query(tokens, soql, include_deleted=True)
+    elif call == "state":
+        await records.bulk_query_state(tokens, job)
+    else:
+        await records.abort_bulk_query(tokens, job)
+
+    usage = records.last_usage(tokens)
+    assert usage is not None
+    assert usage.max == 5_000
+    assert 1_000 <= usage.used <= 1_001
 
 
 @pytest.mark.parametrize("polls", [0, 5])

@@ -85,6 +85,9 @@ class ScriptedBulk(SalesforceRecords):
     async def abort_bulk_query(self, tokens: TokenSet, job_id: str) -> None:
         raise AssertionError("no job is given up on here")
 
+    def last_usage(self, tokens: TokenSet) -> ApiUsage | None:
+        return None
+
     async def bulk_results(
         self,
         tokens: TokenSet,

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from application.errors import ApiError, QuotaExhausted, SalesforceUnavailable
 from domain.sync import SyncMode, SyncState
 from tests.unit.application.sync_support import ACCOUNT, CONTACT, LEAD, Sync, lead
 from tests.unit.application.sync_support import sync as sync  # the fixture
+
+# 2 Leads by REST, then a Bulk job polled for at most 5 ms.
+BULK: dict[str, Any] = {
+    "bulk_threshold": 4,
+    "bulk_poll_seconds": 0.001,
+    "bulk_timeout_seconds": 0.005,
+}
 
 
 async def test_a_failed_run_resumes_from_the_last_committed_page(sync: Sync) -> None:
@@ -112,3 +123,36 @@ async def test_a_rejected_field_fails_naming_it(sync: Sync) -> None:
     assert job.problem is not None
     assert job.problem.code == "mapping_field_rejected"
     assert "Rating__c" in job.problem.message
+
+
+async def run_past_the_reserve_going_on_in_bulk(sync: Sync, *, stale: bool) -> None:
+    """A Lead sync whose Bulk job outlasted its wait, then the org's usage
+    past the reserve (80%) and, if `stale`, its describes past their TTL."""
+    sync.org.page_size = 2
+    for n in range(12):
+        lead(sync.org, n)
+    sync.org.bulk_polls = 1_000_000
+    timed_out = await sync.once(objects=(LEAD,), **BULK)
+    assert timed_out.progress_of(LEAD).bulk is not None
+    sync.app.clock.advance(seconds=2 * 86_400 if stale else 1)
+    salesforce = sync.app.salesforce
+    salesforce.api_used = int(salesforce.api_max * 0.9)
+    salesforce.record_calls.clear()
+
+
+@pytest.mark.parametrize(
+    ("stale", "first_call"), [(False, "bulk_query_state"), (True, "describe")]
+)
+async def test_a_run_past_the_reserve_learns_it_from_any_first_call(
+    sync: Sync, stale: bool, first_call: str
+) -> None:
+    """A status poll's or a describe's answer tells the usage, as a page's
+    does: the run spends that one call, then pauses."""
+    await run_past_the_reserve_going_on_in_bulk(sync, stale=stale)
+
+    paused = await sync.once(objects=(LEAD,), **BULK)
+
+    assert paused.state is SyncState.PAUSED
+    assert paused.problem is not None
+    assert paused.problem.code == "api_quota_reserve_reached"
+    assert dict(sync.app.salesforce.record_calls) == {first_call: 1}
