@@ -34,6 +34,7 @@ Commit = Callable[[SyncJob, QueryPage, int, BulkMark], Awaitable[SyncJob]]
 SaveCursor = Callable[[SyncJob, SyncCursor | None], Awaitable[SyncJob]]
 Polled = Callable[[SyncJob], Awaitable[SyncJob]]
 Settle = Callable[[], Awaitable[SyncJob]]
+Pause = Callable[[float], Awaitable[None]]
 Downloaded = Callable[[ApiUsage | None], None]
 
 
@@ -46,7 +47,8 @@ class BulkMeans(TypedDict):
     cancel, the quota reserve); the download in flight is then cancelled.
     `settle` waits for the commits in flight and raises as they would.
     `save_cursor` stores the cursor the job moves to (None: it moves
-    nowhere) and forgets the job.
+    nowhere) and forgets the job. `pause` waits between status polls, and
+    raises `Cancelled` if asked to stop meanwhile.
     """
 
     call: Call
@@ -54,6 +56,7 @@ class BulkMeans(TypedDict):
     save_cursor: SaveCursor
     polled: Polled
     settle: Settle
+    pause: Pause
 
 
 FINISHED = "JobComplete"
@@ -376,7 +379,7 @@ class BulkReader:
             if waited >= timeout:
                 raise BulkJobUnfinished(TIMED_OUT)
             pause = min(delay, timeout - waited)
-            await asyncio.sleep(pause)
+            await means["pause"](pause)
             waited += pause
             delay = min(delay * 2, self._options.bulk_poll_max_seconds)
 

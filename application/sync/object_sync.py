@@ -336,6 +336,7 @@ class ObjectSync:
             save_cursor=save_cursor,
             polled=polled,
             settle=pipeline.drain,
+            pause=partial(tools.pause, job),
         )
         async with pipeline:
             await read(job, field_types(fields, obj, describes), means)

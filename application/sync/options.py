@@ -17,6 +17,8 @@ class SyncOptions(msgspec.Struct, frozen=True, kw_only=True):
     - `bulk_threshold`: above this many rows, continue with Bulk API 2.0.
     - `bulk_timeout_seconds`: how long a run waits for a Bulk job to finish.
     - `stale_after_seconds`: a running job silent this long is taken as dead.
+    - `cancel_check_seconds`: a call (or a pause between Bulk polls) that
+      lasts longer looks this often for a stored cancel, and ends at one.
     """
 
     settle_seconds: float = 30.0
@@ -27,6 +29,7 @@ class SyncOptions(msgspec.Struct, frozen=True, kw_only=True):
     bulk_poll_max_seconds: float = 30.0
     bulk_timeout_seconds: float = 3600.0
     stale_after_seconds: float = 300.0
+    cancel_check_seconds: float = 2.0
     related_batch_size: int = 200
 
 

@@ -117,6 +117,7 @@ class RunSync:
             CallBudget(self._options.quota_reserve),
             self._progress,
             org_id=org_id,
+            cancel_check_seconds=self._options.cancel_check_seconds,
         )
         return await self._run(tools, job)
 

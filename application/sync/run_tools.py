@@ -4,13 +4,16 @@ to the job under the job's lock, and the progress it reports."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import TypeVar
 
 from application.ports import Clock
 from application.session import SalesforceSession
-from application.sync.page_writer import hold_running
+from application.sync.cancel_watch import cut_on_cancel
+from application.sync.options import SyncOptions
+from application.sync.page_writer import Cancelled, hold_running
 from application.sync.pipeline import PagePipeline
 from application.sync.ports import (
     QueryPage,
@@ -42,6 +45,7 @@ class RunTools:
         progress: SyncProgress | None = None,
         *,
         org_id: str | None = None,
+        cancel_check_seconds: float = SyncOptions().cancel_check_seconds,
     ) -> None:
         self.uow = uow
         self.records = records
@@ -50,12 +54,15 @@ class RunTools:
         self._session = session
         self._progress = progress
         self._org_id = org_id
+        self._cancel_check = cancel_check_seconds
 
     async def call(self, job: SyncJob, call: Callable[[TokenSet], Awaitable[T]]) -> T:
         """Every call of the run: refused once the run's count of the org's
         usage has reached the reserve (see `CallBudget`), and once the
         workspace is connected to another org than the run started on (its
-        Bulk jobs and cursors mean nothing there): `NotConnected`."""
+        Bulk jobs and cursors mean nothing there): `NotConnected`. A call
+        still waiting (on its retries, or a wait Salesforce asked for) when
+        a cancel is stored is cut short: `Cancelled`."""
         self.budget.spend()
 
         async def answered(tokens: TokenSet) -> T:
@@ -65,7 +72,29 @@ class RunTools:
                 # Every answer tells the org's usage, a refusal's too.
                 self.budget.seen(self.records.last_usage(tokens))
 
-        return await self._session.run(job.workspace_id, answered, org_id=self._org_id)
+        running = self._session.run(job.workspace_id, answered, org_id=self._org_id)
+        # Limitation: a call cut short after Salesforce took it is counted
+        # nowhere, and a Bulk job it started is left running unaborted (as
+        # with a stop signal): the answer that would tell its id never comes.
+        return await self._until_cancelled(job, running)
+
+    async def pause(self, job: SyncJob, seconds: float) -> None:
+        """Wait `seconds`, or raise `Cancelled` once a cancel is stored."""
+        await self._until_cancelled(job, asyncio.sleep(seconds))
+
+    async def _until_cancelled(self, job: SyncJob, work: Awaitable[T]) -> T:
+        """`work`'s outcome, or `Cancelled` once a cancel of `job` is stored
+        (or it has ended) while it lasts, looked for every
+        `cancel_check_seconds`. Only a read: the run's next write would see
+        the cancel as well (`hold_running`)."""
+
+        async def check() -> None:
+            async with self.uow() as uow:
+                stored = await uow.sync_jobs.get(job.workspace_id, job.job_id)
+            if stored is None or not stored.is_active or stored.cancel_requested:
+                raise Cancelled(job.job_id)
+
+        return await cut_on_cancel(work, check, self._cancel_check)
 
     async def pages(self, job: SyncJob, soql: str) -> AsyncIterator[QueryPage]:
         """Every page of a `queryAll`, one call each, the next asked for only

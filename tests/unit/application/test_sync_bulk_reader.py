@@ -181,6 +181,7 @@ async def read(
         save_cursor=committed.save_cursor,
         polled=polled,
         settle=committed.settle,
+        pause=asyncio.sleep,
     )
     await reader.read(JOB, LEAD, ("Id", "SystemModstamp", "IsDeleted"), {}, means)
     return committed

@@ -138,3 +138,66 @@ async def test_a_run_ending_while_a_cancel_is_in_flight_stays_ended(
     assert stored.state is SyncState.SUCCEEDED
     assert stored.finished_at == now
     assert fresh.job_id != job.job_id
+
+
+async def cancel_while(sync: Sync, waiting: asyncio.Event, **options: Any) -> Any:
+    """Run a Lead sync, store a cancel once `waiting` is set, and give back
+    how the run ended (at most 5 s later)."""
+    job = await sync.start.execute(StartSync.Command(actor=ADMIN, objects=(LEAD,)))
+    runner = sync.runner(cancel_check_seconds=0.01, **options)
+    run = asyncio.create_task(runner.execute(job.workspace_id, job.job_id))
+    await asyncio.wait_for(waiting.wait(), timeout=5)
+    cancel = CancelSync(sync.app.store.unit_of_work, sync.scheduler, sync.app.clock)
+    await cancel.execute(ADMIN, job.job_id)
+    return await asyncio.wait_for(run, timeout=5)
+
+
+async def test_a_cancel_cuts_a_call_that_keeps_waiting(sync: Sync) -> None:
+    """As one waiting out Salesforce's Retry-After, or its retries, would."""
+    lead(sync.org, 1)
+    waiting = asyncio.Event()
+    cut: list[bool] = []
+
+    async def waits(*_: object, **__: object) -> None:
+        waiting.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cut.append(True)
+            raise
+
+    sync.app.salesforce.query = waits  # type: ignore[method-assign,assignment]
+
+    finished = await cancel_while(sync, waiting)
+
+    assert finished.state is SyncState.CANCELLED
+    assert cut == [True]
+    assert sync.people() == []
+
+
+async def test_a_cancel_cuts_the_pause_between_bulk_polls(sync: Sync) -> None:
+    sync.org.page_size = 2
+    for n in range(6):
+        lead(sync.org, n)
+    sync.org.bulk_polls = 1_000_000
+    salesforce = sync.app.salesforce
+    polled = asyncio.Event()
+    poll = salesforce.bulk_query_state
+
+    async def poll_once_seen(*args: Any) -> str:
+        state = await poll(*args)
+        polled.set()
+        return state
+
+    salesforce.bulk_query_state = poll_once_seen  # type: ignore[method-assign,assignment]
+
+    finished = await cancel_while(
+        sync,
+        polled,
+        bulk_threshold=4,
+        bulk_poll_seconds=3_600,
+        bulk_timeout_seconds=7_200,
+    )
+
+    assert finished.state is SyncState.CANCELLED
+    assert salesforce.record_calls["bulk_query_state"] == 1
