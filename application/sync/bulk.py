@@ -166,12 +166,17 @@ class BulkReader:
             return await self._store_results(job, mark, types, means, None)
         except BulkJobUnfinished:
             logger.warning(
-                "bulk query job still unfinished workspace=%s object=%s: forgotten",
+                "bulk query job still unfinished workspace=%s object=%s: given up",
                 job.workspace_id,
                 obj.value,
             )
-            job = await means["save_cursor"](job, None)
-            await self.abort(job, obj, mark.job_id, means["call"], means["polled"])
+            # Aborted first: a run that may not make the call (the quota
+            # reserve, a cancel) keeps the job for the next one to find.
+            job = await means["settle"]()  # with the wait's polls counted
+            job = await self.abort(
+                job, obj, mark.job_id, means["call"], means["polled"]
+            )
+            await means["save_cursor"](job, None)
             raise BulkJobUnfinished(GIVEN_UP) from None
         except ApiError as exc:
             if not _gone(exc):
@@ -185,22 +190,24 @@ class BulkReader:
             return await means["save_cursor"](job, None)
 
     async def drop(self, job: SyncJob, obj: CrmObject, means: BulkMeans) -> SyncJob:
-        """Forget the Bulk job an earlier run stopped in (its fields are no
-        longer the mapping's), with the cursor where it was, and abort it
-        unless it had finished: a run stored some of its results only then.
+        """Abort the Bulk job an earlier run stopped in (its fields are no
+        longer the mapping's) unless it had finished: a run stored some of
+        its results only then. Then forget it, with the cursor where it was.
         One that finished before the stop stored any refuses the abort, which
         is logged and costs the call."""
         mark = job.progress_of(obj).bulk
         assert mark is not None
         logger.info(
-            "bulk query job of other fields forgotten workspace=%s object=%s",
+            "bulk query job of other fields dropped workspace=%s object=%s",
             job.workspace_id,
             obj.value,
         )
-        job = await means["save_cursor"](job, None)
-        if mark.results_stored:
-            return job
-        return await self.abort(job, obj, mark.job_id, means["call"], means["polled"])
+        if not mark.results_stored:
+            # First, as above: a run that may not abort it keeps it.
+            job = await self.abort(
+                job, obj, mark.job_id, means["call"], means["polled"]
+            )
+        return await means["save_cursor"](job, None)
 
     async def abort(
         self, job: SyncJob, obj: CrmObject, job_id: str, call: Call, polled: Polled
@@ -208,7 +215,8 @@ class BulkReader:
         """Abort a job no run will read, so that Salesforce stops preparing
         its results. One call, counted as a poll is (`polled`); if the job
         ended meanwhile, or Salesforce cannot be reached, it is left as it
-        is: it is forgotten either way."""
+        is: the caller forgets it either way. A call the run may not make
+        (`QuotaReserveReached`, `Cancelled`) raises, and the caller keeps it."""
         try:
             await call(lambda t: self._records.abort_bulk_query(t, job_id))
         except (ApiError, SalesforceUnavailable) as exc:
