@@ -10,7 +10,7 @@ from sfemulator.cursors import CursorBook
 from sfemulator.datagen import generate
 from sfemulator.model import Org
 from sfemulator.records import RecordError, RecordStore
-from sfemulator.world_errors import EmulatorError
+from sfemulator.world_errors import EmulatorError, check_count
 
 _LISTED = ("Id", "IsDeleted", "SystemModstamp")
 
@@ -169,7 +169,7 @@ class RecordControls:
             ("bulk_page_size", bulk_page_size, 1),
             ("bulk_polls", bulk_polls, 0),
         ):
-            _check_count(name, value, least)
+            check_count(name, value, least)
         with self.lock:
             self.query_page_size = page_size
             if cursor_limit is not None:
@@ -203,11 +203,3 @@ class _Translated:
     ) -> None:
         if isinstance(error, RecordError):
             raise EmulatorError(f"{error.status_code}: {error.message}") from error
-
-
-def _check_count(name: str, value: object, least: int) -> None:
-    if value is None:
-        return
-    # bool is an int to Python, not to a JSON reader.
-    if type(value) is not int or value < least:
-        raise EmulatorError(f"{name} must be a whole number of at least {least}")

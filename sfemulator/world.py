@@ -25,7 +25,7 @@ from sfemulator.model import (
 from sfemulator.record_controls import RecordControls
 from sfemulator.records import RecordStore
 from sfemulator.stats import Stats
-from sfemulator.world_errors import EmulatorError
+from sfemulator.world_errors import EmulatorError, check_count
 
 if TYPE_CHECKING:
     from sfemulator.bulk import BulkJob
@@ -165,6 +165,8 @@ class World(FaultControls, RecordControls):
         self, org_id: str, *, used: int | None = None, maximum: int | None = None
     ) -> Org:
         """Set the org's daily API usage and/or allowance."""
+        check_count("used", used, 0)
+        check_count("maximum", maximum, 0)
         with self.lock:
             org = self.org(org_id)
             org.daily_api_used = org.daily_api_used if used is None else used

@@ -174,3 +174,19 @@ def test_paging_knobs_refuse_what_is_not_a_count(
         world.bulk_polls_before_complete,
     )
     assert after == before
+
+
+@pytest.mark.parametrize(
+    "body", [{"used": "abc"}, {"used": -5}, {"maximum": 1.5}, {"maximum": False}]
+)
+def test_the_quota_refuses_what_is_not_a_count(
+    emulator: EmulatorServer, client: httpx.Client, body: dict[str, Any]
+) -> None:
+    org = emulator.world.create_org()
+    emulator.world.set_quota(org.id, used=7, maximum=100)
+
+    answer = client.put(emulator.control_url + f"/orgs/{org.id}/quota", json=body)
+
+    assert answer.status_code == 400
+    assert next(iter(body)) in answer.json()["error"]
+    assert (org.daily_api_used, org.daily_api_max) == (7, 100)
