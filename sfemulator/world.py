@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints
+
+import msgspec
 
 from sfemulator.cursors import CursorBook
 from sfemulator.faults import FaultControls
@@ -289,8 +291,18 @@ def _lookup(table: dict[str, T], key: str, kind: str) -> T:
 
 
 def _apply(target: object, changes: dict[str, Any], frozen: set[str]) -> None:
+    """Set `changes` on `target` once each is of its field's type: a value
+    the world could not use is refused whole, before anything is set."""
+    kind = type(target)
     known = {item.name for item in fields(target)}  # type: ignore[arg-type]
+    hints = get_type_hints(kind)
+    typed = {}
     for key, value in changes.items():
         if key not in known or key in frozen:
-            raise EmulatorError(f"{type(target).__name__} has no settable {key!r}")
+            raise EmulatorError(f"{kind.__name__} has no settable {key!r}")
+        try:
+            typed[key] = msgspec.convert(value, hints[key])
+        except msgspec.ValidationError as exc:
+            raise EmulatorError(f"{kind.__name__}.{key}: {exc}") from None
+    for key, value in typed.items():
         setattr(target, key, value)

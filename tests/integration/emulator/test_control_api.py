@@ -190,3 +190,24 @@ def test_the_quota_refuses_what_is_not_a_count(
     assert answer.status_code == 400
     assert next(iter(body)) in answer.json()["error"]
     assert (org.daily_api_used, org.daily_api_max) == (7, 100)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"daily_api_used": "abc"},
+        {"api_enabled": "yes"},
+        {"active": False, "session_seconds": "x"},
+    ],
+)
+def test_org_fields_refuse_a_value_of_another_type(
+    emulator: EmulatorServer, client: httpx.Client, body: dict[str, Any]
+) -> None:
+    org = emulator.world.create_org()
+
+    answer = client.patch(emulator.control_url + f"/orgs/{org.id}", json=body)
+
+    assert answer.status_code == 400
+    assert list(body)[-1] in answer.json()["error"]
+    # Refused whole: not even the valid part is set.
+    assert (org.daily_api_used, org.api_enabled, org.active) == (0, True, True)
