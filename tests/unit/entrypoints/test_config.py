@@ -154,6 +154,25 @@ def test_a_blank_run_mode_is_refused_not_taken_as_development(
 
 
 @pytest.mark.parametrize(
+    ("name", "field", "default"),
+    [
+        ("CRMBRIDGE_SYNC_QUOTA_RESERVE", "sync_quota_reserve", 0.8),
+        ("CRMBRIDGE_PORT", "port", 8000),
+        ("CRMBRIDGE_LOG_LEVEL", "log_level", "INFO"),
+    ],
+)
+def test_another_setting_set_but_blank_takes_its_default(
+    tmp_path: Path, name: str, field: str, default: object
+) -> None:
+    """As the README says: only the settings it names refuse a blank."""
+    env = {"CRMBRIDGE_JWT_SECRET": SECRET, name: " "}
+
+    config = load_config(env, state_dir=tmp_path)
+
+    assert getattr(config, field) == default
+
+
+@pytest.mark.parametrize(
     ("name", "value", "said"),
     [
         ("CRMBRIDGE_PORT", "eighty", "expected a whole number$"),
