@@ -79,13 +79,20 @@ def bulk_jobs_left(
     """The Bulk jobs, by object, that the last sync of each of `job`'s
     objects stopped in and `job` does not go on with (a full sync, or a read
     from the start), from which no results were stored: they may still be
-    running at Salesforce, for no one."""
+    running at Salesforce, for no one. Also the ones that sync was to abort
+    and stopped before it did (`ObjectProgress.aborting`)."""
     left: dict[CrmObject, str] = {}
     for obj in job.objects:
         if job.progress_of(obj).bulk is not None:
             continue  # gone on with
         last = next((e for e in earlier if _ran(e, obj)), None)
-        if last is None or not stopped_in_bulk_at(last, obj, cursors.get(obj)):
+        if last is None:
+            continue
+        aborting = last.progress_of(obj).aborting
+        if aborting is not None:
+            left[obj] = aborting
+            continue
+        if not stopped_in_bulk_at(last, obj, cursors.get(obj)):
             continue
         mark = last.progress_of(obj).bulk
         if mark is not None and not mark.results_stored:

@@ -111,6 +111,10 @@ class ObjectProgress(msgspec.Struct, frozen=True, kw_only=True):
     follow_up: FollowUpMark | None = None
     # The Bulk API job this run reads the object with, while it reads it.
     bulk: BulkMark | None = None
+    # A Bulk job an earlier run left that this one does not go on with, to
+    # abort before it reads anything: kept until the abort is made, so the
+    # next run finds it if this one stops first (`full_reads.bulk_jobs_left`).
+    aborting: str | None = None
 
 
 def new_job_id(now: datetime) -> str:
@@ -229,6 +233,12 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
     def mark_bulk(self, obj: CrmObject, mark: BulkMark | None) -> SyncJob:
         """How far `obj`'s Bulk job is stored; None once it is done with."""
         return self._with(msgspec.structs.replace(self.progress_of(obj), bulk=mark))
+
+    def mark_aborting(self, obj: CrmObject, job_id: str | None) -> SyncJob:
+        """The Bulk job left for `obj` that this run is to abort; None once
+        the abort is made (or refused)."""
+        progress = self.progress_of(obj)
+        return self._with(msgspec.structs.replace(progress, aborting=job_id))
 
     def read_in_full(self, objects: frozenset[CrmObject]) -> SyncJob:
         """Read `objects` from the start and sweep them, though incremental."""

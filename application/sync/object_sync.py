@@ -248,7 +248,7 @@ class ObjectSync:
             obj,
             job_id,
             lambda c: tools.call(job, c),
-            lambda current: self._polled(current, obj),
+            lambda current: self._polled(current, obj, aborted=True),
         )
 
     async def _go_on_in_bulk(
@@ -342,13 +342,19 @@ class ObjectSync:
             await read(job, field_types(fields, obj, describes), means)
             return await pipeline.drain()
 
-    async def _polled(self, job: SyncJob, obj: CrmObject) -> SyncJob:
+    async def _polled(
+        self, job: SyncJob, obj: CrmObject, *, aborted: bool = False
+    ) -> SyncJob:
         """Count a status poll and beat the heart, so a long Bulk job neither
-        looks dead to StartSync nor ignores a cancel."""
+        looks dead to StartSync nor ignores a cancel; if the call `aborted`
+        the job left for `obj`, that is done with too."""
         now = self._tools.clock.now()
-        job = await self._tools.store(
-            job, lambda current: current.count_calls(obj, 1, now)
-        )
+
+        def counted(current: SyncJob) -> SyncJob:
+            current = current.count_calls(obj, 1, now)
+            return current.mark_aborting(obj, None) if aborted else current
+
+        job = await self._tools.store(job, counted)
         self._tools.counted(job, obj)
         return job
 

@@ -211,7 +211,8 @@ class RunSync:
         cannot hold would never reach the newest rows; this run sweeps it.
 
         Also the Bulk jobs earlier runs stopped in that this one does not go
-        on with, to abort (`bulk_jobs_left`).
+        on with, to abort (`bulk_jobs_left`), marked in the job until they
+        are, for the next run to find if this one stops first.
         """
         async with self._uow() as uow:
             cursors = {
@@ -225,10 +226,13 @@ class RunSync:
         marked = job
         if job.mode is SyncMode.INCREMENTAL and job.until is not None:
             marked = choose_full_reads(job, earlier, cursors, read_through)
+            if marked != job:
+                _log_full_reads(marked)
         left = bulk_jobs_left(marked, earlier, cursors)
+        for obj, job_id in left.items():
+            marked = marked.mark_aborting(obj, job_id)
         if marked == job:
             return job, left
-        _log_full_reads(marked)
         return await tools.store(job, lambda _: marked), left
 
     async def _mapping(self, workspace_id: str) -> FieldMapping:
@@ -243,13 +247,9 @@ class RunSync:
         left: Mapping[CrmObject, str],
     ) -> SyncJob:
         """Sync each object in turn, after aborting the Bulk jobs earlier
-        runs left (`left`, by object): all first, as a run that stops before
-        an object still counts as its last sync, and the next would not
-        find the job."""
+        runs left (`left`, by object): all first, so that few runs stop with
+        one marked to abort. A run that does leaves the rest to the next."""
         objects = ObjectSync(tools, self._options, self._bulk, self._describes)
-        # Limitation: a run that stops at these calls (the quota reserve, a
-        # cancel, a stop signal) leaves the rest unaborted, and the next run
-        # does not find them: it counts this one as their objects' last.
         for obj, job_id in left.items():
             job = await objects.abort_left(job, obj, job_id)
         ahead = OpeningAhead()

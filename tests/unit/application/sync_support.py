@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 import pytest
 
 from application.sync.jobs import StartSync
@@ -16,7 +17,7 @@ from application.sync.ports import SyncUnitOfWork, SyncUnitOfWorkFactory
 from application.sync.run_sync import RunSync
 from domain.crm import CrmObject
 from domain.people import Person
-from domain.sync import SyncJob, SyncMode
+from domain.sync import SyncJob, SyncMode, SyncState
 from tests.fakes.salesforce import FakeOrg
 from tests.unit.application.conftest import ADMIN, App
 
@@ -122,6 +123,18 @@ def after_reading_a_job(
         return inner
 
     return factory
+
+
+async def of_other_fields(sync: Sync, stopped: SyncJob) -> SyncJob:
+    """`stopped` (a failed run) stored again as if the mapping had changed
+    since: its Bulk job of Leads selected other fields."""
+    mark = stopped.progress_of(LEAD).bulk
+    assert mark is not None
+    other = stopped.mark_bulk(LEAD, msgspec.structs.replace(mark, fields=("Id",)))
+    async with sync.app.store.unit_of_work() as uow:
+        await uow.sync_jobs.save(other, expected=SyncState.FAILED)
+        await uow.commit()
+    return other
 
 
 @pytest.fixture

@@ -7,13 +7,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import msgspec
 import pytest
 
 from application.errors import ApiError, QuotaExhausted, SalesforceUnavailable
 from application.sync.bulk import GIVEN_UP, TIMED_OUT
 from domain.sync import BulkMark, SyncJob, SyncMode, SyncState
-from tests.unit.application.sync_support import LEAD, Sync, lead
+from tests.unit.application.sync_support import LEAD, Sync, lead, of_other_fields
 from tests.unit.application.sync_support import sync as sync  # the fixture
 
 # 2 rows by REST, then a Bulk job whose results come 3 rows a page.
@@ -171,14 +170,7 @@ async def test_a_run_past_the_reserve_learns_it_from_its_first_call_an_abort(
 async def test_a_job_of_other_fields_is_forgotten(sync: Sync) -> None:
     sync.org.page_size = 2
     ids = [lead(sync.org, n) for n in range(12)]
-    stopped = await stopped_at_second_results_page(sync)
-    mark = stopped.progress_of(LEAD).bulk
-    assert mark is not None
-    # As if the mapping had changed since: the job selected other fields.
-    other = stopped.mark_bulk(LEAD, msgspec.structs.replace(mark, fields=("Id",)))
-    async with sync.app.store.unit_of_work() as uow:
-        await uow.sync_jobs.save(other, expected=SyncState.FAILED)
-        await uow.commit()
+    await of_other_fields(sync, await stopped_at_second_results_page(sync))
     sync.app.salesforce.record_calls.clear()
 
     resumed = await sync.once(**BULK)
@@ -192,10 +184,7 @@ async def test_a_job_of_other_fields_is_forgotten(sync: Sync) -> None:
 
 async def test_an_unfinished_job_of_other_fields_is_aborted_too(sync: Sync) -> None:
     ids, timed_out, mark = await timed_out_in_bulk(sync)
-    other = timed_out.mark_bulk(LEAD, msgspec.structs.replace(mark, fields=("Id",)))
-    async with sync.app.store.unit_of_work() as uow:
-        await uow.sync_jobs.save(other, expected=SyncState.FAILED)
-        await uow.commit()
+    await of_other_fields(sync, timed_out)
     calls = sync.app.salesforce.record_calls
     calls.clear()
 

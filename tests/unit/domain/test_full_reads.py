@@ -168,3 +168,13 @@ def test_a_bulk_job_not_gone_on_with_is_left_unless_results_came_from_it() -> No
     assert bulk_jobs_left(from_start, [before], {LEAD: AT}) == {LEAD: "750WAIT"}
     assert bulk_jobs_left(going_on, [before], {LEAD: AT}) == {}
     assert bulk_jobs_left(started(SyncMode.FULL), [paged], {LEAD: AT}) == {}
+
+
+def test_a_job_the_last_sync_was_to_abort_is_left_to_the_next() -> None:
+    """It stopped (the quota reserve, a cancel) before it made the abort."""
+    stopped = started(SyncMode.FULL).mark_aborting(LEAD, "750LEFT")
+    aborted = stopped.mark_aborting(LEAD, None)
+
+    assert bulk_jobs_left(started(SyncMode.FULL), [stopped], {}) == {LEAD: "750LEFT"}
+    assert bulk_jobs_left(started(), [stopped], {LEAD: AT}) == {LEAD: "750LEFT"}
+    assert bulk_jobs_left(started(SyncMode.FULL), [aborted], {}) == {}
