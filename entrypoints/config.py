@@ -142,7 +142,10 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     candidates = [*SETTINGS, *sorted(NOT_SETTINGS)]
     lines = []
     for name in sorted(environ):
-        if not name.startswith(PREFIX) or name in SETTINGS or name in NOT_SETTINGS:
+        # Names are case-sensitive here: `crmbridge_port` is no setting either.
+        if not name.upper().startswith(PREFIX):
+            continue
+        if name in SETTINGS or name in NOT_SETTINGS:
             continue
         if name.startswith(NOT_SETTINGS_PREFIXES):
             continue

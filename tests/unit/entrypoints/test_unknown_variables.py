@@ -20,6 +20,17 @@ def test_a_misspelt_setting_is_named_with_the_one_it_is_closest_to() -> None:
     ]
 
 
+def test_a_setting_in_the_wrong_case_is_named_with_the_right_one() -> None:
+    lines = unknown_variables({"crmbridge_port": "9000", "Crmbridge_Env": "x"})
+
+    assert lines == [
+        "Crmbridge_Env is not a crmbridge setting and is ignored "
+        "(did you mean CRMBRIDGE_ENV?)",
+        "crmbridge_port is not a crmbridge setting and is ignored "
+        "(did you mean CRMBRIDGE_PORT?)",
+    ]
+
+
 def test_a_name_close_to_no_setting_is_named_alone() -> None:
     lines = unknown_variables({"CRMBRIDGE_FLAVOUR": "vanilla"})
 
@@ -35,7 +46,6 @@ def test_a_name_close_to_no_setting_is_named_alone() -> None:
         "CRMBRIDGE_REQUIRE_POSTGRES",
         "CRMBRIDGE_TRIAL_TIMING",
         "OTHER_TOOL_PORT",
-        "crmbridge_port",
     ],
 )
 def test_settings_and_the_project_s_own_variables_pass_unremarked(name: str) -> None:
