@@ -240,6 +240,10 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
         progress = self.progress_of(obj)
         return self._with(msgspec.structs.replace(progress, aborting=job_id))
 
+    def jobs_to_abort(self) -> dict[CrmObject, str]:
+        """The Bulk jobs left by object that this run is still to abort."""
+        return {p.object: p.aborting for p in self.progress if p.aborting is not None}
+
     def read_in_full(self, objects: frozenset[CrmObject]) -> SyncJob:
         """Read `objects` from the start and sweep them, though incremental."""
         progress = tuple(

@@ -125,7 +125,7 @@ class RunSync:
         accounts = self._account_follow_up
         try:
             mapping = await self._mapping(job.workspace_id)
-            job, left = await self._choose_reads(tools, job)
+            left = job.jobs_to_abort()
             follow_up = await follow_up_since(tools, accounts, job, mapping)
             job = await self._sync_objects(tools, job, mapping, left)
             if follow_up is not None:
@@ -173,7 +173,8 @@ class RunSync:
 
         The run's bound is `settle_seconds` before now by the earlier of our
         clock and Salesforce's: modstamps are Salesforce's, and a bound ahead
-        of its clock would let the cursor pass rows still being stamped.
+        of its clock would let the cursor pass rows still being stamped. What
+        it reads how is chosen in the same transaction (`_reads_chosen`).
         """
         now = self._clock.now()
         async with self._uow() as uow:
@@ -181,7 +182,7 @@ class RunSync:
             if job is None or job.state is not SyncState.QUEUED:
                 return None
             until = run_bound(now, server_now, self._options.settle_seconds)
-            job = job.start(now=now, until=until)
+            job = await _reads_chosen(uow, job.start(now=now, until=until))
             try:
                 await uow.sync_jobs.save(job, expected=SyncState.QUEUED)
             except SyncJobChanged:
@@ -198,42 +199,8 @@ class RunSync:
             job_id,
             job.mode.value,
         )
+        _log_full_reads(job)
         return job
-
-    async def _choose_reads(
-        self, tools: RunTools, job: SyncJob
-    ) -> tuple[SyncJob, dict[CrmObject, str]]:
-        """Mark the objects this incremental run reads in full
-        (`choose_full_reads`): those whose deletions since their last
-        complete read may be purged, and those whose full read the last
-        run of them left unfinished (a pause, a stop). That read goes on from
-        where it stopped, not from the start, or a read that one day's quota
-        cannot hold would never reach the newest rows; this run sweeps it.
-
-        Also the Bulk jobs earlier runs stopped in that this one does not go
-        on with, to abort (`bulk_jobs_left`), marked in the job until they
-        are, for the next run to find if this one stops first.
-        """
-        async with self._uow() as uow:
-            cursors = {
-                o: await uow.cursors.get(job.workspace_id, o) for o in job.objects
-            }
-            read_through = {
-                o: await uow.cursors.read_through(job.workspace_id, o)
-                for o in job.objects
-            }
-            earlier = await _back_to_each_last_sync(uow, job, cursors)
-        marked = job
-        if job.mode is SyncMode.INCREMENTAL and job.until is not None:
-            marked = choose_full_reads(job, earlier, cursors, read_through)
-            if marked != job:
-                _log_full_reads(marked)
-        left = bulk_jobs_left(marked, earlier, cursors)
-        for obj, job_id in left.items():
-            marked = marked.mark_aborting(obj, job_id)
-        if marked == job:
-            return job, left
-        return await tools.store(job, lambda _: marked), left
 
     async def _mapping(self, workspace_id: str) -> FieldMapping:
         async with self._uow() as uow:
@@ -261,6 +228,31 @@ class RunSync:
         finally:
             await ahead.abandon()
         return job
+
+
+async def _reads_chosen(uow: SyncUnitOfWork, job: SyncJob) -> SyncJob:
+    """`job`, just started, with the objects this incremental run reads in
+    full marked (`choose_full_reads`): those whose deletions since their
+    last complete read may be purged, and those whose full read the last run
+    of them left unfinished (a pause, a stop). That read goes on from where
+    it stopped, not from the start, or a read that one day's quota cannot
+    hold would never reach the newest rows; this run sweeps it.
+
+    Also marked: the Bulk jobs earlier runs stopped in that this one does not
+    go on with, to abort (`bulk_jobs_left`). The marks are stored with the
+    start, as this run counts as each object's last sync from then on: one
+    that stops before its aborts leaves them to the next.
+    """
+    cursors = {o: await uow.cursors.get(job.workspace_id, o) for o in job.objects}
+    read_through = {
+        o: await uow.cursors.read_through(job.workspace_id, o) for o in job.objects
+    }
+    earlier = await _back_to_each_last_sync(uow, job, cursors)
+    if job.mode is SyncMode.INCREMENTAL:
+        job = choose_full_reads(job, earlier, cursors, read_through)
+    for obj, job_id in bulk_jobs_left(job, earlier, cursors).items():
+        job = job.mark_aborting(obj, job_id)
+    return job
 
 
 async def _back_to_each_last_sync(

@@ -12,12 +12,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Protocol
 
-from application.errors import SyncJobChanged
+from application.errors import StorageUnavailable, SyncJobChanged
 from application.ports import Clock, ProcessLiveness
 from application.sync.ports import SyncUnitOfWorkFactory
-from application.sync.problems import started_again
+from application.sync.problems import database_lost, started_again
 from domain.problems import Problem
 from domain.sync import SyncJob, SyncMode
 
@@ -105,6 +106,17 @@ class SyncJobExecutor:
             ended = await self._end(workspace_id, job_id, stopped, resumable=True)
             await self._forget_if_over(workspace_id, job_id, ended)
             raise
+        except StorageUnavailable as exc:
+            # Before the run began (RunSync ends a run that loses it itself):
+            # its start, or the reads chosen with it, met no database.
+            logger.warning(
+                "sync could not start workspace=%s job=%s: %s",
+                workspace_id,
+                job_id,
+                exc.message,
+            )
+            lost = partial(database_lost, exc=exc)
+            ended = await self._end(workspace_id, job_id, lost, resumable=False)
         except Exception as exc:
             logger.error(
                 "sync crashed workspace=%s job=%s", workspace_id, job_id, exc_info=exc

@@ -1,5 +1,6 @@
-"""The quota reserve met while a run goes on with, gives up or aborts a Bulk
-job an earlier run left: one call to learn it, and no job lost track of."""
+"""Runs that stop (at the quota reserve, on a cancel, anywhere) while they go
+on with, give up or abort a Bulk job an earlier run left: one call to learn
+the reserve, and no job lost track of."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from typing import Any
 
 import pytest
 
+from application.sync.jobs import StartSync
+from application.sync.ports import SyncUnitOfWork
 from domain.crm import CrmObject
 from domain.sync import SyncJob, SyncMode, SyncState
+from tests.unit.application.conftest import ADMIN
 from tests.unit.application.sync_support import (
     ACCOUNT,
     CONTACT,
@@ -161,3 +165,30 @@ async def test_jobs_left_that_a_paused_run_did_not_abort_are_the_next_run_s(
     assert {sync.org.bulk_query_state(job_id) for job_id in left.values()} == {
         "Aborted"
     }
+
+
+async def test_jobs_to_abort_are_marked_as_the_run_starts(sync: Sync) -> None:
+    """In the very write that makes the run its objects' last sync: a run
+    stopped right after leaves them to the next, whatever stopped it."""
+    mark = (await left_in_bulk(sync)).progress_of(LEAD).bulk
+    assert mark is not None
+    saved: list[SyncJob] = []
+
+    def recording() -> SyncUnitOfWork:
+        uow = sync.app.store.unit_of_work()
+        save = uow.sync_jobs.save
+
+        async def save_seen(job: SyncJob, **options: Any) -> None:
+            saved.append(job)
+            await save(job, **options)
+
+        uow.sync_jobs.save = save_seen  # type: ignore[method-assign]
+        return uow
+
+    queued = await sync.start.execute(
+        StartSync.Command(actor=ADMIN, mode=SyncMode.FULL)
+    )
+    await sync.runner(recording, **BULK).execute(queued.workspace_id, queued.job_id)
+
+    started = next(job for job in saved if job.state is SyncState.RUNNING)
+    assert started.progress_of(LEAD).aborting == mark.job_id

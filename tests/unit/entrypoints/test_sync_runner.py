@@ -12,6 +12,7 @@ import pytest
 
 from adapters.liveness import InMemoryLiveness
 from adapters.memory import InMemoryStore
+from application.errors import StorageUnavailable
 from application.sync.orphans import SyncOrphans
 from application.sync.ports import SyncUnitOfWork
 from domain.sync import SyncJob, SyncMode, SyncState
@@ -159,6 +160,32 @@ async def test_a_use_case_that_cannot_be_built_fails_the_job(
 
     assert ended is not None
     assert ended.state is SyncState.FAILED
+
+
+class NoDatabase:
+    """A RunSync whose start meets no database."""
+
+    async def execute(self, workspace_id: str, job_id: str) -> SyncJob | None:
+        raise StorageUnavailable("the database connection was lost")
+
+
+async def test_a_start_without_the_database_fails_the_job_in_those_words(
+    runner: Runner, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def make() -> JobRunner:
+        return NoDatabase()
+
+    executor = SyncJobExecutor(make, runner.store.unit_of_work, runner.clock)
+    job = runner.queue()
+
+    ended = await executor.run("ws-a", job)
+
+    assert ended is not None
+    assert ended.state is SyncState.FAILED
+    assert ended.problem is not None
+    assert ended.problem.code == "database_unavailable"
+    assert "connection was lost" in ended.problem.message
+    assert not [record for record in caplog.records if record.exc_info]
 
 
 async def test_cancel_drops_a_job_still_waiting_for_a_slot(runner: Runner) -> None:
