@@ -75,28 +75,28 @@ def bulk_jobs_left(
     job: SyncJob,
     earlier: Sequence[SyncJob],
     cursors: Mapping[CrmObject, SyncCursor | None],
-) -> dict[CrmObject, str]:
-    """The Bulk jobs, by object, that the last sync of each of `job`'s
-    objects stopped in and `job` does not go on with (a full sync, or a read
-    from the start), from which no results were stored: they may still be
-    running at Salesforce, for no one. Also the ones that sync was to abort
-    and stopped before it did (`ObjectProgress.aborting`)."""
-    left: dict[CrmObject, str] = {}
+) -> list[tuple[CrmObject, str]]:
+    """The Bulk jobs, with their objects, that the last sync of each of
+    `job`'s objects stopped in and `job` does not go on with (a full sync, or
+    a read from the start), from which no results were stored: they may
+    still be running at Salesforce, for no one. Also the ones that sync was
+    to abort and did not (`ObjectProgress.aborting`)."""
+    left: list[tuple[CrmObject, str]] = []
     for obj in job.objects:
-        if job.progress_of(obj).bulk is not None:
-            continue  # gone on with
         last = next((e for e in earlier if _ran(e, obj)), None)
         if last is None:
             continue
-        aborting = last.progress_of(obj).aborting
-        if aborting is not None:
-            left[obj] = aborting
-            continue
-        if not stopped_in_bulk_at(last, obj, cursors.get(obj)):
-            continue
-        mark = last.progress_of(obj).bulk
-        if mark is not None and not mark.results_stored:
-            left[obj] = mark.job_id
+        before = last.progress_of(obj)
+        left += [(obj, job_id) for job_id in before.aborting]
+        if job.progress_of(obj).bulk is not None:
+            continue  # gone on with
+        mark = before.bulk
+        if (
+            mark is not None
+            and not mark.results_stored
+            and stopped_in_bulk_at(last, obj, cursors.get(obj))
+        ):
+            left.append((obj, mark.job_id))
     return left
 
 

@@ -111,10 +111,12 @@ class ObjectProgress(msgspec.Struct, frozen=True, kw_only=True):
     follow_up: FollowUpMark | None = None
     # The Bulk API job this run reads the object with, while it reads it.
     bulk: BulkMark | None = None
-    # A Bulk job an earlier run left that this one does not go on with, to
-    # abort before it reads anything: kept until the abort is made, so the
-    # next run finds it if this one stops first (`full_reads.bulk_jobs_left`).
-    aborting: str | None = None
+    # Bulk jobs no run will read, to abort: ones an earlier run left that
+    # this one does not go on with (aborted before it reads anything), and
+    # ones this run started but stopped before it stored (its end marks
+    # them). Kept until aborted, so the next run aborts what this one did
+    # not (`full_reads.bulk_jobs_left`).
+    aborting: tuple[str, ...] = ()
 
 
 def new_job_id(now: datetime) -> str:
@@ -234,15 +236,23 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
         """How far `obj`'s Bulk job is stored; None once it is done with."""
         return self._with(msgspec.structs.replace(self.progress_of(obj), bulk=mark))
 
-    def mark_aborting(self, obj: CrmObject, job_id: str | None) -> SyncJob:
-        """The Bulk job left for `obj` that this run is to abort; None once
-        the abort is made (or refused)."""
+    def to_abort(self, obj: CrmObject, job_id: str) -> SyncJob:
+        """Mark a Bulk job of `obj`'s that no run will read, to abort."""
         progress = self.progress_of(obj)
-        return self._with(msgspec.structs.replace(progress, aborting=job_id))
+        if job_id in progress.aborting:
+            return self
+        aborting = (*progress.aborting, job_id)
+        return self._with(msgspec.structs.replace(progress, aborting=aborting))
 
-    def jobs_to_abort(self) -> dict[CrmObject, str]:
-        """The Bulk jobs left by object that this run is still to abort."""
-        return {p.object: p.aborting for p in self.progress if p.aborting is not None}
+    def aborted(self, obj: CrmObject, job_id: str) -> SyncJob:
+        """The abort of `job_id` is made (or refused): no longer to abort."""
+        progress = self.progress_of(obj)
+        aborting = tuple(left for left in progress.aborting if left != job_id)
+        return self._with(msgspec.structs.replace(progress, aborting=aborting))
+
+    def jobs_to_abort(self) -> list[tuple[CrmObject, str]]:
+        """The Bulk jobs, with their objects, this run is still to abort."""
+        return [(p.object, job_id) for p in self.progress for job_id in p.aborting]
 
     def read_in_full(self, objects: frozenset[CrmObject]) -> SyncJob:
         """Read `objects` from the start and sweep them, though incremental."""

@@ -35,6 +35,7 @@ SaveCursor = Callable[[SyncJob, SyncCursor | None], Awaitable[SyncJob]]
 Polled = Callable[[SyncJob], Awaitable[SyncJob]]
 Settle = Callable[[], Awaitable[SyncJob]]
 Pause = Callable[[float], Awaitable[None]]
+Started = Callable[[str], None]
 Downloaded = Callable[[ApiUsage | None], None]
 
 
@@ -48,7 +49,8 @@ class BulkMeans(TypedDict):
     `settle` waits for the commits in flight and raises as they would.
     `save_cursor` stores the cursor the job moves to (None: it moves
     nowhere) and forgets the job. `pause` waits between status polls, and
-    raises `Cancelled` if asked to stop meanwhile.
+    raises `Cancelled` if asked to stop meanwhile. `started` is told the id
+    of each job the reader starts, as soon as Salesforce answers.
     """
 
     call: Call
@@ -57,6 +59,7 @@ class BulkMeans(TypedDict):
     polled: Polled
     settle: Settle
     pause: Pause
+    started: Started
 
 
 FINISHED = "JobComplete"
@@ -133,7 +136,9 @@ class BulkReader:
         page is in, with its usage."""
         after = job.progress_of(obj).cursor
         if started is None or started.after != after:
-            started = await self.start(job, obj, fields, after, call=means["call"])
+            started = await self.start(
+                job, obj, fields, after, call=means["call"], on_start=means["started"]
+            )
         mark = BulkMark(job_id=started.job_id, after=after, fields=fields)
         # The start's call counts now: a run paused while the job is still
         # being prepared has spent it, and the next run can go on with it.
@@ -281,8 +286,11 @@ class BulkReader:
         after: SyncCursor | None,
         *,
         call: Call,
+        on_start: Started,
     ) -> StartedBulk:
-        """Start a query job for `obj`'s rows after `after` in the run's window."""
+        """Start a query job for `obj`'s rows after `after` in the run's
+        window; `on_start` is told its id at once, before anything else
+        (a write the run may stop at) can come between."""
         assert job.until is not None
         soql = window_query(obj, fields, after=after, until=job.until, ordered=False)
         job_id = str(
@@ -290,6 +298,7 @@ class BulkReader:
                 lambda t: self._records.start_bulk_query(t, soql, include_deleted=True)
             )
         )
+        on_start(job_id)
         logger.info(
             "bulk query started workspace=%s object=%s", job.workspace_id, obj.value
         )

@@ -149,7 +149,12 @@ class ObjectSync:
             return Opening(page, 1)
         after = last_cursor(page.records) or job.progress_of(obj).cursor
         started = await self._bulk.start(
-            job, obj, fields, after, call=lambda c: tools.call(job, c)
+            job,
+            obj,
+            fields,
+            after,
+            call=lambda c: tools.call(job, c),
+            on_start=partial(tools.bulk_started, obj),
         )
         return Opening(page, 1, started)
 
@@ -248,7 +253,7 @@ class ObjectSync:
             obj,
             job_id,
             lambda c: tools.call(job, c),
-            lambda current: self._polled(current, obj, aborted=True),
+            lambda current: self._polled(current, obj, aborted=job_id),
         )
 
     async def _go_on_in_bulk(
@@ -322,7 +327,10 @@ class ObjectSync:
                 if cursor is not None:
                     await uow.cursors.set(current.workspace_id, obj, cursor)
 
+            done = current.progress_of(obj).bulk
             pipeline.job = await tools.store(current, moved, also=store_cursor)
+            if done is not None:
+                tools.bulk_done(done.job_id)
             return pipeline.job
 
         async def polled(current: SyncJob) -> SyncJob:
@@ -337,22 +345,23 @@ class ObjectSync:
             polled=polled,
             settle=pipeline.drain,
             pause=partial(tools.pause, job),
+            started=partial(tools.bulk_started, obj),
         )
         async with pipeline:
             await read(job, field_types(fields, obj, describes), means)
             return await pipeline.drain()
 
     async def _polled(
-        self, job: SyncJob, obj: CrmObject, *, aborted: bool = False
+        self, job: SyncJob, obj: CrmObject, *, aborted: str | None = None
     ) -> SyncJob:
         """Count a status poll and beat the heart, so a long Bulk job neither
         looks dead to StartSync nor ignores a cancel; if the call `aborted`
-        the job left for `obj`, that is done with too."""
+        a job left for `obj`, that is done with too."""
         now = self._tools.clock.now()
 
         def counted(current: SyncJob) -> SyncJob:
             current = current.count_calls(obj, 1, now)
-            return current.mark_aborting(obj, None) if aborted else current
+            return current if aborted is None else current.aborted(obj, aborted)
 
         job = await self._tools.store(job, counted)
         self._tools.counted(job, obj)

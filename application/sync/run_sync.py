@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from application.errors import (
@@ -39,7 +40,7 @@ from application.sync.problems import (
     quota_reserve_reached,
 )
 from application.sync.quota import CallBudget, QuotaReserveReached
-from application.sync.run_end import end, succeed
+from application.sync.run_end import end, keep_unread, succeed
 from application.sync.run_tools import RunTools
 from domain import problems
 from domain.crm import CrmObject
@@ -150,6 +151,11 @@ class RunSync:
             )
             problem = database_lost(job.mode, exc)
             return await end(tools, job, SyncState.FAILED, problem)
+        except BaseException:
+            # A stop signal (the task cancelled), or a bug: the caller ends
+            # the job, and should know what Bulk jobs this run leaves.
+            await asyncio.shield(keep_unread(tools, job))
+            raise
         return await succeed(tools, job)
 
     async def _server_now(self, workspace_id: str) -> datetime | None:
@@ -211,13 +217,13 @@ class RunSync:
         tools: RunTools,
         job: SyncJob,
         mapping: FieldMapping,
-        left: Mapping[CrmObject, str],
+        left: Sequence[tuple[CrmObject, str]],
     ) -> SyncJob:
         """Sync each object in turn, after aborting the Bulk jobs earlier
         runs left (`left`, by object): all first, so that few runs stop with
         one marked to abort. A run that does leaves the rest to the next."""
         objects = ObjectSync(tools, self._options, self._bulk, self._describes)
-        for obj, job_id in left.items():
+        for obj, job_id in left:
             job = await objects.abort_left(job, obj, job_id)
         ahead = OpeningAhead()
         order = job.objects
@@ -250,8 +256,8 @@ async def _reads_chosen(uow: SyncUnitOfWork, job: SyncJob) -> SyncJob:
     earlier = await _back_to_each_last_sync(uow, job, cursors)
     if job.mode is SyncMode.INCREMENTAL:
         job = choose_full_reads(job, earlier, cursors, read_through)
-    for obj, job_id in bulk_jobs_left(job, earlier, cursors).items():
-        job = job.mark_aborting(obj, job_id)
+    for obj, job_id in bulk_jobs_left(job, earlier, cursors):
+        job = job.to_abort(obj, job_id)
     return job
 
 
@@ -262,17 +268,20 @@ async def _back_to_each_last_sync(
 ) -> list[SyncJob]:
     """The syncs before `job`, newest first, back to the last one of each
     of its objects that has a cursor (an object without one has no read to
-    go on with), however many syncs of other objects came between."""
+    go on with), however many syncs of other objects came between; and at
+    least the newest `HISTORY_PAGE`, as an object without a cursor may still
+    have Bulk jobs to abort (a sync stopped before its first page left)."""
+    # Limitation: for such an object only the newest syncs are looked at, so
+    # a job left that many syncs of other objects ago is not aborted.
     wanted = [obj for obj in job.objects if cursors.get(obj) is not None]
     earlier: list[SyncJob] = []
     before = None
-    while not last_of_each_found(wanted, earlier):
+    while True:
         page = await history(uow.sync_jobs, job.workspace_id, HISTORY_PAGE, before)
         earlier += [other for other in page.items if other.job_id != job.job_id]
-        if page.next_before is None:
-            break
+        if page.next_before is None or last_of_each_found(wanted, earlier):
+            return earlier
         before = page.next_before
-    return earlier
 
 
 def _log_full_reads(job: SyncJob) -> None:

@@ -55,6 +55,8 @@ class RunTools:
         self._progress = progress
         self._org_id = org_id
         self._cancel_check = cancel_check_seconds
+        # Bulk jobs this run started and has not read to their end, by id.
+        self._started: dict[str, CrmObject] = {}
 
     async def call(self, job: SyncJob, call: Callable[[TokenSet], Awaitable[T]]) -> T:
         """Every call of the run: refused once the run's count of the org's
@@ -95,6 +97,27 @@ class RunTools:
                 raise Cancelled(job.job_id)
 
         return await cut_on_cancel(work, check, self._cancel_check)
+
+    def bulk_started(self, obj: CrmObject, job_id: str) -> None:
+        """A Bulk job this run started for `obj`: marked to abort at the
+        run's end (`unread`) unless the run reads it, or stores its mark
+        for the next run to go on with."""
+        self._started[job_id] = obj
+
+    def bulk_done(self, job_id: str) -> None:
+        """A Bulk job this run started is read to its end."""
+        self._started.pop(job_id, None)
+
+    def unread(self, job: SyncJob) -> SyncJob:
+        """`job` with every Bulk job this run started marked to abort, but
+        one it is done with or one whose mark it stores (the next run goes on
+        with that). A job started just before a stop (the first page's write
+        refused by a cancel, say) is found by the next run this way."""
+        for job_id, obj in self._started.items():
+            mark = job.progress_of(obj).bulk
+            if mark is None or mark.job_id != job_id:
+                job = job.to_abort(obj, job_id)
+        return job
 
     async def pages(self, job: SyncJob, soql: str) -> AsyncIterator[QueryPage]:
         """Every page of a `queryAll`, one call each, the next asked for only

@@ -182,6 +182,7 @@ async def read(
         polled=polled,
         settle=committed.settle,
         pause=asyncio.sleep,
+        started=lambda job_id: None,
     )
     await reader.read(JOB, LEAD, ("Id", "SystemModstamp", "IsDeleted"), {}, means)
     return committed

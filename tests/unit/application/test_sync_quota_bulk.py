@@ -4,11 +4,12 @@ the reserve, and no job lost track of."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
-from application.sync.jobs import StartSync
+from application.sync.jobs import CancelSync, StartSync
 from application.sync.ports import SyncUnitOfWork
 from domain.crm import CrmObject
 from domain.sync import SyncJob, SyncMode, SyncState
@@ -157,11 +158,11 @@ async def test_jobs_left_that_a_paused_run_did_not_abort_are_the_next_run_s(
     after = await sync.once(SyncMode.FULL, **BULK)
 
     assert_paused_at_the_reserve(paused)
-    assert paused.progress_of(LEAD).aborting is None
-    assert paused.progress_of(CONTACT).aborting == left[CONTACT]
+    assert paused.progress_of(LEAD).aborting == ()
+    assert paused.progress_of(CONTACT).aborting == (left[CONTACT],)
     assert salesforce.record_calls["abort_bulk_query"] == 2
     assert after.state is SyncState.SUCCEEDED
-    assert after.progress_of(CONTACT).aborting is None
+    assert after.progress_of(CONTACT).aborting == ()
     assert {sync.org.bulk_query_state(job_id) for job_id in left.values()} == {
         "Aborted"
     }
@@ -191,4 +192,70 @@ async def test_jobs_to_abort_are_marked_as_the_run_starts(sync: Sync) -> None:
     await sync.runner(recording, **BULK).execute(queued.workspace_id, queued.job_id)
 
     started = next(job for job in saved if job.state is SyncState.RUNNING)
-    assert started.progress_of(LEAD).aborting == mark.job_id
+    assert started.progress_of(LEAD).aborting == (mark.job_id,)
+
+
+async def test_a_job_started_just_before_a_stop_is_the_next_run_s_to_abort(
+    sync: Sync,
+) -> None:
+    """A run starts an object's Bulk job while its first page is written:
+    stopped there, it never stores the job's mark, and its end marks the
+    job to abort instead."""
+    sync.org.page_size = 2
+    for n in range(12):
+        lead(sync.org, n)
+    sync.org.bulk_polls = 1_000_000
+    salesforce = sync.app.salesforce
+    start = salesforce.start_bulk_query
+    started: list[str] = []
+
+    async def cancelled_at_once(*args: Any, **options: Any) -> str:
+        job_id = await start(*args, **options)
+        started.append(job_id)
+        cancel = CancelSync(sync.app.store.unit_of_work, sync.scheduler, sync.app.clock)
+        await cancel.execute(ADMIN, queued.job_id)
+        return job_id
+
+    salesforce.start_bulk_query = cancelled_at_once  # type: ignore[method-assign]
+    queued = await sync.start.execute(StartSync.Command(actor=ADMIN, objects=(LEAD,)))
+
+    cancelled = await sync.runner(**BULK).execute(queued.workspace_id, queued.job_id)
+    salesforce.start_bulk_query = start  # type: ignore[method-assign]
+    sync.org.bulk_polls = 0
+    sync.app.clock.advance(seconds=1)
+    after = await sync.once(SyncMode.FULL, **BULK)
+
+    assert cancelled is not None
+    assert cancelled.state is SyncState.CANCELLED
+    assert cancelled.progress_of(LEAD).aborting == tuple(started)
+    assert after.state is SyncState.SUCCEEDED
+    assert sync.org.bulk_query_state(started[0]) == "Aborted"
+
+
+async def test_a_stop_signal_leaves_the_job_it_started_marked(sync: Sync) -> None:
+    sync.org.page_size = 2
+    for n in range(12):
+        lead(sync.org, n)
+    salesforce = sync.app.salesforce
+    start = salesforce.start_bulk_query
+    started: list[str] = []
+    runs: list[asyncio.Task[SyncJob | None]] = []
+
+    async def stopped_at_once(*args: Any, **options: Any) -> str:
+        job_id = await start(*args, **options)
+        started.append(job_id)
+        runs[0].cancel()  # as the CLI's stop signal does
+        return job_id
+
+    salesforce.start_bulk_query = stopped_at_once  # type: ignore[method-assign]
+    queued = await sync.start.execute(StartSync.Command(actor=ADMIN, objects=(LEAD,)))
+    runner = sync.runner(**BULK)
+    runs.append(asyncio.create_task(runner.execute(queued.workspace_id, queued.job_id)))
+
+    with pytest.raises(asyncio.CancelledError):
+        await runs[0]
+
+    async with sync.app.store.unit_of_work() as uow:
+        stored = await uow.sync_jobs.get(queued.workspace_id, queued.job_id)
+    assert stored is not None
+    assert stored.progress_of(LEAD).aborting == tuple(started)

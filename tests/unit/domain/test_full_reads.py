@@ -162,19 +162,25 @@ def test_a_bulk_job_not_gone_on_with_is_left_unless_results_came_from_it() -> No
         LEAD, BulkMark(job_id="750DONE", after=AT, fields=("Id",), locator="2")
     )
 
-    assert bulk_jobs_left(started(SyncMode.FULL), [before], {LEAD: AT}) == {
-        LEAD: "750WAIT"
-    }
-    assert bulk_jobs_left(from_start, [before], {LEAD: AT}) == {LEAD: "750WAIT"}
-    assert bulk_jobs_left(going_on, [before], {LEAD: AT}) == {}
-    assert bulk_jobs_left(started(SyncMode.FULL), [paged], {LEAD: AT}) == {}
+    assert bulk_jobs_left(started(SyncMode.FULL), [before], {LEAD: AT}) == [
+        (LEAD, "750WAIT")
+    ]
+    assert bulk_jobs_left(from_start, [before], {LEAD: AT}) == [(LEAD, "750WAIT")]
+    assert bulk_jobs_left(going_on, [before], {LEAD: AT}) == []
+    assert bulk_jobs_left(started(SyncMode.FULL), [paged], {LEAD: AT}) == []
 
 
-def test_a_job_the_last_sync_was_to_abort_is_left_to_the_next() -> None:
-    """It stopped (the quota reserve, a cancel) before it made the abort."""
-    stopped = started(SyncMode.FULL).mark_aborting(LEAD, "750LEFT")
-    aborted = stopped.mark_aborting(LEAD, None)
+def test_jobs_the_last_sync_was_to_abort_are_left_to_the_next() -> None:
+    """It stopped (the quota reserve, a cancel) before it made the aborts;
+    one is left even to a run that goes on with another job of the object."""
+    stopped = started(SyncMode.FULL).to_abort(LEAD, "750A").to_abort(LEAD, "750B")
+    aborted = stopped.aborted(LEAD, "750A")
+    waiting = BulkMark(job_id="750WAIT", after=AT, fields=("Id",))
+    going_on = started().mark_bulk(LEAD, waiting)
+    both = [(LEAD, "750A"), (LEAD, "750B")]
 
-    assert bulk_jobs_left(started(SyncMode.FULL), [stopped], {}) == {LEAD: "750LEFT"}
-    assert bulk_jobs_left(started(), [stopped], {LEAD: AT}) == {LEAD: "750LEFT"}
-    assert bulk_jobs_left(started(SyncMode.FULL), [aborted], {}) == {}
+    assert bulk_jobs_left(started(SyncMode.FULL), [stopped], {}) == both
+    assert bulk_jobs_left(started(), [stopped], {LEAD: AT}) == both
+    assert bulk_jobs_left(going_on, [stopped], {LEAD: AT}) == both
+    assert bulk_jobs_left(started(SyncMode.FULL), [aborted], {}) == [(LEAD, "750B")]
+    assert stopped.to_abort(LEAD, "750A") == stopped
