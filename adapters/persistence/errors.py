@@ -6,9 +6,10 @@ PersistenceError
 ├── DatabaseUnavailable    a valid database URL whose database does not open
 └── SchemaRevisionUnknown  the schema is at a revision these migrations lack
 
-`unavailable` tells a dropped connection, or a SQLite file another writer
-kept locked past the busy timeout, from a statement's own failure; units of
-work and readers raise the `StorageUnavailable` it makes instead.
+`unavailable` tells a dropped connection, a SQLite file another writer
+kept locked past the busy timeout, or one that cannot be written (read-only,
+disk full), from a statement's own failure; units of work and readers raise
+the `StorageUnavailable` it makes instead.
 """
 
 from __future__ import annotations
@@ -80,6 +81,18 @@ class SchemaRevisionUnknown(PersistenceError):
 
 LOST = "the database could not be reached"
 BUSY = "the database stayed locked by another writer"
+# SQLite's file itself failing, by the start of the error's name: not a
+# statement's fault, and not ours to fix but the machine's.
+FILE_FAILURES = {
+    "SQLITE_READONLY": "the database file cannot be written (it is read-only)",
+    "SQLITE_FULL": "the disk holding the database file is full",
+    "SQLITE_IOERR": "the database file could not be read or written",
+    "SQLITE_CANTOPEN": "the database file could not be opened",
+}
+FILE_HINT = (
+    "Check that the database file, its folder and its -wal and -shm files "
+    "are writable by this process, and that the disk has room."
+)
 
 
 def lost_database(exc: BaseException) -> bool:
@@ -101,12 +114,28 @@ def busy_database(exc: BaseException) -> bool:
     return isinstance(cause, sqlite3.OperationalError) and locked
 
 
+def failed_file(exc: BaseException) -> str | None:
+    """What SQLite says of its file, if `exc` is the file failing (read-only,
+    disk full, I/O error, not openable); None for any other failure."""
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    if not isinstance(cause, sqlite3.Error):
+        return None
+    name = getattr(cause, "sqlite_errorname", "")
+    return next(
+        (said for kind, said in FILE_FAILURES.items() if name.startswith(kind)),
+        None,
+    )
+
+
 def unavailable(exc: BaseException) -> StorageUnavailable | None:
     """The `StorageUnavailable` `exc` amounts to, or None for any other failure."""
     if lost_database(exc):
         return StorageUnavailable(LOST)
     if busy_database(exc):
         return StorageUnavailable(BUSY)
+    said = failed_file(exc)
+    if said is not None:
+        return StorageUnavailable(said, hint=FILE_HINT)
     return None
 
 

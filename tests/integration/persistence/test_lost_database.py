@@ -143,3 +143,28 @@ async def test_a_sqlite_file_locked_past_the_busy_timeout_is_storage_unavailable
 def test_a_locked_sqlite_file_is_told_from_other_sqlite_failures() -> None:
     assert unavailable(sqlite3.OperationalError("database is locked")) is not None
     assert unavailable(sqlite3.OperationalError("no such table: people")) is None
+
+
+def test_a_sqlite_file_that_cannot_be_written_is_storage_unavailable(
+    tmp_path: Path,
+) -> None:
+    """Read-only (as a file system mounted so, or a file made immutable,
+    leaves it even to root), full or failing: the machine's to fix."""
+    path = tmp_path / "crmbridge.sqlite3"
+    with sqlite3.connect(path) as made:
+        made.execute("CREATE TABLE people (id TEXT)")
+    made.close()
+    read_only = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        with pytest.raises(sqlite3.OperationalError) as refused:
+            read_only.execute("INSERT INTO people VALUES ('p1')")
+    finally:
+        read_only.close()
+
+    lost = unavailable(refused.value)
+
+    assert lost is not None
+    assert lost.code == "database_unavailable"
+    assert lost.message == "the database file cannot be written (it is read-only)"
+    assert lost.hint is not None
+    assert "writable" in lost.hint
