@@ -151,7 +151,7 @@ class RunSync:
             )
             problem = database_lost(job.mode, exc)
             return await end(tools, job, SyncState.FAILED, problem)
-        except BaseException:
+        except (asyncio.CancelledError, Exception):
             # A stop signal (the task cancelled), or a bug: the caller ends
             # the job, and should know what Bulk jobs this run leaves.
             await asyncio.shield(keep_unread(tools, job))
