@@ -9,7 +9,8 @@ from domain.sync import SyncJob
 
 INTERRUPTED = Problem(
     code="sync_interrupted",
-    message="The worker running this sync stopped. A new incremental "
+    message="The worker running this sync stopped, or could not store how "
+    "the sync ended (its database was unavailable). A new incremental "
     "sync goes on from its last committed page; a full sync starts over.",
 )
 

@@ -150,6 +150,9 @@ class RunSync:
                 job.job_id,
             )
             problem = database_lost(job.mode, exc)
+            # Limitation: if the database refuses this end too, the Bulk jobs
+            # the run started and did not record (`RunTools.unread`) are not
+            # stored anywhere, and no later run aborts them.
             return await end(tools, job, SyncState.FAILED, problem)
         except (asyncio.CancelledError, Exception):
             # A stop signal (the task cancelled), or a bug: the caller ends

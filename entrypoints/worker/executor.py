@@ -107,10 +107,10 @@ class SyncJobExecutor:
             await self._forget_if_over(workspace_id, job_id, ended)
             raise
         except StorageUnavailable as exc:
-            # Before the run began (RunSync ends a run that loses it itself):
-            # its start, or the reads chosen with it, met no database.
+            # Its start (or the reads chosen with it) met no database, or the
+            # run lost it and could not store its end either.
             logger.warning(
-                "sync could not start workspace=%s job=%s: %s",
+                "sync stopped without its database workspace=%s job=%s: %s",
                 workspace_id,
                 job_id,
                 exc.message,
@@ -154,6 +154,18 @@ class SyncJobExecutor:
         """Pause (resumable) or fail the job, unless it has ended already."""
         try:
             return await self._store_end(workspace_id, job_id, problem, resumable)
+        except StorageUnavailable as exc:
+            # A known condition, said in words, not a stack trace.
+            logger.error(
+                "could not end sync workspace=%s job=%s as %s: %s; it ends as "
+                "interrupted at the next sync's start, or serve's, once the "
+                "database is back",
+                workspace_id,
+                job_id,
+                problem(SyncMode.FULL).code,
+                exc.message,
+            )
+            return None
         except Exception as exc:
             # Left running, the job ends under StartSync's stale rule instead.
             logger.error(

@@ -188,6 +188,28 @@ async def test_a_start_without_the_database_fails_the_job_in_those_words(
     assert not [record for record in caplog.records if record.exc_info]
 
 
+async def test_an_end_the_database_refuses_too_is_said_in_words(
+    runner: Runner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The job stays running, to end as interrupted once the database is
+    back; a stack trace would tell the reader nothing more."""
+
+    def no_store() -> SyncUnitOfWork:
+        raise StorageUnavailable("the database file cannot be written")
+
+    async def make() -> JobRunner:
+        return NoDatabase()
+
+    executor = SyncJobExecutor(make, no_store, runner.clock)
+
+    ended = await executor.run("ws-a", runner.queue())
+
+    assert ended is None
+    assert not [record for record in caplog.records if record.exc_info]
+    said = [record.getMessage() for record in caplog.records]
+    assert any("the database file cannot be written; it ends as" in s for s in said)
+
+
 async def test_cancel_drops_a_job_still_waiting_for_a_slot(runner: Runner) -> None:
     first, second = runner.queue("ws-a"), runner.queue("ws-b")
     runner.scheduler.submit("ws-a", first)
