@@ -206,6 +206,13 @@ def report(job: SyncJob) -> None:
             f"written, {progress.deleted} deleted, {plural(progress.pages, 'page')}, "
             f"{plural(progress.api_calls, 'API call')}"
         )
+    if job.is_active:
+        # The run is over, so it could not store its end (the log says why).
+        raise click.ClickException(
+            f"sync {job.job_id} stopped, but could not store how it ended (see "
+            "above): it shows as running until the database is back, then the "
+            "next sync's start ends it as interrupted"
+        )
     if job.state is not SyncState.SUCCEEDED:
         problem = job.problem
         said = f": {sentences(problem.message, problem.hint)}" if problem else ""

@@ -42,6 +42,19 @@ def test_a_failed_sync_says_its_problem_and_hint_as_two_sentences() -> None:
     )
 
 
+def test_a_sync_whose_end_was_not_stored_says_so_not_running() -> None:
+    """The run is over: a job still stored running lost its database."""
+    job = running(SyncMode.FULL)
+
+    with pytest.raises(click.ClickException) as stuck:
+        report(job)
+
+    assert stuck.value.message.startswith(
+        f"sync {job.job_id} stopped, but could not store how it ended"
+    )
+    assert "interrupted" in stuck.value.message
+
+
 def test_a_done_object_s_bar_shows_the_calls_the_report_shows() -> None:
     job = running(SyncMode.FULL)
     paged = job.record_page(
