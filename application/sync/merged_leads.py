@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
+from functools import partial
 
 from application.sync.page_writer import hold_running
 from application.sync.ports import PeopleRepository
@@ -41,15 +42,14 @@ async def mark_merged_leads_gone(
     gone: set[str] = set()
     calls = 0
     if not none_missed:
-        gone, calls = await _gone(tools, job, people, alive, batch)
+        gone, calls, job = await _gone(tools, job, people, alive, batch)
     changed = [
         after
         for person in people
         if (after := without_leads(person, gone)) is not person
     ]
-    if not changed and not calls:
+    if not changed:
         return job
-    job = job.count_calls(CrmObject.LEAD, calls, tools.clock.now())
     async with tools.uow() as uow:
         await hold_running(uow, job)
         await uow.people.save_page(
@@ -76,9 +76,11 @@ async def _gone(
     people: Sequence[Person],
     alive: Collection[str],
     batch: int,
-) -> tuple[set[str], int]:
+) -> tuple[set[str], int, SyncJob]:
     """The live Leads of `people`, but for `alive`, that Salesforce no
-    longer has, and the calls it took to ask."""
+    longer has, the calls it took to ask, and the job with them counted.
+    Each batch's calls are stored as it ends, with a heartbeat: there may be
+    hundreds, and a silent job may be taken for dead (or a cancel wait)."""
     assert job.until is not None
     live = sorted(
         {
@@ -98,10 +100,19 @@ async def _gone(
             ids=tuple(live[start : start + batch]),
             until=job.until,
         )
+        asked = 0
         async for page in tools.pages(job, soql):
             found.update(record["Id"] for record in page.records)
-            calls += 1
-    return set(live) - found, calls
+            asked += 1
+        counted = partial(
+            SyncJob.count_calls,
+            obj=CrmObject.LEAD,
+            api_calls=asked,
+            now=tools.clock.now(),
+        )
+        job = await tools.store(job, counted)
+        calls += asked
+    return set(live) - found, calls, job
 
 
 async def _none_missed(

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from typing import Any
 
 import msgspec
 
+from application.sync.jobs import StartSync
+from application.sync.ports import SyncUnitOfWork
 from domain.people import Person
-from domain.sync import SyncMode, SyncState
+from domain.sync import SyncJob, SyncMode, SyncState
+from tests.unit.application.conftest import ADMIN
 from tests.unit.application.sync_support import (
     LEAD,
     SlowCommits,
@@ -132,6 +136,39 @@ async def test_merged_leads_are_asked_for_as_many_at_a_time_as_the_setting_says(
     assert person.merged_leads == {second: True}
     # Its page, the changed-after query, then each of the two Leads alone.
     assert job.progress_of(LEAD).api_calls == 1 + 1 + 2
+
+
+async def test_each_batch_of_merged_leads_asked_for_is_stored_as_it_ends(
+    sync: Sync,
+) -> None:
+    """With a heartbeat: hundreds of batches must not look like a dead job."""
+    *_, second = await merged_pair(sync)
+    del sync.org.rows[LEAD][second]
+    saved: list[SyncJob] = []
+
+    def recording() -> SyncUnitOfWork:
+        uow = sync.app.store.unit_of_work()
+        save = uow.sync_jobs.save
+
+        async def save_seen(job: SyncJob, **options: Any) -> None:
+            saved.append(job)
+            await save(job, **options)
+
+        uow.sync_jobs.save = save_seen  # type: ignore[method-assign]
+        return uow
+
+    queued = await sync.start.execute(
+        StartSync.Command(actor=ADMIN, mode=SyncMode.FULL)
+    )
+    runner = sync.runner(recording, related_batch_size=1)
+    job = await runner.execute(queued.workspace_id, queued.job_id)
+
+    assert job is not None
+    calls = [j.progress_of(LEAD).api_calls for j in saved if j.job_id == job.job_id]
+    # The page and the changed-after query (1 + 1), then one batch stored
+    # before the other is asked for.
+    assert 3 in calls
+    assert calls[-1] == 4
 
 
 async def test_with_no_lead_purged_a_full_sync_asks_nothing_more(sync: Sync) -> None:
