@@ -43,7 +43,12 @@ async def hold_running(uow: SyncUnitOfWork, job: SyncJob) -> None:
     workspace's data, too) waits for a write holding the job, so it can undo
     it; a write that comes after the cancel sees it and writes nothing.
     """
-    stored = await uow.sync_jobs.get_for_update(job.workspace_id, job.job_id)
+    stop_if_asked(job, await uow.sync_jobs.get_for_update(job.workspace_id, job.job_id))
+
+
+def stop_if_asked(job: SyncJob, stored: SyncJob | None) -> None:
+    """Raise `Cancelled` unless `stored`, `job` as stored now, still runs
+    with no cancel stored."""
     if stored is None or not stored.is_active or stored.cancel_requested:
         raise Cancelled(job.job_id)
 

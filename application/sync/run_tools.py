@@ -13,7 +13,7 @@ from application.ports import Clock
 from application.session import SalesforceSession
 from application.sync.cancel_watch import cut_on_cancel
 from application.sync.options import SyncOptions
-from application.sync.page_writer import Cancelled, hold_running
+from application.sync.page_writer import hold_running, stop_if_asked
 from application.sync.pipeline import PagePipeline
 from application.sync.ports import (
     QueryPage,
@@ -93,8 +93,7 @@ class RunTools:
         async def check() -> None:
             async with self.uow() as uow:
                 stored = await uow.sync_jobs.get(job.workspace_id, job.job_id)
-            if stored is None or not stored.is_active or stored.cancel_requested:
-                raise Cancelled(job.job_id)
+            stop_if_asked(job, stored)
 
         return await cut_on_cancel(work, check, self._cancel_check)
 
