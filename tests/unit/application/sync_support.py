@@ -49,11 +49,12 @@ class Sync:
         mode: SyncMode = SyncMode.INCREMENTAL,
         *,
         objects: tuple[CrmObject, ...] | None = None,
+        uow: SyncUnitOfWorkFactory | None = None,
         **options: Any,
     ) -> SyncJob:
         command = StartSync.Command(actor=ADMIN, mode=mode, objects=objects)
         job = await self.start.execute(command)
-        runner = self.runner(**options) if options else self.run
+        runner = self.runner(uow, **options) if uow or options else self.run
         finished = await runner.execute(job.workspace_id, job.job_id)
         assert finished is not None
         return finished
@@ -120,6 +121,25 @@ def after_reading_a_job(
         jobs.get = hooked(jobs.get)  # type: ignore[method-assign]
         jobs.get_for_update = hooked(jobs.get_for_update)  # type: ignore[method-assign]
         jobs.request_cancel = hooked(jobs.request_cancel)  # type: ignore[method-assign]
+        return inner
+
+    return factory
+
+
+def saving_into(
+    uow: SyncUnitOfWorkFactory, saved: list[SyncJob]
+) -> SyncUnitOfWorkFactory:
+    """Units of work that add each job they save to `saved`, in order."""
+
+    def factory() -> SyncUnitOfWork:
+        inner = uow()
+        save = inner.sync_jobs.save
+
+        async def save_seen(job: SyncJob, **options: Any) -> None:
+            saved.append(job)
+            await save(job, **options)
+
+        inner.sync_jobs.save = save_seen  # type: ignore[method-assign]
         return inner
 
     return factory

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
-from typing import Any
 
 import msgspec
 
-from application.sync.jobs import StartSync
-from application.sync.ports import SyncUnitOfWork
 from domain.people import Person
 from domain.sync import SyncJob, SyncMode, SyncState
-from tests.unit.application.conftest import ADMIN
 from tests.unit.application.sync_support import (
     LEAD,
     SlowCommits,
     Sync,
     contact,
     lead,
+    saving_into,
 )
 from tests.unit.application.sync_support import sync as sync  # the fixture
 
@@ -145,25 +142,10 @@ async def test_each_batch_of_merged_leads_asked_for_is_stored_as_it_ends(
     *_, second = await merged_pair(sync)
     del sync.org.rows[LEAD][second]
     saved: list[SyncJob] = []
+    recording = saving_into(sync.app.store.unit_of_work, saved)
 
-    def recording() -> SyncUnitOfWork:
-        uow = sync.app.store.unit_of_work()
-        save = uow.sync_jobs.save
+    job = await sync.once(SyncMode.FULL, uow=recording, related_batch_size=1)
 
-        async def save_seen(job: SyncJob, **options: Any) -> None:
-            saved.append(job)
-            await save(job, **options)
-
-        uow.sync_jobs.save = save_seen  # type: ignore[method-assign]
-        return uow
-
-    queued = await sync.start.execute(
-        StartSync.Command(actor=ADMIN, mode=SyncMode.FULL)
-    )
-    runner = sync.runner(recording, related_batch_size=1)
-    job = await runner.execute(queued.workspace_id, queued.job_id)
-
-    assert job is not None
     calls = [j.progress_of(LEAD).api_calls for j in saved if j.job_id == job.job_id]
     # The page and the changed-after query (1 + 1), then one batch stored
     # before the other is asked for.

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from application.sync.jobs import CancelSync, StartSync
-from application.sync.ports import SyncUnitOfWork
 from domain.crm import CrmObject
 from domain.sync import SyncJob, SyncMode, SyncState
 from tests.unit.application.conftest import ADMIN
@@ -22,6 +21,7 @@ from tests.unit.application.sync_support import (
     contact,
     lead,
     of_other_fields,
+    saving_into,
 )
 from tests.unit.application.sync_support import sync as sync  # the fixture
 
@@ -174,22 +174,9 @@ async def test_jobs_to_abort_are_marked_as_the_run_starts(sync: Sync) -> None:
     mark = (await left_in_bulk(sync)).progress_of(LEAD).bulk
     assert mark is not None
     saved: list[SyncJob] = []
+    recording = saving_into(sync.app.store.unit_of_work, saved)
 
-    def recording() -> SyncUnitOfWork:
-        uow = sync.app.store.unit_of_work()
-        save = uow.sync_jobs.save
-
-        async def save_seen(job: SyncJob, **options: Any) -> None:
-            saved.append(job)
-            await save(job, **options)
-
-        uow.sync_jobs.save = save_seen  # type: ignore[method-assign]
-        return uow
-
-    queued = await sync.start.execute(
-        StartSync.Command(actor=ADMIN, mode=SyncMode.FULL)
-    )
-    await sync.runner(recording, **BULK).execute(queued.workspace_id, queued.job_id)
+    await sync.once(SyncMode.FULL, uow=recording, **BULK)
 
     started = next(job for job in saved if job.state is SyncState.RUNNING)
     assert started.progress_of(LEAD).aborting == (mark.job_id,)
