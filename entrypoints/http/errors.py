@@ -18,6 +18,9 @@
 | any other ApplicationError              | 400    |
 | anything else                           | 500 `internal_error`, stack trace logged |
 
+A known error answered with a 5xx status is logged as one warning line
+(method, path, status, code and message), with no stack trace.
+
 A Salesforce error with a curated problem of its own code (quota, API
 access, API version, unavailable) answers with that problem's message and
 hint, the words Test Connection and a sync show for it.
@@ -150,8 +153,21 @@ def error_response(status: int, body: ErrorBody) -> Response[ErrorBody]:
     return Response(body, status_code=status, headers=headers)
 
 
-def on_known_error(_: AnyRequest, exc: Exception) -> Response[ErrorBody]:
-    return error_response(status_for(exc), body_for(exc))
+def on_known_error(request: AnyRequest, exc: Exception) -> Response[ErrorBody]:
+    status = status_for(exc)
+    body = body_for(exc)
+    if status >= 500:
+        # The access line shows only the status; an operator needs the reason
+        # (a database gone read-only, Salesforce down) without the caller.
+        logger.warning(
+            "%s %s answered %d %s: %s",
+            printable(request.method, 16),
+            printable(request.url.path),
+            status,
+            body.code,
+            printable(body.message),
+        )
+    return error_response(status, body)
 
 
 def on_mapping_invalid(_: AnyRequest, exc: Exception) -> Response[ErrorBody]:

@@ -8,6 +8,7 @@ import logging
 import pytest
 from dependency_injector import providers
 
+from application.errors import StorageUnavailable
 from application.sync.jobs import StartSync
 from application.sync.mapping import ReplaceFieldMapping
 from application.use_cases.complete_authorization import CompleteAuthorization
@@ -297,3 +298,38 @@ async def test_a_request_without_a_nul_is_routed_as_before(api: Api) -> None:
     answer = await api.client.get("/api/people?email=a%20b", headers=api.auth())
 
     assert answer.status_code == 200
+
+
+READ_ONLY = "the database file cannot be written (it is read-only)"
+
+
+class LostUnitOfWork:
+    def __call__(self) -> object:
+        raise StorageUnavailable(READ_ONLY)
+
+
+async def test_a_known_5xx_is_one_warning_line_with_its_reason(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.container.uow.override(providers.Object(LostUnitOfWork()))
+
+    answer = await api.client.get("/api/crm/salesforce", headers=api.auth())
+
+    assert answer.status_code == 503
+    warned = [r for r in caplog.records if r.name == "entrypoints.http.errors"]
+    assert [r.levelno for r in warned] == [logging.WARNING]
+    assert warned[0].getMessage() == (
+        f"GET /api/crm/salesforce answered 503 database_unavailable: {READ_ONLY}"
+    )
+    assert not any(record.exc_info for record in caplog.records)
+
+
+async def test_a_4xx_is_not_logged_beyond_its_access_line(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    answer = await api.client.delete(
+        "/api/crm/salesforce/syncs/nosuchjob", headers=api.auth(role=Role.ADMIN)
+    )
+
+    assert answer.status_code == 404
+    assert not [r for r in caplog.records if r.name == "entrypoints.http.errors"]
