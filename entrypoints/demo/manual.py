@@ -53,7 +53,8 @@ def manual(
         }
     )
     return f"""
-Both are still running; press Ctrl-C to stop them.
+Both are still running; to stop them, press Ctrl-C, or send SIGTERM to
+process {os.getpid()} (in the background it ignores Ctrl-C's SIGINT).
 
   service      {service_url}   (demo --port N picks another)
   OpenAPI      {service_url}/schema/openapi.json

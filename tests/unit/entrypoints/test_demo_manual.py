@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -90,3 +91,9 @@ def test_the_manual_says_how_to_approve_without_a_browser() -> None:
         "authorization_url": "<authorization_url>",
         "username": "admin@demo.example",
     }
+
+
+def test_the_manual_names_the_signal_that_stops_a_background_demo() -> None:
+    text = manual("http://127.0.0.1:8123", "tok", WORLD, SERVICE_ENV, "demo")
+
+    assert f"send SIGTERM to\nprocess {os.getpid()}" in text
