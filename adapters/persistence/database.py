@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -127,10 +128,20 @@ def _check_sqlite_file(url: URL) -> None:
 
 
 def ensure_parent_directory(url: URL) -> None:
-    """Make the folder of a SQLite file, as SQLite makes only the file."""
+    """Make the folder of a SQLite file, as SQLite makes only the file, and a
+    missing file readable by its owner only: it holds sealed tokens and
+    customers' records. SQLite gives its `-wal` and `-shm` files the mode of
+    the database file.
+
+    A file that cannot be made is left for SQLite to report when it opens it.
+    """
     database = url.database or ""
-    if not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout: float) -> None:

@@ -81,3 +81,37 @@ async def test_a_dropped_sqlite_connection_gives_up_its_write_lock(
 
     assert rows == "2"
     assert left_open is not None
+
+
+async def test_a_new_sqlite_file_and_its_wal_are_for_their_owner_only(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "new" / "db.sqlite3"
+    engine = create_database_engine(f"sqlite:///{database}")
+
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE t (x)"))
+        await connection.execute(text("INSERT INTO t VALUES (1)"))
+        modes = {
+            path.name: path.stat().st_mode & 0o777 for path in database.parent.iterdir()
+        }
+    await engine.dispose()
+
+    assert modes == {
+        "db.sqlite3": 0o600,
+        "db.sqlite3-wal": 0o600,
+        "db.sqlite3-shm": 0o600,
+    }
+
+
+async def test_an_existing_sqlite_file_keeps_its_mode(tmp_path: Path) -> None:
+    database = tmp_path / "shared.sqlite3"
+    database.touch(mode=0o640)
+    database.chmod(0o640)
+    engine = create_database_engine(f"sqlite:///{database}")
+
+    async with engine.connect() as connection:
+        await connection.scalar(text("SELECT 1"))
+    await engine.dispose()
+
+    assert database.stat().st_mode & 0o777 == 0o640
