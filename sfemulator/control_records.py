@@ -34,6 +34,12 @@ async def list_records(request: AnyRequest) -> Response[bytes]:
     return await call_world(request, world_of(request).list_records, *args)
 
 
+@get(f"{PREFIX}/orgs/{{org_id:str}}/bulk-jobs")
+async def list_bulk_jobs(request: AnyRequest) -> Response[bytes]:
+    args = _keys(request, "org_id")
+    return await call_world(request, world_of(request).list_bulk_jobs, *args)
+
+
 @get(ONE)
 async def get_record(request: AnyRequest) -> Response[bytes]:
     args = _keys(request, "org_id", "sobject", "record_id")
@@ -100,6 +106,7 @@ async def timestamp_precision(request: AnyRequest) -> Response[bytes]:
 ROUTES = [
     create_record,
     list_records,
+    list_bulk_jobs,
     get_record,
     update_record,
     delete_record,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sfemulator import record_ops
 from sfemulator.cursors import CursorBook
@@ -11,6 +11,9 @@ from sfemulator.datagen import generate
 from sfemulator.model import Org
 from sfemulator.records import RecordError, RecordStore
 from sfemulator.world_errors import EmulatorError, check_count
+
+if TYPE_CHECKING:
+    from sfemulator.bulk import BulkJob
 
 _LISTED = ("Id", "IsDeleted", "SystemModstamp")
 
@@ -28,6 +31,7 @@ class RecordControls:
     query_page_size: int | None
     bulk_page_size: int
     bulk_polls_before_complete: int
+    bulk_jobs: dict[str, BulkJob]
 
     def org(self, org_id: str) -> Org:
         raise NotImplementedError
@@ -132,6 +136,28 @@ class RecordControls:
             ]
         listed = [{key: record[key] for key in _LISTED} for record in records]
         return {"totalSize": len(listed), "records": listed}
+
+    def list_bulk_jobs(self, org_id: str) -> dict[str, Any]:
+        """The org's Bulk query jobs, oldest first: what a client started,
+        and whether it aborted them (`state`) or left them running."""
+        with self.lock:
+            self.org(org_id)
+            jobs = sorted(
+                (job for job in self.bulk_jobs.values() if job.org_id == org_id),
+                key=lambda job: (job.created_ms, job.id),
+            )
+            listed = [
+                {
+                    "id": job.id,
+                    "object": job.object,
+                    "operation": job.operation,
+                    "state": job.state,
+                    "createdDate": job.created_ms,
+                    "numberRecords": len(job.rows),
+                }
+                for job in jobs
+            ]
+        return {"totalSize": len(listed), "jobs": listed}
 
     def add_custom_field(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import httpx
 import pytest
 
 from sfemulator import EmulatorServer
@@ -114,6 +115,32 @@ def test_a_job_in_progress_is_aborted_by_patching_its_state(
     assert results.json()[0]["message"] == "the job was aborted"
     assert again.status_code == 400
     assert again.json()[0]["errorCode"] == "INVALIDJOBSTATE"
+
+
+def test_the_control_api_lists_an_org_s_jobs_with_their_states(
+    emulator: EmulatorServer, demo: Demo, rest: Rest, client: httpx.Client
+) -> None:
+    emulator.world.set_query_paging(bulk_polls=2)
+    emulator.world.create_record(demo.production.id, "Lead", {"LastName": "A"})
+    kept = start_job(rest, "SELECT Id FROM Lead")
+    emulator.world.advance_clock(1)
+    aborted = start_job(rest, "SELECT Id FROM Account", operation="queryAll")
+    rest.send("PATCH", f"/jobs/query/{aborted}", json={"state": "Aborted"})
+    listing = f"{emulator.control_url}/orgs/{{}}/bulk-jobs"
+
+    listed = client.get(listing.format(demo.production.id)).json()
+    other = client.get(listing.format(demo.sandbox.id)).json()
+    unknown = client.get(listing.format("00D000000000000AAA"))
+
+    assert [(job["id"], job["object"], job["state"]) for job in listed["jobs"]] == [
+        (kept, "Lead", "InProgress"),
+        (aborted, "Account", "Aborted"),
+    ]
+    assert listed["totalSize"] == 2
+    assert [job["numberRecords"] for job in listed["jobs"]] == [1, 0]
+    assert listed["jobs"][1]["operation"] == "queryAll"
+    assert other == {"totalSize": 0, "jobs": []}
+    assert unknown.status_code == 400
 
 
 @pytest.mark.parametrize("body", [{"state": "JobComplete"}, {}, ["Aborted"]])
