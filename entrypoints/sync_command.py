@@ -147,7 +147,7 @@ async def _sync(
         # Held before the job is queued: killed at any point after, this
         # process leaves a lock that reads free, and the job ends at once.
         with executor.claim(command.actor.workspace_id, job_id):
-            job = await _queued(container, command, job_id)
+            job = await _queued(container, command, job_id, executor)
             stops.job_started = True
             console.print(f"sync {job.job_id} started ({job.mode.value})")
             with ProgressBars(console) as bars:
@@ -161,16 +161,23 @@ async def _sync(
         await settle(container.shutdown_resources())
 
 
-async def _queued(container: Any, command: StartSync.Command, job_id: str) -> SyncJob:
-    """StartSync's job, named `job_id`; its lock file goes if StartSync refuses."""
+async def _queued(
+    container: Any, command: StartSync.Command, job_id: str, executor: SyncJobExecutor
+) -> SyncJob:
+    """StartSync's job, named `job_id`; its lock file goes if StartSync
+    refuses. A stop inside StartSync pauses the job if it is stored by then."""
     start = await resolve(container.start_sync, StartSync)
+    workspace_id = command.actor.workspace_id
     try:
         return await start.execute(msgspec.structs.replace(command, job_id=job_id))
-    # Limitation: a stop (not an Exception) inside StartSync leaves the empty
-    # lock file: the job may be stored queued by then, and the file is how the
-    # next sync tells at once that its process died (without it: a stale wait).
+    except asyncio.CancelledError:
+        # Limitation: a job not stored yet leaves its empty lock file, as its
+        # commit may still land: the file is how the next sync tells at once
+        # that this process is gone (without it, a stale wait).
+        await executor.stop(workspace_id, job_id)
+        raise
     except Exception:
-        container.liveness().forget(command.actor.workspace_id, job_id)
+        container.liveness().forget(workspace_id, job_id)
         raise
 
 

@@ -103,8 +103,7 @@ class SyncJobExecutor:
             use_case = await self._run_sync()
             ended = await use_case.execute(workspace_id, job_id)
         except asyncio.CancelledError:
-            ended = await self._end(workspace_id, job_id, stopped, resumable=True)
-            await self._forget_if_over(workspace_id, job_id, ended)
+            await self.stop(workspace_id, job_id)
             raise
         except StorageUnavailable as exc:
             # Its start (or the reads chosen with it) met no database, or the
@@ -123,6 +122,18 @@ class SyncJobExecutor:
             )
             ended = await self._end(workspace_id, job_id, crashed, resumable=False)
         await self._forget_if_over(workspace_id, job_id, ended)
+        return ended
+
+    async def stop(self, workspace_id: str, job_id: str) -> SyncJob | None:
+        """Pause the job as a shutdown does (`sync_stopped`), unless it has
+        ended, and let its lock go once its end is stored. For a stop that
+        came while the job was being queued too: stored queued, it would
+        wait for the next sync's start to end it as interrupted. None if
+        the job is not stored (its lock stays: it may be stored yet) or its
+        end could not be."""
+        ended = await self._end(workspace_id, job_id, stopped, resumable=True)
+        if ended is not None:
+            await self._forget_if_over(workspace_id, job_id, ended)
         return ended
 
     async def _forget_if_over(
