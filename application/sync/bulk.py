@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from functools import partial
 from typing import Any, TypedDict
 
@@ -24,7 +25,7 @@ from application.sync.pipeline import abandon
 from application.sync.ports import BulkPage, QueryPage, Record, SalesforceRecords
 from domain.crm import CrmObject, ObjectDescribe
 from domain.mapping import resolve_field
-from domain.soql import SyncCursor, parse_record_datetime, window_query
+from domain.soql import SyncCursor, parse_record_datetime, truncate, window_query
 from domain.sync import BulkMark, SyncJob
 from domain.tokens import TokenSet
 
@@ -343,12 +344,14 @@ class BulkReader:
         it is whole, the next one."""
         records = page.records
         size = self._commit_batch
+        until = job.until
+        assert until is not None
         for start in range(0, max(len(records), 1), size):
             batch = records[start : start + size]
             whole = start + size >= len(records)
             mark = msgspec.structs.replace(
                 mark,
-                newest=max_cursor(mark.newest, batch),
+                newest=max_cursor(mark.newest, batch, until),
                 locator=page.locator if whole else fetched_with,
                 complete=whole and page.locator is None,
             )
@@ -412,14 +415,17 @@ def _gone(exc: ApiError) -> bool:
 
 
 def max_cursor(
-    current: SyncCursor | None, records: Iterable[Record]
+    current: SyncCursor | None, records: Iterable[Record], until: datetime
 ) -> SyncCursor | None:
+    """The newest of `current` and `records`' rows stamped within the window
+    ending at `until` (see `last_cursor`: one past it changed since)."""
+    bound = truncate(until)
     best = current
     for record in records:
-        candidate = SyncCursor(
-            modstamp=parse_record_datetime(record["SystemModstamp"]),
-            record_id=record["Id"],
-        )
+        modstamp = parse_record_datetime(record["SystemModstamp"])
+        if modstamp > bound:
+            continue
+        candidate = SyncCursor(modstamp=modstamp, record_id=record["Id"])
         if best is None or candidate > best:
             best = candidate
     return best

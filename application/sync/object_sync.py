@@ -63,6 +63,8 @@ class ObjectSync:
             job = await self._go_on_in_bulk(job, obj, fields, mapping)
             opening = await self.open(job, obj, fields)
         page, calls = opening.page, opening.calls
+        until = job.until
+        assert until is not None
         changed: asyncio.Future[Changed] | None = None
 
         def downloaded(usage: ApiUsage | None) -> None:
@@ -89,7 +91,9 @@ class ObjectSync:
         async with tools.pipeline(job, obj, mapping) as pipeline:
             try:
                 while True:
-                    after = last_cursor(page.records) or job.progress_of(obj).cursor
+                    after = (
+                        last_cursor(page.records, until) or job.progress_of(obj).cursor
+                    )
                     ahead_page = self._read_ahead(job, obj, fields, page, after)
                     next_url = page.next_records_url
                     if next_url is None:
@@ -147,7 +151,7 @@ class ObjectSync:
             usage is not None and self._reserve_reached(usage, spending=1)
         ):
             return Opening(page, 1)
-        after = last_cursor(page.records) or job.progress_of(obj).cursor
+        after = last_cursor(page.records, job.until) or job.progress_of(obj).cursor
         started = await self._bulk.start(
             job,
             obj,

@@ -26,7 +26,7 @@ from domain.people import (
     ids_to_load,
     overlay,
 )
-from domain.soql import SyncCursor, parse_record_datetime
+from domain.soql import SyncCursor, parse_record_datetime, truncate
 from domain.sync import BulkMark, SyncJob, SyncState
 
 
@@ -53,13 +53,22 @@ def stop_if_asked(job: SyncJob, stored: SyncJob | None) -> None:
         raise Cancelled(job.job_id)
 
 
-def last_cursor(records: Sequence[Record]) -> SyncCursor | None:
-    if not records:
-        return None
-    last = records[-1]
-    return SyncCursor(
-        modstamp=parse_record_datetime(last["SystemModstamp"]), record_id=last["Id"]
-    )
+def last_cursor(records: Sequence[Record], until: datetime) -> SyncCursor | None:
+    """Where `records`, a page of a window ending at `until`, leave the
+    cursor: at its last row stamped within the window, or None.
+
+    A query cursor serves each page's values as it serves the page, so a row
+    changed since the query began shows a stamp past the window, and where
+    it stood in the read order is unknown: a cursor at it would pass rows
+    stamped after the window's end that the next run must read. The next
+    run reads such a row again, as it changed.
+    """
+    bound = truncate(until)
+    for record in reversed(records):
+        modstamp = parse_record_datetime(record["SystemModstamp"])
+        if modstamp <= bound:
+            return SyncCursor(modstamp=modstamp, record_id=record["Id"])
+    return None
 
 
 @dataclass
@@ -130,7 +139,8 @@ async def write_plan(
 
     workspace_id = job.workspace_id
     records = plan.records
-    cursor = last_cursor(records) if advance_cursor else None
+    assert job.until is not None
+    cursor = last_cursor(records, job.until) if advance_cursor else None
     job = job.record_page(
         plan.obj,
         seen=len(records),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from application.sync.ports import QueryPage
 from domain.sync import SyncMode, SyncState
 from tests.unit.application.sync_support import ACCOUNT, LEAD, Sync, contact, lead
 from tests.unit.application.sync_support import sync as sync  # the fixture
@@ -76,3 +78,49 @@ async def test_an_expired_query_cursor_is_asked_again_from_the_last_page(
     assert job.state is SyncState.SUCCEEDED
     assert job.progress_of(LEAD).seen == 7
     assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
+
+
+async def test_a_row_changed_during_the_read_leaves_the_cursor_in_the_window(
+    sync: Sync,
+) -> None:
+    """A query cursor serves each page's values as it serves the page: a row
+    changed since the query began shows a stamp past the run's bound. A
+    cursor at it would pass a Lead stamped between the bound and that
+    change, which no later incremental run would read (helper-116)."""
+    sync.org.page_size = 2
+    ids = [lead(sync.org, n) for n in range(4)]
+    query_more = sync.app.salesforce.query_more
+    between: list[str] = []
+
+    async def changed_meanwhile(tokens: Any, next_records_url: str) -> QueryPage:
+        page = await query_more(tokens, next_records_url)
+        bound = sync.app.clock.now()  # the run's: settle_seconds=0
+        made = {"LastName": "Lead 8", "Company": "Acme", "Email": "l8@x.example"}
+        between.append(
+            sync.org.create(LEAD, made, modstamp=bound + timedelta(seconds=1))
+        )
+        changed = bound + timedelta(seconds=2)
+        sync.org.update(LEAD, ids[-1], {"Title": "new"}, modstamp=changed)
+        records = [*page.records[:-1], sync.org.rows[LEAD][ids[-1]]]
+        return QueryPage(
+            records=records,
+            total_size=page.total_size,
+            next_records_url=page.next_records_url,
+            api_usage=page.api_usage,
+        )
+
+    sync.app.salesforce.query_more = changed_meanwhile  # type: ignore[method-assign]
+    first = await sync.once(objects=(LEAD,))
+    sync.app.salesforce.query_more = query_more  # type: ignore[method-assign]
+    cursor = first.progress_of(LEAD).cursor
+    sync.app.clock.advance(seconds=5)
+
+    second = await sync.once(objects=(LEAD,))
+
+    assert first.until is not None
+    assert cursor is not None
+    assert cursor.modstamp <= first.until
+    assert cursor.record_id == ids[-2]
+    # The Lead made meanwhile, and the changed one again (it changed).
+    assert second.progress_of(LEAD).seen == 2
+    assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids + between)
