@@ -304,6 +304,19 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
         )
         return self._with(updated, heartbeat_at=now)
 
+    def count_uncounted(self, made: int, now: datetime) -> SyncJob:
+        """`made` calls in all, some never counted (a run stopped between a
+        call and the write that counts it): the rest go to the object it was
+        reading (the first not done), or, all done, to the last."""
+        missing = made - sum(progress.api_calls for progress in self.progress)
+        if missing <= 0:
+            return self
+        reading = next(
+            (obj for obj in self.objects if not self.progress_of(obj).done),
+            self.objects[-1],
+        )
+        return self.count_calls(reading, missing, now)
+
     def following_up(self) -> SyncJob:
         """The run re-reads the Contacts of Accounts changed since (the
         Account follow-up): the Contact is not done until that ends."""

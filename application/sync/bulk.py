@@ -193,6 +193,8 @@ class BulkReader:
                 obj.value,
                 exc.error_code,
             )
+            # The refused call counts, as a poll does.
+            job = await means["polled"](await means["settle"]())
             return await means["save_cursor"](job, None)
 
     async def drop(self, job: SyncJob, obj: CrmObject, means: BulkMeans) -> SyncJob:

@@ -18,7 +18,7 @@ async def succeed(tools: RunTools, job: SyncJob) -> SyncJob:
     stored after the last write came too late and is cleared; an end another
     writer stored meanwhile stands."""
     async with tools.uow() as uow:
-        ended = tools.unread(job).succeed(tools.clock.now())
+        ended = tools.unstored(job).succeed(tools.clock.now())
         try:
             await uow.sync_jobs.save(ended, expected=SyncState.RUNNING)
         except SyncJobChanged:
@@ -37,7 +37,7 @@ async def end(
         if stored is None or not stored.is_active:
             return stored or job
         now = tools.clock.now()
-        marked = tools.unread(stored)
+        marked = tools.unstored(stored)
         if state is SyncState.CANCELLED:
             ended = marked.cancel(now)
         elif state is SyncState.PAUSED:
@@ -51,24 +51,25 @@ async def end(
     return _finished(tools, ended)
 
 
-async def keep_unread(tools: RunTools, job: SyncJob) -> None:
+async def keep_unstored(tools: RunTools, job: SyncJob) -> None:
     """Before the run stops on something it does not end the job for (a
-    stop signal, a bug): mark in the stored job the Bulk jobs it started and
-    will not read (`RunTools.unread`), for the next run to abort. Failing
-    that, the stop goes on as it came."""
+    stop signal, a bug): store what it did and did not store
+    (`RunTools.unstored`): the Bulk jobs it started and will not read, for
+    the next run to abort, and its calls. Failing that, the stop goes on as
+    it came."""
     try:
         async with tools.uow() as uow:
             stored = await uow.sync_jobs.get_for_update(job.workspace_id, job.job_id)
             if stored is None or not stored.is_active:
                 return
-            marked = tools.unread(stored)
+            marked = tools.unstored(stored)
             if marked == stored:
                 return
             await uow.sync_jobs.save(marked, expected=stored.state)
             await uow.commit()
     except Exception as exc:
         logger.warning(
-            "bulk query jobs to abort not stored workspace=%s job=%s: %s",
+            "bulk query jobs to abort and calls not stored workspace=%s job=%s: %s",
             job.workspace_id,
             job.job_id,
             type(exc).__name__,

@@ -40,7 +40,7 @@ from application.sync.problems import (
     quota_reserve_reached,
 )
 from application.sync.quota import CallBudget, QuotaReserveReached
-from application.sync.run_end import end, keep_unread, succeed
+from application.sync.run_end import end, keep_unstored, succeed
 from application.sync.run_tools import RunTools
 from domain import problems
 from domain.crm import CrmObject
@@ -151,13 +151,13 @@ class RunSync:
             )
             problem = database_lost(job.mode, exc)
             # Limitation: if the database refuses this end too, the Bulk jobs
-            # the run started and did not record (`RunTools.unread`) are not
+            # the run started and did not record (`RunTools.unstored`) are not
             # stored anywhere, and no later run aborts them.
             return await end(tools, job, SyncState.FAILED, problem)
         except (asyncio.CancelledError, Exception):
             # A stop signal (the task cancelled), or a bug: the caller ends
-            # the job, and should know what Bulk jobs this run leaves.
-            await asyncio.shield(keep_unread(tools, job))
+            # the job, and should know what Bulk jobs this run leaves, and its calls.
+            await asyncio.shield(keep_unstored(tools, job))
             raise
         return await succeed(tools, job)
 

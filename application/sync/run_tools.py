@@ -57,6 +57,8 @@ class RunTools:
         self._cancel_check = cancel_check_seconds
         # Bulk jobs this run started and has not read to their end, by id.
         self._started: dict[str, CrmObject] = {}
+        # Calls this run sent (one each, retries and all).
+        self._made = 0
 
     async def call(self, job: SyncJob, call: Callable[[TokenSet], Awaitable[T]]) -> T:
         """Every call of the run: refused once the run's count of the org's
@@ -66,8 +68,13 @@ class RunTools:
         still waiting (on its retries, or a wait Salesforce asked for) when
         a cancel is stored is cut short: `Cancelled`."""
         self.budget.spend()
+        sent = False
 
         async def answered(tokens: TokenSet) -> T:
+            nonlocal sent
+            if not sent:  # Once, though a refreshed token sends it again.
+                sent = True
+                self._made += 1
             try:
                 return await call(tokens)
             finally:
@@ -75,9 +82,9 @@ class RunTools:
                 self.budget.seen(self.records.last_usage(tokens))
 
         running = self._session.run(job.workspace_id, answered, org_id=self._org_id)
-        # Limitation: a call cut short after Salesforce took it is counted
-        # nowhere, and a Bulk job it started is left running unaborted (as
-        # with a stop signal): the answer that would tell its id never comes.
+        # Limitation: a Bulk job started by a call cut short is left running
+        # unaborted (as with a stop signal): the answer that would tell its
+        # id never comes.
         return await self._until_cancelled(job, running)
 
     async def pause(self, job: SyncJob, seconds: float) -> None:
@@ -99,7 +106,7 @@ class RunTools:
 
     def bulk_started(self, obj: CrmObject, job_id: str) -> None:
         """A Bulk job this run started for `obj`: marked to abort at the
-        run's end (`unread`) unless the run reads it, or stores its mark
+        run's end (`unstored`) unless the run reads it, or stores its mark
         for the next run to go on with."""
         self._started[job_id] = obj
 
@@ -107,16 +114,18 @@ class RunTools:
         """A Bulk job this run started is read to its end."""
         self._started.pop(job_id, None)
 
-    def unread(self, job: SyncJob) -> SyncJob:
-        """`job` with every Bulk job this run started marked to abort, but
-        one it is done with or one whose mark it stores (the next run goes on
-        with that). A job started just before a stop (the first page's write
-        refused by a cancel, say) is found by the next run this way."""
+    def unstored(self, job: SyncJob) -> SyncJob:
+        """`job` (as stored) with what this run did and did not store, for
+        its end: every Bulk job it started marked to abort, but one it is
+        done with or one whose mark it stores (the next run goes on with
+        that), and the calls it made and did not count. A job started just
+        before a stop (the first page's write refused by a cancel, say) is
+        found by the next run this way."""
         for job_id, obj in self._started.items():
             mark = job.progress_of(obj).bulk
             if mark is None or mark.job_id != job_id:
                 job = job.to_abort(obj, job_id)
-        return job
+        return job.count_uncounted(self._made, self.clock.now())
 
     async def pages(self, job: SyncJob, soql: str) -> AsyncIterator[QueryPage]:
         """Every page of a `queryAll`, one call each, the next asked for only

@@ -156,7 +156,9 @@ ApiCalls = Annotated[
     msgspec.Meta(
         description="Salesforce API calls this sync spent on this object, "
         "out of the org's daily quota: queries, Bulk job starts, status polls "
-        "and result pages, and describes."
+        "and result pages, and describes; one Salesforce refused counts too, "
+        "and calls a stopped run had not yet counted go to the object it was "
+        "reading."
     ),
 ]
 Done = Annotated[

@@ -114,6 +114,12 @@ async def test_a_job_salesforce_no_longer_serves_is_read_again(
     assert resumed.state is SyncState.SUCCEEDED
     assert calls["start_bulk_query"] == 1
     assert resumed.progress_of(LEAD).bulk is None
+    # Every call counts, the refused one too (the fake records a scripted
+    # failure nowhere).
+    made = sum(calls.values()) + (gone is locator_refused)
+    others = [p.api_calls for p in resumed.progress if p.object is not LEAD]
+    assert others == [1, 1]  # Accounts and Contacts: one empty page each
+    assert resumed.progress_of(LEAD).api_calls == made - sum(others)
     assert sorted(p.lead_id or "" for p in sync.people()) == sorted(ids)
 
 

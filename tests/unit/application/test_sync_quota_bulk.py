@@ -207,6 +207,7 @@ async def test_a_job_started_just_before_a_stop_is_the_next_run_s_to_abort(
     queued = await sync.start.execute(StartSync.Command(actor=ADMIN, objects=(LEAD,)))
 
     cancelled = await sync.runner(**BULK).execute(queued.workspace_id, queued.job_id)
+    made = sum(salesforce.record_calls.values())
     salesforce.start_bulk_query = start  # type: ignore[method-assign]
     sync.org.bulk_polls = 0
     sync.app.clock.advance(seconds=1)
@@ -215,6 +216,10 @@ async def test_a_job_started_just_before_a_stop_is_the_next_run_s_to_abort(
     assert cancelled is not None
     assert cancelled.state is SyncState.CANCELLED
     assert cancelled.progress_of(LEAD).aborting == tuple(started)
+    # Its first page and the start, though neither was stored with a page
+    # or the job's mark.
+    assert cancelled.progress_of(LEAD).pages == 0
+    assert cancelled.progress_of(LEAD).api_calls == made == 2
     assert after.state is SyncState.SUCCEEDED
     assert sync.org.bulk_query_state(started[0]) == "Aborted"
 

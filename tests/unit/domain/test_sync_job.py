@@ -122,3 +122,20 @@ def test_syncs_requested_at_one_moment_list_newest_first_by_id() -> None:
 
     newest_first = sorted(jobs, key=lambda j: (j.created_at, j.job_id), reverse=True)
     assert newest_first == jobs[::-1]
+
+
+def test_calls_never_counted_go_to_the_object_being_read() -> None:
+    running = queued().start(now=NOW, until=NOW).count_calls(CrmObject.ACCOUNT, 2, NOW)
+    reading_leads = running.finish_object(CrmObject.ACCOUNT)
+    all_done = reading_leads.finish_object(CrmObject.LEAD).finish_object(
+        CrmObject.CONTACT
+    )
+
+    def calls(job: SyncJob) -> list[int]:
+        return [progress.api_calls for progress in job.progress]
+
+    assert calls(reading_leads.count_uncounted(5, NOW)) == [2, 3, 0]
+    assert calls(all_done.count_uncounted(5, NOW)) == [2, 0, 3]
+    # Nothing missing (or more counted than made): nothing changes.
+    assert reading_leads.count_uncounted(2, NOW) == reading_leads
+    assert reading_leads.count_uncounted(1, NOW) == reading_leads
