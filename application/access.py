@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import msgspec
+
 from application.errors import Conflict, InvalidInput, NotPermitted
 from application.ports import UnitOfWork
 from domain.connection import Connection
@@ -26,6 +28,14 @@ async def load_or_new(uow: UnitOfWork, workspace_id: str) -> Connection:
     """
     found = await uow.connections.get_for_update(workspace_id)
     return found or Connection(workspace_id=workspace_id)
+
+
+def login_host_given(
+    given: str | msgspec.UnsetType | None, stored: str | None
+) -> str | None:
+    """The My Domain a settings change leaves: the stored one when none is
+    given (left out), none when it is cleared (null)."""
+    return stored if isinstance(given, msgspec.UnsetType) else given
 
 
 SETTINGS_HINT = (

@@ -10,6 +10,7 @@ from application.access import (
     SETTINGS_HINT,
     domain_rules,
     load_or_new,
+    login_host_given,
     require_manager,
 )
 from application.ports import Clock, UnitOfWorkFactory
@@ -60,7 +61,7 @@ class ConfigureSettings:
                 updated = current.configure(
                     client_id=command.client_id,
                     sandbox=command.sandbox,
-                    login_host=_host(command.login_host, current.login_host),
+                    login_host=login_host_given(command.login_host, current.login_host),
                 )
                 if updated.login_host:
                     policy = self._settings.host_policy()
@@ -76,7 +77,3 @@ class ConfigureSettings:
             updated.environment.value,
         )
         return ConnectionSummary.of(updated, self._settings, self._clock.now())
-
-
-def _host(given: str | msgspec.UnsetType | None, stored: str | None) -> str | None:
-    return stored if isinstance(given, msgspec.UnsetType) else given

@@ -11,6 +11,7 @@ from application.access import (
     SETTINGS_HINT,
     domain_rules,
     load_or_new,
+    login_host_given,
     require_manager,
 )
 from application.ports import Clock, SalesforceOAuth, UnitOfWork, UnitOfWorkFactory
@@ -31,7 +32,9 @@ class StartAuthorization:
     """Business rules:
 
     - only an Owner or Admin may connect;
-    - a Client ID and environment given here are saved first, as settings;
+    - a Client ID, environment and My Domain login host given here are
+      saved first, as settings are (a login host left out stays, null
+      clears it);
     - a connection that is already connected must be disconnected first;
     - the `state` is random, single-use, bound to this workspace and
       environment, and expires after 10 minutes; the PKCE verifier stays here;
@@ -44,7 +47,7 @@ class StartAuthorization:
         actor: Actor
         client_id: str | None = None
         sandbox: bool | None = None
-        login_host: str | None = None
+        login_host: str | msgspec.UnsetType | None = msgspec.UNSET
 
     def __init__(
         self,
@@ -107,7 +110,11 @@ class StartAuthorization:
 def _with_requested_settings(
     connection: Connection, command: StartAuthorization.Command
 ) -> Connection:
-    if command.client_id is None and command.sandbox is None:
+    if (
+        command.client_id is None
+        and command.sandbox is None
+        and isinstance(command.login_host, msgspec.UnsetType)
+    ):
         return connection
     client_id = command.client_id or connection.client_id or ""
     sandbox = (
@@ -115,7 +122,7 @@ def _with_requested_settings(
         if command.sandbox is not None
         else connection.environment.is_sandbox
     )
-    login_host = command.login_host or connection.login_host
+    login_host = login_host_given(command.login_host, connection.login_host)
     return connection.configure(
         client_id=client_id, sandbox=sandbox, login_host=login_host
     )

@@ -46,7 +46,8 @@ class AuthorizationBody(
 ):
     client_id: ClientId | None = None
     sandbox: bool | None = None
-    login_host: LoginHost | None = None
+    # As in SettingsBody: left out keeps the stored My Domain, null clears it.
+    login_host: LoginHost | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class EnvironmentBody(

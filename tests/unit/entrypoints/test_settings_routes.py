@@ -73,3 +73,50 @@ async def test_saving_the_same_settings_while_connected_keeps_the_host(
 
     assert shown["status"] == "connected"
     assert shown["login_host"] == MY_DOMAIN
+
+
+async def connect_with(api: Api, body: dict[str, Any]) -> str:
+    answer = await api.client.post(
+        "/api/crm/salesforce/authorizations", json=body, headers=api.auth()
+    )
+    assert answer.status_code == 201, answer.text
+    url: str = answer.json()["authorization_url"]
+    return url
+
+
+async def test_a_login_host_given_alone_at_connect_is_saved_and_used(
+    api: Api,
+) -> None:
+    await saved(api)
+
+    url = await connect_with(api, {"login_host": MY_DOMAIN})
+
+    assert url.startswith(f"{MY_DOMAIN}/services/oauth2/authorize?")
+    assert api.store.connections["ws-a"].login_host == MY_DOMAIN
+
+
+async def test_connect_keeps_a_login_host_left_out_and_clears_a_null_one(
+    api: Api,
+) -> None:
+    await saved(api, login_host=MY_DOMAIN)
+
+    kept = await connect_with(api, {"sandbox": False})
+    cleared = await connect_with(api, {"login_host": None})
+
+    assert kept.startswith(f"{MY_DOMAIN}/")
+    assert not cleared.startswith(f"{MY_DOMAIN}/")
+    assert api.store.connections["ws-a"].login_host is None
+
+
+async def test_a_login_host_refused_at_connect_changes_nothing(api: Api) -> None:
+    await saved(api, login_host=MY_DOMAIN)
+
+    answer = await api.client.post(
+        "/api/crm/salesforce/authorizations",
+        json={"login_host": "https://evil.example"},
+        headers=api.auth(),
+    )
+
+    assert answer.status_code == 422
+    assert "login_host" in answer.json()["message"]
+    assert api.store.connections["ws-a"].login_host == MY_DOMAIN
