@@ -101,7 +101,8 @@ class Claims(msgspec.Struct, frozen=True, kw_only=True):
     sub: Annotated[str, msgspec.Meta(min_length=1, max_length=SUBJECT_LENGTH)]
     workspace: Annotated[str, msgspec.Meta(pattern=WORKSPACE_PATTERN)]
     role: Role
-    exp: int
+    # RFC 7519's NumericDate: a number of seconds, not always a whole one.
+    exp: float
 
 
 def mint(

@@ -65,6 +65,17 @@ def test_an_expired_token_is_refused() -> None:
         actor_from_header(f"Bearer {token}", SECRET)
 
 
+def test_time_claims_may_hold_fractions_of_a_second() -> None:
+    """RFC 7519 section 2: a NumericDate may be non-integer."""
+    now = time.time()
+    token = signed(claims(exp=now + 300.5, iat=now - 0.25, nbf=now - 0.25))
+    expired = signed(claims(exp=now - 60.5))
+
+    assert actor_from_header(f"Bearer {token}", SECRET).role is Role.ADMIN
+    with pytest.raises(TokenExpired):
+        actor_from_header(f"Bearer {expired}", SECRET)
+
+
 @pytest.mark.parametrize(
     ("token", "reason"),
     [
