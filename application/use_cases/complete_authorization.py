@@ -48,6 +48,8 @@ class CompleteAuthorization:
       we got are revoked);
     - otherwise the tokens are stored encrypted and the connection is Connected;
       a refresh lease left on it ends: it was taken for the old grant's token;
+      the grant they replace (one that needed reauthorization) is revoked,
+      best effort, as a disconnect would have;
     - the workspace's synced data (people, companies, sync cursors, cached
       describes) stays only if it came from this same org: reconnecting to
       it keeps the next sync incremental. Data of another org, or of an
@@ -89,9 +91,13 @@ class CompleteAuthorization:
         tokens = await self._exchange(pending, command.code or "")
         identity = await self._inspect(pending, tokens)
 
-        connection, dropped = await self._store(pending, identity, tokens)
+        connection, dropped, replaced = await self._store(pending, identity, tokens)
         if dropped is not None:
             _log_dropped(pending.workspace_id, dropped)
+        if replaced is not None:
+            # The grant a reconnect replaced (one needing reauthorization may
+            # work again, a user reactivated, say): no longer ours to hold.
+            await self._revoke(pending, replaced, what="replaced")
         logger.info(
             "authorization completed workspace=%s environment=%s org=%s",
             pending.workspace_id,
@@ -157,7 +163,9 @@ class CompleteAuthorization:
 
     async def _store(
         self, pending: PendingAuthorization, identity: OrgIdentity, tokens: TokenSet
-    ) -> tuple[Connection, SyncedDataDropped | None]:
+    ) -> tuple[Connection, SyncedDataDropped | None, TokenSet | None]:
+        """The connection completed, the other org's data it dropped, and
+        the tokens of the grant it replaced, if another one."""
         now = self._clock.now()
         async with self._uow() as uow:
             try:
@@ -175,6 +183,7 @@ class CompleteAuthorization:
                     "the connection settings changed while authorizing"
                 )
             assert current is not None
+            replaced = current.tokens
             connection = current.complete(identity=identity, tokens=tokens, at=now)
             dropped = await claim_synced_data(
                 uow, pending.workspace_id, identity.org_id, now
@@ -182,7 +191,9 @@ class CompleteAuthorization:
             await uow.connections.save(connection)
             await uow.connections.clear_refresh_lease(pending.workspace_id)
             await uow.commit()
-        return connection, dropped
+        if replaced is None or replaced.refresh_token in (None, tokens.refresh_token):
+            return connection, dropped, None
+        return connection, dropped, replaced
 
     async def _fail(
         self,
@@ -220,13 +231,16 @@ class CompleteAuthorization:
         )
         raise AuthorizationFailed(problem, workspace_id=workspace_id)
 
-    async def _revoke(self, pending: PendingAuthorization, tokens: TokenSet) -> None:
+    async def _revoke(
+        self, pending: PendingAuthorization, tokens: TokenSet, *, what: str = "unused"
+    ) -> None:
         token = tokens.refresh_token or tokens.access_token
         try:
             await self._oauth.revoke(login_host=pending.login_host, token=token)
         except SalesforceError as exc:
             logger.warning(
-                "could not revoke unused grant workspace=%s: %s",
+                "could not revoke %s grant workspace=%s: %s",
+                what,
                 pending.workspace_id,
                 exc.code,
             )
