@@ -58,6 +58,10 @@ def mask_client_id(client_id: str | None) -> str | None:
     return f"{client_id[:4]}…{client_id[-4:]}"
 
 
+# Settings freeze while tokens are stored, dead ones too.
+WHILE_HELD = "while a grant is held (connected, or needing reauthorization)"
+
+
 class Connection(msgspec.Struct, frozen=True, kw_only=True):
     workspace_id: str
     environment: Environment = Environment.PRODUCTION
@@ -91,15 +95,15 @@ class Connection(msgspec.Struct, frozen=True, kw_only=True):
         host = normalize_login_host(login_host) if login_host else None
         if self.holds_grant and environment is not self.environment:
             raise IllegalTransition(
-                "cannot change the environment while connected", field="sandbox"
+                f"cannot change the environment {WHILE_HELD}", field="sandbox"
             )
         if self.holds_grant and client_id != self.client_id:
             raise IllegalTransition(
-                "cannot change the Client ID while connected", field="client_id"
+                f"cannot change the Client ID {WHILE_HELD}", field="client_id"
             )
         if self.holds_grant and host != self.login_host:
             raise IllegalTransition(
-                "cannot change the login host while connected", field="login_host"
+                f"cannot change the login host {WHILE_HELD}", field="login_host"
             )
         keeps_pending = (client_id, environment, host) == (
             self.client_id,

@@ -227,3 +227,19 @@ def test_a_setting_a_grant_depends_on_is_named_when_refused(
 
     assert caught.value.field == field
     assert field.replace("_", " ").split()[-1] in caught.value.message.lower()
+
+
+def test_settings_frozen_by_a_dead_grant_say_so_not_connected() -> None:
+    dead = (
+        Connection(workspace_id="w1")
+        .configure(client_id=CLIENT_IDS[0], sandbox=False)
+        .begin_authorization(until=NOW + timedelta(hours=1))
+        .complete(identity=IDENTITY, tokens=TOKENS, at=NOW)
+        .require_reauthorization(PROBLEM)
+    )
+
+    with pytest.raises(IllegalTransition) as caught:
+        dead.configure(client_id=CLIENT_IDS[0], sandbox=True)
+
+    assert caught.value.field == "sandbox"
+    assert "needing reauthorization" in caught.value.message
