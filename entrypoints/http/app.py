@@ -15,6 +15,7 @@ from entrypoints.container import container_for, settle
 from entrypoints.http.access_log import AccessLog
 from entrypoints.http.callback import oauth_callback
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.header_limit import HeaderLimit
 from entrypoints.http.health import health, health_head
 from entrypoints.http.mapping import mapping_routes
 from entrypoints.http.openapi import document_our_errors, openapi_config
@@ -70,7 +71,7 @@ def create_app(container: Any, *, watches: Sequence[ServiceTask] = ()) -> Litest
         ),
     )
     document_our_errors(app)
-    app.asgi_handler = AccessLog(app.asgi_handler)
+    app.asgi_handler = AccessLog(HeaderLimit(app.asgi_handler))
     return app
 
 

@@ -1,0 +1,50 @@
+"""A bound on a request's line and headers, which uvicorn's httptools parser
+does not set: a request past it is refused before anything reads it."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
+
+MAX_HEADER_BYTES = 32 * 1024
+
+
+class HeaderLimit:
+    """Answers 431 `headers_too_large` when the request target (path and
+    query) and headers together pass `MAX_HEADER_BYTES`, then closes the
+    connection; the token and routes never see such a request."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_HEADER_BYTES) -> None:
+        self.app = app
+        self._limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP and _size(scope) > self._limit:
+            body = msgspec.json.encode(
+                {
+                    "code": "headers_too_large",
+                    "message": "the request line and headers are larger than this "
+                    f"service accepts ({self._limit // 1024} KiB at most)",
+                    "hint": "Send a shorter URL, or fewer and smaller headers.",
+                }
+            )
+            start: HTTPResponseStartEvent = {
+                "type": "http.response.start",
+                "status": 431,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+            await send(start)
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+            return
+        await self.app(scope, receive, send)
+
+
+def _size(scope: Scope) -> int:
+    target = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
+    # Each header line also holds ": " and its CRLF.
+    return target + sum(len(name) + len(value) + 4 for name, value in scope["headers"])
