@@ -94,6 +94,8 @@ class ObjectProgress(msgspec.Struct, frozen=True, kw_only=True):
     seen: int = 0
     written: int = 0
     deleted: int = 0
+    # Rows a full read marked deleted, as it did not see them (the sweep).
+    swept: int = 0
     pages: int = 0
     api_calls: int = 0
     cursor: SyncCursor | None = None
@@ -316,6 +318,12 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
             self.objects[-1],
         )
         return self.count_calls(reading, missing, now)
+
+    def count_swept(self, obj: CrmObject, swept: int) -> SyncJob:
+        """The sweep marked `swept` rows of `obj` deleted."""
+        current = self.progress_of(obj)
+        updated = msgspec.structs.replace(current, swept=current.swept + swept)
+        return self._with(updated)
 
     def following_up(self) -> SyncJob:
         """The run re-reads the Contacts of Accounts changed since (the

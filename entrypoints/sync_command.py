@@ -208,9 +208,12 @@ def sync_command(
 def report(job: SyncJob) -> None:
     """One line per object, then the outcome; a ClickException unless it succeeded."""
     for progress in job.progress:
+        # Only a full read sweeps: its count is left out where it is nothing.
+        swept = f", {progress.swept} swept" if progress.swept else ""
         click.echo(
             f"{progress.object.value}: {progress.seen} seen, {progress.written} "
-            f"written, {progress.deleted} deleted, {plural(progress.pages, 'page')}, "
+            f"written, {progress.deleted} deleted{swept}, "
+            f"{plural(progress.pages, 'page')}, "
             f"{plural(progress.api_calls, 'API call')}"
         )
     if job.is_active:

@@ -42,7 +42,7 @@ async def sweep(
             swept = await uow.people.sweep_unseen(
                 job.workspace_id, obj, mark, keep=alive
             )
-        job = job.count_calls(obj, calls, tools.clock.now())
+        job = job.count_calls(obj, calls, tools.clock.now()).count_swept(obj, swept)
         await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
         await uow.commit()
     logger.info(

@@ -143,6 +143,14 @@ DeletedSeen = Annotated[
     int,
     msgspec.Meta(description="Records this sync read with IsDeleted true."),
 ]
+Swept = Annotated[
+    int,
+    msgspec.Meta(
+        description="Rows of the local copy this sync marked deleted because "
+        "its full read of this object did not see them (purged from the "
+        "Recycle Bin, or hard-deleted); 0 for a read that was not in full."
+    ),
+]
 Pages = Annotated[
     int,
     msgspec.Meta(
@@ -192,6 +200,7 @@ class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
     records_seen: Seen
     records_written: Written
     records_deleted: DeletedSeen
+    records_swept: Swept
     pages: Pages
     api_calls: ApiCalls
     cursor: Cursor
@@ -208,6 +217,7 @@ class ProgressView(msgspec.Struct, frozen=True, kw_only=True):
             records_seen=progress.seen,
             records_written=progress.written,
             records_deleted=progress.deleted,
+            records_swept=progress.swept,
             pages=progress.pages,
             api_calls=progress.api_calls,
             cursor=CursorView(

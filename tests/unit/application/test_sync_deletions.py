@@ -43,12 +43,17 @@ async def test_deleted_rows_are_marked_and_a_full_sync_sweeps_purged_ones(
     sync.org.delete(LEAD, deleted)
     del sync.org.rows[LEAD][purged]
 
-    await sync.once()
+    incremental = await sync.once()
     after_incremental = {p.lead_id for p in sync.people()}
-    await sync.once(SyncMode.FULL)
+    full = await sync.once(SyncMode.FULL)
 
     assert after_incremental == {kept, purged}
     assert {p.lead_id for p in sync.people()} == {kept}
+    # The deleted Lead read with IsDeleted; the purged one swept.
+    assert incremental.progress_of(LEAD).deleted == 1
+    assert incremental.progress_of(LEAD).swept == 0
+    assert full.progress_of(LEAD).swept == 1
+    assert all(full.progress_of(obj).swept == 0 for obj in (ACCOUNT, CONTACT))
 
 
 def _later(sync: Sync, gap: timedelta) -> None:

@@ -42,6 +42,20 @@ def test_a_failed_sync_says_its_problem_and_hint_as_two_sentences() -> None:
     )
 
 
+def test_a_swept_count_is_shown_only_where_a_read_swept_rows(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    job = running(SyncMode.FULL).count_swept(CrmObject.LEAD, 2)
+
+    report(job.succeed(NOW))
+
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        lines[1] == "Lead: 0 seen, 0 written, 0 deleted, 2 swept, 0 pages, 0 API calls"
+    )
+    assert "swept" not in lines[0] + lines[2]
+
+
 def test_a_sync_whose_end_was_not_stored_says_so_not_running() -> None:
     """The run is over: a job still stored running lost its database."""
     job = running(SyncMode.FULL)

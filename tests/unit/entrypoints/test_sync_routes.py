@@ -39,6 +39,7 @@ async def test_a_sync_is_queued_with_202_and_handed_to_the_scheduler(
         "records_seen": 0,
         "records_written": 0,
         "records_deleted": 0,
+        "records_swept": 0,
         "pages": 0,
         "api_calls": 0,
         "cursor": None,
