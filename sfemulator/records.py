@@ -116,11 +116,10 @@ class RecordStore:
         return table
 
     def stamp(self, forced: object = None) -> int:
-        """Now in epoch ms, cut to the store's precision; or the forced value."""
-        if forced is not None:
-            return to_ms(forced)
-        now = int(self.clock() * 1000)
-        return now - now % self.precision_ms
+        """Now, or the forced value, in epoch ms cut to the store's precision
+        (whole seconds unless set otherwise, as Salesforce stores them)."""
+        moment = int(self.clock() * 1000) if forced is None else to_ms(forced)
+        return moment - moment % self.precision_ms
 
     def add_custom_field(
         self,

@@ -52,6 +52,27 @@ def test_records_have_attributes_explicit_nulls_and_sf_datetimes(
     ]
 
 
+def test_a_forced_stamp_is_kept_to_the_world_s_precision(
+    emulator: EmulatorServer, demo: Demo, rest: Rest
+) -> None:
+    """Whole seconds, as Salesforce stores them, a stamp given in epoch
+    milliseconds too; milliseconds once the precision is set to 1 ms."""
+    at_ms = 1_705_314_600_088  # 2024-01-15T10:30:00.088Z
+    whole = lead(emulator, demo, modstamp=at_ms)
+    emulator.world.set_timestamp_precision(1)
+    fine = lead(emulator, demo, modstamp=at_ms)
+
+    stamps = {
+        row["Id"]: row["SystemModstamp"]
+        for row in records(rest.query("SELECT Id, SystemModstamp FROM Lead"))
+    }
+
+    assert stamps == {
+        whole: "2024-01-15T10:30:00.000+0000",
+        fine: "2024-01-15T10:30:00.088+0000",
+    }
+
+
 def test_the_sync_cursor_query_pages_through_ties(
     emulator: EmulatorServer, demo: Demo, rest: Rest
 ) -> None:
