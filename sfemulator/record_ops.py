@@ -95,11 +95,15 @@ def convert_lead(
     contact_id: str | None = None,
     modstamp: object = None,
 ) -> tuple[str, str]:
-    """Convert a lead into a contact and account (made unless given)."""
+    """Convert a lead into a contact and account (made unless given; an
+    existing Contact given brings its own Account, as Salesforce asks)."""
     leads = store.table(org_id, "Lead")
     lead = find_row(leads, lead_id)
     if leads.value(lead, "IsConverted"):
         raise RecordError("CANNOT_UPDATE_CONVERTED_LEAD", "already converted", [])
+    if account_id is None and contact_id is not None:
+        contacts = store.table(org_id, "Contact")
+        account_id = contacts.value(find_row(contacts, contact_id), "AccountId")
     if account_id is None:
         company = leads.value(lead, "Company") or leads.value(lead, "LastName")
         account_id = create_record(

@@ -75,6 +75,21 @@ def test_converted_leads_cannot_be_written(
     assert query["ConvertedAccountId"] == ids["account_id"]
 
 
+def test_a_lead_converted_into_an_existing_contact_takes_its_account(
+    emulator: EmulatorServer, demo: Demo
+) -> None:
+    world, org = emulator.world, demo.production.id
+    first = world.convert_lead(org, make_lead(emulator, demo))
+    accounts = world.list_records(org, "Account")["totalSize"]
+
+    second = world.convert_lead(
+        org, make_lead(emulator, demo), contact_id=first["contact_id"]
+    )
+
+    assert second == first
+    assert world.list_records(org, "Account")["totalSize"] == accounts
+
+
 def test_composite_answers_200_with_a_result_per_record(
     emulator: EmulatorServer, demo: Demo, rest: Rest
 ) -> None:
