@@ -18,15 +18,21 @@ from entrypoints.http.header_limit import MAX_HEADER_BYTES
 from tests.unit.entrypoints.conftest import Api
 
 
-class BrokenUnitOfWork:
+class FailingUnitOfWork:
+    """Units of work that cannot even begin: each raises `error`."""
+
+    def __init__(self, error: Exception) -> None:
+        self._error = error
+
     def __call__(self) -> object:
-        raise RuntimeError("database on fire")
+        raise self._error
 
 
 async def test_an_unexpected_error_is_a_bare_500_with_one_stack_trace(
     api: Api, caplog: pytest.LogCaptureFixture
 ) -> None:
-    api.container.uow.override(providers.Object(BrokenUnitOfWork()))
+    broken = FailingUnitOfWork(RuntimeError("database on fire"))
+    api.container.uow.override(providers.Object(broken))
 
     answer = await api.client.get("/api/crm/salesforce", headers=api.auth())
 
@@ -304,15 +310,11 @@ async def test_a_request_without_a_nul_is_routed_as_before(api: Api) -> None:
 READ_ONLY = "the database file cannot be written (it is read-only)"
 
 
-class LostUnitOfWork:
-    def __call__(self) -> object:
-        raise StorageUnavailable(READ_ONLY)
-
-
 async def test_a_known_5xx_is_one_warning_line_with_its_reason(
     api: Api, caplog: pytest.LogCaptureFixture
 ) -> None:
-    api.container.uow.override(providers.Object(LostUnitOfWork()))
+    lost = FailingUnitOfWork(StorageUnavailable(READ_ONLY))
+    api.container.uow.override(providers.Object(lost))
 
     answer = await api.client.get("/api/crm/salesforce", headers=api.auth())
 

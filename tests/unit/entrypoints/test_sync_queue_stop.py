@@ -48,6 +48,17 @@ def cli() -> Cli:
     return Cli(store, clock, liveness, executor)
 
 
+def requested(cli: Cli, job_id: str | None = None) -> SyncJob:
+    return SyncJob.request(
+        workspace_id=WORKSPACE,
+        mode=SyncMode.FULL,
+        objects=None,
+        requested_by=CLI.subject,
+        now=cli.clock.now(),
+        job_id=job_id,
+    )
+
+
 class StoppedInStartSync(StartSync):
     """StartSync stopped by a signal, after (`stores`) or before its commit."""
 
@@ -57,14 +68,7 @@ class StoppedInStartSync(StartSync):
 
     async def execute(self, command: StartSync.Command) -> SyncJob:
         if self._stores:
-            job = SyncJob.request(
-                workspace_id=WORKSPACE,
-                mode=command.mode,
-                objects=command.objects,
-                requested_by=command.actor.subject,
-                now=self._cli.clock.now(),
-                job_id=command.job_id,
-            )
+            job = requested(self._cli, command.job_id)
             self._cli.store.sync_jobs[(WORKSPACE, job.job_id)] = job
         raise asyncio.CancelledError
 
@@ -118,13 +122,7 @@ async def test_a_job_not_stored_yet_keeps_its_lock_to_read_as_dead(
 
 
 async def test_a_job_that_has_ended_is_left_as_it_ended(cli: Cli) -> None:
-    job = SyncJob.request(
-        workspace_id=WORKSPACE,
-        mode=SyncMode.FULL,
-        objects=None,
-        requested_by="alice",
-        now=cli.clock.now(),
-    )
+    job = requested(cli)
     cancelled = job.cancel(cli.clock.now())
     cli.store.sync_jobs[(WORKSPACE, job.job_id)] = cancelled
 
