@@ -34,6 +34,13 @@ logger = logging.getLogger(__name__)
 MAX_LISTED = 100
 
 
+class Queued(msgspec.Struct, frozen=True, kw_only=True):
+    """A job `StartSync.queue` added, and the orphan it ended on its way."""
+
+    job: SyncJob
+    orphan: SyncJob | None
+
+
 class StartSync:
     """Business rules:
 
@@ -69,52 +76,57 @@ class StartSync:
 
     async def execute(self, command: Command) -> SyncJob:
         require_manager(command.actor, "start a sync")
-        workspace_id = command.actor.workspace_id
-        now = self._clock.now()
-
         async with self._uow() as uow:
-            # The connection row lock serialises concurrent starts.
-            usable(await uow.connections.get_for_update(workspace_id))
-            orphan = await self._end_if_orphaned(uow, workspace_id)
-            with domain_rules():
-                job = SyncJob.request(
-                    workspace_id=workspace_id,
-                    mode=command.mode,
-                    objects=command.objects,
-                    requested_by=command.actor.subject,
-                    now=now,
-                    job_id=command.job_id,
-                )
-            await uow.sync_jobs.add(job)
+            queued = await self.queue(uow, command)
             await uow.commit()
+        return await self.submit(queued)
+
+    async def clear_way(self, uow: SyncUnitOfWork, workspace_id: str) -> SyncJob | None:
+        """In the caller's transaction: lock the connection's row until it
+        ends (the lock serialises concurrent starts), refuse an unusable
+        connection or a live sync (`Conflict`), and end an orphaned one;
+        that one is returned, for `cleared` once the caller commits."""
+        usable(await uow.connections.get_for_update(workspace_id))
+        return await self._end_if_orphaned(uow, workspace_id)
+
+    def cleared(self, orphan: SyncJob | None) -> None:
+        """An orphan `clear_way` ended is committed: forget its lock."""
         if orphan is not None:
             self._orphans.forget(orphan)
 
+    async def queue(self, uow: SyncUnitOfWork, command: Command) -> Queued:
+        """Add `command`'s job in the caller's transaction, once `clear_way`
+        let it; after the commit, `submit` hands it to the scheduler."""
+        orphan = await self.clear_way(uow, command.actor.workspace_id)
+        with domain_rules():
+            job = SyncJob.request(
+                workspace_id=command.actor.workspace_id,
+                mode=command.mode,
+                objects=command.objects,
+                requested_by=command.actor.subject,
+                now=self._clock.now(),
+                job_id=command.job_id,
+            )
+        await uow.sync_jobs.add(job)
+        return Queued(job=job, orphan=orphan)
+
+    async def submit(self, queued: Queued) -> SyncJob:
+        """Hand a committed job to the scheduler; one it cannot take ends
+        failed at once (`SyncNotScheduled`)."""
+        self.cleared(queued.orphan)
+        job = queued.job
         try:
-            self._scheduler.submit(workspace_id, job.job_id)
+            self._scheduler.submit(job.workspace_id, job.job_id)
         except SyncNotScheduled as exc:
             await self._fail_unscheduled(job, exc)
             raise
         logger.info(
             "sync queued workspace=%s job=%s mode=%s",
-            workspace_id,
+            job.workspace_id,
             job.job_id,
             job.mode.value,
         )
         return job
-
-    async def ensure_can_start(self, workspace_id: str) -> None:
-        """Raise what `execute` would refuse a sync for now, before a caller
-        changes anything: no usable connection (`NotConnected`, or its own
-        problem), or a live sync running (`Conflict`)."""
-        async with self._uow() as uow:
-            usable(await uow.connections.get(workspace_id))
-            active = await uow.sync_jobs.active(workspace_id)
-        if active is not None and not self._orphans.is_orphan(active):
-            raise Conflict(
-                "a sync is already running for this workspace",
-                hint=f"Wait for sync {active.job_id} to end, or cancel it.",
-            )
 
     async def _fail_unscheduled(self, job: SyncJob, exc: SyncNotScheduled) -> None:
         """Queued, a job no runner took would block the next one until stale.

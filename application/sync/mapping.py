@@ -10,7 +10,7 @@ from application.access import require_manager
 from application.errors import Conflict, InvalidInput
 from application.sync.describes import DescribeSource
 from application.sync.jobs import StartSync
-from application.sync.ports import SyncUnitOfWorkFactory
+from application.sync.ports import SyncUnitOfWork, SyncUnitOfWorkFactory
 from domain.crm import CrmObject, DescribedField
 from domain.default_mapping import DEFAULT_MAPPING
 from domain.mapping import FieldMapping, Violation
@@ -108,9 +108,10 @@ class ReplaceFieldMapping:
     - every rule is checked against the org's describe (unknown field, a type
       that cannot convert, a compound address used as a scalar): all broken
       rules are reported and nothing is stored;
-    - with `resync`, a full sync of the objects whose rules changed is queued;
-      when that sync could not start (not connected, another sync running)
-      the answer says why and nothing is stored.
+    - with `resync`, a full sync of the objects whose rules changed is queued
+      in the transaction that saves the mapping; when that sync could not
+      start (not connected, another sync running) the answer says why and
+      nothing is stored, a sync started at the same moment included.
     """
 
     class Command(msgspec.Struct, frozen=True, kw_only=True):
@@ -135,34 +136,40 @@ class ReplaceFieldMapping:
         violations = command.mapping.validate(describes)
         if violations:
             raise MappingInvalid(violations)
-        if command.resync:
-            # Refuse before storing: a 409 must leave the mapping as it was.
-            try:
-                await self._start_sync.ensure_can_start(workspace_id)
-            except Conflict as exc:
-                raise Conflict(
-                    f"{exc.message}; the mapping was not saved",
-                    hint=f"{exc.hint} Then send it again; without resync it "
-                    "is saved at once, and the running sync keeps the "
-                    "mapping it started with.",
-                ) from None
-
         async with self._uow() as uow:
+            queued, orphan = None, None
+            if command.resync:
+                # First, in the transaction that saves the mapping: a 409
+                # leaves it as it was, and no sync starts in between.
+                orphan = await self._clear_way(uow, workspace_id)
             previous = await uow.mappings.get(workspace_id) or DEFAULT_MAPPING
+            affected = command.mapping.affected_objects(previous)
+            if command.resync and affected:
+                resync = StartSync.Command(
+                    actor=command.actor, mode=SyncMode.FULL, objects=tuple(affected)
+                )
+                queued = await self._start_sync.queue(uow, resync)
             await uow.mappings.save(workspace_id, command.mapping)
             await uow.commit()
+        self._start_sync.cleared(orphan)
 
-        affected = command.mapping.affected_objects(previous)
         logger.info(
             "mapping replaced workspace=%s affected=%s",
             workspace_id,
             sorted(obj.value for obj in affected),
         )
-        job = None
-        if command.resync and affected:
-            job = await self._start_sync.execute(
-                StartSync.Command(
-                    actor=command.actor, mode=SyncMode.FULL, objects=tuple(affected)
-                )
-            )
+        job = None if queued is None else await self._start_sync.submit(queued)
         return MappingReplaced(mapping=command.mapping, resync=job)
+
+    async def _clear_way(
+        self, uow: SyncUnitOfWork, workspace_id: str
+    ) -> SyncJob | None:
+        try:
+            return await self._start_sync.clear_way(uow, workspace_id)
+        except Conflict as exc:
+            raise Conflict(
+                f"{exc.message}; the mapping was not saved",
+                hint=f"{exc.hint} Then send it again; without resync it "
+                "is saved at once, and the running sync keeps the "
+                "mapping it started with.",
+            ) from None

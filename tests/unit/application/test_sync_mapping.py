@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from application.errors import Conflict
 from application.sync.describes import DescribeSource
 from application.sync.jobs import StartSync
 from application.sync.mapping import MappingInvalid, ReplaceFieldMapping
+from application.sync.ports import SyncUnitOfWork
 from domain.default_mapping import DEFAULT_MAPPING
 from domain.mapping import FieldMapping, PersonRule
-from domain.sync import SyncMode
+from domain.sync import SyncJob, SyncMode
 from tests.unit.application.conftest import ADMIN
 from tests.unit.application.sync_support import CONTACT, LEAD, Sync
 from tests.unit.application.sync_support import sync as sync  # the fixture
@@ -77,3 +80,45 @@ async def test_a_mapping_with_resync_during_a_sync_changes_nothing(
     assert "without resync it is saved at once" in (refused.value.hint or "")
     async with app.store.unit_of_work() as uow:
         assert await uow.mappings.get("ws-a") is None
+
+
+async def test_a_sync_started_as_the_mapping_is_saved_cannot_slip_between(
+    sync: Sync,
+) -> None:
+    """A sync started while the mapping is being saved waits for that
+    transaction, and then is the one refused: never a 409 for the resync
+    with the mapping saved all the same (helper-118)."""
+    app = sync.app
+    raced: list[asyncio.Task[SyncJob]] = []
+
+    def racing() -> SyncUnitOfWork:
+        uow = app.store.unit_of_work()
+        read = uow.mappings.get
+
+        async def read_while_a_sync_starts(workspace_id: str) -> FieldMapping | None:
+            if not raced:
+                command = StartSync.Command(actor=ADMIN)
+                raced.append(asyncio.ensure_future(sync.start.execute(command)))
+                for _ in range(20):
+                    await asyncio.sleep(0)
+            return await read(workspace_id)
+
+        uow.mappings.get = read_while_a_sync_starts  # type: ignore[method-assign]
+        return uow
+
+    describes = DescribeSource(racing, app.session, app.salesforce, app.clock)
+    replace = ReplaceFieldMapping(racing, describes, sync.start)
+    fewer = FieldMapping(people=DEFAULT_MAPPING.people[:3])
+
+    result = await replace.execute(
+        ReplaceFieldMapping.Command(actor=ADMIN, mapping=fewer, resync=True)
+    )
+
+    with pytest.raises(Conflict):
+        await raced[0]
+    assert result.resync is not None
+    async with app.store.unit_of_work() as uow:
+        assert await uow.mappings.get("ws-a") == fewer
+        active = await uow.sync_jobs.active("ws-a")
+    assert active is not None
+    assert active.job_id == result.resync.job_id
