@@ -28,7 +28,13 @@ def problem_for(exc: SalesforceError) -> Problem:
         return Problem(
             code="session_rejected",
             message="Salesforce rejected the session even after a token refresh.",
-            hint=problems.REAUTHORIZE_HINT,
+            # Not always a dead grant: a new session ended as soon as it was
+            # made (a session policy, an admin ending sessions) says the same.
+            hint="Try again in a moment. If it keeps happening, check the "
+            "Connected App's session policies (IP restrictions, session "
+            "timeout) in Salesforce; if those are fine, "
+            + problems.REAUTHORIZE_HINT[0].lower()
+            + problems.REAUTHORIZE_HINT[1:],
         )
     if isinstance(exc, ApiError) and exc.error_code in MAPPING_ERRORS:
         fields = ", ".join(exc.fields) or "a mapped field"
