@@ -47,6 +47,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     import uvicorn
 
     from adapters.persistence import ensure_at_head
+    from entrypoints.http.bounded_head import BoundedHttpToolsProtocol
 
     if host is not None and not host.strip():
         # Blank, uvicorn would listen on every interface.
@@ -74,6 +75,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         log_config=None,
         access_log=False,
         server_header=False,
+        http=BoundedHttpToolsProtocol,
     )
 
 

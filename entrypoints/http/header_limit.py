@@ -1,5 +1,6 @@
 """A bound on a request's line and headers, which uvicorn's httptools parser
-does not set: a request past it is refused before anything reads it."""
+does not set: a request past it is refused before any route reads it (see
+also `bounded_head`, which stops one still arriving)."""
 
 from __future__ import annotations
 
@@ -21,14 +22,7 @@ class HeaderLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP and _size(scope) > self._limit:
-            body = msgspec.json.encode(
-                {
-                    "code": "headers_too_large",
-                    "message": "the request line and headers are larger than this "
-                    f"service accepts ({self._limit // 1024} KiB at most)",
-                    "hint": "Send a shorter URL, or fewer and smaller headers.",
-                }
-            )
+            body = too_large_body(self._limit)
             start: HTTPResponseStartEvent = {
                 "type": "http.response.start",
                 "status": 431,
@@ -42,6 +36,18 @@ class HeaderLimit:
             await send({"type": "http.response.body", "body": body, "more_body": False})
             return
         await self.app(scope, receive, send)
+
+
+def too_large_body(limit: int) -> bytes:
+    """The 431's JSON body, in the shape of every error answer."""
+    return msgspec.json.encode(
+        {
+            "code": "headers_too_large",
+            "message": "the request line and headers are larger than this "
+            f"service accepts ({limit // 1024} KiB at most)",
+            "hint": "Send a shorter URL, or fewer and smaller headers.",
+        }
+    )
 
 
 def _size(scope: Scope) -> int:

@@ -1,0 +1,120 @@
+"""`serve`'s HTTP protocol stops a request head still arriving once it
+passes the limit, rather than hold it whole; bodies and pipelined
+requests pass as before."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from entrypoints.http.bounded_head import BoundedHttpToolsProtocol
+from entrypoints.http.header_limit import MAX_HEADER_BYTES
+
+
+async def echo_length(scope: Any, receive: Any, send: Any) -> None:
+    """Answers 200 with how many body bytes it read."""
+    if scope["type"] != "http":
+        return
+    size, more = 0, True
+    while more:
+        message = await receive()
+        size += len(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = str(size).encode()
+    headers = [(b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture
+async def address() -> AsyncIterator[tuple[str, int]]:
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(
+        echo_length, http=BoundedHttpToolsProtocol, log_config=None, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
+    while not server.started:  # noqa: ASYNC110 (uvicorn sets a flag, no event)
+        await asyncio.sleep(0.01)
+    yield listening.getsockname()
+    server.should_exit = True
+    await serving
+
+
+def sent_until_answered(address: tuple[str, int], pieces: int) -> tuple[int, bytes]:
+    """Send a head that never ends, 8 KiB at a time; the bytes sent before
+    the server answered or closed, and its answer."""
+    with socket.create_connection(address, timeout=10) as client:
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: ")
+        sent = 0
+        client.settimeout(0.05)
+        for _ in range(pieces):
+            try:
+                answer = client.recv(4096)
+            except TimeoutError:
+                answer = b""
+            if answer:
+                return sent, answer
+            try:
+                client.sendall(b"a" * 8192)
+            except OSError:
+                break
+            sent += 8192
+        client.settimeout(10)
+        return sent, client.recv(4096)
+
+
+def exchange(address: tuple[str, int], request: bytes, answers: int = 1) -> bytes:
+    """What the server sends back to `request`, once `answers` answers are
+    in (each body a number, with no line after it), and for 0.2 s after."""
+    with socket.create_connection(address, timeout=10) as client:
+        client.sendall(request)
+        answer = b""
+        while answer.count(b"HTTP/1.1 ") < answers or answer.endswith(b"\r\n"):
+            answer += client.recv(65536)
+        client.settimeout(0.2)
+        try:
+            while chunk := client.recv(65536):
+                answer += chunk
+        except TimeoutError:
+            pass
+        return answer
+
+
+async def test_a_head_still_arriving_is_refused_once_past_the_limit(
+    address: tuple[str, int],
+) -> None:
+    sent, answer = await asyncio.to_thread(sent_until_answered, address, 1024)
+
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert b'"code":"headers_too_large"' in answer
+    # Refused near the limit, not after the 8 MiB the client would send.
+    assert sent < 4 * MAX_HEADER_BYTES
+
+
+async def test_a_body_larger_than_the_limit_is_no_head(
+    address: tuple[str, int],
+) -> None:
+    body = b"x" * (8 * MAX_HEADER_BYTES)
+    head = f"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n"
+
+    answer = await asyncio.to_thread(exchange, address, head.encode() + body)
+
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert answer.endswith(str(len(body)).encode())
+
+
+async def test_pipelined_requests_each_get_their_answer(
+    address: tuple[str, int],
+) -> None:
+    one = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    answer = await asyncio.to_thread(exchange, address, one * 3, 3)
+
+    assert answer.count(b"HTTP/1.1 200 ") == 3
