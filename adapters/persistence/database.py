@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import msgspec
 from sqlalchemy import Connection, event
@@ -135,13 +136,24 @@ def ensure_parent_directory(url: URL) -> None:
 
     A file that cannot be made is left for SQLite to report when it opens it.
     """
-    database = url.database or ""
-    if database.startswith("file:"):
+    path = _file_of(url)
+    if path is None:
         return
-    path = Path(database)
     path.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(OSError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _file_of(url: URL) -> Path | None:
+    """The file a SQLite URL names, a `file:` URI's too (`?uri=true`); None
+    for one SQLite must not make (`mode=ro`, `mode=memory`)."""
+    database = url.database or ""
+    if not database.startswith("file:"):
+        return Path(database)
+    if url.query.get("mode", "rwc") != "rwc":
+        return None
+    path = unquote(urlsplit(database).path)
+    return Path(path) if path and path != ":memory:" else None
 
 
 def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout: float) -> None:

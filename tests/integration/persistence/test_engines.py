@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import text
@@ -115,3 +116,21 @@ async def test_an_existing_sqlite_file_keeps_its_mode(tmp_path: Path) -> None:
     await engine.dispose()
 
     assert database.stat().st_mode & 0o777 == 0o640
+
+
+async def test_a_file_uri_makes_its_file_for_its_owner_only_too(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "by uri" / "db.sqlite3"
+    read_only = tmp_path / "ro.sqlite3"
+    engine = create_database_engine(
+        f"sqlite:///file:{quote(str(database))}?uri=true&mode=rwc"
+    )
+    create_database_engine(f"sqlite:///file:{read_only}?uri=true&mode=ro")
+
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE t (x)"))
+    await engine.dispose()
+
+    assert database.stat().st_mode & 0o777 == 0o600
+    assert not read_only.exists()
