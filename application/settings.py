@@ -7,7 +7,12 @@ from urllib.parse import urlsplit
 import msgspec
 
 from domain.connection import Connection
-from domain.environment import LOOPBACK_HOSTS, Environment, HostPolicy
+from domain.environment import (
+    LOOPBACK_HOSTS,
+    Environment,
+    HostPolicy,
+    normalize_login_host,
+)
 from domain.tokens import TokenSet
 from domain.workspace import require_workspace_id
 
@@ -38,6 +43,13 @@ class OAuthSettings(msgspec.Struct, frozen=True, kw_only=True):
             extra_hosts=frozenset(configured),
             allow_loopback=bool(configured & LOOPBACK_HOSTS),
         )
+
+    def check_given_login_host(self, given: object) -> None:
+        """Refuse a My Domain login host a caller gives (a string) that is no
+        host we send secrets to: checked before any other settings rule, so
+        a host refused anyway says why, not "disconnect first"."""
+        if isinstance(given, str):
+            self.host_policy().check(normalize_login_host(given), field="login_host")
 
     def check_token_hosts(self, tokens: TokenSet) -> None:
         """Refuse a token answer that sends us anywhere but Salesforce."""

@@ -16,7 +16,6 @@ from application.access import (
 from application.ports import Clock, UnitOfWorkFactory
 from application.settings import OAuthSettings
 from application.summary import ConnectionSummary
-from domain.environment import normalize_login_host
 from domain.workspace import Actor
 
 logger = logging.getLogger(__name__)
@@ -52,12 +51,7 @@ class ConfigureSettings:
         async with self._uow() as uow:
             current = await load_or_new(uow, command.actor.workspace_id)
             with domain_rules(hint=SETTINGS_HINT):
-                if isinstance(command.login_host, str):
-                    # Before the frozen-while-connected rule: a host refused
-                    # anyway says why, not "disconnect first".
-                    self._settings.host_policy().check(
-                        normalize_login_host(command.login_host), field="login_host"
-                    )
+                self._settings.check_given_login_host(command.login_host)
                 updated = current.configure(
                     client_id=command.client_id,
                     sandbox=command.sandbox,

@@ -67,6 +67,7 @@ class StartAuthorization:
         async with self._uow() as uow:
             connection = await load_or_new(uow, command.actor.workspace_id)
             with domain_rules(hint=SETTINGS_HINT):
+                self._settings.check_given_login_host(command.login_host)
                 connection = _with_requested_settings(connection, command)
             started = await self.begin(uow, connection)
             await uow.commit()

@@ -120,3 +120,19 @@ async def test_a_login_host_refused_at_connect_changes_nothing(api: Api) -> None
     assert answer.status_code == 422
     assert "login_host" in answer.json()["message"]
     assert api.store.connections["ws-a"].login_host == MY_DOMAIN
+
+
+async def test_a_refused_login_host_at_connect_says_why_while_connected_too(
+    api: Api,
+) -> None:
+    await api.connect()
+
+    answer = await api.client.post(
+        "/api/crm/salesforce/authorizations",
+        json={"login_host": "https://evil.example.com"},
+        headers=api.auth(),
+    )
+
+    assert answer.status_code == 422
+    assert "must be an https Salesforce host" in answer.json()["message"]
+    assert api.store.connections["ws-a"].login_host is None
