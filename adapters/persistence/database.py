@@ -129,19 +129,22 @@ def _check_sqlite_file(url: URL) -> None:
 
 
 def ensure_parent_directory(url: URL) -> None:
-    """Make the folder of a SQLite file, as SQLite makes only the file, and a
-    missing file readable by its owner only: it holds sealed tokens and
-    customers' records. SQLite gives its `-wal` and `-shm` files the mode of
-    the database file.
-
-    A file that cannot be made is left for SQLite to report when it opens it.
-    """
+    """Make the folder of a SQLite file, as SQLite makes only the file."""
     path = _file_of(url)
-    if path is None:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(OSError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def make_private_file(url: URL) -> None:
+    """Make a missing SQLite file, readable by its owner only, just before
+    SQLite opens it (and would make it as the umask says): it holds sealed
+    tokens and customers' records. SQLite gives its `-wal` and `-shm` files
+    the mode of the database file. A file that cannot be made is left for
+    SQLite to report as it opens it."""
+    path = _file_of(url)
+    if path is not None:
+        with contextlib.suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _file_of(url: URL) -> Path | None:
@@ -158,6 +161,10 @@ def _file_of(url: URL) -> Path | None:
 
 def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout: float) -> None:
     timeout_ms = int(busy_timeout * 1000)
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def private(_dialect: Any, _record: Any, _args: Any, _params: Any) -> None:
+        make_private_file(engine.url)  # then the driver connects as usual
 
     @event.listens_for(engine.sync_engine, "connect")
     def configure(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

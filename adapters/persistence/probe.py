@@ -17,6 +17,7 @@ from sqlalchemy.pool import NullPool
 from adapters.persistence.database import (
     create_database_engine,
     ensure_parent_directory,
+    make_private_file,
     parse_database_url,
 )
 from adapters.persistence.errors import DatabaseUnavailable
@@ -87,6 +88,7 @@ async def _open_file(url: URL) -> None:
 
 def _open_file_now(url: URL) -> None:
     ensure_parent_directory(url)
+    make_private_file(url)
     engine = create_engine(url.set(drivername="sqlite+pysqlite"), poolclass=NullPool)
     try:
         with engine.connect() as connection:

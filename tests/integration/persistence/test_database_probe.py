@@ -190,6 +190,9 @@ async def test_a_usable_sqlite_path_passes_and_gets_its_folder(
     await check_database(f"sqlite:///{tmp_path}/new/folder/crm.sqlite3")
 
     assert (tmp_path / "new" / "folder").is_dir()
+    # The check opens, so makes, the file: for its owner only.
+    made = tmp_path / "new" / "folder" / "crm.sqlite3"
+    assert made.stat().st_mode & 0o777 == 0o600
 
 
 async def test_a_live_server_passes(postgres_server_url: URL) -> None:

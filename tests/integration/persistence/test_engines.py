@@ -134,3 +134,11 @@ async def test_a_file_uri_makes_its_file_for_its_owner_only_too(
 
     assert database.stat().st_mode & 0o777 == 0o600
     assert not read_only.exists()
+
+
+def test_an_engine_makes_no_file_until_it_connects(tmp_path: Path) -> None:
+    database = tmp_path / "later.sqlite3"
+
+    create_database_engine(f"sqlite:///{database}")
+
+    assert not database.exists()
