@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from typing import NoReturn
@@ -59,6 +60,9 @@ class CompleteAuthorization:
       The field mapping and the sync history stay.
     """
 
+    # How long the callback waits on the revoke of a replaced grant.
+    REVOKE_REPLACED_SECONDS = 5.0
+
     class Command(msgspec.Struct, frozen=True, kw_only=True):
         state: str | None = None
         code: str | None = None
@@ -97,7 +101,16 @@ class CompleteAuthorization:
         if replaced is not None:
             # The grant a reconnect replaced (one needing reauthorization may
             # work again, a user reactivated, say): no longer ours to hold.
-            await self._revoke(pending, replaced, what="replaced")
+            # The browser waits for this answer: a slow revoke is cut short.
+            try:
+                async with asyncio.timeout(self.REVOKE_REPLACED_SECONDS):
+                    await self._revoke(pending, replaced, what="replaced")
+            except TimeoutError:
+                logger.warning(
+                    "could not revoke replaced grant workspace=%s: no answer in %g s",
+                    pending.workspace_id,
+                    self.REVOKE_REPLACED_SECONDS,
+                )
         logger.info(
             "authorization completed workspace=%s environment=%s org=%s",
             pending.workspace_id,

@@ -3,6 +3,8 @@ is revoked, as a disconnect would have, so it cannot come back to life."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from application.errors import OAuthError
@@ -59,3 +61,26 @@ async def test_a_revoke_that_fails_leaves_the_new_connection_in_place(
     assert connection.status is ConnectionStatus.CONNECTED
     assert "could not revoke replaced grant workspace=" in caplog.text
     assert old not in caplog.text
+
+
+async def test_a_revoke_that_does_not_answer_holds_the_callback_only_so_long(
+    app: App, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await needing_reauthorization(app)
+    monkeypatch.setattr(app.complete, "REVOKE_REPLACED_SECONDS", 0.05)
+    revoke = app.salesforce.revoke
+
+    async def silent(*, login_host: str, token: str) -> None:
+        await asyncio.sleep(60)
+        await revoke(login_host=login_host, token=token)
+
+    app.salesforce.revoke = silent  # type: ignore[method-assign]
+
+    await asyncio.wait_for(app.connect(), timeout=10)
+
+    connection = app.connection()
+    assert connection is not None
+    assert connection.status is ConnectionStatus.CONNECTED
+    assert "could not revoke replaced grant workspace=ws-a: no answer in 0.05 s" in (
+        caplog.text
+    )
