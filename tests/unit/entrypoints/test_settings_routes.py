@@ -75,12 +75,19 @@ async def test_saving_the_same_settings_while_connected_keeps_the_host(
     assert shown["login_host"] == MY_DOMAIN
 
 
-async def connect_with(api: Api, body: dict[str, Any]) -> str:
+async def connect_answer(api: Api, body: dict[str, Any]) -> dict[str, Any]:
+    """Connect's status and JSON answer, with `body`."""
     answer = await api.client.post(
         "/api/crm/salesforce/authorizations", json=body, headers=api.auth()
     )
-    assert answer.status_code == 201, answer.text
-    url: str = answer.json()["authorization_url"]
+    shown: dict[str, Any] = answer.json()
+    return {"status": answer.status_code, **shown}
+
+
+async def connect_with(api: Api, body: dict[str, Any]) -> str:
+    answer = await connect_answer(api, body)
+    assert answer["status"] == 201, answer
+    url: str = answer["authorization_url"]
     return url
 
 
@@ -111,14 +118,10 @@ async def test_connect_keeps_a_login_host_left_out_and_clears_a_null_one(
 async def test_a_login_host_refused_at_connect_changes_nothing(api: Api) -> None:
     await saved(api, login_host=MY_DOMAIN)
 
-    answer = await api.client.post(
-        "/api/crm/salesforce/authorizations",
-        json={"login_host": "https://evil.example"},
-        headers=api.auth(),
-    )
+    answer = await connect_answer(api, {"login_host": "https://evil.example"})
 
-    assert answer.status_code == 422
-    assert "login_host" in answer.json()["message"]
+    assert answer["status"] == 422
+    assert "login_host" in answer["message"]
     assert api.store.connections["ws-a"].login_host == MY_DOMAIN
 
 
@@ -127,12 +130,8 @@ async def test_a_refused_login_host_at_connect_says_why_while_connected_too(
 ) -> None:
     await api.connect()
 
-    answer = await api.client.post(
-        "/api/crm/salesforce/authorizations",
-        json={"login_host": "https://evil.example.com"},
-        headers=api.auth(),
-    )
+    answer = await connect_answer(api, {"login_host": "https://evil.example.com"})
 
-    assert answer.status_code == 422
-    assert "must be an https Salesforce host" in answer.json()["message"]
+    assert answer["status"] == 422
+    assert "must be an https Salesforce host" in answer["message"]
     assert api.store.connections["ws-a"].login_host is None
