@@ -26,43 +26,57 @@ async def cut_on_cancel(
     checks run beside it. A check that cannot read the database is skipped:
     the run's next write meets the outage, or the cancel, itself.
     """
-    loop = asyncio.get_running_loop()
-    current = asyncio.current_task()
-    assert current is not None
-    cut: Exception | None = None
-    over = False
-    checking: asyncio.Task[None] | None = None
-    timer: asyncio.TimerHandle
-
-    async def checked() -> None:
-        nonlocal cut, timer
-        try:
-            await check()
-        except StorageUnavailable:
-            logger.debug("no cancel check: the database is unavailable")
-        except Exception as exc:
-            if not over:
-                cut = exc
-                current.cancel()
-            return
-        if not over:
-            timer = loop.call_later(every, tick)
-
-    def tick() -> None:
-        nonlocal checking
-        checking = loop.create_task(checked())
-
-    timer = loop.call_later(every, tick)
+    watch = _Watch(check, every)
     try:
         return await work
     except asyncio.CancelledError:
         # Only our own cancel becomes the check's error: another (a stop
         # signal's) goes on as it came.
-        if cut is not None and current.uncancel() == 0:
-            raise cut from None
+        if watch.cut is not None and watch.task.uncancel() == 0:
+            raise watch.cut from None
         raise
     finally:
-        over = True
-        timer.cancel()
-        if checking is not None:
-            await asyncio.wait({checking})
+        await watch.end()
+
+
+class _Watch:
+    """The checks beside one await. Its callbacks are bound methods, not
+    closures that name each other: such a pair is a reference cycle, which
+    would keep the awaiting task (a read-ahead's holds its page) until the
+    collector runs, and a sync runs it seldom. Nothing refers to the watch
+    once its timer is cancelled and its last check is done."""
+
+    def __init__(self, check: Callable[[], Awaitable[None]], every: float) -> None:
+        self.loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        self.task = task
+        self.cut: Exception | None = None
+        self._check = check
+        self._every = every
+        self._over = False
+        self._checking: asyncio.Task[None] | None = None
+        self._timer = self.loop.call_later(every, self._tick)
+
+    def _tick(self) -> None:
+        self._checking = self.loop.create_task(self._checked())
+
+    async def _checked(self) -> None:
+        try:
+            await self._check()
+        except StorageUnavailable:
+            logger.debug("no cancel check: the database is unavailable")
+        except Exception as exc:
+            if not self._over:
+                self.cut = exc
+                self.task.cancel()
+            return
+        if not self._over:
+            self._timer = self.loop.call_later(self._every, self._tick)
+
+    async def end(self) -> None:
+        """Stop checking; wait for a check under way."""
+        self._over = True
+        self._timer.cancel()
+        if self._checking is not None:
+            await asyncio.wait({self._checking})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 
 import pytest
 
@@ -101,3 +103,23 @@ async def test_nothing_is_left_to_cancel_what_follows() -> None:
 async def test_a_check_that_breaks_is_not_hidden() -> None:
     with pytest.raises(ZeroDivisionError):
         await cut_on_cancel(forever(), Checks(ZeroDivisionError()), every=EVERY)
+
+
+async def test_a_watched_task_is_freed_as_soon_as_it_is_dropped() -> None:
+    """No reference cycle keeps the task (a read-ahead's holds its page)
+    for the collector, which a sync runs seldom."""
+
+    async def read_ahead() -> str:
+        return await cut_on_cancel(asyncio.sleep(0, "page"), Checks(), every=60)
+
+    gc.disable()
+    try:
+        task = asyncio.create_task(read_ahead())
+        assert await task == "page"
+        freed = weakref.ref(task)
+        del task
+        for _ in range(2):  # The loop lets go of the handle that woke us.
+            await asyncio.sleep(0)
+        assert freed() is None
+    finally:
+        gc.enable()
