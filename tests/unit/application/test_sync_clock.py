@@ -83,3 +83,35 @@ async def test_an_update_in_the_cursors_second_is_not_lost_to_a_slow_clock(
 def _stamp_of(sync: Sync, record_id: str) -> datetime:
     stamp = sync.org.rows[CrmObject.LEAD][record_id]["SystemModstamp"]
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+def test_the_bound_never_falls_in_the_clocks_current_second() -> None:
+    now = NOW + timedelta(milliseconds=616)
+
+    assert run_bound(now, None, 0) == NOW - timedelta(seconds=1)
+    assert run_bound(now, None, 0.5) == NOW - timedelta(seconds=1)
+    assert run_bound(now, None, 1) == NOW - timedelta(seconds=1)
+    assert run_bound(now, None, 2) == now - timedelta(seconds=2)
+    assert run_bound(now, NOW - timedelta(minutes=1), 0) == NOW - timedelta(
+        minutes=1, seconds=1
+    )
+
+
+async def test_a_row_changed_later_in_the_bounds_second_is_not_passed(
+    sync: Sync,
+) -> None:
+    """A settle of 0 (helper-119): rows stamped in the run's own second
+    wait for the next run, as one changed later in that second gets the
+    same stamp, and a cursor past a larger Id of that second would pass it."""
+    org, clock = sync.org, sync.app.clock
+    org.now = clock.now()
+    small, big = lead(org, 1), lead(org, 2)
+    first = await sync.once(objects=(CrmObject.LEAD,))
+    org.update(CrmObject.LEAD, small, {"Title": "changed in that second"})
+    clock.advance(seconds=2)
+
+    await sync.once(objects=(CrmObject.LEAD,))
+
+    assert first.progress_of(CrmObject.LEAD).seen == 0
+    titles = {p.lead_id: p.fields.get("job_title") for p in sync.people()}
+    assert titles == {small: "changed in that second", big: None}

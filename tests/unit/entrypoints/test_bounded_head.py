@@ -1,10 +1,11 @@
-"""`serve`'s HTTP protocol stops a request head still arriving once it
-passes the limit, rather than hold it whole; bodies and pipelined
-requests pass as before."""
+"""Request heads past the limit: the app refuses one before any route, and
+`serve`'s HTTP protocol stops one still arriving rather than hold it
+whole; bodies and pipelined requests pass as before."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,6 +15,7 @@ import uvicorn
 
 from entrypoints.http.bounded_head import BoundedHttpToolsProtocol
 from entrypoints.http.header_limit import MAX_HEADER_BYTES
+from tests.unit.entrypoints.conftest import Api
 
 
 async def echo_length(scope: Any, receive: Any, send: Any) -> None:
@@ -118,3 +120,23 @@ async def test_pipelined_requests_each_get_their_answer(
     answer = await asyncio.to_thread(exchange, address, one * 3, 3)
 
     assert answer.count(b"HTTP/1.1 200 ") == 3
+
+
+async def test_a_request_with_headers_past_the_limit_is_refused_before_routing(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="crmbridge.access")
+    fits = {**api.auth(), "X-Padding": "a" * (MAX_HEADER_BYTES - 2048)}
+    past = {**api.auth(), "X-Padding": "a" * MAX_HEADER_BYTES}
+
+    served = await api.client.get("/api/crm/salesforce", headers=fits)
+    refused = await api.client.get("/api/crm/salesforce", headers=past)
+    long_query = await api.client.get("/health", params={"x": "a" * MAX_HEADER_BYTES})
+
+    assert served.status_code == 200
+    assert refused.status_code == long_query.status_code == 431
+    assert refused.json()["code"] == "headers_too_large"
+    assert "32 KiB" in refused.json()["message"]
+    assert refused.headers["connection"] == "close"
+    lines = [r.getMessage() for r in caplog.records if r.name == "crmbridge.access"]
+    assert lines[1].startswith("GET /api/crm/salesforce 431 ")

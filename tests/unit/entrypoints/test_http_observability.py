@@ -14,7 +14,6 @@ from application.sync.mapping import ReplaceFieldMapping
 from application.use_cases.complete_authorization import CompleteAuthorization
 from application.use_cases.get_connection import GetConnection
 from domain.workspace import Role
-from entrypoints.http.header_limit import MAX_HEADER_BYTES
 from tests.unit.entrypoints.conftest import Api
 
 
@@ -336,23 +335,3 @@ async def test_a_4xx_is_not_logged_beyond_its_access_line(
 
     assert answer.status_code == 404
     assert not [r for r in caplog.records if r.name == "entrypoints.http.errors"]
-
-
-async def test_a_request_with_headers_past_the_limit_is_refused_before_routing(
-    api: Api, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO, logger="crmbridge.access")
-    fits = {**api.auth(), "X-Padding": "a" * (MAX_HEADER_BYTES - 2048)}
-    past = {**api.auth(), "X-Padding": "a" * MAX_HEADER_BYTES}
-
-    served = await api.client.get("/api/crm/salesforce", headers=fits)
-    refused = await api.client.get("/api/crm/salesforce", headers=past)
-    long_query = await api.client.get("/health", params={"x": "a" * MAX_HEADER_BYTES})
-
-    assert served.status_code == 200
-    assert refused.status_code == long_query.status_code == 431
-    assert refused.json()["code"] == "headers_too_large"
-    assert "32 KiB" in refused.json()["message"]
-    assert refused.headers["connection"] == "close"
-    lines = [r.getMessage() for r in caplog.records if r.name == "crmbridge.access"]
-    assert lines[1].startswith("GET /api/crm/salesforce 431 ")
