@@ -140,3 +140,33 @@ async def test_a_request_with_headers_past_the_limit_is_refused_before_routing(
     assert refused.headers["connection"] == "close"
     lines = [r.getMessage() for r in caplog.records if r.name == "crmbridge.access"]
     assert lines[1].startswith("GET /api/crm/salesforce 431 ")
+
+
+def sent_trailer_until_closed(address: tuple[str, int], pieces: int) -> int:
+    """Send a chunked request whose trailer never ends, 8 KiB at a time;
+    the trailer's bytes sent before the server closed the connection."""
+    with socket.create_connection(address, timeout=10) as client:
+        client.sendall(
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"2\r\n{}\r\n0\r\nX-Trailer: "
+        )
+        sent = 0
+        try:
+            for _ in range(pieces):
+                client.sendall(b"a" * 8192)
+                sent += 8192
+        except OSError:
+            pass
+        return sent
+
+
+async def test_a_trailer_that_keeps_coming_is_cut_off_too(
+    address: tuple[str, int],
+) -> None:
+    """The fields after a chunked body are header fields as well: none may
+    grow without bound while the answer has been sent (helper-119)."""
+    sent = await asyncio.to_thread(sent_trailer_until_closed, address, 32768)
+
+    # Cut near the limit (what the sockets' buffers held aside), not after
+    # the 256 MiB the client would send.
+    assert sent < 64 * 1024 * 1024
