@@ -6,7 +6,7 @@ cursors and bounds are truncated to seconds and ties are broken by `Id`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
@@ -61,6 +61,16 @@ _last_parsed: tuple[str | None, datetime] = (None, datetime.min.replace(tzinfo=U
 
 def truncate(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(microsecond=0)
+
+
+def cursor_limit(until: datetime) -> datetime:
+    """The newest SystemModstamp a cursor may stop at in a window ending at
+    `until`: the end of the second before `until`'s. Salesforce stamps whole
+    seconds, and `until`'s own second may still be getting rows (with a
+    settle of 0 it is the current one): a row changed later in it shares
+    the stamp of rows already read, and a cursor past their Ids would pass
+    it. The next run reads that second again."""
+    return truncate(until) - timedelta(microseconds=1)
 
 
 def select_fields(obj: CrmObject, mapped: tuple[str, ...]) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ from application.sync.pipeline import abandon
 from application.sync.ports import BulkPage, QueryPage, Record, SalesforceRecords
 from domain.crm import CrmObject, ObjectDescribe
 from domain.mapping import resolve_field
-from domain.soql import SyncCursor, parse_record_datetime, truncate, window_query
+from domain.soql import SyncCursor, cursor_limit, parse_record_datetime, window_query
 from domain.sync import BulkMark, SyncJob
 from domain.tokens import TokenSet
 
@@ -420,8 +420,8 @@ def max_cursor(
     current: SyncCursor | None, records: Iterable[Record], until: datetime
 ) -> SyncCursor | None:
     """The newest of `current` and `records`' rows stamped within the window
-    ending at `until` (see `last_cursor`: one past it changed since)."""
-    bound = truncate(until)
+    ending at `until`, and before its second (see `last_cursor`)."""
+    bound = cursor_limit(until)
     best = current
     for record in records:
         modstamp = parse_record_datetime(record["SystemModstamp"])

@@ -26,7 +26,7 @@ from domain.people import (
     ids_to_load,
     overlay,
 )
-from domain.soql import SyncCursor, parse_record_datetime, truncate
+from domain.soql import SyncCursor, cursor_limit, parse_record_datetime
 from domain.sync import BulkMark, SyncJob, SyncState
 
 
@@ -55,7 +55,8 @@ def stop_if_asked(job: SyncJob, stored: SyncJob | None) -> None:
 
 def last_cursor(records: Sequence[Record], until: datetime) -> SyncCursor | None:
     """Where `records`, a page of a window ending at `until`, leave the
-    cursor: at its last row stamped within the window, or None.
+    cursor: at its last row stamped within the window and before `until`'s
+    own second (`cursor_limit`), or None.
 
     A query cursor serves each page's values as it serves the page, so a row
     changed since the query began shows a stamp past the window, and where
@@ -63,7 +64,7 @@ def last_cursor(records: Sequence[Record], until: datetime) -> SyncCursor | None
     stamped after the window's end that the next run must read. The next
     run reads such a row again, as it changed.
     """
-    bound = truncate(until)
+    bound = cursor_limit(until)
     for record in reversed(records):
         modstamp = parse_record_datetime(record["SystemModstamp"])
         if modstamp <= bound:

@@ -47,7 +47,7 @@ from domain.crm import CrmObject
 from domain.default_mapping import DEFAULT_MAPPING
 from domain.full_reads import bulk_jobs_left, choose_full_reads, last_of_each_found
 from domain.mapping import FieldMapping
-from domain.soql import SyncCursor, truncate
+from domain.soql import SyncCursor
 from domain.sync import SyncJob, SyncMode, SyncState
 
 logger = logging.getLogger(__name__)
@@ -307,15 +307,13 @@ def _log_full_reads(job: SyncJob) -> None:
 
 
 def run_bound(now: datetime, server_now: datetime | None, settle: float) -> datetime:
-    """A run's upper bound: `settle` seconds before the earlier clock, and
-    never in that clock's current second. Salesforce stamps whole seconds,
-    so a row changed later in that second gets the stamp of rows the run
-    already read, behind a cursor that would pass it (a settle of 0)."""
+    """A run's upper bound: `settle` seconds before the earlier clock (see
+    `cursor_limit` for the second the bound falls in)."""
     behind = now if server_now is None else min(now, server_now)
-    if behind < now - timedelta(seconds=settle / 2):
+    # Salesforce's Date header has whole seconds: less than one says nothing.
+    if behind < now - timedelta(seconds=max(settle / 2, 1.0)):
         logger.warning(
             "salesforce's clock is %.0f s behind ours: the sync's bound follows it",
             (now - behind).total_seconds(),
         )
-    closed = truncate(behind) - timedelta(seconds=1)
-    return min(behind - timedelta(seconds=settle), closed)
+    return behind - timedelta(seconds=settle)

@@ -1,5 +1,7 @@
-"""A cursor never passes the run's bound: a row stamped past it changed
-after the query began, and where it stood in the read order is unknown."""
+"""A cursor stops before the run's bound's second: a row stamped past the
+bound changed after the query began, and where it stood in the read order
+is unknown; a row of the bound's own second may get a sibling of its stamp
+later in that second."""
 
 from __future__ import annotations
 
@@ -23,19 +25,24 @@ def at(n: int, stamp: str) -> SyncCursor:
     return SyncCursor(modstamp=when, record_id=f"00Q{n:015d}")
 
 
-def test_a_page_leaves_the_cursor_at_its_last_row_within_the_bound() -> None:
-    page = [row(1, "08:00:00"), row(2, "09:00:00"), row(3, "09:00:01")]
+def test_a_page_leaves_the_cursor_at_its_last_row_before_the_bounds_second() -> None:
+    page = [
+        row(1, "08:00:00"),
+        row(2, "08:59:59"),
+        row(3, "09:00:00"),  # the bound's own second
+        row(4, "09:00:01"),  # changed since the query began
+    ]
 
-    assert last_cursor(page, UNTIL) == at(2, "09:00:00")
-    assert last_cursor(page[:2], UNTIL) == at(2, "09:00:00")
-    # Every row changed since: the cursor stays where it was.
+    assert last_cursor(page, UNTIL) == at(2, "08:59:59")
+    assert last_cursor(page[:2], UNTIL) == at(2, "08:59:59")
+    # Every row in the bound's second, or changed since: the cursor stays.
     assert last_cursor(page[2:], UNTIL) is None
     assert last_cursor([], UNTIL) is None
 
 
-def test_a_bulk_job_s_newest_row_is_its_newest_within_the_bound() -> None:
+def test_a_bulk_job_s_newest_row_is_its_newest_before_the_bounds_second() -> None:
     rows = [row(5, "08:30:00"), row(6, "09:00:01"), row(4, "08:59:59")]
 
     assert max_cursor(None, rows, UNTIL) == at(4, "08:59:59")
-    assert max_cursor(at(1, "09:00:00"), rows, UNTIL) == at(1, "09:00:00")
-    assert max_cursor(None, rows[1:2], UNTIL) is None
+    assert max_cursor(at(1, "08:59:59"), rows, UNTIL) == at(4, "08:59:59")
+    assert max_cursor(None, [row(7, "09:00:00"), *rows[1:2]], UNTIL) is None
