@@ -32,6 +32,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         # The request's bytes but its body's: head, chunk sizes, trailers.
         self._framing = 0
+        self._in_head = False
 
     def data_received(self, data: bytes) -> None:
         self._framing += len(data)
@@ -39,18 +40,34 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self._framing > self.head_limit and not self.transport.is_closing():
             self._refuse()
 
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
     def on_body(self, body: bytes) -> None:
         self._framing -= len(body)
         super().on_body(body)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
-        # A pipelined request's head may follow in the same read.
+        # Limitation: a pipelined request's head that came in the same read
+        # as this request's end goes uncounted: that one read of the socket
+        # is all it can hold past the limit.
         self._framing = 0
 
     def _refuse(self) -> None:
         cycle = self.cycle
-        if cycle is None or not cycle.response_started:
+        if self._in_head:
+            # No answer for this request yet; one before it may still be
+            # writing its own, which a 431 must not cut into.
+            answer = cycle is None or cycle.response_complete
+        else:
+            answer = not cycle.response_started
+        if answer:
             body = too_large_body(self.head_limit)
             self.transport.write(
                 b"HTTP/1.1 431 Request Header Fields Too Large\r\n"

@@ -49,10 +49,19 @@ async def address() -> AsyncIterator[tuple[str, int]]:
     await serving
 
 
-def sent_until_answered(address: tuple[str, int], pieces: int) -> tuple[int, bytes]:
-    """Send a head that never ends, 8 KiB at a time; the bytes sent before
-    the server answered or closed, and its answer."""
+def sent_until_answered(
+    address: tuple[str, int], pieces: int, first: bytes = b""
+) -> tuple[int, bytes]:
+    """Send a head that never ends, 8 KiB at a time, after `first` (a whole
+    request, whose answer is read first); the bytes sent before the server
+    answered or closed, and its answer."""
     with socket.create_connection(address, timeout=10) as client:
+        if first:
+            client.sendall(first)
+            answered = b""
+            while not answered.endswith(b"\r\n\r\n0"):  # echo_length's, to a GET
+                answered += client.recv(4096)
+            assert answered.startswith(b"HTTP/1.1 200 ")
         client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: ")
         sent = 0
         client.settimeout(0.05)
@@ -97,6 +106,19 @@ async def test_a_head_still_arriving_is_refused_once_past_the_limit(
     assert answer.startswith(b"HTTP/1.1 431 ")
     assert b'"code":"headers_too_large"' in answer
     # Refused near the limit, not after the 8 MiB the client would send.
+    assert sent < 4 * MAX_HEADER_BYTES
+
+
+async def test_a_later_request_on_a_kept_connection_gets_its_431_too(
+    address: tuple[str, int],
+) -> None:
+    """The answer before it has begun, and ended: not this request's
+    (helper-120 saw the connection closed without one)."""
+    one = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    sent, answer = await asyncio.to_thread(sent_until_answered, address, 1024, one)
+
+    assert answer.startswith(b"HTTP/1.1 431 ")
     assert sent < 4 * MAX_HEADER_BYTES
 
 
