@@ -8,14 +8,18 @@ any size. This protocol counts a request's bytes as they arrive, less its
 body's, and once they pass `MAX_HEADER_BYTES` before the request ends,
 answers 431 (if no answer has started) and closes the connection. A head
 that arrives whole in one read is left to `HeaderLimit`, which sees it at
-its exact size.
+its exact size. A head still unfinished `head_seconds` after it began is
+answered 408 and its connection closed, so slow heads cannot hold
+connections open for ever.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
+import msgspec
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from entrypoints.http.header_limit import MAX_HEADER_BYTES, too_large_body
@@ -27,12 +31,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """`crmbridge serve`'s HTTP protocol (uvicorn's `http=` option)."""
 
     head_limit = MAX_HEADER_BYTES
+    head_seconds = 30.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The request's bytes but its body's: head, chunk sizes, trailers.
         self._framing = 0
         self._in_head = False
+        self._head_timer: asyncio.TimerHandle | None = None
 
     def data_received(self, data: bytes) -> None:
         self._framing += len(data)
@@ -43,10 +49,38 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
+        self._head_timer = self.loop.call_later(self.head_seconds, self._too_slow)
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        self._stop_head_timer()
         super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_timer()
+        super().connection_lost(exc)
+
+    def _stop_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _too_slow(self) -> None:
+        self._head_timer = None
+        if not self._in_head or self.transport.is_closing():
+            return
+        if self.cycle is None or self.cycle.response_complete:
+            body = msgspec.json.encode(
+                {
+                    "code": "request_timeout",
+                    "message": "the request line and headers did not arrive "
+                    f"within {self.head_seconds:g} s",
+                    "hint": "Send the whole head at once.",
+                }
+            )
+            self.transport.write(_answer(b"408 Request Timeout", body))
+        self.transport.close()
+        logger.info("request head unfinished after %g s refused", self.head_seconds)
 
     def on_body(self, body: bytes) -> None:
         self._framing -= len(body)
@@ -69,11 +103,16 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             answer = not cycle.response_started
         if answer:
             body = too_large_body(self.head_limit)
-            self.transport.write(
-                b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-                b"content-type: application/json\r\n"
-                b"content-length: " + str(len(body)).encode() + b"\r\n"
-                b"connection: close\r\n\r\n" + body
-            )
+            self.transport.write(_answer(b"431 Request Header Fields Too Large", body))
         self.transport.close()
         logger.info("request head or trailer past %d bytes refused", self.head_limit)
+
+
+def _answer(status: bytes, body: bytes) -> bytes:
+    """A whole JSON answer that closes its connection."""
+    return (
+        b"HTTP/1.1 " + status + b"\r\n"
+        b"content-type: application/json\r\n"
+        b"content-length: " + str(len(body)).encode() + b"\r\n"
+        b"connection: close\r\n\r\n" + body
+    )

@@ -8,6 +8,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -33,20 +34,48 @@ async def echo_length(scope: Any, receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-@pytest.fixture
-async def address() -> AsyncIterator[tuple[str, int]]:
+class QuickHeads(BoundedHttpToolsProtocol):
+    head_seconds = 0.3
+
+
+@asynccontextmanager
+async def serving(protocol: type[BoundedHttpToolsProtocol]) -> AsyncIterator[Any]:
+    """uvicorn serving `echo_length` with `protocol`; its address."""
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(
-        echo_length, http=BoundedHttpToolsProtocol, log_config=None, lifespan="off"
-    )
+    config = uvicorn.Config(echo_length, http=protocol, log_config=None, lifespan="off")
     server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve(sockets=[listening]))
+    served = asyncio.create_task(server.serve(sockets=[listening]))
     while not server.started:  # noqa: ASYNC110 (uvicorn sets a flag, no event)
         await asyncio.sleep(0.01)
     yield listening.getsockname()
     server.should_exit = True
-    await serving
+    await served
+
+
+@pytest.fixture
+async def address() -> AsyncIterator[tuple[str, int]]:
+    async with serving(BoundedHttpToolsProtocol) as where:
+        yield where
+
+
+def unfinished_head(address: tuple[str, int]) -> bytes:
+    """Send half a head and nothing more; what the server answers."""
+    with socket.create_connection(address, timeout=10) as client:
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        answer = b""
+        while chunk := client.recv(4096):
+            answer += chunk
+        return answer
+
+
+async def test_a_head_that_does_not_finish_in_time_is_answered_408() -> None:
+    async with serving(QuickHeads) as where:
+        answer = await asyncio.to_thread(unfinished_head, where)
+
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert b'"code":"request_timeout"' in answer
+    assert b"within 0.3 s" in answer
 
 
 def sent_until_answered(
