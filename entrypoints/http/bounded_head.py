@@ -8,9 +8,10 @@ any size. This protocol counts a request's bytes as they arrive, less its
 body's, and once they pass `MAX_HEADER_BYTES` before the request ends,
 answers 431 (if no answer has started) and closes the connection. A head
 that arrives whole in one read is left to `HeaderLimit`, which sees it at
-its exact size. A head still unfinished `head_seconds` after it began is
-answered 408 and its connection closed, so slow heads cannot hold
-connections open for ever.
+its exact size. A head still unfinished `head_seconds` after it began, or
+the rest of a request (body, trailer) `rest_seconds` after its head, is
+answered 408 and its connection closed, so a slow sender cannot hold a
+connection open for ever.
 """
 
 from __future__ import annotations
@@ -32,13 +33,15 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     head_limit = MAX_HEADER_BYTES
     head_seconds = 30.0
+    # For the rest of a request, once its head is in: body, trailer fields.
+    rest_seconds = 60.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The request's bytes but its body's: head, chunk sizes, trailers.
         self._framing = 0
         self._in_head = False
-        self._head_timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.TimerHandle | None = None
 
     def data_received(self, data: bytes) -> None:
         self._framing += len(data)
@@ -49,38 +52,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
-        self._head_timer = self.loop.call_later(self.head_seconds, self._too_slow)
+        self._arm(self.head_seconds)
 
     def on_headers_complete(self) -> None:
         self._in_head = False
-        self._stop_head_timer()
+        self._arm(self.rest_seconds)
         super().on_headers_complete()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_head_timer()
-        super().connection_lost(exc)
-
-    def _stop_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _too_slow(self) -> None:
-        self._head_timer = None
-        if not self._in_head or self.transport.is_closing():
-            return
-        if self.cycle is None or self.cycle.response_complete:
-            body = msgspec.json.encode(
-                {
-                    "code": "request_timeout",
-                    "message": "the request line and headers did not arrive "
-                    f"within {self.head_seconds:g} s",
-                    "hint": "Send the whole head at once.",
-                }
-            )
-            self.transport.write(_answer(b"408 Request Timeout", body))
-        self.transport.close()
-        logger.info("request head unfinished after %g s refused", self.head_seconds)
 
     def on_body(self, body: bytes) -> None:
         self._framing -= len(body)
@@ -88,10 +65,52 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
+        self._disarm()
         # Limitation: a pipelined request's head that came in the same read
         # as this request's end goes uncounted: that one read of the socket
         # is all it can hold past the limit.
         self._framing = 0
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        self._timer = self.loop.call_later(seconds, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _too_slow(self) -> None:
+        """A head, or the rest of a request, still unfinished in its time:
+        408 if no answer is under way, and the connection closed; a request
+        whose answer is being written is left to finish it."""
+        self._timer = None
+        cycle = self.cycle
+        if self.transport.is_closing():
+            return
+        if self._in_head:
+            answer = cycle is None or cycle.response_complete
+            what, seconds = "the request line and headers", self.head_seconds
+        elif cycle.response_started and not cycle.response_complete:
+            return
+        else:
+            answer = not cycle.response_started
+            what, seconds = "the rest of the request", self.rest_seconds
+        if answer:
+            body = msgspec.json.encode(
+                {
+                    "code": "request_timeout",
+                    "message": f"{what} did not arrive within {seconds:g} s",
+                    "hint": "Send the whole request at once.",
+                }
+            )
+            self.transport.write(_answer(b"408 Request Timeout", body))
+        self.transport.close()
+        logger.info("request unfinished after %g s refused", seconds)
 
     def _refuse(self) -> None:
         cycle = self.cycle

@@ -36,6 +36,7 @@ async def echo_length(scope: Any, receive: Any, send: Any) -> None:
 
 class QuickHeads(BoundedHttpToolsProtocol):
     head_seconds = 0.3
+    rest_seconds = 0.3
 
 
 @asynccontextmanager
@@ -67,6 +68,28 @@ def unfinished_head(address: tuple[str, int]) -> bytes:
         while chunk := client.recv(4096):
             answer += chunk
         return answer
+
+
+def unfinished_trailer(address: tuple[str, int]) -> bytes:
+    """Send a chunked body and half a trailer field; what the server answers."""
+    with socket.create_connection(address, timeout=10) as client:
+        client.sendall(
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"2\r\n{}\r\n0\r\nX-Slow: "
+        )
+        answer = b""
+        while chunk := client.recv(4096):
+            answer += chunk
+        return answer
+
+
+async def test_a_body_or_trailer_that_does_not_finish_in_time_is_answered_408() -> None:
+    """helper-121 held a connection open with a trailer line a second."""
+    async with serving(QuickHeads) as where:
+        answer = await asyncio.to_thread(unfinished_trailer, where)
+
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert b"the rest of the request did not arrive within 0.3 s" in answer
 
 
 async def test_a_head_that_does_not_finish_in_time_is_answered_408() -> None:
