@@ -60,23 +60,18 @@ async def address() -> AsyncIterator[tuple[str, int]]:
         yield where
 
 
-def unfinished_head(address: tuple[str, int]) -> bytes:
-    """Send half a head and nothing more; what the server answers."""
-    with socket.create_connection(address, timeout=10) as client:
-        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-        answer = b""
-        while chunk := client.recv(4096):
-            answer += chunk
-        return answer
+HALF_A_HEAD = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: "
+HALF_A_TRAILER = (
+    b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"2\r\n{}\r\n0\r\nX-Slow: "
+)
 
 
-def unfinished_trailer(address: tuple[str, int]) -> bytes:
-    """Send a chunked body and half a trailer field; what the server answers."""
+def unfinished(address: tuple[str, int], request: bytes) -> bytes:
+    """Send `request`, which never ends, and nothing more; what the server
+    answers before it closes the connection."""
     with socket.create_connection(address, timeout=10) as client:
-        client.sendall(
-            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-            b"2\r\n{}\r\n0\r\nX-Slow: "
-        )
+        client.sendall(request)
         answer = b""
         while chunk := client.recv(4096):
             answer += chunk
@@ -86,7 +81,7 @@ def unfinished_trailer(address: tuple[str, int]) -> bytes:
 async def test_a_body_or_trailer_that_does_not_finish_in_time_is_answered_408() -> None:
     """helper-121 held a connection open with a trailer line a second."""
     async with serving(QuickHeads) as where:
-        answer = await asyncio.to_thread(unfinished_trailer, where)
+        answer = await asyncio.to_thread(unfinished, where, HALF_A_TRAILER)
 
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert b"the rest of the request did not arrive within 0.3 s" in answer
@@ -94,7 +89,7 @@ async def test_a_body_or_trailer_that_does_not_finish_in_time_is_answered_408() 
 
 async def test_a_head_that_does_not_finish_in_time_is_answered_408() -> None:
     async with serving(QuickHeads) as where:
-        answer = await asyncio.to_thread(unfinished_head, where)
+        answer = await asyncio.to_thread(unfinished, where, HALF_A_HEAD)
 
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert b'"code":"request_timeout"' in answer
@@ -220,10 +215,7 @@ def sent_trailer_until_closed(address: tuple[str, int], pieces: int) -> int:
     """Send a chunked request whose trailer never ends, 8 KiB at a time;
     the trailer's bytes sent before the server closed the connection."""
     with socket.create_connection(address, timeout=10) as client:
-        client.sendall(
-            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-            b"2\r\n{}\r\n0\r\nX-Trailer: "
-        )
+        client.sendall(HALF_A_TRAILER)
         sent = 0
         try:
             for _ in range(pieces):
