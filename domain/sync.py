@@ -313,10 +313,7 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
         missing = made - sum(progress.api_calls for progress in self.progress)
         if missing <= 0:
             return self
-        reading = next(
-            (obj for obj in self.objects if not self.progress_of(obj).done),
-            self.objects[-1],
-        )
+        reading = self._reading() or self.objects[-1]
         return self.count_calls(reading, missing, now)
 
     def count_swept(self, obj: CrmObject, swept: int) -> SyncJob:
@@ -374,15 +371,18 @@ class SyncJob(msgspec.Struct, frozen=True, kw_only=True):
         )
 
     def _stopped_reading(self, problem: Problem) -> SyncJob:
-        """The object a started run was reading when `problem` ended it (the
-        first not done: a run reads its objects in order) shows it too."""
-        if self.started_at is None:
+        """The object a started run was reading when `problem` ended it
+        shows it too."""
+        reading = self._reading()
+        if self.started_at is None or reading is None:
             return self
-        for obj in self.objects:
-            progress = self.progress_of(obj)
-            if not progress.done:
-                return self._with(msgspec.structs.replace(progress, error=problem))
-        return self
+        progress = self.progress_of(reading)
+        return self._with(msgspec.structs.replace(progress, error=problem))
+
+    def _reading(self) -> CrmObject | None:
+        """The object the run is reading: the first not done, as a run reads
+        its objects in order; None once all are."""
+        return next((o for o in self.objects if not self.progress_of(o).done), None)
 
     def _with(
         self, updated: ObjectProgress, heartbeat_at: datetime | None = None
