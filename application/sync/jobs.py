@@ -95,9 +95,14 @@ class StartSync:
             self._orphans.forget(orphan)
 
     async def queue(self, uow: SyncUnitOfWork, command: Command) -> Queued:
-        """Add `command`'s job in the caller's transaction, once `clear_way`
-        let it; after the commit, `submit` hands it to the scheduler."""
+        """`clear_way`, then add `command`'s job, in the caller's
+        transaction; after the commit, `submit` hands it to the scheduler."""
         orphan = await self.clear_way(uow, command.actor.workspace_id)
+        return Queued(job=await self.add(uow, command), orphan=orphan)
+
+    async def add(self, uow: SyncUnitOfWork, command: Command) -> SyncJob:
+        """Add `command`'s job in the caller's transaction, whose
+        `clear_way` let it."""
         with domain_rules():
             job = SyncJob.request(
                 workspace_id=command.actor.workspace_id,
@@ -108,7 +113,7 @@ class StartSync:
                 job_id=command.job_id,
             )
         await uow.sync_jobs.add(job)
-        return Queued(job=job, orphan=orphan)
+        return job
 
     async def submit(self, queued: Queued) -> SyncJob:
         """Hand a committed job to the scheduler; one it cannot take ends

@@ -9,7 +9,7 @@ import msgspec
 from application.access import require_manager
 from application.errors import Conflict, InvalidInput
 from application.sync.describes import DescribeSource
-from application.sync.jobs import StartSync
+from application.sync.jobs import Queued, StartSync
 from application.sync.ports import SyncUnitOfWork, SyncUnitOfWorkFactory
 from domain.crm import CrmObject, DescribedField
 from domain.default_mapping import DEFAULT_MAPPING
@@ -137,7 +137,7 @@ class ReplaceFieldMapping:
         if violations:
             raise MappingInvalid(violations)
         async with self._uow() as uow:
-            queued, orphan = None, None
+            job, orphan = None, None
             if command.resync:
                 # First, in the transaction that saves the mapping: a 409
                 # leaves it as it was, and no sync starts in between.
@@ -148,17 +148,19 @@ class ReplaceFieldMapping:
                 resync = StartSync.Command(
                     actor=command.actor, mode=SyncMode.FULL, objects=tuple(affected)
                 )
-                queued = await self._start_sync.queue(uow, resync)
+                job = await self._start_sync.add(uow, resync)
             await uow.mappings.save(workspace_id, command.mapping)
             await uow.commit()
-        self._start_sync.cleared(orphan)
 
         logger.info(
             "mapping replaced workspace=%s affected=%s",
             workspace_id,
             sorted(obj.value for obj in affected),
         )
-        job = None if queued is None else await self._start_sync.submit(queued)
+        if job is None:
+            self._start_sync.cleared(orphan)
+        else:
+            job = await self._start_sync.submit(Queued(job=job, orphan=orphan))
         return MappingReplaced(mapping=command.mapping, resync=job)
 
     async def _clear_way(
