@@ -23,7 +23,12 @@ from typing import Any
 import msgspec
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from entrypoints.http.header_limit import MAX_HEADER_BYTES, too_large_body
+from entrypoints.http.header_limit import (
+    HEAD_SECONDS,
+    MAX_HEADER_BYTES,
+    REST_SECONDS,
+    too_large_body,
+)
 
 logger = logging.getLogger("crmbridge.access")
 
@@ -32,9 +37,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """`crmbridge serve`'s HTTP protocol (uvicorn's `http=` option)."""
 
     head_limit = MAX_HEADER_BYTES
-    head_seconds = 30.0
+    head_seconds = HEAD_SECONDS
     # For the rest of a request, once its head is in: body, trailer fields.
-    rest_seconds = 60.0
+    rest_seconds = REST_SECONDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -9,6 +9,10 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
 
 MAX_HEADER_BYTES = 32 * 1024
+# How long `serve` waits for a request's head, then for the rest of it
+# (body, trailer fields), before it answers 408 (`bounded_head`).
+HEAD_SECONDS = 30.0
+REST_SECONDS = 60.0
 
 
 class HeaderLimit:

@@ -10,6 +10,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.spec import (
     Components,
+    OpenAPIMediaType,
     OpenAPIResponse,
     Operation,
     Reference,
@@ -19,6 +20,7 @@ from litestar.openapi.spec import (
 )
 
 from entrypoints.http.errors import ErrorBody, MappingErrorBody
+from entrypoints.http.header_limit import HEAD_SECONDS, MAX_HEADER_BYTES, REST_SECONDS
 
 WHEN = {
     400: "The callback's state is unknown, used or expired, or it failed",
@@ -31,6 +33,17 @@ WHEN = {
     "long; the message names it",
     502: "Salesforce answered with an error",
     503: "Salesforce is unreachable or the org's API quota is exhausted",
+}
+
+# What the server itself may answer on any route, before the route acts.
+SERVER_WHEN = {
+    408: f"The request line and headers were unfinished {HEAD_SECONDS:.0f} s "
+    f"after they began, or the rest (body, trailer) {REST_SECONDS:.0f} s after "
+    "them (code request_timeout); the connection is closed",
+    413: f"{WHEN[413]} (code payload_too_large; a route that takes no body "
+    "refuses one too)",
+    431: f"The request target and headers pass {MAX_HEADER_BYTES // 1024} KiB "
+    "(code headers_too_large); the connection is closed",
 }
 
 
@@ -84,13 +97,17 @@ class OurErrors(Operation):
     every route with parameters or a body; this service answers a malformed
     request 422 `invalid_input` in the `{code, message, hint}` shape
     (`errors.on_litestar_error`), so that 400 is dropped. A 400 a route
-    documents itself (the callback's) stays.
+    documents itself (the callback's) stays. What the server may answer on
+    any route (`SERVER_WHEN`) is added where the route does not say it.
     """
 
     def __post_init__(self) -> None:
         responses = self.responses or {}
         if "400" in responses and _litestar_shape(responses["400"]):
             del responses["400"]
+        for status, said in SERVER_WHEN.items():
+            responses.setdefault(str(status), _error_answer(said))
+        self.responses = responses
 
 
 @dataclass
@@ -102,6 +119,12 @@ class OptionalBody(OurErrors):
         super().__post_init__()
         if isinstance(self.request_body, RequestBody):
             self.request_body.required = False
+
+
+def _error_answer(description: str) -> OpenAPIResponse:
+    schema = Reference(ref=f"#/components/schemas/{ErrorBody.__name__}")
+    media = OpenAPIMediaType(schema=schema)
+    return OpenAPIResponse(description=description, content={"application/json": media})
 
 
 def _litestar_shape(answer: OpenAPIResponse | Reference) -> bool:
