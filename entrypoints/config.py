@@ -6,7 +6,7 @@ import difflib
 import enum
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -87,6 +87,9 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
         return keys_of(self.encryption_keys)
 
 
+# The settings a local run may leave to the dev-keys file.
+SECRETS = ("encryption_keys", "jwt_secret")
+
 REQUIRED_IN_PRODUCTION = (
     "database_url",
     "encryption_keys",
@@ -100,11 +103,14 @@ def load_config(
     environ: Mapping[str, str] | None = None,
     *,
     state_dir: Path = STATE_DIR,
+    uses: Collection[str] = SECRETS,
     **overrides: Any,
 ) -> Config:
     """Read, default and check the configuration; raise `ConfigError` if unusable.
 
-    `overrides` (e.g. a `--port` option) win over the environment.
+    `overrides` (e.g. a `--port` option) win over the environment. A secret
+    left unset is taken from the local dev-keys file, with a warning if it is
+    one the caller `uses`.
     """
     environ = os.environ if environ is None else environ
     _refuse_blank(environ)
@@ -113,7 +119,7 @@ def load_config(
     config = _convert(raw)
     if config.env is RunMode.PRODUCTION:
         _require(raw, REQUIRED_IN_PRODUCTION)
-    config = _with_defaults(config, state_dir)
+    config = _with_defaults(config, state_dir, uses)
     _check(config)
     _check_keys(config, None if "encryption_keys" in raw else state_dir)
     return config
@@ -239,10 +245,11 @@ def _require(raw: Mapping[str, Any], fields: tuple[str, ...]) -> None:
         )
 
 
-def _with_defaults(config: Config, state_dir: Path) -> Config:
+def _with_defaults(config: Config, state_dir: Path, uses: Collection[str]) -> Config:
     public_url = (config.public_url or f"http://127.0.0.1:{config.port}").rstrip("/")
     database = state_dir.resolve() / "crmbridge.sqlite3"
-    secrets = devkeys.DevSecrets(state_dir / devkeys.FILE_NAME)
+    announced = [variable(field) for field in uses]
+    secrets = devkeys.DevSecrets(state_dir / devkeys.FILE_NAME, announced=announced)
     return msgspec.structs.replace(
         config,
         public_url=public_url,

@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 
 from adapters.encryption import FernetTokenCipher
@@ -24,8 +25,11 @@ class DevSecrets:
     values, so this file is never read there.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, announced: Collection[str] = (KEYS, JWT)):
+        """`announced`: the variables whose generated value is logged as a
+        warning when read (those the process will use)."""
         self._path = path
+        self._announced = announced
 
     def encryption_key(self) -> str:
         return self._read(KEYS)
@@ -41,11 +45,12 @@ class DevSecrets:
             for line in self._path.read_text("utf-8").splitlines()
             if "=" in line
         )
-        logger.warning(
-            "%s is not set: using a generated value from %s, for local use only",
-            name,
-            self._path,
-        )
+        if name in self._announced:
+            logger.warning(
+                "%s is not set: using a generated value from %s, for local use only",
+                name,
+                self._path,
+            )
         return values[name].strip()
 
     def _create(self) -> None:

@@ -28,7 +28,7 @@ def token(workspace: str, role: str, sub: str, ttl: int) -> None:
     """Print a bearer token signed with the configured secret, for local use."""
     from entrypoints import bearer
 
-    config = configured()
+    config = configured(uses=("jwt_secret",))
     try:
         minted = bearer.mint(
             config.jwt_secret,

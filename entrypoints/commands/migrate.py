@@ -13,7 +13,7 @@ def migrate() -> None:
     """Create or upgrade the database schema to the newest revision."""
     from adapters.persistence import upgrade_to_head
 
-    config = configured()
+    config = configured(uses=())
     opened(config)
     with schema_known(config):
         run(upgrade_to_head(config.database_url))

@@ -7,13 +7,14 @@ problem ends the command with one line saying why, not a traceback.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from entrypoints.config import (
+    SECRETS,
     Config,
     ConfigError,
     load_config,
@@ -26,10 +27,13 @@ from entrypoints.loop import run
 logger = logging.getLogger(__name__)
 
 
-def configured(**overrides: Any) -> Config:
-    """Load the configuration, or exit with the problem (never a secret)."""
+def configured(
+    *, uses: Collection[str] = SECRETS, overrides: Mapping[str, Any] | None = None
+) -> Config:
+    """Load the configuration, or exit with the problem (never a secret);
+    `uses`: the secrets the command needs (see `load_config`)."""
     try:
-        config = load_config(**overrides)
+        config = load_config(uses=uses, **(overrides or {}))
     except ConfigError as exc:
         raise click.ClickException(f"configuration: {exc}") from None
     configure_logging(config.log_level.value)

@@ -24,7 +24,7 @@ def rotate_keys() -> None:
     """
     from adapters.persistence import ensure_at_head
 
-    config = configured()
+    config = configured(uses=("encryption_keys",))
     opened(config)
     with schema_known(config):
         run(ensure_at_head(config.database_url))

@@ -53,7 +53,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         # Blank, uvicorn would listen on every interface.
         raise click.BadParameter("must not be empty", param_hint="'--host'")
     options = {"host": host, "port": port, "workers": workers}
-    config = configured(**options)
+    config = configured(overrides=options)
     opened(config)
     if config.workers > 1:
         _check_runner_folder(config)

@@ -70,7 +70,7 @@ def _sync(workspace: str, mode: str, objects: tuple[str, ...]) -> None:
             sync_in_foreground,
         )
 
-    config = configured()
+    config = configured(uses=("encryption_keys",))
     command = sync_command(workspace, SyncMode(mode), objects)
     opened(config)
     console = Console(stderr=True)

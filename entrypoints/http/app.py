@@ -86,7 +86,7 @@ def app_from_environment() -> Litestar:
     The parent has migrated the database and put its options in the
     environment; the configuration is read and checked here as it was there.
     The worker stops by itself if the parent dies without stopping it."""
-    config = load_config()
+    config = load_config(uses=())  # `serve` warned of generated secrets.
     configure_logging(config.log_level.value)
     container = container_for(config)
     # Resolved now, early: the parent it reads is the one it watches.

@@ -40,6 +40,20 @@ def test_token_prints_a_jwt_for_the_workspace_and_role(tmp_path: Path) -> None:
     assert claims["exp"] - claims["iat"] == 60
 
 
+async def test_token_warns_only_of_the_generated_secret_it_uses(
+    tmp_path: Path,
+) -> None:
+    unset = ("CRMBRIDGE_JWT_SECRET", "CRMBRIDGE_ENCRYPTION_KEYS")
+
+    code, output = await crmbridge(
+        "token", "--workspace", "acme", env={}, cwd=tmp_path, unset=unset
+    )
+
+    assert code == 0, output
+    assert "CRMBRIDGE_JWT_SECRET is not set" in output
+    assert "CRMBRIDGE_ENCRYPTION_KEYS" not in output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
