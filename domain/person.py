@@ -41,6 +41,12 @@ class Person(msgspec.Struct, frozen=True, kw_only=True):
         return self.contact_deleted if self.contact_id else self.lead_deleted
 
 
+def email_key(email: Value) -> str | None:
+    """An address as the email filter matches it: without case, or the
+    whitespace around it, which a pasted or a stored address may bring."""
+    return email.strip().lower() if isinstance(email, str) else None
+
+
 def changed(person: Person, **values: Any) -> Person:
     """`person` with new values and no `updated_at`: stamped when stored."""
     return msgspec.structs.replace(person, updated_at=None, **values)

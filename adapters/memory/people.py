@@ -20,6 +20,7 @@ from application.errors import Conflict
 from application.sync.ports import PeopleQuery, PeopleRepository, PersonEntry
 from domain.crm import CrmObject
 from domain.people import Person
+from domain.person import email_key
 
 if TYPE_CHECKING:
     from adapters.memory.store import InMemoryUnitOfWork
@@ -110,7 +111,7 @@ class InMemoryPeopleRepository(PeopleRepository):
         return stored.person if stored else None
 
     async def list(self, workspace_id: str, query: PeopleQuery) -> list[PersonEntry]:
-        email = query.email.lower() if query.email is not None else None
+        email = email_key(query.email)
         people = [
             person
             for stored in self._of(workspace_id)
@@ -180,5 +181,4 @@ def _crm_ids(person: Person) -> list[tuple[str, str]]:
 
 
 def _email(person: Person) -> str | None:
-    email = person.fields.get("email")
-    return email.lower() if isinstance(email, str) else None
+    return email_key(person.fields.get("email"))

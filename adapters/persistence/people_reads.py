@@ -24,6 +24,7 @@ from adapters.persistence.transaction import Transaction
 from application.sync.ports import PeopleQuery, PersonEntry
 from domain.crm import CrmObject
 from domain.people import Person
+from domain.person import email_key
 
 _columns = cast(Table, PersonRow.__table__).c
 _SELECTED = (
@@ -63,7 +64,7 @@ async def list_people(
     """A keyset page in `(updated_at, person_id)` order, as the port says."""
     values: dict[str, Any] = {"workspace_id": workspace_id, "limit": query.limit}
     if query.email is not None:
-        values["email"] = query.email.lower()
+        values["email"] = email_key(query.email)
     if query.updated_since is not None:
         values["updated_since"] = query.updated_since
     if query.source is not None:

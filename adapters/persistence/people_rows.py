@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from adapters.persistence.rows import Base
 from adapters.persistence.types import UtcDateTime
 from domain.people import Company, Person
+from domain.person import email_key
 from domain.transforms import Value
 
 # Upserts find a stored row by these; keyset pages order by updated_at, then
@@ -153,14 +154,13 @@ class PersonRow(Base):
         person: Person, updated_at: datetime, seen_job: str
     ) -> tuple[Any, ...]:
         """Values of `person_page_columns`; `updated_at` if the person has none."""
-        email = person.fields.get("email")
         return (
             person.workspace_id,
             person.person_id,
             person.lead_id,
             person.contact_id,
             person.account_id,
-            email.lower() if isinstance(email, str) else None,
+            email_key(person.fields.get("email")),
             person.source.value,
             person.deleted,
             person.lead_deleted,

@@ -60,10 +60,6 @@ class ListPeople:
         self, actor: Actor, query: PeopleQuery, cursor: str | None = None
     ) -> PageOf:
         query = _prepared(query, "people", cursor)
-        if query.email is not None:
-            # Stored emails are compared without case; a pasted one may
-            # bring spaces.
-            query = msgspec.structs.replace(query, email=query.email.strip())
         async with self._uow() as uow:
             people = await uow.people.list(actor.workspace_id, query)
         return PageOf(items=people, next_cursor=_next_cursor(people, query.limit))

@@ -42,7 +42,10 @@ PAGING = ("limit", "cursor")
 
 Email = Annotated[
     str | None,
-    Parameter(description="exact email address, any case, spaces around ignored"),
+    Parameter(
+        description="exact email address, any case; whitespace around it, "
+        "or around the stored one, ignored"
+    ),
 ]
 UpdatedSince = Annotated[
     str | None,

@@ -13,6 +13,7 @@ from domain.people import Person
 
 
 class PeopleQuery(msgspec.Struct, frozen=True, kw_only=True):
+    # Matched as `domain.person.email_key` makes both it and the stored one.
     email: str | None = None
     updated_since: datetime | None = None
     source: CrmObject | None = None

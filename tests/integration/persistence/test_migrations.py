@@ -72,7 +72,7 @@ async def test_upgrade_records_the_head_and_can_run_again(
     await upgrade_to_head(sql_backend.url)
     await upgrade_to_head(sql_backend.url)
 
-    assert await current_revision(sql_backend.sql) == head_revision() == "0008"
+    assert await current_revision(sql_backend.sql) == head_revision() == "0009"
 
 
 async def test_concurrent_starts_upgrade_once(sql_backend: Backend) -> None:

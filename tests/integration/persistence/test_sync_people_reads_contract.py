@@ -64,6 +64,26 @@ async def test_email_matches_exactly_whatever_the_case(backend: Backend) -> None
     assert listed == ["a", "d"]
 
 
+async def test_email_matches_without_the_whitespace_around_it(
+    backend: Backend,
+) -> None:
+    await save_people(
+        backend.uow,
+        [
+            person("a", lead_id="00Q1", email="  Ada@Example.com\t"),
+            person("b", lead_id="00Q2", email="ada@example.com"),
+            person("c", lead_id="00Q3", email="ada @example.com"),
+        ],
+    )
+
+    asked = [
+        await _ids(backend, PeopleQuery(email=email))
+        for email in ("ada@example.com", " ADA@example.com\u3000")
+    ]
+
+    assert asked == [["a", "b"], ["a", "b"]]
+
+
 async def test_a_non_text_email_field_matches_no_email(backend: Backend) -> None:
     odd = msgspec.structs.replace(
         person("a", lead_id="00Q1"), fields={"email": 42, "name": "x"}
