@@ -111,6 +111,8 @@ def parse_database_url(url: str | URL) -> URL:
             "the URL holds an unescaped '@' before its host: write an '@' in "
             "the user name or password as %40"
         )
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise DatabaseUrlInvalid("the port must be a number from 1 to 65535")
     parsed = parsed.set(drivername=driver)
     if parsed.get_backend_name() == "sqlite":
         _check_sqlite_file(parsed)

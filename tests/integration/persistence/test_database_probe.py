@@ -18,6 +18,14 @@ from adapters.persistence import (
 PASSWORD = "pw-Secret-4711"
 
 
+@pytest.mark.parametrize("port", [0, 65536, 99999])
+def test_a_port_out_of_range_is_refused_without_showing_the_url(port: int) -> None:
+    with pytest.raises(DatabaseUrlInvalid) as raised:
+        parse_database_url(f"postgresql://crm:{PASSWORD}@127.0.0.1:{port}/crm")
+
+    assert str(raised.value) == "the port must be a number from 1 to 65535"
+
+
 @pytest.mark.parametrize(
     "url",
     [
