@@ -109,8 +109,8 @@ def load_config(
     """Read, default and check the configuration; raise `ConfigError` if unusable.
 
     `overrides` (e.g. a `--port` option) win over the environment. A secret
-    left unset is taken from the local dev-keys file, with a warning if it is
-    one the caller `uses`.
+    left unset is taken from the local dev-keys file, with a warning once
+    the configuration is found usable, if it is one the caller `uses`.
     """
     environ = os.environ if environ is None else environ
     _refuse_blank(environ)
@@ -119,9 +119,11 @@ def load_config(
     config = _convert(raw)
     if config.env is RunMode.PRODUCTION:
         _require(raw, REQUIRED_IN_PRODUCTION)
-    config = _with_defaults(config, state_dir, uses)
+    secrets = devkeys.DevSecrets(state_dir / devkeys.FILE_NAME)
+    config = _with_defaults(config, state_dir, secrets)
     _check(config)
     _check_keys(config, None if "encryption_keys" in raw else state_dir)
+    secrets.warn_of([variable(field) for field in uses])
     return config
 
 
@@ -245,11 +247,11 @@ def _require(raw: Mapping[str, Any], fields: tuple[str, ...]) -> None:
         )
 
 
-def _with_defaults(config: Config, state_dir: Path, uses: Collection[str]) -> Config:
+def _with_defaults(
+    config: Config, state_dir: Path, secrets: devkeys.DevSecrets
+) -> Config:
     public_url = (config.public_url or f"http://127.0.0.1:{config.port}").rstrip("/")
     database = state_dir.resolve() / "crmbridge.sqlite3"
-    announced = [variable(field) for field in uses]
-    secrets = devkeys.DevSecrets(state_dir / devkeys.FILE_NAME, announced=announced)
     return msgspec.structs.replace(
         config,
         public_url=public_url,

@@ -25,11 +25,9 @@ class DevSecrets:
     values, so this file is never read there.
     """
 
-    def __init__(self, path: Path, *, announced: Collection[str] = (KEYS, JWT)):
-        """`announced`: the variables whose generated value is logged as a
-        warning when read (those the process will use)."""
+    def __init__(self, path: Path) -> None:
         self._path = path
-        self._announced = announced
+        self._taken: list[str] = []
 
     def encryption_key(self) -> str:
         return self._read(KEYS)
@@ -45,13 +43,20 @@ class DevSecrets:
             for line in self._path.read_text("utf-8").splitlines()
             if "=" in line
         )
-        if name in self._announced:
-            logger.warning(
-                "%s is not set: using a generated value from %s, for local use only",
-                name,
-                self._path,
-            )
+        self._taken.append(name)
         return values[name].strip()
+
+    def warn_of(self, used: Collection[str]) -> None:
+        """Log a warning for each value taken from the file that is `used`
+        (named by its variable): the process will run on it."""
+        for name in self._taken:
+            if name in used:
+                logger.warning(
+                    "%s is not set: using a generated value from %s, for local "
+                    "use only",
+                    name,
+                    self._path,
+                )
 
     def _create(self) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)

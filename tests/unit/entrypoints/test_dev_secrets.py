@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from entrypoints.config import load_config
+from entrypoints.config import ConfigError, load_config
 
 KEYS_WARNING = "CRMBRIDGE_ENCRYPTION_KEYS is not set"
 JWT_WARNING = "CRMBRIDGE_JWT_SECRET is not set"
@@ -44,5 +44,16 @@ def test_a_caller_that_uses_none_warns_of_none(
     caplog.set_level(logging.WARNING)
 
     load_config({}, state_dir=tmp_path, uses=())
+
+    assert "is not set" not in caplog.text
+
+
+def test_a_refused_configuration_says_only_what_is_wrong(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+
+    with pytest.raises(ConfigError, match="CRMBRIDGE_PUBLIC_URL"):
+        load_config({"CRMBRIDGE_PUBLIC_URL": "ftp://x"}, state_dir=tmp_path)
 
     assert "is not set" not in caplog.text
