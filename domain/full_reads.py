@@ -28,14 +28,16 @@ def choose_full_reads(
     jobs it goes on with marked, given the syncs before it (newest first),
     each object's stored cursor and its last complete read. An object goes
     on with the read of the last sync that ran with it, whatever syncs came
-    between that did not."""
+    between that did not, or that read it from the start and stopped before
+    they stored any of it (`_stored_none`)."""
     assert job.until is not None, "a started job has its bound"
     chosen = job
     gaps: set[CrmObject] = set()
     for obj in job.objects:
         last = next((e for e in earlier if _ran(e, obj)), None)
-        if last is not None and stopped_in_full_at(last, obj, cursors.get(obj)):
-            chosen = chosen.go_on_with(last, obj)
+        unfinished = _unfinished_full_read(earlier, obj, cursors.get(obj))
+        if unfinished is not None:
+            chosen = chosen.go_on_with(unfinished, obj)
         elif misses_deletions(read_through.get(obj), job.until):
             gaps.add(obj)  # read from the start: no job is gone on with
             continue
@@ -55,6 +57,37 @@ def stopped_in_full_at(job: SyncJob, obj: CrmObject, cursor: SyncCursor | None) 
     return not progress.done and cursor is not None and progress.cursor == cursor
 
 
+def _unfinished_full_read(
+    earlier: Sequence[SyncJob], obj: CrmObject, cursor: SyncCursor | None
+) -> SyncJob | None:
+    """The sync whose full read of `obj` stopped at `cursor`, if it is the
+    last to have stored any of `obj`: a full read from the start that stored
+    nothing before it stopped (a cancel while it read another object) left
+    the rows, their marks and the cursor as that sync did."""
+    for other in earlier:
+        if not _ran(other, obj):
+            continue
+        if stopped_in_full_at(other, obj, cursor):
+            return other
+        if not _stored_none(other, obj):
+            return None
+    return None
+
+
+def _stored_none(job: SyncJob, obj: CrmObject) -> bool:
+    """Whether `job` read `obj` from the start (no cursor of an earlier read
+    to go on from) and stopped before it stored any row of it."""
+    progress = job.progress_of(obj)
+    bulk = progress.bulk
+    return (
+        progress.cursor is None
+        and progress.pages == 0
+        and not progress.done
+        and progress.follow_up is None
+        and (bulk is None or not bulk.results_stored)
+    )
+
+
 def stopped_in_bulk_at(job: SyncJob, obj: CrmObject, cursor: SyncCursor | None) -> bool:
     """Whether `job` stopped while it read `obj` with a Bulk job that starts
     at `cursor`, the object's stored cursor (which such a job moves only at
@@ -72,13 +105,12 @@ def stopped_in_bulk_at(job: SyncJob, obj: CrmObject, cursor: SyncCursor | None) 
 
 
 def bulk_jobs_left(
-    job: SyncJob,
-    earlier: Sequence[SyncJob],
-    cursors: Mapping[CrmObject, SyncCursor | None],
+    job: SyncJob, earlier: Sequence[SyncJob]
 ) -> list[tuple[CrmObject, str]]:
     """The Bulk jobs, with their objects, that the last sync of each of
-    `job`'s objects stopped in and `job` does not go on with (a full sync, or
-    a read from the start), from which no results were stored: they may
+    `job`'s objects stopped in and `job` does not go on with (a full sync, a
+    read from the start, or one that goes on from the stored cursor while
+    that job started elsewhere), from which no results were stored: they may
     still be running at Salesforce, for no one. Also the ones that sync was
     to abort and did not (`ObjectProgress.aborting`)."""
     left: list[tuple[CrmObject, str]] = []
@@ -91,11 +123,7 @@ def bulk_jobs_left(
         if job.progress_of(obj).bulk is not None:
             continue  # gone on with
         mark = before.bulk
-        if (
-            mark is not None
-            and not mark.results_stored
-            and stopped_in_bulk_at(last, obj, cursors.get(obj))
-        ):
+        if mark is not None and not mark.results_stored and not before.done:
             left.append((obj, mark.job_id))
     return left
 
@@ -104,8 +132,12 @@ def last_of_each_found(
     objects: Iterable[CrmObject], earlier: Sequence[SyncJob]
 ) -> bool:
     """Whether `earlier` reaches back to the last sync that ran with each of
-    `objects` (a sync cancelled before it started read nothing)."""
-    return all(any(_ran(e, obj) for e in earlier) for obj in objects)
+    `objects` (a sync cancelled before it started read nothing) and stored
+    any of it (`_unfinished_full_read` looks past those that did not)."""
+    return all(
+        any(_ran(e, obj) and not _stored_none(e, obj) for e in earlier)
+        for obj in objects
+    )
 
 
 def _ran(job: SyncJob, obj: CrmObject) -> bool:

@@ -259,7 +259,7 @@ async def _reads_chosen(uow: SyncUnitOfWork, job: SyncJob) -> SyncJob:
     earlier = await _back_to_each_last_sync(uow, job, cursors)
     if job.mode is SyncMode.INCREMENTAL:
         job = choose_full_reads(job, earlier, cursors, read_through)
-    for obj, job_id in bulk_jobs_left(job, earlier, cursors):
+    for obj, job_id in bulk_jobs_left(job, earlier):
         job = job.to_abort(obj, job_id)
     return job
 
@@ -269,9 +269,9 @@ async def _back_to_each_last_sync(
     job: SyncJob,
     cursors: Mapping[CrmObject, SyncCursor | None],
 ) -> list[SyncJob]:
-    """The syncs before `job`, newest first, back to the last one of each
-    of its objects that has a cursor (an object without one has no read to
-    go on with), however many syncs of other objects came between; and at
+    """The syncs before `job`, newest first, back to the last one to store
+    any of each of its objects that has a cursor (an object without one has
+    no read to go on with), however many syncs came between; and at
     least the newest `HISTORY_PAGE`, as an object without a cursor may still
     have Bulk jobs to abort (a sync stopped before its first page left)."""
     # Limitation: for such an object only the newest syncs are looked at, so

@@ -194,6 +194,36 @@ async def test_a_full_read_that_stored_no_page_is_not_gone_on_with(
     assert {p.lead_id for p in sync.people()} == {first, purged}
 
 
+async def test_a_full_sync_that_stored_no_lead_leaves_the_last_read_to_go_on(
+    sync: Sync,
+) -> None:
+    """helper-124: a full sync stopped in its Leads, then another stopped
+    in its Accounts; the next incremental run goes on with the first one's
+    read of Leads, and sweeps the purged one."""
+    first, second, purged = (lead(sync.org, n) for n in range(3))
+    sync.org.create(ACCOUNT, {"Name": "Acme"})
+    await sync.once()
+    sync.app.clock.advance(minutes=1)  # jobs are told apart by when
+    sync.org.now = sync.app.clock.now() - timedelta(seconds=30)
+    del sync.org.rows[LEAD][purged]
+    _pause_after_one_call(sync)
+    sync.app.salesforce.api_used = 11_997  # its Accounts, one page of Leads
+    stopped_in_leads = await sync.once(SyncMode.FULL)
+    sync.app.clock.advance(minutes=1)
+    sync.app.salesforce.api_used = 11_998  # its Accounts only
+    stopped_before = await sync.once(SyncMode.FULL)
+    sync.app.clock.advance(minutes=1)
+    sync.app.salesforce.api_used = 0
+
+    job = await sync.once()
+
+    assert stopped_in_leads.progress_of(LEAD).pages == 1
+    assert stopped_before.progress_of(LEAD).pages == 0
+    assert job.progress_of(LEAD).continues == stopped_in_leads.job_id
+    assert job.progress_of(LEAD).swept == 1
+    assert {p.lead_id for p in sync.people()} == {first, second}
+
+
 async def test_syncs_of_other_objects_between_leave_a_stopped_read_to_go_on(
     sync: Sync,
 ) -> None:

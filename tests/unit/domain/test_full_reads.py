@@ -131,6 +131,41 @@ def test_a_sync_cancelled_before_it_started_does_not_hide_a_stopped_read() -> No
     assert last_of_each_found([LEAD], [never_ran, before])
 
 
+def test_a_full_sync_that_stored_none_of_the_object_does_not_end_its_read() -> None:
+    """helper-124: a second full sync, cancelled while it read Accounts,
+    hid the first one's unfinished read of Leads, so the next incremental
+    read on from the cursor without the sweep."""
+    before = stopped_in_leads()
+    cancelled = started(SyncMode.FULL)
+    waiting = BulkMark(job_id="750WAIT", after=None, fields=("Id",))
+    started_a_job = started(SyncMode.FULL).mark_bulk(LEAD, waiting)
+
+    for between in (cancelled, started_a_job):
+        job = choose_full_reads(started(), [between, before], {LEAD: AT}, {})
+
+        assert job.progress_of(LEAD).continues == before.job_id
+        assert job.progress_of(LEAD).read_in_full
+        assert not last_of_each_found([LEAD], [between])
+        assert last_of_each_found([LEAD], [between, before])
+    going_on = choose_full_reads(started(), [started_a_job, before], {LEAD: AT}, {})
+    assert bulk_jobs_left(going_on, [started_a_job, before]) == [(LEAD, "750WAIT")]
+
+
+def test_a_full_sync_that_stored_some_of_the_object_ends_the_read_before() -> None:
+    before = stopped_in_leads()
+    other = SyncCursor(modstamp=NOW, record_id="00Q000000000009AAA")
+    stored = started(SyncMode.FULL).record_page(
+        LEAD, seen=1, written=1, deleted=0, api_calls=1, cursor=other, now=NOW
+    )
+    finished = started(SyncMode.FULL).finish_object(LEAD)
+
+    for between, cursor in ((stored, AT), (finished, AT), (stored, other)):
+        job = choose_full_reads(started(), [between, before], {LEAD: cursor}, {})
+
+        assert job.progress_of(LEAD).continues != before.job_id
+    assert last_of_each_found([LEAD], [stored])
+
+
 def test_a_stopped_bulk_job_is_gone_on_with_while_the_cursor_is_its_start() -> None:
     mark = BulkMark(job_id="750JOB", after=AT, fields=("Id",), locator="2")
     before = stopped_in_leads(SyncMode.INCREMENTAL).mark_bulk(LEAD, mark)
@@ -162,12 +197,10 @@ def test_a_bulk_job_not_gone_on_with_is_left_unless_results_came_from_it() -> No
         LEAD, BulkMark(job_id="750DONE", after=AT, fields=("Id",), locator="2")
     )
 
-    assert bulk_jobs_left(started(SyncMode.FULL), [before], {LEAD: AT}) == [
-        (LEAD, "750WAIT")
-    ]
-    assert bulk_jobs_left(from_start, [before], {LEAD: AT}) == [(LEAD, "750WAIT")]
-    assert bulk_jobs_left(going_on, [before], {LEAD: AT}) == []
-    assert bulk_jobs_left(started(SyncMode.FULL), [paged], {LEAD: AT}) == []
+    assert bulk_jobs_left(started(SyncMode.FULL), [before]) == [(LEAD, "750WAIT")]
+    assert bulk_jobs_left(from_start, [before]) == [(LEAD, "750WAIT")]
+    assert bulk_jobs_left(going_on, [before]) == []
+    assert bulk_jobs_left(started(SyncMode.FULL), [paged]) == []
 
 
 def test_jobs_the_last_sync_was_to_abort_are_left_to_the_next() -> None:
@@ -179,8 +212,8 @@ def test_jobs_the_last_sync_was_to_abort_are_left_to_the_next() -> None:
     going_on = started().mark_bulk(LEAD, waiting)
     both = [(LEAD, "750A"), (LEAD, "750B")]
 
-    assert bulk_jobs_left(started(SyncMode.FULL), [stopped], {}) == both
-    assert bulk_jobs_left(started(), [stopped], {LEAD: AT}) == both
-    assert bulk_jobs_left(going_on, [stopped], {LEAD: AT}) == both
-    assert bulk_jobs_left(started(SyncMode.FULL), [aborted], {}) == [(LEAD, "750B")]
+    assert bulk_jobs_left(started(SyncMode.FULL), [stopped]) == both
+    assert bulk_jobs_left(started(), [stopped]) == both
+    assert bulk_jobs_left(going_on, [stopped]) == both
+    assert bulk_jobs_left(started(SyncMode.FULL), [aborted]) == [(LEAD, "750B")]
     assert stopped.to_abort(LEAD, "750A") == stopped
