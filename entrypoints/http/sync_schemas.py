@@ -165,7 +165,8 @@ ApiCalls = Annotated[
         description="Salesforce API calls this sync spent on this object, "
         "out of the org's daily quota: queries, Bulk job starts, status polls "
         "and result pages, and describes; one Salesforce refused counts too, "
-        "and calls a stopped run had not yet counted go to the object it was "
+        "one retried after a failure in transit or a 5xx counts once, and "
+        "calls a stopped run had not yet counted go to the object it was "
         "reading."
     ),
 ]
