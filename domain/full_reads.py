@@ -28,8 +28,8 @@ def choose_full_reads(
     jobs it goes on with marked, given the syncs before it (newest first),
     each object's stored cursor and its last complete read. An object goes
     on with the read of the last sync that ran with it, whatever syncs came
-    between that did not, or that read it from the start and stopped before
-    they stored any of it (`_stored_none`)."""
+    between that did not, or that stopped before they stored any of it
+    (`_stored_none`)."""
     assert job.until is not None, "a started job has its bound"
     chosen = job
     gaps: set[CrmObject] = set()
@@ -61,9 +61,9 @@ def _unfinished_full_read(
     earlier: Sequence[SyncJob], obj: CrmObject, cursor: SyncCursor | None
 ) -> SyncJob | None:
     """The sync whose full read of `obj` stopped at `cursor`, if it is the
-    last to have stored any of `obj`: a full read from the start that stored
-    nothing before it stopped (a cancel while it read another object) left
-    the rows, their marks and the cursor as that sync did."""
+    last to have stored any of `obj`: a sync that stored none of it before
+    it stopped (a cancel while it read another object) left the rows, their
+    marks and the cursor as that sync did."""
     for other in earlier:
         if not _ran(other, obj):
             continue
@@ -75,8 +75,9 @@ def _unfinished_full_read(
 
 
 def _stored_none(job: SyncJob, obj: CrmObject) -> bool:
-    """Whether `job` read `obj` from the start (no cursor of an earlier read
-    to go on from) and stopped before it stored any row of it."""
+    """Whether `job` stopped before it stored any row of `obj`, and did not
+    go on with an earlier read of it (a run that does starts with that
+    read's cursor, and is the next link in its chain)."""
     progress = job.progress_of(obj)
     bulk = progress.bulk
     return (
