@@ -160,15 +160,19 @@ class RunTools:
 
     async def finish_object(self, job: SyncJob, obj: CrmObject) -> SyncJob:
         """`obj` is read to the run's bound: say so in the job and in its
-        cursor."""
-        until = job.until
-        assert until is not None
-
-        def read_through(uow: SyncUnitOfWork) -> Awaitable[None]:
-            return uow.cursors.mark_read_through(job.workspace_id, obj, until)
-
+        cursor, unless the object's last write did (see `sweep`)."""
+        if job.progress_of(obj).done:
+            return job
         finished = partial(SyncJob.finish_object, obj=obj)
-        return await self.store(job, finished, read_through)
+        return await self.store(job, finished, partial(self.read_through, job, obj))
+
+    @staticmethod
+    def read_through(
+        job: SyncJob, obj: CrmObject, uow: SyncUnitOfWork
+    ) -> Awaitable[None]:
+        """In `uow`: `obj` is read to `job`'s bound, in its cursor."""
+        assert job.until is not None
+        return uow.cursors.mark_read_through(job.workspace_id, obj, job.until)
 
     async def start_cursor(self, job: SyncJob, obj: CrmObject) -> SyncCursor | None:
         """Where `obj` starts: its stored cursor, or the beginning when the

@@ -31,9 +31,17 @@ async def sweep(
     the Leads merged into people (`mark_merged_leads_gone`). A read that went
     on over several runs spares what any of them saw (`SyncJob.seen_mark`).
     `changed` is that query if it was asked for once the last page was in;
-    `related_batch` is how many Ids one query asks for by Id."""
+    `related_batch` is how many Ids one query asks for by Id.
+
+    But for Leads, the sweep is the object's last write, so it also marks
+    the object done (`RunTools.finish_object`): a cancel stored after it
+    comes too late for this object, as the README says."""
     alive, calls = await (changed or changed_after_window(tools, job, obj))
     mark = job.seen_mark(obj)
+    # Limitation: a Lead sweep is followed by the merged-Lead check, so the
+    # done mark is a write of its own there: a cancel stored between them
+    # ends a sync whose Leads are all written cancelled (the next run reads on).
+    finishes = obj is not CrmObject.LEAD
     async with tools.uow() as uow:
         await hold_running(uow, job)
         if obj is CrmObject.ACCOUNT:
@@ -43,6 +51,9 @@ async def sweep(
                 job.workspace_id, obj, mark, keep=alive
             )
         job = job.count_calls(obj, calls, tools.clock.now()).count_swept(obj, swept)
+        if finishes:
+            await tools.read_through(job, obj, uow)
+            job = job.finish_object(obj)
         await uow.sync_jobs.save(job, expected=SyncState.RUNNING)
         await uow.commit()
     logger.info(

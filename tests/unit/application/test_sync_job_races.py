@@ -4,16 +4,21 @@ land between a read of the job and the write that follows it."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from application.sync.jobs import CancelSync, StartSync
 from application.sync.orphans import SyncOrphans
+from application.sync.ports import SyncUnitOfWork, SyncUnitOfWorkFactory
 from domain.sync import SyncJob, SyncMode, SyncState
 from tests.unit.application.conftest import ADMIN
 from tests.unit.application.sync_support import (
+    CONTACT,
     LEAD,
     Sync,
     after_reading_a_job,
+    contact,
     lead,
     sync,
 )
@@ -130,6 +135,60 @@ async def test_a_cancel_after_the_last_write_is_too_late_and_shows_cleared(
     assert not finished.cancel_requested
     assert sync.app.store.sync_jobs[job.workspace_id, job.job_id] == finished
     assert len(sync.people()) == 1
+
+
+async def test_a_cancel_after_the_last_objects_sweep_is_too_late(
+    sync: Sync,
+) -> None:
+    """helper-125: the sweep committed, then the object's done mark, in a
+    write of its own, met the cancel, so a sync with all its data written
+    ended cancelled. The sweep now marks the object done in its own write."""
+    contact(sync.org, 1)
+    purged = contact(sync.org, 2)
+    await sync.once(SyncMode.FULL, objects=(CONTACT,))
+    del sync.org.rows[CONTACT][purged]
+    command = StartSync.Command(actor=ADMIN, mode=SyncMode.FULL, objects=(CONTACT,))
+    job = await sync.start.execute(command)
+    cancel = CancelSync(sync.app.store.unit_of_work, sync.scheduler, sync.app.clock)
+    cancels: list[asyncio.Task[SyncJob]] = []
+
+    async def cancel_once_swept(saved: SyncJob) -> None:
+        if saved.progress_of(CONTACT).swept == 1 and not cancels:
+            # Waits for the job's lock, which the sweep's write holds.
+            cancels.append(asyncio.create_task(cancel.execute(ADMIN, job.job_id)))
+            await let_others_run()
+
+    runner = sync.runner(after_saving(sync.app.store.unit_of_work, cancel_once_swept))
+
+    finished = await runner.execute(job.workspace_id, job.job_id)
+
+    answer = await cancels[0]
+    assert answer.cancel_requested
+    assert finished is not None
+    assert finished.state is SyncState.SUCCEEDED
+    assert not finished.cancel_requested
+    assert finished.progress_of(CONTACT).done
+    assert finished.progress_of(CONTACT).swept == 1
+    assert len(sync.people()) == 1
+
+
+def after_saving(
+    uow: SyncUnitOfWorkFactory, then: Callable[[SyncJob], Awaitable[None]]
+) -> SyncUnitOfWorkFactory:
+    """Units of work that call `then` with each job they save, once saved."""
+
+    def factory() -> SyncUnitOfWork:
+        inner = uow()
+        save = inner.sync_jobs.save
+
+        async def save_then(job: SyncJob, **options: Any) -> None:
+            await save(job, **options)
+            await then(job)
+
+        inner.sync_jobs.save = save_then  # type: ignore[method-assign]
+        return inner
+
+    return factory
 
 
 async def test_a_run_ending_on_an_error_leaves_an_end_stored_meanwhile(
