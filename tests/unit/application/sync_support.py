@@ -126,6 +126,25 @@ def after_reading_a_job(
     return factory
 
 
+def after_saving(
+    uow: SyncUnitOfWorkFactory, then: Callable[[SyncJob], Awaitable[None]]
+) -> SyncUnitOfWorkFactory:
+    """Units of work that call `then` with each job they save, once saved."""
+
+    def factory() -> SyncUnitOfWork:
+        inner = uow()
+        save = inner.sync_jobs.save
+
+        async def save_then(job: SyncJob, **options: Any) -> None:
+            await save(job, **options)
+            await then(job)
+
+        inner.sync_jobs.save = save_then  # type: ignore[method-assign]
+        return inner
+
+    return factory
+
+
 def saving_into(
     uow: SyncUnitOfWorkFactory, saved: list[SyncJob]
 ) -> SyncUnitOfWorkFactory:

@@ -4,13 +4,10 @@ land between a read of the job and the write that follows it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
 
 from application.sync.jobs import CancelSync, StartSync
 from application.sync.orphans import SyncOrphans
-from application.sync.ports import SyncUnitOfWork, SyncUnitOfWorkFactory
 from domain.sync import SyncJob, SyncMode, SyncState
 from tests.unit.application.conftest import ADMIN
 from tests.unit.application.sync_support import (
@@ -18,6 +15,7 @@ from tests.unit.application.sync_support import (
     LEAD,
     Sync,
     after_reading_a_job,
+    after_saving,
     contact,
     lead,
     sync,
@@ -170,25 +168,6 @@ async def test_a_cancel_after_the_last_objects_sweep_is_too_late(
     assert finished.progress_of(CONTACT).done
     assert finished.progress_of(CONTACT).swept == 1
     assert len(sync.people()) == 1
-
-
-def after_saving(
-    uow: SyncUnitOfWorkFactory, then: Callable[[SyncJob], Awaitable[None]]
-) -> SyncUnitOfWorkFactory:
-    """Units of work that call `then` with each job they save, once saved."""
-
-    def factory() -> SyncUnitOfWork:
-        inner = uow()
-        save = inner.sync_jobs.save
-
-        async def save_then(job: SyncJob, **options: Any) -> None:
-            await save(job, **options)
-            await then(job)
-
-        inner.sync_jobs.save = save_then  # type: ignore[method-assign]
-        return inner
-
-    return factory
 
 
 async def test_a_run_ending_on_an_error_leaves_an_end_stored_meanwhile(
