@@ -9,7 +9,7 @@ from adapters.persistence import upgrade_to_head
 from adapters.persistence.types import UtcDateTime
 from application.sync.ports import PeopleQuery
 from tests.integration.persistence.conftest import Backend
-from tests.integration.persistence.migrating import downgrade
+from tests.integration.persistence.migrating import stored_at
 from tests.integration.persistence.samples import NOW
 
 _PERSON_AT_0008 = text(
@@ -31,13 +31,11 @@ async def test_0009_trims_the_email_keys_stored_before_it(
     sql_backend: Backend,
 ) -> None:
     assert sql_backend.url is not None
-    await downgrade(sql_backend, "0008")
-    async with sql_backend.sql.begin() as connection:
-        for number, (person_id, email) in enumerate(STORED.items()):
-            values = {"person_id": person_id, "lead_id": f"00Q{number}"}
-            await connection.execute(
-                _PERSON_AT_0008, {**values, "email": email, "modstamp": NOW}
-            )
+    rows = [
+        {"person_id": person_id, "lead_id": f"00Q{n}", "email": email, "modstamp": NOW}
+        for n, (person_id, email) in enumerate(STORED.items())
+    ]
+    await stored_at(sql_backend, "0008", _PERSON_AT_0008, rows)
 
     await upgrade_to_head(sql_backend.url)
 

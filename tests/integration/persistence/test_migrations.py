@@ -25,7 +25,7 @@ from domain.refresh_lease import RefreshLease
 from domain.soql import SyncCursor
 from domain.sync import SyncJob, SyncMode
 from tests.integration.persistence.conftest import Backend
-from tests.integration.persistence.migrating import downgrade
+from tests.integration.persistence.migrating import downgrade, stored_at
 from tests.integration.persistence.samples import NOW, connected
 from tests.integration.persistence.sync_samples import person, save_people
 
@@ -198,9 +198,7 @@ async def test_0005_gives_people_stored_before_it_no_merged_leads(
     sql_backend: Backend,
 ) -> None:
     assert sql_backend.url is not None
-    await downgrade(sql_backend, "0004")
-    async with sql_backend.sql.begin() as connection:
-        await connection.execute(_PERSON_AT_0004, _person_at_0004())
+    await stored_at(sql_backend, "0004", _PERSON_AT_0004, [_person_at_0004()])
 
     await upgrade_to_head(sql_backend.url)
 
@@ -229,9 +227,7 @@ async def test_0006_keeps_cursors_stored_before_it_with_no_read_through(
     sql_backend: Backend,
 ) -> None:
     assert sql_backend.url is not None
-    await downgrade(sql_backend, "0005")
-    async with sql_backend.sql.begin() as connection:
-        await connection.execute(_CURSOR_AT_0005, {"modstamp": NOW})
+    await stored_at(sql_backend, "0005", _CURSOR_AT_0005, [{"modstamp": NOW}])
 
     await upgrade_to_head(sql_backend.url)
 
